@@ -1,0 +1,70 @@
+#include "adapters/local_files.hpp"
+
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "core/errors.hpp"
+#include "core/label_map.hpp"
+
+namespace mc::adapters {
+
+namespace {
+constexpr std::string_view kPngSignature = "\x89PNG\r\n\x1a\n";
+// Every complete PNG ends with this chunk; libpng would report a truncated
+// file on stderr itself, so we catch that case first with a clear message.
+constexpr std::string_view kPngEnd = "IEND\xae\x42\x60\x82";
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    throw core::InputError(path.string() + ": no such file");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw core::InputError(path.string() + ": cannot be opened");
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+cv::Mat read_label_png(const std::filesystem::path& path) {
+  const std::string bytes = read_file(path);
+  if (bytes.compare(0, kPngSignature.size(), kPngSignature) != 0) {
+    throw core::InputError(path.string() + ": not a PNG file");
+  }
+  if (bytes.rfind(kPngEnd) == std::string::npos) {
+    throw core::InputError(path.string() + ": corrupt or truncated PNG (no IEND chunk)");
+  }
+  const std::vector<std::uint8_t> buffer(bytes.begin(), bytes.end());
+  const cv::Mat image = cv::imdecode(buffer, cv::IMREAD_UNCHANGED);
+  if (image.empty()) throw core::InputError(path.string() + ": corrupt or truncated PNG");
+  try {
+    return core::normalize_label_map(image);
+  } catch (const core::InputError& error) {
+    throw core::InputError(path.string() + ": " + error.what());
+  }
+}
+
+core::Keypoints read_keypoints_json(const std::filesystem::path& path) {
+  const std::string text = read_file(path);
+  const nlohmann::json document = nlohmann::json::parse(text, nullptr, false);
+  if (document.is_discarded()) throw core::InputError(path.string() + ": not valid JSON");
+  try {
+    return core::keypoints_from_json(document);
+  } catch (const core::InputError& error) {
+    throw core::InputError(path.string() + ": " + error.what());
+  }
+}
+
+void write_png(const std::filesystem::path& path, const cv::Mat& image) {
+  std::vector<std::uint8_t> encoded;
+  if (!cv::imencode(".png", image, encoded)) throw std::runtime_error(path.string() + ": PNG encoding failed");
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(encoded.data()), static_cast<std::streamsize>(encoded.size()));
+  if (!out) throw std::runtime_error(path.string() + ": cannot be written");
+}
+
+}  // namespace mc::adapters

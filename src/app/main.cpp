@@ -1,0 +1,32 @@
+#include <exception>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "app/masks_command.hpp"
+#include "core/errors.hpp"
+
+namespace {
+constexpr int kExitBadInput = 1;
+constexpr int kExitFailure = 3;
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"maskcomponent: garment masks for virtual try-on"};
+  app.require_subcommand(1);
+  mc::app::MasksOptions masks_options;
+  CLI::App* masks = mc::app::add_masks_command(app, masks_options);
+
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    if (masks->parsed()) mc::app::run_masks_command(masks_options);
+  } catch (const mc::core::InputError& error) {
+    std::cerr << "maskcomponent: error: " << error.what() << '\n';
+    return kExitBadInput;
+  } catch (const std::exception& error) {
+    std::cerr << "maskcomponent: failure: " << error.what() << '\n';
+    return kExitFailure;
+  }
+  return 0;
+}

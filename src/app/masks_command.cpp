@@ -1,0 +1,62 @@
+#include "app/masks_command.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <iostream>
+#include <vector>
+
+#include "adapters/local_files.hpp"
+#include "core/errors.hpp"
+#include "core/mask_engine.hpp"
+#include "core/mask_types.hpp"
+
+namespace mc::app {
+
+CLI::App* add_masks_command(CLI::App& app, MasksOptions& options) {
+  CLI::App* command = app.add_subcommand(
+      "masks", "Derive garment masks from a parse map and keypoints (no models involved).");
+  command->add_option("--parse", options.parse_path,
+                      "8-bit single-channel label PNG, labels 0..18 (768 x 1024; other sizes are "
+                      "resized with nearest neighbour)")
+      ->required();
+  command->add_option("--keypoints", options.keypoints_path,
+                      "JSON file {\"pose_keypoints_2d\": [[x, y], ...]} with 18 pairs in 384 x 512 "
+                      "coordinates")
+      ->required();
+  command->add_option("--gender", options.gender, "M or F (also MALE, FEMALE, OTHER; any case)")->required();
+  command->add_option("--types", options.types,
+                      "Comma-separated mask types (default: all 7): upper_body, upper_body_tshirts, "
+                      "upper_body_coat, lower_body, ethnic_combined, baggy_lower, dress");
+  command->add_option("--out", options.out_dir, "Output folder; writes {type}_mask.png per type")->required();
+  return command;
+}
+
+std::string validate_cli_gender(const std::string& gender) {
+  std::string upper = gender;
+  std::transform(upper.begin(), upper.end(), upper.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  if (upper == "M" || upper == "F" || upper == "MALE" || upper == "FEMALE" || upper == "OTHER") return upper;
+  throw core::InputError("unknown gender \"" + gender + "\" (expected M, F, MALE, FEMALE or OTHER)");
+}
+
+void run_masks_command(const MasksOptions& options) {
+  const core::Gender gender = core::gender_column(validate_cli_gender(options.gender));
+  const std::vector<core::MaskType> types =
+      options.types.empty() ? std::vector<core::MaskType>(core::kAllMaskTypes.begin(), core::kAllMaskTypes.end())
+                            : core::parse_mask_type_list(options.types);
+  const cv::Mat parse = adapters::read_label_png(options.parse_path);
+  const core::Keypoints keypoints = adapters::read_keypoints_json(options.keypoints_path);
+
+  const core::GeneratedMasks generated = core::generate_masks(parse, keypoints, gender, types);
+
+  std::error_code error;
+  std::filesystem::create_directories(options.out_dir, error);
+  if (error) throw std::runtime_error(options.out_dir.string() + ": cannot create folder: " + error.message());
+  for (const auto& [type, mask] : generated.masks) {
+    const auto path = options.out_dir / core::mask_file_name(type);
+    adapters::write_png(path, mask);
+    std::cout << path.string() << '\n';
+  }
+}
+
+}  // namespace mc::app

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace mc::app {
+
+struct MasksOptions {
+  std::filesystem::path parse_path;
+  std::filesystem::path keypoints_path;
+  std::string gender;
+  std::string types;  // comma-separated; empty means all seven
+  std::filesystem::path out_dir;
+};
+
+// Registers `maskcomponent masks` on the CLI11 app; returns the subcommand.
+CLI::App* add_masks_command(CLI::App& app, MasksOptions& options);
+
+// Runs it. Throws core::InputError for bad input, std::runtime_error for I/O failures.
+void run_masks_command(const MasksOptions& options);
+
+// Accepts M, F, MALE, FEMALE and OTHER in any case; throws InputError otherwise.
+std::string validate_cli_gender(const std::string& gender);
+
+}  // namespace mc::app

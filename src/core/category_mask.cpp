@@ -1,0 +1,213 @@
+#include "core/category_mask.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
+
+#include "core/errors.hpp"
+#include "core/label_map.hpp"
+#include "core/labels.hpp"
+
+namespace mc::core {
+
+namespace {
+
+// Fixed-point bits for sub-pixel drawing.
+constexpr int kShift = 4;
+constexpr float kOne = 1 << kShift;
+
+cv::Point to_fixed(cv::Point2f point) {
+  return {static_cast<int>(std::lround(point.x * kOne)), static_cast<int>(std::lround(point.y * kOne))};
+}
+
+// Reference quirk: the reference casts polyline vertices to uint16, which
+// truncates them and wraps negative ones to huge values. We keep the truncation
+// but clip to the uint16 range instead of wrapping (spec section 4 step 3).
+cv::Point2f to_uint16_clipped(cv::Point2f point) {
+  auto clip = [](float value) {
+    return std::clamp(std::trunc(value), 0.0F, static_cast<float>(std::numeric_limits<std::uint16_t>::max()));
+  };
+  return {clip(point.x), clip(point.y)};
+}
+
+// A segment of the given width with flat ends, as Pillow draws one piece of a polyline.
+void draw_thick_segment(cv::Mat& image, cv::Point2f from, cv::Point2f to, float width) {
+  const cv::Point2f direction = to - from;
+  const float length = std::hypot(direction.x, direction.y);
+  if (length <= 0.0F) return;
+  const cv::Point2f normal(-direction.y / length * width / 2.0F, direction.x / length * width / 2.0F);
+  const std::array<cv::Point, 4> corners = {to_fixed(from + normal), to_fixed(to + normal),
+                                            to_fixed(to - normal), to_fixed(from - normal)};
+  cv::fillConvexPoly(image, corners.data(), static_cast<int>(corners.size()), cv::Scalar(255), cv::LINE_8,
+                     kShift);
+}
+
+void draw_disc(cv::Mat& image, cv::Point2f centre, float radius) {
+  cv::circle(image, to_fixed(centre), static_cast<int>(std::lround(radius * kOne)), cv::Scalar(255),
+             cv::FILLED, cv::LINE_8, kShift);
+}
+
+bool wrist_missing(cv::Point2f wrist) { return wrist.x <= 1.0F && wrist.y <= 1.0F; }
+
+cv::Mat ones_kernel(int size) { return cv::Mat::ones(size, size, CV_8UC1); }
+
+cv::Mat ellipse_kernel(int size) { return cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(size, size)); }
+
+// Spec section 4 step 6: the dilated neck without the head, rows above the
+// cut-off cleared so that only the lower (1 - f) share of the neck is masked.
+cv::Mat neck_region(const cv::Mat& parse, const cv::Mat& head, int radius, double neck_fraction) {
+  cv::Mat neck = LabelSet{kNeck}.select(parse);
+  cv::dilate(neck, neck, ones_kernel(radius), cv::Point(-1, -1), 1);
+  neck.setTo(0, head);
+  cv::Mat rows;
+  cv::reduce(neck, rows, 1, cv::REDUCE_MAX);
+  int first = -1;
+  int last = -1;
+  for (int y = 0; y < rows.rows; ++y) {
+    if (rows.at<std::uint8_t>(y) != 0) {
+      if (first < 0) first = y;
+      last = y;
+    }
+  }
+  if (first >= 0) {
+    const int cutoff = first + static_cast<int>((last - first) * (1.0 - neck_fraction));
+    neck.rowRange(0, std::clamp(cutoff, 0, neck.rows)).setTo(0);
+  }
+  return neck;
+}
+
+// Spec section 4 step 8: zero border, fill holes, close then open (3 x 3 ellipse).
+cv::Mat fill_holes_and_smooth(const cv::Mat& mask) {
+  cv::Mat filled = mask.clone();
+  filled.row(0).setTo(0);
+  filled.row(filled.rows - 1).setTo(0);
+  filled.col(0).setTo(0);
+  filled.col(filled.cols - 1).setTo(0);
+  cv::Mat reached = filled.clone();
+  cv::floodFill(reached, cv::Point(0, 0), cv::Scalar(255));
+  cv::Mat holes;
+  cv::bitwise_not(reached, holes);
+  cv::bitwise_or(filled, holes, filled);
+  const cv::Mat kernel = ellipse_kernel(3);
+  cv::morphologyEx(filled, filled, cv::MORPH_CLOSE, kernel, cv::Point(-1, -1), 2);
+  cv::morphologyEx(filled, filled, cv::MORPH_OPEN, kernel, cv::Point(-1, -1), 1);
+  return filled;
+}
+
+// Spec section 4 step 9: the largest contour, drawn filled.
+cv::Mat largest_region(const cv::Mat& mask) {
+  std::vector<std::vector<cv::Point>> contours;
+  std::vector<cv::Vec4i> hierarchy;
+  cv::findContours(mask, contours, hierarchy, cv::RETR_CCOMP, cv::CHAIN_APPROX_TC89_L1);
+  cv::Mat out = cv::Mat::zeros(mask.size(), CV_8UC1);
+  if (contours.empty()) return out;
+  std::size_t best = 0;
+  double best_area = -1.0;
+  for (std::size_t i = 0; i < contours.size(); ++i) {
+    const double area = std::abs(cv::contourArea(contours[i], true));
+    if (area > best_area) {  // first maximum wins, as Python's list.index(max(...))
+      best_area = area;
+      best = i;
+    }
+  }
+  cv::drawContours(out, contours, static_cast<int>(best), cv::Scalar(255), cv::FILLED);
+  return out;
+}
+
+}  // namespace
+
+cv::Mat draw_arm_image(cv::Size size, cv::Point2f shoulder, cv::Point2f elbow, cv::Point2f wrist) {
+  cv::Mat image = cv::Mat::zeros(size, CV_8UC1);
+  const cv::Point2f extended_wrist = elbow + kWristExtension * (wrist - elbow);
+  // Reference quirk kept: a missing shoulder or elbow is (0, 0) and is drawn there.
+  const cv::Point2f s = to_uint16_clipped(shoulder);
+  const cv::Point2f e = to_uint16_clipped(elbow);
+  const cv::Point2f w = to_uint16_clipped(extended_wrist);
+  const auto width = static_cast<float>(kArmLineWidth);
+  draw_thick_segment(image, s, e, width);
+  draw_thick_segment(image, e, w, width);
+  draw_disc(image, e, width / 2.0F);         // round joint of the polyline
+  draw_disc(image, shoulder, width / 2.0F);  // the shoulder disc uses unrounded coordinates
+  return image;
+}
+
+PartInputs::PartInputs(const cv::Mat& parse_full, const Keypoints& keypoints) {
+  // INTER_NEAREST_EXACT picks the same source pixel as Pillow's NEAREST.
+  cv::resize(normalize_label_map(parse_full), parse_, cv::Size(kWorkWidth, kWorkHeight), 0, 0, cv::INTER_NEAREST_EXACT);
+
+  struct Side {
+    KeypointId shoulder, elbow, wrist;
+    Label arm_label;
+  };
+  const std::array<Side, 2> sides = {{{kRightShoulder, kRightElbow, kRightWrist, kRightArm},
+                                      {kLeftShoulder, kLeftElbow, kLeftWrist, kLeftArm}}};
+  arm_images_ = cv::Mat::zeros(parse_.size(), CV_8UC1);
+  hands_ = cv::Mat::zeros(parse_.size(), CV_8UC1);
+  for (const auto& side : sides) {
+    const cv::Mat parsed_arm = LabelSet{side.arm_label}.select(parse_);
+    // A missing wrist falls back to the parsed arm of that side.
+    const cv::Mat arm_image =
+        wrist_missing(keypoints[side.wrist])
+            ? parsed_arm
+            : draw_arm_image(parse_.size(), keypoints[side.shoulder], keypoints[side.elbow],
+                             keypoints[side.wrist]);
+    cv::bitwise_or(arm_images_, arm_image, arm_images_);
+    cv::Mat hand;
+    cv::bitwise_not(arm_image, hand);
+    cv::bitwise_and(hand, parsed_arm, hand);
+    cv::bitwise_or(hands_, hand, hands_);
+  }
+}
+
+cv::Mat category_mask(const PartInputs& inputs, const PartSpec& part, double neck_fraction) {
+  if (part.radius < 1) throw InputError("dilation radius must be at least 1");
+  const cv::Mat& parse = inputs.parse();
+  const LabelSet head_labels{kHat, kSunglasses, kFace};
+  LabelSet fixed_labels{kHat, kSunglasses, kBag};
+  if (!part.mask_shoes) fixed_labels.add(LabelSet{kLeftShoe, kRightShoe});
+  LabelSet target_labels;
+  switch (part.category) {
+    case Category::kDresses:
+      target_labels = {kUpperClothes, kSkirt, kPants, kDress};
+      break;
+    case Category::kUpperBody:
+      target_labels = {kUpperClothes, kDress};
+      fixed_labels.add(LabelSet{kSkirt, kPants});
+      break;
+    case Category::kLowerBody:
+      target_labels = {kSkirt, kPants, kLeftLeg, kRightLeg};
+      if (part.mask_shoes) target_labels.add(LabelSet{kLeftShoe, kRightShoe});
+      fixed_labels.add(LabelSet{kUpperClothes, kLeftArm, kRightArm});
+      break;
+  }
+  // Background, plus every labelled pixel that is not fixed (step 2).
+  const cv::Mat changeable = fixed_labels.complement().select(parse);
+  const cv::Mat head = head_labels.select(parse);
+  cv::Mat fixed = fixed_labels.select(parse);
+  const bool draws_arms = part.category != Category::kLowerBody;
+  if (draws_arms) cv::bitwise_or(fixed, inputs.hands(), fixed);
+  cv::bitwise_or(fixed, head, fixed);
+
+  cv::Mat target = target_labels.select(parse);
+  cv::dilate(target, target, ones_kernel(part.radius), cv::Point(-1, -1), 5);
+  if (draws_arms) {
+    if (neck_fraction > 0.0) cv::bitwise_or(target, neck_region(parse, head, part.radius, neck_fraction), target);
+    cv::Mat arms;
+    cv::dilate(inputs.arm_images(), arms, ones_kernel(5), cv::Point(-1, -1), 4);
+    cv::bitwise_or(target, arms, target);
+  }
+
+  // keep = (changeable and not target) or fixed; mask = not keep (step 7).
+  cv::Mat keep;
+  cv::bitwise_not(target, keep);
+  cv::bitwise_and(keep, changeable, keep);
+  cv::bitwise_or(keep, fixed, keep);
+  cv::Mat mask;
+  cv::bitwise_not(keep, mask);
+  return largest_region(fill_holes_and_smooth(mask));
+}
+
+}  // namespace mc::core

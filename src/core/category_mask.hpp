@@ -1,0 +1,45 @@
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include "core/keypoints.hpp"
+#include "core/mask_types.hpp"
+
+namespace mc::core {
+
+// Constants of spec section 4.
+inline constexpr int kArmLineWidth = 60;
+inline constexpr float kWristExtension = 1.2F;
+inline constexpr double kNeckFraction = 0.4;
+
+// What every part of one request shares: the 384 x 512 parse map and, for the
+// upper-body and dress categories, the arm images drawn from the keypoints.
+// Built once per request so that several parts do not redo it.
+class PartInputs {
+ public:
+  // parse_full: CV_8UC1 label map with labels 0..18, normally 768 x 1024 (other
+  // sizes are resized with nearest neighbour). Throws InputError otherwise.
+  PartInputs(const cv::Mat& parse_full, const Keypoints& keypoints);
+
+  [[nodiscard]] const cv::Mat& parse() const { return parse_; }
+  // Union of the left and right arm images (0/255), spec section 4 step 3.
+  [[nodiscard]] const cv::Mat& arm_images() const { return arm_images_; }
+  // Parsed arm pixels outside their side's arm image (0/255): the hands.
+  [[nodiscard]] const cv::Mat& hands() const { return hands_; }
+
+ private:
+  cv::Mat parse_;
+  cv::Mat arm_images_;
+  cv::Mat hands_;
+};
+
+// Draws one side's arm image (spec section 4 step 3) for a wrist that is present:
+// the polyline shoulder - elbow - extended wrist of width kArmLineWidth with a
+// round joint, and a disc at the shoulder. Exposed for tests.
+cv::Mat draw_arm_image(cv::Size size, cv::Point2f shoulder, cv::Point2f elbow, cv::Point2f wrist);
+
+// The category mask of spec section 4, steps 1 to 9, at 384 x 512 (0/255).
+cv::Mat category_mask(const PartInputs& inputs, const PartSpec& part,
+                      double neck_fraction = kNeckFraction);
+
+}  // namespace mc::core

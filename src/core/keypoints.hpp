@@ -1,0 +1,44 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+
+#include <nlohmann/json_fwd.hpp>
+#include <opencv2/core/types.hpp>
+
+namespace mc::core {
+
+// 18 OpenPose body keypoints (spec section 3.8) in 384 x 512 pixel coordinates.
+// A missing part is (0, 0).
+inline constexpr std::size_t kKeypointCount = 18;
+using Keypoints = std::array<cv::Point2f, kKeypointCount>;
+
+enum KeypointId : std::size_t {
+  kNose = 0,
+  kNeckPoint = 1,
+  kRightShoulder = 2,
+  kRightElbow = 3,
+  kRightWrist = 4,
+  kLeftShoulder = 5,
+  kLeftElbow = 6,
+  kLeftWrist = 7,
+  kRightHip = 8,
+  kRightKnee = 9,
+  kRightAnkle = 10,
+  kLeftHip = 11,
+  kLeftKnee = 12,
+  kLeftAnkle = 13,
+  kRightEye = 14,
+  kLeftEye = 15,
+  kRightEar = 16,
+  kLeftEar = 17,
+};
+
+// Reads {"pose_keypoints_2d": [[x, y], ... 18 pairs]}. Throws InputError naming
+// the problem (missing field, wrong count, non-numeric or non-finite value).
+Keypoints keypoints_from_json(const nlohmann::json& document);
+
+// The inverse of keypoints_from_json.
+nlohmann::json keypoints_to_json(const Keypoints& keypoints);
+
+}  // namespace mc::core

@@ -1,0 +1,171 @@
+// `maskcomponent masks` run as a user runs it: a real process, real files.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "adapters/local_files.hpp"
+#include "core/keypoints.hpp"
+#include "support/mannequin.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliRun {
+  int exit_code;
+  std::string output;  // stdout and stderr together
+};
+
+CliRun run_cli(const std::string& arguments) {
+  const std::string command = std::string(MC_CLI_PATH) + " " + arguments + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return {-1, "popen failed"};
+  std::string output;
+  std::array<char, 4096> buffer{};
+  std::size_t read = 0;
+  while ((read = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), read);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+class MasksCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = fs::temp_directory_path() /
+          ("mc_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const auto m = mc::test_support::make_mannequin();
+    parse = dir / "parse.png";
+    keypoints = dir / "keypoints.json";
+    mc::adapters::write_png(parse, m.parse);
+    write_text(keypoints, mc::core::keypoints_to_json(m.keypoints).dump());
+  }
+  void TearDown() override { fs::remove_all(dir); }
+
+  static void write_text(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
+
+  std::string args(const fs::path& parse_path, const fs::path& keypoints_path, const std::string& extra = "") {
+    return "masks --parse " + parse_path.string() + " --keypoints " + keypoints_path.string() + " --out " +
+           (dir / "out").string() + " " + extra;
+  }
+
+  // A failing run: non-zero exit and exactly one line naming the problem.
+  void expect_error(const CliRun& run, const std::string& needle) {
+    EXPECT_NE(run.exit_code, 0) << run.output;
+    EXPECT_NE(run.output.find(needle), std::string::npos) << run.output;
+    EXPECT_EQ(std::count(run.output.begin(), run.output.end(), '\n'), 1) << run.output;
+    EXPECT_FALSE(fs::exists(dir / "out")) << "nothing is written on bad input";
+  }
+
+  fs::path dir, parse, keypoints;
+};
+
+TEST_F(MasksCli, WritesAllSevenMasksByDefault) {
+  const CliRun run = run_cli(args(parse, keypoints, "--gender M"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  for (const char* type : {"upper_body", "upper_body_tshirts", "upper_body_coat", "lower_body", "ethnic_combined",
+                           "baggy_lower", "dress"}) {
+    const cv::Mat mask = cv::imread((dir / "out" / (std::string(type) + "_mask.png")).string(), cv::IMREAD_UNCHANGED);
+    ASSERT_FALSE(mask.empty()) << type;
+    EXPECT_EQ(mask.type(), CV_8UC1);
+    EXPECT_EQ(mask.size(), cv::Size(768, 1024));
+    EXPECT_GT(cv::countNonZero(mask), 0) << type;
+  }
+}
+
+TEST_F(MasksCli, WritesOnlyTheRequestedTypes) {
+  const CliRun run = run_cli(args(parse, keypoints, "--gender f --types dress,lower_body"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  std::vector<std::string> files;
+  for (const auto& entry : fs::directory_iterator(dir / "out")) files.push_back(entry.path().filename().string());
+  std::sort(files.begin(), files.end());
+  EXPECT_EQ(files, (std::vector<std::string>{"dress_mask.png", "lower_body_mask.png"}));
+}
+
+TEST_F(MasksCli, ResizesASmallerLabelMapFirst) {
+  cv::Mat small;
+  cv::resize(mc::test_support::make_mannequin().parse, small, cv::Size(384, 512), 0, 0, cv::INTER_NEAREST);
+  mc::adapters::write_png(dir / "small.png", small);
+  const CliRun run = run_cli(args(dir / "small.png", keypoints, "--gender M --types lower_body"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(cv::imread((dir / "out" / "lower_body_mask.png").string(), cv::IMREAD_UNCHANGED).size(),
+            cv::Size(768, 1024));
+}
+
+TEST_F(MasksCli, MissingParseFile) {
+  expect_error(run_cli(args(dir / "nope.png", keypoints, "--gender M")), "nope.png: no such file");
+}
+
+TEST_F(MasksCli, ParseFileIsNotAPng) {
+  write_text(dir / "fake.png", "GIF89a this is not a png");
+  expect_error(run_cli(args(dir / "fake.png", keypoints, "--gender M")), "fake.png: not a PNG file");
+}
+
+TEST_F(MasksCli, TruncatedPng) {
+  const std::string bytes = mc::adapters::read_file(parse);
+  write_text(dir / "cut.png", bytes.substr(0, 40));
+  expect_error(run_cli(args(dir / "cut.png", keypoints, "--gender M")), "cut.png: corrupt or truncated PNG");
+}
+
+TEST_F(MasksCli, WrongChannelCount) {
+  cv::Mat colour(1024, 768, CV_8UC3, cv::Scalar(1, 2, 3));
+  mc::adapters::write_png(dir / "colour.png", colour);
+  expect_error(run_cli(args(dir / "colour.png", keypoints, "--gender M")), "label map must have 1 channel, got 3");
+}
+
+TEST_F(MasksCli, LabelsAboveEighteen) {
+  cv::Mat labels = mc::test_support::make_mannequin().parse.clone();
+  labels.at<std::uint8_t>(10, 10) = 200;
+  mc::adapters::write_png(dir / "labels.png", labels);
+  expect_error(run_cli(args(dir / "labels.png", keypoints, "--gender M")), "holds label 200");
+}
+
+TEST_F(MasksCli, WrongKeypointCount) {
+  nlohmann::json document = mc::core::keypoints_to_json(mc::test_support::make_mannequin().keypoints);
+  document["pose_keypoints_2d"].erase(0);
+  write_text(dir / "kp17.json", document.dump());
+  expect_error(run_cli(args(parse, dir / "kp17.json", "--gender M")), "got 17 entries");
+}
+
+TEST_F(MasksCli, KeypointsNotJson) {
+  write_text(dir / "kp.json", "{ not json");
+  expect_error(run_cli(args(parse, dir / "kp.json", "--gender M")), "kp.json: not valid JSON");
+}
+
+TEST_F(MasksCli, MissingKeypointsFile) {
+  expect_error(run_cli(args(parse, dir / "none.json", "--gender M")), "none.json: no such file");
+}
+
+TEST_F(MasksCli, UnknownMaskType) {
+  expect_error(run_cli(args(parse, keypoints, "--gender M --types upper_body,cape")), "unknown mask type \"cape\"");
+}
+
+TEST_F(MasksCli, UnknownGender) {
+  expect_error(run_cli(args(parse, keypoints, "--gender Q")), "unknown gender \"Q\"");
+}
+
+TEST_F(MasksCli, MissingRequiredOption) {
+  const CliRun run = run_cli("masks --parse " + parse.string() + " --out " + (dir / "out").string());
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_NE(run.output.find("--keypoints"), std::string::npos) << run.output;
+}
+
+TEST_F(MasksCli, HelpDocumentsEveryOption) {
+  const CliRun run = run_cli("masks --help");
+  EXPECT_EQ(run.exit_code, 0);
+  for (const char* option : {"--parse", "--keypoints", "--gender", "--types", "--out", "768 x 1024", "18 pairs"}) {
+    EXPECT_NE(run.output.find(option), std::string::npos) << option;
+  }
+}
+
+}  // namespace
