@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/allocator_tuning.hpp"
 #include "app/masks_command.hpp"
 #include "core/errors.hpp"
 
@@ -12,6 +13,7 @@ constexpr int kExitFailure = 3;
 }  // namespace
 
 int main(int argc, char** argv) {
+  mc::app::tune_allocator_for_images();
   CLI::App app{"maskcomponent: garment masks for virtual try-on"};
   app.require_subcommand(1);
   mc::app::MasksOptions masks_options;

@@ -10,6 +10,7 @@
 #include "core/errors.hpp"
 #include "core/label_map.hpp"
 #include "core/labels.hpp"
+#include "core/morphology.hpp"
 
 namespace mc::core {
 
@@ -52,15 +53,11 @@ void draw_disc(cv::Mat& image, cv::Point2f centre, float radius) {
 
 bool wrist_missing(cv::Point2f wrist) { return wrist.x <= 1.0F && wrist.y <= 1.0F; }
 
-cv::Mat ones_kernel(int size) { return cv::Mat::ones(size, size, CV_8UC1); }
-
-cv::Mat ellipse_kernel(int size) { return cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(size, size)); }
-
 // Spec section 4 step 6: the dilated neck without the head, rows above the
 // cut-off cleared so that only the lower (1 - f) share of the neck is masked.
-cv::Mat neck_region(const cv::Mat& parse, const cv::Mat& head, int radius, double neck_fraction) {
-  cv::Mat neck = LabelSet{kNeck}.select(parse);
-  cv::dilate(neck, neck, ones_kernel(radius), cv::Point(-1, -1), 1);
+cv::Mat neck_region(const cv::Mat& neck_labels, const cv::Mat& head, int radius, double neck_fraction) {
+  cv::Mat neck;
+  cv::dilate(neck_labels, neck, square_kernel(radius), cv::Point(-1, -1), 1);
   neck.setTo(0, head);
   cv::Mat rows;
   cv::reduce(neck, rows, 1, cv::REDUCE_MAX);
@@ -80,29 +77,32 @@ cv::Mat neck_region(const cv::Mat& parse, const cv::Mat& head, int radius, doubl
 }
 
 // Spec section 4 step 8: zero border, fill holes, close then open (3 x 3 ellipse).
-cv::Mat fill_holes_and_smooth(const cv::Mat& mask) {
-  cv::Mat filled = mask.clone();
-  filled.row(0).setTo(0);
-  filled.row(filled.rows - 1).setTo(0);
-  filled.col(0).setTo(0);
-  filled.col(filled.cols - 1).setTo(0);
-  cv::Mat reached = filled.clone();
+// Everything outside the mask's bounding box is background connected to the
+// border, so the flood fill runs on the box grown by a zero ring.
+void fill_holes_and_smooth(cv::Mat& mask) {
+  mask.row(0).setTo(0);
+  mask.row(mask.rows - 1).setTo(0);
+  mask.col(0).setTo(0);
+  mask.col(mask.cols - 1).setTo(0);
+  const cv::Rect roi = grown_box(mask, 1);
+  if (roi.empty()) return;
+  cv::Mat window = mask(roi);
+  cv::Mat reached = window.clone();
   cv::floodFill(reached, cv::Point(0, 0), cv::Scalar(255));
   cv::Mat holes;
   cv::bitwise_not(reached, holes);
-  cv::bitwise_or(filled, holes, filled);
-  const cv::Mat kernel = ellipse_kernel(3);
-  cv::morphologyEx(filled, filled, cv::MORPH_CLOSE, kernel, cv::Point(-1, -1), 2);
-  cv::morphologyEx(filled, filled, cv::MORPH_OPEN, kernel, cv::Point(-1, -1), 1);
-  return filled;
+  cv::bitwise_or(window, holes, window);
+  close_then_open(mask, ellipse_kernel(3), 2, 1);
 }
 
 // Spec section 4 step 9: the largest contour, drawn filled.
 cv::Mat largest_region(const cv::Mat& mask) {
+  cv::Mat out = cv::Mat::zeros(mask.size(), CV_8UC1);
+  const cv::Rect roi = grown_box(mask, 1);
+  if (roi.empty()) return out;
   std::vector<std::vector<cv::Point>> contours;
   std::vector<cv::Vec4i> hierarchy;
-  cv::findContours(mask, contours, hierarchy, cv::RETR_CCOMP, cv::CHAIN_APPROX_TC89_L1);
-  cv::Mat out = cv::Mat::zeros(mask.size(), CV_8UC1);
+  cv::findContours(mask(roi), contours, hierarchy, cv::RETR_CCOMP, cv::CHAIN_APPROX_TC89_L1, roi.tl());
   if (contours.empty()) return out;
   std::size_t best = 0;
   double best_area = -1.0;
@@ -160,12 +160,14 @@ PartInputs::PartInputs(const cv::Mat& parse_full, const Keypoints& keypoints) {
     cv::bitwise_and(hand, parsed_arm, hand);
     cv::bitwise_or(hands_, hand, hands_);
   }
+  cv::dilate(arm_images_, dilated_arm_images_, square_kernel(5), cv::Point(-1, -1), 4);
+  head_ = LabelSet{kHat, kSunglasses, kFace}.select(parse_);
+  neck_ = LabelSet{kNeck}.select(parse_);
 }
 
 cv::Mat category_mask(const PartInputs& inputs, const PartSpec& part, double neck_fraction) {
   if (part.radius < 1) throw InputError("dilation radius must be at least 1");
   const cv::Mat& parse = inputs.parse();
-  const LabelSet head_labels{kHat, kSunglasses, kFace};
   LabelSet fixed_labels{kHat, kSunglasses, kBag};
   if (!part.mask_shoes) fixed_labels.add(LabelSet{kLeftShoe, kRightShoe});
   LabelSet target_labels;
@@ -183,31 +185,30 @@ cv::Mat category_mask(const PartInputs& inputs, const PartSpec& part, double nec
       fixed_labels.add(LabelSet{kUpperClothes, kLeftArm, kRightArm});
       break;
   }
-  // Background, plus every labelled pixel that is not fixed (step 2).
-  const cv::Mat changeable = fixed_labels.complement().select(parse);
-  const cv::Mat head = head_labels.select(parse);
+  const cv::Mat& head = inputs.head();
   cv::Mat fixed = fixed_labels.select(parse);
   const bool draws_arms = part.category != Category::kLowerBody;
   if (draws_arms) cv::bitwise_or(fixed, inputs.hands(), fixed);
   cv::bitwise_or(fixed, head, fixed);
 
   cv::Mat target = target_labels.select(parse);
-  cv::dilate(target, target, ones_kernel(part.radius), cv::Point(-1, -1), 5);
+  cv::dilate(target, target, square_kernel(part.radius), cv::Point(-1, -1), 5);
   if (draws_arms) {
-    if (neck_fraction > 0.0) cv::bitwise_or(target, neck_region(parse, head, part.radius, neck_fraction), target);
-    cv::Mat arms;
-    cv::dilate(inputs.arm_images(), arms, ones_kernel(5), cv::Point(-1, -1), 4);
-    cv::bitwise_or(target, arms, target);
+    if (neck_fraction > 0.0) {
+      cv::bitwise_or(target, neck_region(inputs.neck(), head, part.radius, neck_fraction), target);
+    }
+    cv::bitwise_or(target, inputs.dilated_arm_images(), target);
   }
 
-  // keep = (changeable and not target) or fixed; mask = not keep (step 7).
-  cv::Mat keep;
-  cv::bitwise_not(target, keep);
-  cv::bitwise_and(keep, changeable, keep);
-  cv::bitwise_or(keep, fixed, keep);
+  // Step 7: keep = (changeable and not target) or fixed; mask = not keep.
+  // changeable (background plus every label not in fixed_labels) is exactly
+  // not fixed_labels, and fixed contains fixed_labels, so keep = not target or
+  // fixed and mask = target and not fixed.
   cv::Mat mask;
-  cv::bitwise_not(keep, mask);
-  return largest_region(fill_holes_and_smooth(mask));
+  cv::bitwise_not(fixed, mask);
+  cv::bitwise_and(mask, target, mask);
+  fill_holes_and_smooth(mask);
+  return largest_region(mask);
 }
 
 }  // namespace mc::core

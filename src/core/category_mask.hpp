@@ -12,9 +12,9 @@ inline constexpr int kArmLineWidth = 60;
 inline constexpr float kWristExtension = 1.2F;
 inline constexpr double kNeckFraction = 0.4;
 
-// What every part of one request shares: the 384 x 512 parse map and, for the
-// upper-body and dress categories, the arm images drawn from the keypoints.
-// Built once per request so that several parts do not redo it.
+// What every part of one request shares: the 384 x 512 parse map, the head and
+// neck regions and, for the upper-body and dress categories, the arm images
+// drawn from the keypoints. Built once per request so that parts do not redo it.
 class PartInputs {
  public:
   // parse_full: CV_8UC1 label map with labels 0..18, normally 768 x 1024 (other
@@ -24,13 +24,22 @@ class PartInputs {
   [[nodiscard]] const cv::Mat& parse() const { return parse_; }
   // Union of the left and right arm images (0/255), spec section 4 step 3.
   [[nodiscard]] const cv::Mat& arm_images() const { return arm_images_; }
+  // The arm images dilated with a 5 x 5 square, 4 iterations (step 6).
+  [[nodiscard]] const cv::Mat& dilated_arm_images() const { return dilated_arm_images_; }
   // Parsed arm pixels outside their side's arm image (0/255): the hands.
   [[nodiscard]] const cv::Mat& hands() const { return hands_; }
+  // Head pixels {1, 3, 11} (0/255).
+  [[nodiscard]] const cv::Mat& head() const { return head_; }
+  // Neck pixels, label 18 (0/255).
+  [[nodiscard]] const cv::Mat& neck() const { return neck_; }
 
  private:
   cv::Mat parse_;
   cv::Mat arm_images_;
+  cv::Mat dilated_arm_images_;
   cv::Mat hands_;
+  cv::Mat head_;
+  cv::Mat neck_;
 };
 
 // Draws one side's arm image (spec section 4 step 3) for a wrist that is present:

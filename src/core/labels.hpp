@@ -52,11 +52,6 @@ class LabelSet {
     for (std::size_t i = 0; i < member_.size(); ++i) member_[i] = member_[i] || other.member_[i];
   }
   [[nodiscard]] bool contains(int label) const { return member_[static_cast<std::size_t>(label & 0xFF)]; }
-  [[nodiscard]] LabelSet complement() const {
-    LabelSet out;
-    for (std::size_t i = 0; i < member_.size(); ++i) out.member_[i] = !member_[i];
-    return out;
-  }
   // 0/255 image of the pixels of `labels` (CV_8UC1) whose label is in the set.
   [[nodiscard]] cv::Mat select(const cv::Mat& labels) const;
 

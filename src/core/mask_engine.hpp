@@ -15,6 +15,8 @@ namespace mc::core {
 
 struct GeneratedMasks {
   // One 768 x 1024 CV_8UC1 0/255 mask per requested type, in request order.
+  // Types with identical results share one buffer (cv::Mat is reference
+  // counted): treat them as read-only, clone() before drawing on one.
   std::vector<std::pair<MaskType, cv::Mat>> masks;
   // How many distinct (category, radius, shoes) parts were computed.
   std::size_t parts_computed = 0;
