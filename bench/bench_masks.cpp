@@ -1,6 +1,6 @@
 // Mask engine timings: all seven types from one parse map and keypoints, and
 // each type alone, for both genders. Run:
-//   build/release/bench/mc_bench_masks --benchmark_repetitions=10 --benchmark_report_aggregates_only=true
+//   build/release/mc_bench_masks --benchmark_repetitions=10 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
 #include "app/allocator_tuning.hpp"

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "adapters/local_files.hpp"
+#include "app/preview.hpp"
 #include "core/errors.hpp"
 #include "core/mask_engine.hpp"
 #include "core/mask_types.hpp"
@@ -28,6 +29,9 @@ CLI::App* add_masks_command(CLI::App& app, MasksOptions& options) {
                       "Comma-separated mask types (default: all 7): upper_body, upper_body_tshirts, "
                       "upper_body_coat, lower_body, ethnic_combined, baggy_lower, dress");
   command->add_option("--out", options.out_dir, "Output folder; writes {type}_mask.png per type")->required();
+  command->add_option("--preview", options.preview_path,
+                      "Also write a PNG for people: the colour-coded parse map with each mask overlaid "
+                      "in red, one labelled panel per type");
   return command;
 }
 
@@ -56,6 +60,10 @@ void run_masks_command(const MasksOptions& options) {
     const auto path = options.out_dir / core::mask_file_name(type);
     adapters::write_png(path, mask);
     std::cout << path.string() << '\n';
+  }
+  if (!options.preview_path.empty()) {
+    adapters::write_png(options.preview_path, render_preview(colorize_labels(parse), generated));
+    std::cout << options.preview_path.string() << '\n';
   }
 }
 

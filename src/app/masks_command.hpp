@@ -13,6 +13,7 @@ struct MasksOptions {
   std::string gender;
   std::string types;  // comma-separated; empty means all seven
   std::filesystem::path out_dir;
+  std::filesystem::path preview_path;  // optional
 };
 
 // Registers `maskcomponent masks` on the CLI11 app; returns the subcommand.

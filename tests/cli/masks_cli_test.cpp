@@ -92,6 +92,17 @@ TEST_F(MasksCli, WritesOnlyTheRequestedTypes) {
   EXPECT_EQ(files, (std::vector<std::string>{"dress_mask.png", "lower_body_mask.png"}));
 }
 
+TEST_F(MasksCli, WritesAPreviewWithOnePanelPerType) {
+  const CliRun run = run_cli(args(parse, keypoints, "--gender M --types dress,lower_body --preview " +
+                                                        (dir / "preview.png").string()));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const cv::Mat preview = cv::imread((dir / "preview.png").string(), cv::IMREAD_UNCHANGED);
+  ASSERT_FALSE(preview.empty());
+  EXPECT_EQ(preview.channels(), 3);
+  EXPECT_EQ(preview.cols, 2 * 384) << "two half-size panels side by side";
+  EXPECT_GT(preview.rows, 512);
+}
+
 TEST_F(MasksCli, ResizesASmallerLabelMapFirst) {
   cv::Mat small;
   cv::resize(mc::test_support::make_mannequin().parse, small, cv::Size(384, 512), 0, 0, cv::INTER_NEAREST);
