@@ -1,8 +1,11 @@
 #include "core/mask_engine.hpp"
 
 #include <algorithm>
+#include <condition_variable>
 #include <exception>
+#include <functional>
 #include <mutex>
+#include <optional>
 
 #include <opencv2/core/utility.hpp>
 #include <opencv2/imgproc.hpp>
@@ -14,22 +17,64 @@
 namespace mc::core {
 
 namespace {
-// Runs task(0..count-1) on OpenCV's thread pool and rethrows the first error
-// on the calling thread (an exception must not escape a parallel_for_ body).
-template <typename Task>
-void run_in_parallel(std::size_t count, Task task) {
-  std::mutex error_mutex;
+// A job of the request's task graph: runs once all of `after` have finished.
+struct Job {
+  std::function<void()> run;
+  std::vector<std::size_t> after;
+};
+
+// Runs the jobs on OpenCV's thread pool, each as soon as the jobs it depends on
+// are done (a union starts while other parts are still being computed), and
+// rethrows the first error on the calling thread. `jobs` must be listed in an
+// order where dependencies come first. OpenCV runs the calls nested inside a
+// parallel_for_ body sequentially, so there is no oversubscription.
+void run_jobs(std::vector<Job>& jobs) {
+  enum class State { kWaiting, kRunning, kDone };
+  std::vector<State> state(jobs.size(), State::kWaiting);
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::size_t running = 0;
   std::exception_ptr error;
-  cv::parallel_for_(cv::Range(0, static_cast<int>(count)), [&](const cv::Range& range) {
-    for (int i = range.start; i < range.end; ++i) {
-      try {
-        task(static_cast<std::size_t>(i));
-      } catch (...) {
-        const std::lock_guard lock(error_mutex);
-        if (!error) error = std::current_exception();
+
+  auto ready = [&](std::size_t i) {
+    return state[i] == State::kWaiting &&
+           std::all_of(jobs[i].after.begin(), jobs[i].after.end(), [&](std::size_t d) { return state[d] == State::kDone; });
+  };
+  auto worker = [&](const cv::Range&) {
+    std::unique_lock lock(mutex);
+    while (!error) {
+      // Prefer the latest ready job: unions, which end the request, come last.
+      std::optional<std::size_t> next;
+      for (std::size_t i = jobs.size(); i-- > 0;) {
+        if (ready(i)) {
+          next = i;
+          break;
+        }
       }
+      if (!next) {
+        // Nothing ready: wait for a running job, or stop when none runs (all done).
+        if (running == 0) break;
+        changed.wait(lock);
+        continue;
+      }
+      state[*next] = State::kRunning;
+      ++running;
+      lock.unlock();
+      std::exception_ptr failure;
+      try {
+        jobs[*next].run();
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      lock.lock();
+      --running;
+      state[*next] = State::kDone;
+      if (failure && !error) error = failure;
+      changed.notify_all();
     }
-  });
+  };
+  const int workers = std::max(1, cv::getNumThreads());
+  cv::parallel_for_(cv::Range(0, workers), worker, workers);
   if (error) std::rethrow_exception(error);
 }
 }  // namespace
@@ -56,16 +101,6 @@ GeneratedMasks generate_masks(const cv::Mat& parse_full, const Keypoints& keypoi
     }
   }
 
-  // Distinct parts are independent: spread them over the cores. OpenCV runs the
-  // calls nested inside a parallel_for_ body sequentially.
-  std::vector<cv::Mat> part_results(distinct_parts.size());
-  run_in_parallel(distinct_parts.size(),
-                  [&](std::size_t i) { part_results[i] = part_mask(inputs, distinct_parts[i]); });
-  auto result_of = [&](const PartSpec& part) -> const cv::Mat& {
-    const auto at = std::find(distinct_parts.begin(), distinct_parts.end(), part);
-    return part_results[static_cast<std::size_t>(at - distinct_parts.begin())];
-  };
-
   // Types with the same parts give the same union (female upper_body, tshirts
   // and coat, for one): compute each distinct union once.
   std::vector<std::vector<PartSpec>> distinct_unions;
@@ -75,24 +110,41 @@ GeneratedMasks generate_masks(const cv::Mat& parse_full, const Keypoints& keypoi
       distinct_unions.push_back(recipe.parts);
     }
   }
+  auto index_of = [](const auto& list, const auto& item) {
+    return static_cast<std::size_t>(std::find(list.begin(), list.end(), item) - list.begin());
+  };
+
+  // One job per distinct part, then one per distinct union after its parts.
+  std::vector<cv::Mat> part_results(distinct_parts.size());
   std::vector<cv::Mat> union_results(distinct_unions.size());
   const cv::Mat union_kernel = ellipse_kernel(7);
-  run_in_parallel(distinct_unions.size(), [&](std::size_t i) {
-    cv::Mat combined = cv::Mat::zeros(kImageHeight, kImageWidth, CV_8UC1);
-    for (const PartSpec& part : distinct_unions[i]) cv::bitwise_or(combined, result_of(part), combined);
-    close_then_open(combined, union_kernel, 3, 0);
-    union_results[i] = std::move(combined);
-  });
+  std::vector<Job> jobs;
+  for (std::size_t i = 0; i < distinct_parts.size(); ++i) {
+    jobs.push_back({[&, i] { part_results[i] = part_mask(inputs, distinct_parts[i]); }, {}});
+  }
+  for (std::size_t i = 0; i < distinct_unions.size(); ++i) {
+    Job job{[&, i] {
+              cv::Mat combined = cv::Mat::zeros(kImageHeight, kImageWidth, CV_8UC1);
+              for (const PartSpec& part : distinct_unions[i]) {
+                cv::bitwise_or(combined, part_results[index_of(distinct_parts, part)], combined);
+              }
+              close_then_open(combined, union_kernel, 3, 0);
+              union_results[i] = std::move(combined);
+            },
+            {}};
+    for (const PartSpec& part : distinct_unions[i]) job.after.push_back(index_of(distinct_parts, part));
+    jobs.push_back(std::move(job));
+  }
+  run_jobs(jobs);
 
   GeneratedMasks out;
   out.parts_computed = distinct_parts.size();
   for (std::size_t t = 0; t < types.size(); ++t) {
     const MaskRecipe& recipe = recipes[t];
     if (recipe.union_of_parts) {
-      const auto at = std::find(distinct_unions.begin(), distinct_unions.end(), recipe.parts);
-      out.masks.emplace_back(types[t], union_results[static_cast<std::size_t>(at - distinct_unions.begin())]);
+      out.masks.emplace_back(types[t], union_results[index_of(distinct_unions, recipe.parts)]);
     } else {
-      out.masks.emplace_back(types[t], result_of(recipe.parts.front()));
+      out.masks.emplace_back(types[t], part_results[index_of(distinct_parts, recipe.parts.front())]);
     }
   }
   return out;
