@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 out_dir=${1:-out/demo}
 
 bash scripts/setup.sh
-cmake --preset release -DMC_BUILD_TESTS=OFF -DMC_BUILD_BENCHMARKS=OFF
-cmake --build --preset release -j "$(nproc)"
+cmake --preset release
+cmake --build --preset release --target maskcomponent -j "$(nproc)"
 
 sample=tests/golden/male_pants
 ./build/release/maskcomponent masks \
