@@ -24,8 +24,9 @@ struct GeneratedMasks {
 
 // Spec section 5: every requested mask type from one parse map (768 x 1024,
 // labels 0..18) and the keypoints (384 x 512 coordinates). Each distinct part is
-// computed once, however many types share it. Throws InputError on a parse map
-// of the wrong size or type.
+// computed once, however many types share it. A label map of another size is
+// resized with nearest neighbour first. Throws InputError on a map that is not
+// single-channel 8-bit or holds a label above 18.
 GeneratedMasks generate_masks(const cv::Mat& parse_full, const Keypoints& keypoints, Gender gender,
                               std::span<const MaskType> types);
 
