@@ -9,15 +9,15 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "core/errors.hpp"
+#include "core/image_header.hpp"
 #include "core/label_map.hpp"
 
 namespace mc::adapters {
 
 namespace {
 constexpr std::string_view kPngSignature = "\x89PNG\r\n\x1a\n";
-// Every complete PNG ends with this chunk; libpng would report a truncated
-// file on stderr itself, so we catch that case first with a clear message.
-constexpr std::string_view kPngEnd = "IEND\xae\x42\x60\x82";
+// A label map is at most a few times the 768 x 1024 working size.
+constexpr std::uint64_t kMaxLabelMapPixels = 40'000'000;
 }
 
 std::string read_file(const std::filesystem::path& path) {
@@ -35,8 +35,10 @@ cv::Mat read_label_png(const std::filesystem::path& path) {
   if (bytes.compare(0, kPngSignature.size(), kPngSignature) != 0) {
     throw core::InputError(path.string() + ": not a PNG file");
   }
-  if (bytes.rfind(kPngEnd) == std::string::npos) {
-    throw core::InputError(path.string() + ": corrupt or truncated PNG (no IEND chunk)");
+  try {
+    core::inspect_image(bytes, kMaxLabelMapPixels);
+  } catch (const core::InputError& error) {
+    throw core::InputError(path.string() + ": " + error.what());
   }
   const std::vector<std::uint8_t> buffer(bytes.begin(), bytes.end());
   const cv::Mat image = cv::imdecode(buffer, cv::IMREAD_UNCHANGED);
@@ -62,8 +64,12 @@ core::Keypoints read_keypoints_json(const std::filesystem::path& path) {
 void write_png(const std::filesystem::path& path, const cv::Mat& image) {
   std::vector<std::uint8_t> encoded;
   if (!cv::imencode(".png", image, encoded)) throw std::runtime_error(path.string() + ": PNG encoding failed");
+  write_text_file(path, std::string(encoded.begin(), encoded.end()));
+}
+
+void write_text_file(const std::filesystem::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(encoded.data()), static_cast<std::streamsize>(encoded.size()));
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
   if (!out) throw std::runtime_error(path.string() + ": cannot be written");
 }
 

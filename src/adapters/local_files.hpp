@@ -21,4 +21,7 @@ core::Keypoints read_keypoints_json(const std::filesystem::path& path);
 // Writes an image as PNG; throws std::runtime_error naming the path on failure.
 void write_png(const std::filesystem::path& path, const cv::Mat& image);
 
+// Writes text; throws std::runtime_error naming the path on failure.
+void write_text_file(const std::filesystem::path& path, const std::string& text);
+
 }  // namespace mc::adapters

@@ -4,11 +4,13 @@
 #include <CLI/CLI.hpp>
 
 #include "app/allocator_tuning.hpp"
+#include "app/generate_command.hpp"
 #include "app/masks_command.hpp"
 #include "core/errors.hpp"
 
 namespace {
 constexpr int kExitBadInput = 1;
+constexpr int kExitSetup = 2;
 constexpr int kExitFailure = 3;
 }  // namespace
 
@@ -18,14 +20,20 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   mc::app::MasksOptions masks_options;
   CLI::App* masks = mc::app::add_masks_command(app, masks_options);
+  mc::app::GenerateOptions generate_options;
+  CLI::App* generate = mc::app::add_generate_command(app, generate_options);
 
   CLI11_PARSE(app, argc, argv);
 
   try {
     if (masks->parsed()) mc::app::run_masks_command(masks_options);
+    if (generate->parsed()) mc::app::run_generate_command(generate_options);
   } catch (const mc::core::InputError& error) {
     std::cerr << "maskcomponent: error: " << error.what() << '\n';
     return kExitBadInput;
+  } catch (const mc::core::SetupError& error) {
+    std::cerr << "maskcomponent: setup error: " << error.what() << '\n';
+    return kExitSetup;
   } catch (const std::exception& error) {
     std::cerr << "maskcomponent: failure: " << error.what() << '\n';
     return kExitFailure;

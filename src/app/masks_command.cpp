@@ -1,11 +1,10 @@
 #include "app/masks_command.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <iostream>
 #include <vector>
 
 #include "adapters/local_files.hpp"
+#include "app/mask_output.hpp"
 #include "app/preview.hpp"
 #include "core/errors.hpp"
 #include "core/mask_engine.hpp"
@@ -35,32 +34,15 @@ CLI::App* add_masks_command(CLI::App& app, MasksOptions& options) {
   return command;
 }
 
-std::string validate_cli_gender(const std::string& gender) {
-  std::string upper = gender;
-  std::transform(upper.begin(), upper.end(), upper.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  if (upper == "M" || upper == "F" || upper == "MALE" || upper == "FEMALE" || upper == "OTHER") return upper;
-  throw core::InputError("unknown gender \"" + gender + "\" (expected M, F, MALE, FEMALE or OTHER)");
-}
-
 void run_masks_command(const MasksOptions& options) {
   const core::Gender gender = core::gender_column(validate_cli_gender(options.gender));
-  const std::vector<core::MaskType> types =
-      options.types.empty() ? std::vector<core::MaskType>(core::kAllMaskTypes.begin(), core::kAllMaskTypes.end())
-                            : core::parse_mask_type_list(options.types);
+  const std::vector<core::MaskType> types = requested_mask_types(options.types);
   const cv::Mat parse = adapters::read_label_png(options.parse_path);
   const core::Keypoints keypoints = adapters::read_keypoints_json(options.keypoints_path);
 
   const core::GeneratedMasks generated = core::generate_masks(parse, keypoints, gender, types);
 
-  std::error_code error;
-  std::filesystem::create_directories(options.out_dir, error);
-  if (error) throw std::runtime_error(options.out_dir.string() + ": cannot create folder: " + error.message());
-  for (const auto& [type, mask] : generated.masks) {
-    const auto path = options.out_dir / core::mask_file_name(type);
-    adapters::write_png(path, mask);
-    std::cout << path.string() << '\n';
-  }
+  write_mask_files(options.out_dir, generated);
   if (!options.preview_path.empty()) {
     adapters::write_png(options.preview_path, render_preview(colorize_labels(parse), generated));
     std::cout << options.preview_path.string() << '\n';

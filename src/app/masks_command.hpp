@@ -22,7 +22,4 @@ CLI::App* add_masks_command(CLI::App& app, MasksOptions& options);
 // Runs it. Throws core::InputError for bad input, std::runtime_error for I/O failures.
 void run_masks_command(const MasksOptions& options);
 
-// Accepts M, F, MALE, FEMALE and OTHER in any case; throws InputError otherwise.
-std::string validate_cli_gender(const std::string& gender);
-
 }  // namespace mc::app

@@ -13,3 +13,14 @@ class InputError : public std::runtime_error {
 };
 
 }  // namespace mc::core
+
+namespace mc::core {
+
+// A problem with the installation or configuration (a missing checkpoint, a bad
+// setting) that stops start-up. The message names the setting or path.
+class SetupError : public std::runtime_error {
+ public:
+  explicit SetupError(const std::string& what) : std::runtime_error(what) {}
+};
+
+}  // namespace mc::core

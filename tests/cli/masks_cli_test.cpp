@@ -1,10 +1,6 @@
 // `maskcomponent masks` run as a user runs it: a real process, real files.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -14,27 +10,17 @@
 
 #include "adapters/local_files.hpp"
 #include "core/keypoints.hpp"
+#include "support/cli_run.hpp"
 #include "support/mannequin.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CliRun {
-  int exit_code;
-  std::string output;  // stdout and stderr together
-};
+using mc::test_support::CliRun;
 
 CliRun run_cli(const std::string& arguments) {
-  const std::string command = std::string(MC_CLI_PATH) + " " + arguments + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return {-1, "popen failed"};
-  std::string output;
-  std::array<char, 4096> buffer{};
-  std::size_t read = 0;
-  while ((read = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), read);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+  return mc::test_support::run_command(std::string(MC_CLI_PATH) + " " + arguments);
 }
 
 class MasksCli : public ::testing::Test {

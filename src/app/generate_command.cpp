@@ -1,0 +1,98 @@
+#include "app/generate_command.hpp"
+
+#include <cstdlib>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "adapters/image_decoding.hpp"
+#include "adapters/local_files.hpp"
+#include "app/mask_output.hpp"
+#include "app/preview.hpp"
+#include "core/mask_engine.hpp"
+#include "core/errors.hpp"
+#include "core/person_image.hpp"
+
+namespace mc::app {
+
+namespace {
+std::string environment(const char* name, const std::string& fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? value : fallback;
+}
+}  // namespace
+
+CLI::App* add_generate_command(CLI::App& app, GenerateOptions& options) {
+  CLI::App* command = app.add_subcommand(
+      "generate", "Photo to garment masks: human parsing, pose and masks for one local image.");
+  command->add_option("--image", options.image_path, "JPEG, PNG, WebP or BMP photo of one person")->required();
+  command->add_option("--gender", options.gender, "M or F (also MALE, FEMALE, OTHER; any case)")->required();
+  command->add_option("--types", options.types,
+                      "Comma-separated mask types (default: all 7): upper_body, upper_body_tshirts, "
+                      "upper_body_coat, lower_body, ethnic_combined, baggy_lower, dress");
+  command->add_option("--out", options.out_dir, "Output folder; writes {type}_mask.png per type")->required();
+
+  options.models.checkpoints_dir = environment("CHECKPOINTS_DIR", "./checkpoints");
+  command->add_option("--checkpoints", options.models.checkpoints_dir,
+                      "Checkpoint folder (default: $CHECKPOINTS_DIR or ./checkpoints)");
+  options.models.gpu_id = std::stoi(environment("GPU_ID", "-1"));
+  command->add_option("--gpu-id", options.models.gpu_id,
+                      "CUDA device, -1 for the CPU (default: $GPU_ID or -1)");
+  options.max_pixels = std::stoull(environment("MAX_IMAGE_PIXELS", std::to_string(adapters::kDefaultMaxImagePixels)));
+  command->add_option("--max-pixels", options.max_pixels,
+                      "Refuse larger images (default: $MAX_IMAGE_PIXELS or 40000000)")
+      ->check(CLI::PositiveNumber);
+  options.models.atr_output = environment("PARSING_ATR_OUTPUT", "");
+  command->add_option("--atr-output", options.models.atr_output,
+                      "ATR output to use, by name (default: $PARSING_ATR_OUTPUT or the second declared output)");
+  options.models.lip_output = environment("PARSING_LIP_OUTPUT", "");
+  command->add_option("--lip-output", options.models.lip_output,
+                      "LIP output to use, by name (default: $PARSING_LIP_OUTPUT or the second declared output)");
+
+  command->add_option("--preview", options.preview_path,
+                      "Also write a PNG for people: the photo with each mask overlaid in red, one labelled "
+                      "panel per type");
+  command->add_flag("--dump-parse", options.dump_parse, "Also write parse.png (labels 0..18 as pixel values)");
+  command->add_flag("--dump-keypoints", options.dump_keypoints,
+                    "Also write keypoints.json (the format `masks --keypoints` reads)");
+  return command;
+}
+
+void run_generate_command(const GenerateOptions& options) {
+  const core::Gender gender = core::gender_column(validate_cli_gender(options.gender));
+  const std::vector<core::MaskType> types = requested_mask_types(options.types);
+  const cv::Mat photo = [&] {
+    try {
+      return adapters::decode_image(adapters::read_file(options.image_path), options.max_pixels);
+    } catch (const core::InputError& error) {
+      throw core::InputError(options.image_path.string() + ": " + error.what());
+    }
+  }();
+  const cv::Mat person = core::to_person_image(photo);
+
+  auto log = spdlog::stderr_color_st("generate");
+  inference::AnalyzerPool pool(options.models, 1, *log);
+  const inference::HumanAnalysis analysis = pool.acquire()->analyze(person);
+  for (const auto& warning : analysis.warnings) log->warn("{}", warning);
+
+  const core::GeneratedMasks generated = core::generate_masks(analysis.parse, analysis.keypoints, gender, types);
+  write_mask_files(options.out_dir, generated);
+  if (options.dump_parse) {
+    adapters::write_png(options.out_dir / "parse.png", analysis.parse);
+    std::cout << (options.out_dir / "parse.png").string() << '\n';
+  }
+  if (options.dump_keypoints) {
+    nlohmann::json document = core::keypoints_to_json(analysis.keypoints);
+    if (!analysis.warnings.empty()) document["warnings"] = analysis.warnings;
+    adapters::write_text_file(options.out_dir / "keypoints.json", document.dump(1) + "\n");
+    std::cout << (options.out_dir / "keypoints.json").string() << '\n';
+  }
+  if (!options.preview_path.empty()) {
+    adapters::write_png(options.preview_path, render_preview(person, generated));
+    std::cout << options.preview_path.string() << '\n';
+  }
+}
+
+}  // namespace mc::app

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "inference/human_analyzer.hpp"
+
+namespace mc::app {
+
+struct GenerateOptions {
+  std::filesystem::path image_path;
+  std::string gender;
+  std::string types;  // comma-separated; empty means all seven
+  std::filesystem::path out_dir;
+  std::filesystem::path preview_path;  // optional
+  bool dump_parse = false;
+  bool dump_keypoints = false;
+  std::uint64_t max_pixels = 0;
+  inference::ModelSettings models;
+};
+
+// Registers `maskcomponent generate`; defaults come from the environment
+// (CHECKPOINTS_DIR, GPU_ID, MAX_IMAGE_PIXELS, PARSING_ATR_OUTPUT, PARSING_LIP_OUTPUT).
+CLI::App* add_generate_command(CLI::App& app, GenerateOptions& options);
+
+// The whole path for one local image: decode, parse, pose, masks, files.
+// Throws core::InputError (bad image, no person), core::SetupError (checkpoints),
+// std::runtime_error (I/O).
+void run_generate_command(const GenerateOptions& options);
+
+}  // namespace mc::app

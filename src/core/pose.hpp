@@ -1,0 +1,66 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "core/keypoints.hpp"
+
+namespace mc::core {
+
+// Pre- and post-processing of the OpenPose body network (spec section 3).
+// Pure functions: the forward pass itself lives in the inference layer.
+
+inline constexpr int kPafChannels = 38;
+inline constexpr int kHeatmapChannels = 19;  // 18 parts + background
+
+struct PoseInput {
+  cv::Mat blob;          // [1, 3, H', W'] float, padded to a multiple of 8
+  cv::Size unpadded;     // the scaled image before padding
+};
+
+// Spec 3 steps 1-2: the person image (BGR, any size) to the network input.
+PoseInput pose_input_blob(const cv::Mat& bgr_person);
+
+// Network outputs brought to 384 x 512 (spec 3 step 3): one CV_32F plane per channel.
+struct PoseMaps {
+  std::vector<cv::Mat> paf;      // 38 planes
+  std::vector<cv::Mat> heatmap;  // 19 planes (the last is background)
+};
+
+// `paf` [1, 38, h, w] and `heatmap` [1, 19, h, w] at stride 8 of the padded input.
+PoseMaps upsample_pose_outputs(const cv::Mat& paf, const cv::Mat& heatmap, cv::Size unpadded);
+
+struct Peak {
+  cv::Point position;  // 384 x 512 pixels
+  float score = 0.0f;
+  int id = 0;          // running index over all parts
+};
+
+struct Person {
+  std::vector<int> part_peak;  // 18 entries: peak id or -1
+  double score = 0.0;
+  double part_count = 0.0;     // the reference's running count, used for its filter
+  [[nodiscard]] int assigned_parts() const;
+};
+
+struct PoseDetection {
+  std::vector<std::vector<Peak>> peaks;  // per part 0..17
+  std::vector<Person> people;            // after the reference's filter, in its order
+};
+
+// Spec 3 steps 4-6: peaks, limb scoring and the greedy person assembly.
+PoseDetection detect_people(const PoseMaps& maps);
+
+struct PoseResult {
+  Keypoints keypoints{};
+  std::vector<std::string> warnings;
+  int people_found = 0;
+};
+
+// Spec 3 steps 7-8: the person with the most parts (ties: larger score), with a
+// warning when there are several. Throws InputError("no person detected").
+PoseResult choose_person(const PoseDetection& detection);
+
+}  // namespace mc::core

@@ -1,0 +1,82 @@
+#include "inference/human_analyzer.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/labels.hpp"
+#include "core/parsing.hpp"
+#include "core/pose.hpp"
+
+namespace mc::inference {
+
+namespace {
+
+constexpr int kAtrInputSize = 512;
+constexpr int kAtrClasses = 18;
+constexpr int kLipInputSize = 473;
+constexpr int kLipClasses = 20;
+
+template <typename Work>
+auto timed(std::chrono::nanoseconds& elapsed, Work work) {
+  const auto start = std::chrono::steady_clock::now();
+  auto result = work();
+  elapsed = std::chrono::steady_clock::now() - start;
+  return result;
+}
+
+}  // namespace
+
+HumanAnalyzer::HumanAnalyzer(const CheckpointPaths& checkpoints, const ModelSettings& settings,
+                             const ComputeDevice& device)
+    : atr_(checkpoints.atr, kAtrInputSize, kAtrClasses, settings.atr_output, device),
+      lip_(checkpoints.lip, kLipInputSize, kLipClasses, settings.lip_output, device),
+      pose_(checkpoints.pose, device) {}
+
+HumanAnalysis HumanAnalyzer::analyze(const cv::Mat& person_bgr) {
+  HumanAnalysis analysis;
+  const cv::Size size = person_bgr.size();
+  const cv::Mat atr = timed(analysis.atr_time, [&] {
+    const cv::Mat logits = atr_.fusion_logits(core::parsing_input_blob(person_bgr, kAtrInputSize));
+    return core::refine_atr_labels(core::parsing_labels(logits, kAtrInputSize, size));
+  });
+  const cv::Mat lip = timed(analysis.lip_time, [&] {
+    const cv::Mat logits = lip_.fusion_logits(core::parsing_input_blob(person_bgr, kLipInputSize));
+    return core::parsing_labels(logits, kLipInputSize, size);
+  });
+  analysis.parse = core::merge_neck(atr, lip);
+  const core::PoseResult pose = timed(analysis.pose_time, [&] {
+    const core::PoseInput input = core::pose_input_blob(person_bgr);
+    const PoseNetwork::Outputs outputs = pose_.forward(input.blob);
+    return core::choose_person(
+        core::detect_people(core::upsample_pose_outputs(outputs.paf, outputs.heatmap, input.unpadded)));
+  });
+  analysis.keypoints = pose.keypoints;
+  analysis.warnings = pose.warnings;
+  return analysis;
+}
+
+AnalyzerPool::AnalyzerPool(const ModelSettings& settings, int instances, spdlog::logger& log) {
+  const CheckpointPaths checkpoints = locate_checkpoints(settings.checkpoints_dir);
+  const ComputeDevice device = resolve_compute_device(settings.gpu_id, log);
+  for (int i = 0; i < std::max(1, instances); ++i) {
+    analyzers_.push_back(std::make_unique<HumanAnalyzer>(checkpoints, settings, device));
+    idle_.push_back(analyzers_.back().get());
+  }
+}
+
+AnalyzerPool::Lease AnalyzerPool::acquire() {
+  std::unique_lock lock(mutex_);
+  available_.wait(lock, [this] { return !idle_.empty(); });
+  HumanAnalyzer* analyzer = idle_.back();
+  idle_.pop_back();
+  return Lease(*this, *analyzer);
+}
+
+void AnalyzerPool::release(HumanAnalyzer& analyzer) {
+  {
+    const std::lock_guard lock(mutex_);
+    idle_.push_back(&analyzer);
+  }
+  available_.notify_one();
+}
+
+}  // namespace mc::inference
