@@ -63,9 +63,10 @@ CLI::App* add_generate_command(CLI::App& app, GenerateOptions& options) {
 void run_generate_command(const GenerateOptions& options) {
   const core::Gender gender = core::gender_column(validate_cli_gender(options.gender));
   const std::vector<core::MaskType> types = requested_mask_types(options.types);
+  const std::string bytes = adapters::read_file(options.image_path);
   const cv::Mat photo = [&] {
     try {
-      return adapters::decode_image(adapters::read_file(options.image_path), options.max_pixels);
+      return adapters::decode_image(bytes, options.max_pixels);
     } catch (const core::InputError& error) {
       throw core::InputError(options.image_path.string() + ": " + error.what());
     }

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+#include <opencv2/core/utils/logger.hpp>
 
 #include "app/allocator_tuning.hpp"
 #include "app/generate_command.hpp"
@@ -16,6 +17,8 @@ constexpr int kExitFailure = 3;
 
 int main(int argc, char** argv) {
   mc::app::tune_allocator_for_images();
+  // Our own errors name the problem; OpenCV's log lines would only repeat them.
+  cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
   CLI::App app{"maskcomponent: garment masks for virtual try-on"};
   app.require_subcommand(1);
   mc::app::MasksOptions masks_options;

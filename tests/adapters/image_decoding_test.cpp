@@ -1,0 +1,132 @@
+// Spec section 1 step 1: image bytes to 8-bit BGR, and the header checks that
+// refuse bad images before any decoding.
+#include <gtest/gtest.h>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "adapters/image_decoding.hpp"
+#include "core/errors.hpp"
+#include "core/image_header.hpp"
+
+namespace {
+
+using mc::adapters::decode_image;
+using mc::core::ImageFormat;
+using mc::core::inspect_image;
+
+std::string encode(const std::string& extension, const cv::Mat& image, const std::vector<int>& params = {}) {
+  std::vector<std::uint8_t> bytes;
+  EXPECT_TRUE(cv::imencode(extension, image, bytes, params));
+  return {bytes.begin(), bytes.end()};
+}
+
+std::string error_of(const std::string& bytes, std::uint64_t max_pixels = 40'000'000) {
+  try {
+    decode_image(bytes, max_pixels);
+  } catch (const mc::core::InputError& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+// A JPEG with an EXIF APP1 segment whose only entry is Orientation = `orientation`.
+std::string jpeg_with_orientation(const cv::Mat& image, std::uint8_t orientation) {
+  const std::string jpeg = encode(".jpg", image, {cv::IMWRITE_JPEG_QUALITY, 100});
+  const std::string tiff = std::string("MM\0\x2a\0\0\0\x08", 8) + std::string("\0\x01", 2) +  // one entry
+                           std::string("\x01\x12\0\x03\0\0\0\x01", 8) +                     // 0x0112 SHORT x1
+                           std::string("\0", 1) + static_cast<char>(orientation) + std::string("\0\0", 2) +
+                           std::string("\0\0\0\0", 4);  // no next IFD
+  const std::string payload = std::string("Exif\0\0", 6) + tiff;
+  const auto length = static_cast<std::uint16_t>(payload.size() + 2);
+  const std::string app1 = std::string("\xFF\xE1", 2) + static_cast<char>(length >> 8) +
+                           static_cast<char>(length & 0xFF) + payload;
+  return jpeg.substr(0, 2) + app1 + jpeg.substr(2);
+}
+
+TEST(ImageHeader, ReadsFormatAndSizeOfEachFormat) {
+  const cv::Mat image(30, 40, CV_8UC3, cv::Scalar(10, 20, 30));
+  const std::vector<std::pair<std::string, ImageFormat>> cases = {
+      {".jpg", ImageFormat::kJpeg}, {".png", ImageFormat::kPng}, {".webp", ImageFormat::kWebp},
+      {".bmp", ImageFormat::kBmp}};
+  for (const auto& [extension, format] : cases) {
+    const auto header = inspect_image(encode(extension, image), 1000000);
+    EXPECT_EQ(header.format, format) << extension;
+    EXPECT_EQ(header.width, 40) << extension;
+    EXPECT_EQ(header.height, 30) << extension;
+  }
+  const auto lossless = inspect_image(encode(".webp", image, {cv::IMWRITE_WEBP_QUALITY, 101}), 1000000);
+  EXPECT_EQ(lossless.width, 40);
+  EXPECT_EQ(lossless.height, 30);
+}
+
+TEST(ImageDecoding, RefusesBadImagesNamingTheProblem) {
+  cv::Mat image(30, 40, CV_8UC3);
+  cv::randu(image, 0, 255);  // noise: every format needs a few hundred bytes
+  const std::string png = encode(".png", image);
+  const std::string jpeg = encode(".jpg", image);
+  const std::string webp = encode(".webp", image);
+  const std::string bmp = encode(".bmp", image);
+  EXPECT_EQ(error_of(""), "image is empty (0 bytes)");
+  EXPECT_EQ(error_of("GIF89a......"), "not a supported image (expected JPEG, PNG, WebP or BMP)");
+  EXPECT_EQ(error_of(png.substr(0, png.size() - 20)), "corrupt or truncated PNG image (no IEND chunk)");
+  EXPECT_EQ(error_of(jpeg.substr(0, jpeg.size() - 30)), "corrupt or truncated JPEG image (no end-of-image marker)");
+  EXPECT_EQ(error_of(webp.substr(0, webp.size() - 10)), "corrupt or truncated WebP image (shorter than its RIFF size)");
+  EXPECT_EQ(error_of(bmp.substr(0, bmp.size() - 10)), "corrupt or truncated BMP image (shorter than its declared size)");
+  EXPECT_EQ(error_of(png, 1000), "image is too large: 40 x 30 = 0.0 MP, over the limit of 0.0 MP");
+  std::string zero = png;
+  zero.replace(16, 4, std::string(4, '\0'));
+  EXPECT_EQ(error_of(zero), "PNG image has zero size (0 x 30)");
+  std::string garbled = jpeg;
+  for (std::size_t i = 0; i < garbled.size() - 2; ++i) {
+    if (i > 20 && static_cast<std::uint8_t>(garbled[i]) == 0xFF) garbled[i] = 0x00;  // no markers after the SOI
+  }
+  EXPECT_NE(error_of(garbled), "no error");
+}
+
+TEST(ImageDecoding, GreyBecomesThreeEqualChannels) {
+  const cv::Mat grey(20, 10, CV_8UC1, cv::Scalar(77));
+  for (const char* extension : {".png", ".jpg", ".bmp"}) {
+    const cv::Mat decoded = decode_image(encode(extension, grey));
+    ASSERT_EQ(decoded.type(), CV_8UC3) << extension;
+    const cv::Vec3b pixel = decoded.at<cv::Vec3b>(5, 5);
+    EXPECT_EQ(pixel[0], pixel[1]) << extension;
+    EXPECT_EQ(pixel[1], pixel[2]) << extension;
+    EXPECT_NEAR(pixel[0], 77, 2) << extension;
+  }
+}
+
+TEST(ImageDecoding, AlphaIsCompositedOverWhite) {
+  cv::Mat bgra(10, 10, CV_8UC4, cv::Scalar(0, 0, 200, 0));  // fully transparent red
+  bgra(cv::Rect(0, 0, 5, 10)).setTo(cv::Scalar(0, 0, 200, 255));  // opaque on the left
+  bgra(cv::Rect(5, 0, 1, 10)).setTo(cv::Scalar(0, 0, 200, 128));  // half
+  for (const auto& bytes : {encode(".png", bgra), encode(".webp", bgra, {cv::IMWRITE_WEBP_QUALITY, 101})}) {
+    const cv::Mat decoded = decode_image(bytes);
+    ASSERT_EQ(decoded.type(), CV_8UC3);
+    EXPECT_EQ(decoded.at<cv::Vec3b>(2, 2), cv::Vec3b(0, 0, 200));
+    EXPECT_EQ(decoded.at<cv::Vec3b>(2, 8), cv::Vec3b(255, 255, 255));
+    const cv::Vec3b half = decoded.at<cv::Vec3b>(2, 5);
+    EXPECT_NEAR(half[0], 127, 2);
+    EXPECT_NEAR(half[2], 227, 2);
+  }
+}
+
+TEST(ImageDecoding, SixteenBitPngBecomesEightBit) {
+  const cv::Mat deep(8, 8, CV_16UC3, cv::Scalar(65535, 257 * 100, 0));
+  const cv::Mat decoded = decode_image(encode(".png", deep));
+  ASSERT_EQ(decoded.type(), CV_8UC3);
+  EXPECT_EQ(decoded.at<cv::Vec3b>(3, 3), cv::Vec3b(255, 100, 0));
+}
+
+TEST(ImageDecoding, AppliesJpegExifOrientation) {
+  cv::Mat image(40, 60, CV_8UC3, cv::Scalar(255, 255, 255));
+  image(cv::Rect(0, 0, 20, 20)).setTo(cv::Scalar(0, 0, 0));  // dark top-left corner
+  const cv::Mat upright = decode_image(jpeg_with_orientation(image, 1));
+  EXPECT_EQ(upright.size(), cv::Size(60, 40));
+  // Orientation 6: the stored picture is rotated 90 degrees clockwise for display.
+  const cv::Mat rotated = decode_image(jpeg_with_orientation(image, 6));
+  ASSERT_EQ(rotated.size(), cv::Size(40, 60));
+  EXPECT_LT(rotated.at<cv::Vec3b>(5, 34)[0], 60) << "the dark corner is now top-right";
+  EXPECT_GT(rotated.at<cv::Vec3b>(5, 5)[0], 200);
+}
+
+}  // namespace
