@@ -85,14 +85,17 @@ TEST_F(ConvertOpenPose, ConvertedNetworkMatchesPyTorchAtAnySize) {
   }
 }
 
-TEST_F(ConvertOpenPose, RefusesFilesThatAreNotTheBodyModel) {
-  const fs::path junk = dir() / "junk.pth";
+TEST(ConvertOpenPoseInput, RefusesFilesThatAreNotTheBodyModel) {
+  const fs::path folder = fs::temp_directory_path() / ("mc_convert_junk_" + std::to_string(::getpid()));
+  fs::create_directories(folder);
+  const fs::path junk = folder / "junk.pth";
   std::ofstream(junk) << "not a checkpoint";
   const auto run = run_command(kPython + " " + (kSource / "tools/convert_openpose.py").string() + " " +
-                               junk.string() + " " + (dir() / "junk.onnx").string());
+                               junk.string() + " " + (folder / "junk.onnx").string());
   EXPECT_NE(run.exit_code, 0);
   EXPECT_NE(run.output.find("junk.pth: cannot be read as a PyTorch state dict"), std::string::npos) << run.output;
-  EXPECT_FALSE(fs::exists(dir() / "junk.onnx"));
+  EXPECT_FALSE(fs::exists(folder / "junk.onnx"));
+  fs::remove_all(folder);
 }
 
 }  // namespace
