@@ -138,6 +138,39 @@ void BM_StagePose(benchmark::State& state) {
   }
 }
 
+// Everything around the forward passes, on outputs captured once.
+void BM_AroundParseAtr(benchmark::State& state) {
+  if (!ready(state)) return;
+  const cv::Mat person = setup().person;
+  const cv::Mat logits = setup().analyzer->atr().fusion_logits(core::parsing_input_blob(person, kAtrSize));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(core::parsing_input_blob(person, kAtrSize));
+    benchmark::DoNotOptimize(core::refine_atr_labels(core::parsing_labels(logits, kAtrSize, person.size())));
+  }
+}
+
+void BM_AroundParseLip(benchmark::State& state) {
+  if (!ready(state)) return;
+  const cv::Mat person = setup().person;
+  const cv::Mat logits = setup().analyzer->lip().fusion_logits(core::parsing_input_blob(person, kLipSize));
+  const cv::Mat atr(person.size(), CV_8UC1, cv::Scalar(11));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(core::parsing_input_blob(person, kLipSize));
+    benchmark::DoNotOptimize(core::merge_neck(atr, core::parsing_labels(logits, kLipSize, person.size())));
+  }
+}
+
+void BM_AroundPose(benchmark::State& state) {
+  if (!ready(state)) return;
+  const core::PoseInput input = core::pose_input_blob(setup().person);
+  const auto outputs = setup().analyzer->pose().forward(input.blob);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(core::pose_input_blob(setup().person));
+    benchmark::DoNotOptimize(
+        core::detect_people(core::upsample_pose_outputs(outputs.paf, outputs.heatmap, input.unpadded)));
+  }
+}
+
 void BM_StageMasks(benchmark::State& state) {
   if (!ready(state)) return;
   for (auto _ : state) {
@@ -176,6 +209,9 @@ BENCHMARK(BM_ForwardPose)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StageParseAtr)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StageParseLip)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StagePose)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_AroundParseAtr)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_AroundParseLip)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_AroundPose)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StageMasks)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StageEncode)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Total)->Unit(benchmark::kMillisecond);

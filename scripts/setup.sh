@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian package maskcomponent needs to build, test and run.
-# Idempotent: apt-get skips what is already installed.
+# Idempotent: apt-get skips what is already installed. Debian's python3
+# (/usr/bin/python3) with numpy, onnx and torch makes the test models and runs
+# tools/convert_openpose.py.
 set -euo pipefail
 
 PACKAGES=(
@@ -9,6 +11,8 @@ PACKAGES=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcurl4-openssl-dev libssl-dev libpqxx-dev librdkafka-dev libcpp-httplib-dev
+  libonnx-dev libprotobuf-dev
+  python3 python3-numpy python3-onnx python3-torch
   postgresql
 )
 
