@@ -6,6 +6,7 @@
 
 #include "app/allocator_tuning.hpp"
 #include "app/generate_command.hpp"
+#include "app/storage_commands.hpp"
 #include "app/masks_command.hpp"
 #include "core/errors.hpp"
 
@@ -25,12 +26,17 @@ int main(int argc, char** argv) {
   CLI::App* masks = mc::app::add_masks_command(app, masks_options);
   mc::app::GenerateOptions generate_options;
   CLI::App* generate = mc::app::add_generate_command(app, generate_options);
+  mc::app::UrlsOptions urls_options;
+  CLI::App* urls = mc::app::add_urls_command(app, urls_options);
+  CLI::App* migrate = mc::app::add_migrate_command(app);
 
   CLI11_PARSE(app, argc, argv);
 
   try {
     if (masks->parsed()) mc::app::run_masks_command(masks_options);
     if (generate->parsed()) mc::app::run_generate_command(generate_options);
+    if (urls->parsed()) mc::app::run_urls_command(urls_options);
+    if (migrate->parsed()) mc::app::run_migrate_command();
   } catch (const mc::core::InputError& error) {
     std::cerr << "maskcomponent: error: " << error.what() << '\n';
     return kExitBadInput;

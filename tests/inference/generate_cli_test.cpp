@@ -208,3 +208,17 @@ TEST_F(GenerateCli, UnreadableCheckpointIsASetupError) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(GenerateCli, AskingForAGpuWithoutCudaWarnsOnceAndUsesTheCpu) {
+  const CliRun run = generate(write_image("figure.png", photo), "one_person", "--gpu-id 0");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const std::string warning = "GPU_ID=0 asks for CUDA, but this OpenCV build has 0 CUDA device(s); running on the CPU";
+  const auto first = run.output.find(warning);
+  ASSERT_NE(first, std::string::npos) << run.output;
+  EXPECT_EQ(run.output.find(warning, first + 1), std::string::npos) << "one warning, not one per network";
+  EXPECT_TRUE(fs::exists(dir / "out" / "dress_mask.png"));
+}
+
+}  // namespace

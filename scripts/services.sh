@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Local servers for tests and the demo, on loopback only:
+#   PostgreSQL from Debian's packages, in its own data folder (not the system
+#   cluster), and the s3rver S3 emulator from npm (pinned in scripts/s3rver/).
+#
+#   scripts/services.sh start|stop|status|env [all|postgres|s3]
+#
+# start waits until each server answers; stop stops them cleanly; status exits
+# non-zero when one is down; env prints the variables a client needs.
+# Settings (environment):
+#   MC_SERVICES_DIR  data, logs and pid files      (default: /tmp/maskcomponent-services-UID)
+#   MC_PG_PORT       PostgreSQL port                (default: 55432)
+#   MC_S3_PORT       s3rver port                    (default: 4569)
+# PostgreSQL runs as the `postgres` system user when started by root (initdb
+# refuses root); database `masks`, user `mask`, password `maskpass`.
+# s3rver accepts the access key S3RVER with the secret S3RVER.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+# Under /tmp by default: when run as root, PostgreSQL runs as `postgres`, which
+# may not be allowed to enter the checkout (a home folder, say).
+dir=${MC_SERVICES_DIR:-/tmp/maskcomponent-services-$(id -u)}
+pg_port=${MC_PG_PORT:-55432}
+s3_port=${MC_S3_PORT:-4569}
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+pg_data=${dir}/postgres/data
+pg_log=${dir}/postgres/server.log
+s3_data=${dir}/s3/data
+s3_log=${dir}/s3/server.log
+s3_pid=${dir}/s3/s3rver.pid
+
+as_pg_user() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_ready() { "${pg_bin}/pg_isready" -q -h 127.0.0.1 -p "${pg_port}"; }
+s3_ready() { curl -s -o /dev/null --max-time 2 "http://127.0.0.1:${s3_port}/"; }
+
+wait_for() {
+  local what=$1 check=$2
+  for _ in $(seq 1 100); do
+    if ${check}; then return 0; fi
+    sleep 0.2
+  done
+  echo "services: ${what} did not answer in 20 s" >&2
+  return 1
+}
+
+start_postgres() {
+  [ -x "${pg_bin}/pg_ctl" ] || { echo "services: PostgreSQL not installed (run scripts/setup.sh)" >&2; exit 1; }
+  if pg_ready; then echo "postgres: already running on 127.0.0.1:${pg_port}"; return 0; fi
+  mkdir -p "${dir}/postgres"
+  if [ "$(id -u)" -eq 0 ]; then chown postgres: "${dir}/postgres"; fi
+  if [ ! -s "${pg_data}/PG_VERSION" ]; then
+    local pwfile=${dir}/postgres/pwfile
+    echo maskpass > "${pwfile}"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres: "${pwfile}"; fi
+    as_pg_user "${pg_bin}/initdb" -D "${pg_data}" -U mask --pwfile="${pwfile}" \
+      --auth-local=trust --auth-host=scram-sha-256 -E UTF8 > "${dir}/postgres/initdb.log"
+    rm -f "${pwfile}"
+  fi
+  as_pg_user "${pg_bin}/pg_ctl" -D "${pg_data}" -l "${pg_log}" -w -t 30 \
+    -o "-p ${pg_port} -c listen_addresses=127.0.0.1 -k ${dir}/postgres" start > /dev/null
+  wait_for postgres pg_ready
+  if ! PGPASSWORD=maskpass psql -h 127.0.0.1 -p "${pg_port}" -U mask -d postgres -tAc \
+      "SELECT 1 FROM pg_database WHERE datname = 'masks'" | grep -q 1; then
+    PGPASSWORD=maskpass psql -q -h 127.0.0.1 -p "${pg_port}" -U mask -d postgres -c "CREATE DATABASE masks"
+  fi
+  echo "postgres: running on 127.0.0.1:${pg_port}"
+}
+
+stop_postgres() {
+  if [ -s "${pg_data}/postmaster.pid" ]; then
+    as_pg_user "${pg_bin}/pg_ctl" -D "${pg_data}" -m fast -w stop > /dev/null || true
+  fi
+  echo "postgres: stopped"
+}
+
+start_s3() {
+  if s3_ready; then echo "s3: already running on 127.0.0.1:${s3_port}"; return 0; fi
+  if [ ! -x scripts/s3rver/node_modules/.bin/s3rver ]; then
+    (cd scripts/s3rver && npm ci --no-audit --no-fund --silent)
+  fi
+  mkdir -p "${s3_data}"
+  nohup node scripts/s3rver/node_modules/.bin/s3rver -d "${s3_data}" -a 127.0.0.1 -p "${s3_port}" --silent \
+    > "${s3_log}" 2>&1 &
+  echo $! > "${s3_pid}"
+  wait_for s3 s3_ready
+  echo "s3: running on 127.0.0.1:${s3_port}"
+}
+
+stop_s3() {
+  if [ -s "${s3_pid}" ]; then
+    local pid
+    pid=$(cat "${s3_pid}")
+    kill "${pid}" 2> /dev/null || true
+    for _ in $(seq 1 50); do kill -0 "${pid}" 2> /dev/null || break; sleep 0.1; done
+    rm -f "${s3_pid}"
+  fi
+  echo "s3: stopped"
+}
+
+print_env() {
+  cat <<VARS
+export POSTGRES_DSN=postgresql://mask:maskpass@127.0.0.1:${pg_port}/masks
+export MINIO_ENDPOINT=127.0.0.1:${s3_port}
+export MINIO_ACCESS_KEY=S3RVER
+export MINIO_SECRET_KEY=S3RVER
+export MINIO_BUCKET=masks
+export MINIO_SECURE=false
+export BASE_URL=http://127.0.0.1:${s3_port}/masks
+VARS
+}
+
+action=${1:-status}
+which=${2:-all}
+wants() { [[ ${which} == all || ${which} == "$1" ]]; }
+case "${action}" in
+  start)
+    if wants postgres; then start_postgres; fi
+    if wants s3; then start_s3; fi
+    ;;
+  stop)
+    if wants s3; then stop_s3; fi
+    if wants postgres; then stop_postgres; fi
+    ;;
+  status)
+    down=0
+    if wants postgres; then
+      if pg_ready; then echo "postgres: up on 127.0.0.1:${pg_port}"; else echo "postgres: down"; down=1; fi
+    fi
+    if wants s3; then
+      if s3_ready; then echo "s3: up on 127.0.0.1:${s3_port}"; else echo "s3: down"; down=1; fi
+    fi
+    exit ${down}
+    ;;
+  env) print_env ;;
+  *) echo "usage: scripts/services.sh start|stop|status|env [all|postgres|s3]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,313 @@
+#include "adapters/postgres_store.hpp"
+
+#include <libpq-fe.h>
+
+#include <array>
+#include <regex>
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "core/mask_types.hpp"
+
+namespace mc::adapters {
+
+namespace {
+
+constexpr std::string_view kCreateUserMaskOutputs = R"(
+CREATE TABLE IF NOT EXISTS user_mask_outputs (
+    user_id TEXT PRIMARY KEY,
+    gender TEXT,
+    request_id TEXT,
+    upper_body_mask TEXT,
+    upper_body_tshirts_mask TEXT,
+    upper_body_coat_mask TEXT,
+    lower_body_mask TEXT,
+    ethnic_combined_mask TEXT,
+    baggy_lower_mask TEXT,
+    dress_mask TEXT,
+    updated_at TIMESTAMP WITH TIME ZONE DEFAULT now()
+))";
+
+constexpr std::string_view kCreateMaskRequests = R"(
+CREATE TABLE IF NOT EXISTS mask_requests (
+    request_id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    gender TEXT,
+    mask_types TEXT[] NOT NULL DEFAULT '{}',
+    status TEXT NOT NULL CHECK (status IN ('processing', 'completed', 'failed')),
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    filenames JSONB NOT NULL DEFAULT '{}',
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
+    updated_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
+    completed_at TIMESTAMP WITH TIME ZONE
+))";
+
+// Every column of the seed's table with its type, for adding missing ones.
+std::vector<std::pair<std::string, std::string>> user_mask_output_columns() {
+  std::vector<std::pair<std::string, std::string>> columns = {{"gender", "TEXT"}, {"request_id", "TEXT"}};
+  for (const core::MaskType type : core::kAllMaskTypes) {
+    columns.emplace_back(std::string(core::mask_type_name(type)) + "_mask", "TEXT");
+  }
+  columns.emplace_back("updated_at", "TIMESTAMP WITH TIME ZONE DEFAULT now()");
+  return columns;
+}
+
+// Serialises schema changes between processes starting together.
+constexpr long kSchemaLock = 0x6d61736b;  // "mask"
+
+std::string mask_column(core::MaskType type) { return std::string(core::mask_type_name(type)) + "_mask"; }
+
+std::string types_array(const std::vector<core::MaskType>& types) {
+  std::string text = "{";
+  for (const core::MaskType type : types) {
+    if (text.size() > 1) text.push_back(',');
+    text.append(core::mask_type_name(type));
+  }
+  text.push_back('}');
+  return text;
+}
+
+std::string filenames_json(const std::map<core::MaskType, std::string>& filenames) {
+  nlohmann::json object = nlohmann::json::object();
+  for (const auto& [type, name] : filenames) object[std::string(core::mask_type_name(type))] = name;
+  return object.dump();
+}
+
+bool transient_sqlstate(const std::string& state) {
+  return state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0 || state == "40001" || state == "40P01" ||
+         state == "53300";
+}
+
+}  // namespace
+
+std::optional<std::string> dsn_problem(const std::string& dsn) {
+  if (dsn.rfind("postgresql://", 0) != 0 && dsn.rfind("postgres://", 0) != 0) {
+    return std::string("must start with postgresql:// (postgresql://user:password@host:5432/database)");
+  }
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &error);
+  if (options == nullptr) {
+    std::string message = error != nullptr ? error : "cannot be parsed";
+    PQfreemem(error);
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    return "is not a valid connection URI (" + message + ")";
+  }
+  PQconninfoFree(options);
+  return std::nullopt;
+}
+
+std::string redact_dsn(const std::string& dsn) {
+  static const std::regex kPassword("(://[^:/@]*:)[^@]*@");
+  static const std::regex kPasswordParameter("(password=)[^&\\s]*");
+  return std::regex_replace(std::regex_replace(dsn, kPassword, "$1***@"), kPasswordParameter, "$1***");
+}
+
+PostgresStore::PostgresStore(PostgresSettings settings) : settings_(std::move(settings)) {
+  connect_dsn_ = settings_.dsn;
+  if (connect_dsn_.find("connect_timeout=") == std::string::npos) {
+    connect_dsn_ += (connect_dsn_.find('?') == std::string::npos ? "?" : "&");
+    connect_dsn_ += "connect_timeout=" + std::to_string(settings_.connect_timeout.count());
+  }
+}
+
+PostgresStore::~PostgresStore() = default;
+
+struct PostgresStore::Connection {
+  explicit Connection(const std::string& dsn) : connection(dsn) {}
+  pqxx::connection connection;
+};
+
+std::unique_ptr<PostgresStore::Connection> PostgresStore::connect() {
+  return std::make_unique<Connection>(connect_dsn_);
+}
+
+template <typename Work>
+auto PostgresStore::with_connection(const std::string& action, Work work) {
+  std::unique_ptr<Connection> connection;
+  {
+    std::unique_lock lock(mutex_);
+    available_.wait(lock, [this] { return !idle_.empty() || open_ < settings_.pool_size; });
+    if (!idle_.empty()) {
+      connection = std::move(idle_.back());
+      idle_.pop_back();
+    } else {
+      ++open_;
+    }
+  }
+  // Gives the connection back, or forgets it when it is broken.
+  auto finish = [&](bool keep) {
+    {
+      const std::lock_guard lock(mutex_);
+      if (keep && connection) {
+        idle_.push_back(std::move(connection));
+      } else {
+        --open_;
+      }
+    }
+    available_.notify_one();
+  };
+  try {
+    if (!connection) connection = connect();
+    if constexpr (std::is_void_v<decltype(work(connection->connection))>) {
+      work(connection->connection);
+      finish(true);
+    } else {
+      auto result = work(connection->connection);
+      finish(true);
+      return result;
+    }
+  } catch (const pqxx::broken_connection& error) {
+    finish(false);
+    throw DependencyError(DependencyError::Kind::kTransient,
+                          "Database connection failed: " + action + ": " + redact_dsn(error.what()));
+  } catch (const pqxx::sql_error& error) {
+    const bool transient = transient_sqlstate(error.sqlstate());
+    finish(!transient);
+    throw DependencyError(transient ? DependencyError::Kind::kTransient : DependencyError::Kind::kPermanent,
+                          "Database error: " + action + ": " + redact_dsn(error.what()));
+  } catch (const pqxx::failure& error) {
+    finish(false);
+    throw DependencyError(DependencyError::Kind::kTransient,
+                          "Database connection failed: " + action + ": " + redact_dsn(error.what()));
+  }
+}
+
+MigrationReport PostgresStore::ensure_schema() {
+  return with_connection("schema", [&](pqxx::connection& connection) {
+    MigrationReport report;
+    pqxx::work txn(connection);
+    txn.exec_params("SELECT pg_advisory_xact_lock($1)", kSchemaLock);
+    auto table_exists = [&](const std::string& name) {
+      return txn.exec_params1("SELECT to_regclass($1) IS NOT NULL", name)[0].as<bool>();
+    };
+    if (!table_exists("user_mask_outputs")) {
+      txn.exec0(std::string(kCreateUserMaskOutputs));
+      report.changes.push_back("created table user_mask_outputs");
+    } else {
+      const pqxx::result existing = txn.exec_params(
+          "SELECT column_name FROM information_schema.columns "
+          "WHERE table_schema = current_schema() AND table_name = 'user_mask_outputs'");
+      std::vector<std::string> present;
+      for (const auto& row : existing) present.push_back(row[0].as<std::string>());
+      for (const auto& [column, type] : user_mask_output_columns()) {
+        if (std::find(present.begin(), present.end(), column) != present.end()) continue;
+        txn.exec0("ALTER TABLE user_mask_outputs ADD COLUMN " + txn.quote_name(column) + " " + type);
+        report.changes.push_back("added column user_mask_outputs." + column);
+      }
+    }
+    if (!table_exists("mask_requests")) {
+      txn.exec0(std::string(kCreateMaskRequests));
+      txn.exec0("CREATE INDEX IF NOT EXISTS mask_requests_user_id ON mask_requests (user_id)");
+      report.changes.push_back("created table mask_requests");
+    }
+    txn.commit();
+    return report;
+  });
+}
+
+void PostgresStore::upsert_user_masks(const UserMasksRow& row) {
+  std::vector<const char*> filenames;
+  std::string columns;
+  std::string placeholders;
+  std::string updates;
+  int parameter = 4;
+  for (const core::MaskType type : core::kAllMaskTypes) {
+    const auto found = row.filenames.find(type);
+    filenames.push_back(found == row.filenames.end() ? nullptr : found->second.c_str());
+    const std::string column = mask_column(type);
+    columns += ", " + column;
+    placeholders += ", $" + std::to_string(parameter++);
+    updates += ", " + column + " = EXCLUDED." + column;
+  }
+  const std::string sql = "INSERT INTO user_mask_outputs (user_id, gender, request_id" + columns +
+                          ", updated_at) VALUES ($1, $2, $3" + placeholders +
+                          ", now()) ON CONFLICT (user_id) DO UPDATE SET gender = EXCLUDED.gender, "
+                          "request_id = EXCLUDED.request_id" + updates + ", updated_at = now()";
+  with_connection("upsert user_mask_outputs", [&](pqxx::connection& connection) {
+    pqxx::work txn(connection);
+    txn.exec_params(sql, row.user_id, row.gender, row.request_id, pqxx::prepare::make_dynamic_params(filenames));
+    txn.commit();
+  });
+}
+
+std::optional<UserMasksRow> PostgresStore::find_user_masks(const std::string& user_id) {
+  return with_connection("read user_mask_outputs", [&](pqxx::connection& connection) -> std::optional<UserMasksRow> {
+    pqxx::read_transaction txn(connection);
+    const pqxx::result result = txn.exec_params("SELECT * FROM user_mask_outputs WHERE user_id = $1", user_id);
+    if (result.empty()) return std::nullopt;
+    const pqxx::row& found = result[0];
+    UserMasksRow row;
+    row.user_id = found["user_id"].as<std::string>();
+    row.gender = found["gender"].is_null() ? "" : found["gender"].as<std::string>();
+    row.request_id = found["request_id"].is_null() ? "" : found["request_id"].as<std::string>();
+    for (const core::MaskType type : core::kAllMaskTypes) {
+      const pqxx::field field = found[mask_column(type)];
+      if (!field.is_null()) row.filenames[type] = field.as<std::string>();
+    }
+    return row;
+  });
+}
+
+void PostgresStore::record_request_started(const RequestRecord& record) {
+  with_connection("record request", [&](pqxx::connection& connection) {
+    pqxx::work txn(connection);
+    txn.exec_params(
+        "INSERT INTO mask_requests (request_id, user_id, gender, mask_types, status, attempts) "
+        "VALUES ($1, $2, $3, $4::text[], 'processing', 1) "
+        "ON CONFLICT (request_id) DO UPDATE SET status = 'processing', error = NULL, "
+        "attempts = mask_requests.attempts + 1, updated_at = now()",
+        record.request_id, record.user_id, record.gender, types_array(record.mask_types));
+    txn.commit();
+  });
+}
+
+void PostgresStore::record_request_completed(const std::string& request_id,
+                                             const std::map<core::MaskType, std::string>& filenames) {
+  with_connection("record request", [&](pqxx::connection& connection) {
+    pqxx::work txn(connection);
+    txn.exec_params(
+        "UPDATE mask_requests SET status = 'completed', error = NULL, filenames = $2::jsonb, "
+        "updated_at = now(), completed_at = now() WHERE request_id = $1",
+        request_id, filenames_json(filenames));
+    txn.commit();
+  });
+}
+
+void PostgresStore::record_request_failed(const std::string& request_id, const std::string& error) {
+  with_connection("record request", [&](pqxx::connection& connection) {
+    pqxx::work txn(connection);
+    txn.exec_params("UPDATE mask_requests SET status = 'failed', error = $2, updated_at = now() WHERE request_id = $1",
+                    request_id, error);
+    txn.commit();
+  });
+}
+
+std::optional<RequestRecord> PostgresStore::find_request(const std::string& request_id) {
+  return with_connection("read request", [&](pqxx::connection& connection) -> std::optional<RequestRecord> {
+    pqxx::read_transaction txn(connection);
+    const pqxx::result result = txn.exec_params(
+        "SELECT request_id, user_id, COALESCE(gender, ''), array_to_string(mask_types, ','), status, "
+        "COALESCE(error, ''), attempts, filenames::text FROM mask_requests WHERE request_id = $1",
+        request_id);
+    if (result.empty()) return std::nullopt;
+    const pqxx::row& row = result[0];
+    RequestRecord record;
+    record.request_id = row[0].as<std::string>();
+    record.user_id = row[1].as<std::string>();
+    record.gender = row[2].as<std::string>();
+    const std::string types = row[3].as<std::string>();
+    if (!types.empty()) record.mask_types = core::parse_mask_type_list(types);
+    record.status = row[4].as<std::string>();
+    record.error = row[5].as<std::string>();
+    record.attempts = row[6].as<int>();
+    const nlohmann::json filenames = nlohmann::json::parse(row[7].as<std::string>());
+    for (const auto& [name, file] : filenames.items()) {
+      record.filenames[core::parse_mask_type_list(name).at(0)] = file.get<std::string>();
+    }
+    return record;
+  });
+}
+
+}  // namespace mc::adapters

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "adapters/postgres_store.hpp"
+#include "adapters/s3_client.hpp"
+
+namespace mc::app {
+
+// Reads a variable of the environment; nullptr when unset.
+using EnvironmentReader = std::function<const char*(const char*)>;
+EnvironmentReader process_environment();
+
+// Where results go: the seed's MinIO/S3 and PostgreSQL variables.
+struct StorageSettings {
+  adapters::S3Settings s3;
+  std::string base_url;  // BASE_URL, without a trailing slash
+  std::chrono::seconds presigned_url_expiry{604800};
+  adapters::PostgresSettings postgres;
+};
+
+// Reads and validates every variable at once; throws core::SetupError listing
+// each problem (secrets are never part of a message):
+//   required: MINIO_ENDPOINT, MINIO_ACCESS_KEY, MINIO_SECRET_KEY, MINIO_BUCKET, POSTGRES_DSN
+//   optional: MINIO_SECURE (false), MINIO_REGION (us-east-1),
+//             BASE_URL ({http|https}://MINIO_ENDPOINT/MINIO_BUCKET),
+//             PRESIGNED_URL_EXPIRY (604800, 1..604800 seconds),
+//             S3_CONNECT_TIMEOUT_MS (5000), S3_REQUEST_TIMEOUT_MS (30000),
+//             POSTGRES_POOL_SIZE (4), POSTGRES_CONNECT_TIMEOUT (5 seconds)
+StorageSettings load_storage_settings(const EnvironmentReader& environment);
+
+// {BASE_URL}/{user_id}/{request_id}/{filename}
+std::string mask_url(const std::string& base_url, const std::string& user_id, const std::string& request_id,
+                     const std::string& filename);
+
+// The object key {user_id}/{request_id}/{filename}.
+std::string mask_object_key(const std::string& user_id, const std::string& request_id, const std::string& filename);
+
+}  // namespace mc::app
