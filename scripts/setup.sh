@@ -13,7 +13,7 @@ PACKAGES=(
   libcurl4-openssl-dev libssl-dev libpqxx-dev librdkafka-dev libcpp-httplib-dev
   libonnx-dev libprotobuf-dev
   python3 python3-numpy python3-onnx python3-torch
-  postgresql
+  postgresql curl
 )
 
 SUDO=""
@@ -21,4 +21,6 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update
+# s3rver (scripts/services.sh) runs on Node.js; the base image has it, Debian's otherwise.
+if ! command -v npm > /dev/null; then PACKAGES+=(nodejs npm); fi
 $SUDO apt-get install -y --no-install-recommends "${PACKAGES[@]}"
