@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Local servers for tests and the demo, on loopback only:
 #   PostgreSQL from Debian's packages, in its own data folder (not the system
-#   cluster), and the s3rver S3 emulator from npm (pinned in scripts/s3rver/).
+#   cluster), the s3rver S3 emulator from npm (pinned in scripts/s3rver/), and
+#   the Kafka dev broker (mc_dev_broker: librdkafka's mock cluster).
 #
-#   scripts/services.sh start|stop|status|env [all|postgres|s3]
+#   scripts/services.sh start|stop|status|env [all|postgres|s3|kafka]
+#   scripts/services.sh kafka-down|kafka-up     (take the broker down and up)
 #
 # start waits until each server answers; stop stops them cleanly; status exits
 # non-zero when one is down; env prints the variables a client needs.
@@ -11,6 +13,9 @@
 #   MC_SERVICES_DIR  data, logs and pid files      (default: /tmp/maskcomponent-services-UID)
 #   MC_PG_PORT       PostgreSQL port                (default: 55432)
 #   MC_S3_PORT       s3rver port                    (default: 4569)
+#   MC_DEV_BROKER    the broker program             (default: build/release/mc_dev_broker)
+#   MC_KAFKA_PARTITIONS  partitions per topic       (default: 3)
+# The broker picks its own port; `env` prints it as KAFKA_BOOTSTRAP_SERVERS.
 # PostgreSQL runs as the `postgres` system user when started by root (initdb
 # refuses root); database `masks`, user `mask`, password `maskpass`.
 # s3rver accepts the access key S3RVER with the secret S3RVER.
@@ -29,6 +34,10 @@ pg_log=${dir}/postgres/server.log
 s3_data=${dir}/s3/data
 s3_log=${dir}/s3/server.log
 s3_pid=${dir}/s3/s3rver.pid
+kafka_dir=${dir}/kafka
+kafka_pid=${kafka_dir}/broker.pid
+kafka_bootstrap=${kafka_dir}/bootstrap
+dev_broker=${MC_DEV_BROKER:-${root}/build/release/mc_dev_broker}
 
 as_pg_user() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
@@ -101,6 +110,36 @@ stop_s3() {
   echo "s3: stopped"
 }
 
+kafka_ready() { [ -s "${kafka_pid}" ] && kill -0 "$(cat "${kafka_pid}")" 2> /dev/null && [ -s "${kafka_bootstrap}" ]; }
+
+start_kafka() {
+  if kafka_ready; then echo "kafka: already running on $(cat "${kafka_bootstrap}")"; return 0; fi
+  [ -x "${dev_broker}" ] || { echo "services: ${dev_broker} not built (cmake --build --preset release)" >&2; exit 1; }
+  mkdir -p "${kafka_dir}"
+  rm -f "${kafka_bootstrap}"
+  nohup "${dev_broker}" --partitions "${MC_KAFKA_PARTITIONS:-3}" --bootstrap-file "${kafka_bootstrap}" \
+    > "${kafka_dir}/broker.log" 2>&1 &
+  echo $! > "${kafka_pid}"
+  wait_for kafka kafka_ready
+  echo "kafka: running on $(cat "${kafka_bootstrap}")"
+}
+
+stop_kafka() {
+  if [ -s "${kafka_pid}" ]; then
+    local pid
+    pid=$(cat "${kafka_pid}")
+    kill "${pid}" 2> /dev/null || true
+    for _ in $(seq 1 50); do kill -0 "${pid}" 2> /dev/null || break; sleep 0.1; done
+    rm -f "${kafka_pid}" "${kafka_bootstrap}"
+  fi
+  echo "kafka: stopped"
+}
+
+signal_kafka() {
+  kafka_ready || { echo "kafka: not running" >&2; exit 1; }
+  kill "-$1" "$(cat "${kafka_pid}")"
+}
+
 print_env() {
   cat <<VARS
 export POSTGRES_DSN=postgresql://mask:maskpass@127.0.0.1:${pg_port}/masks
@@ -111,6 +150,7 @@ export MINIO_BUCKET=masks
 export MINIO_SECURE=false
 export BASE_URL=http://127.0.0.1:${s3_port}/masks
 VARS
+  if [ -s "${kafka_bootstrap}" ]; then echo "export KAFKA_BOOTSTRAP_SERVERS=$(cat "${kafka_bootstrap}")"; fi
 }
 
 action=${1:-status}
@@ -120,8 +160,10 @@ case "${action}" in
   start)
     if wants postgres; then start_postgres; fi
     if wants s3; then start_s3; fi
+    if wants kafka; then start_kafka; fi
     ;;
   stop)
+    if wants kafka; then stop_kafka; fi
     if wants s3; then stop_s3; fi
     if wants postgres; then stop_postgres; fi
     ;;
@@ -133,8 +175,13 @@ case "${action}" in
     if wants s3; then
       if s3_ready; then echo "s3: up on 127.0.0.1:${s3_port}"; else echo "s3: down"; down=1; fi
     fi
+    if wants kafka; then
+      if kafka_ready; then echo "kafka: up on $(cat "${kafka_bootstrap}")"; else echo "kafka: down"; down=1; fi
+    fi
     exit ${down}
     ;;
   env) print_env ;;
-  *) echo "usage: scripts/services.sh start|stop|status|env [all|postgres|s3]" >&2; exit 2 ;;
+  kafka-down) signal_kafka USR1 ;;
+  kafka-up) signal_kafka USR2 ;;
+  *) echo "usage: scripts/services.sh start|stop|status|env [all|postgres|s3|kafka] | kafka-down | kafka-up" >&2; exit 2 ;;
 esac

@@ -6,6 +6,8 @@
 
 #include "app/allocator_tuning.hpp"
 #include "app/generate_command.hpp"
+#include "app/send_command.hpp"
+#include "app/serve_command.hpp"
 #include "app/storage_commands.hpp"
 #include "app/masks_command.hpp"
 #include "core/errors.hpp"
@@ -29,6 +31,9 @@ int main(int argc, char** argv) {
   mc::app::UrlsOptions urls_options;
   CLI::App* urls = mc::app::add_urls_command(app, urls_options);
   CLI::App* migrate = mc::app::add_migrate_command(app);
+  CLI::App* serve = mc::app::add_serve_command(app);
+  mc::app::SendOptions send_options;
+  CLI::App* send = mc::app::add_send_command(app, send_options);
 
   CLI11_PARSE(app, argc, argv);
 
@@ -37,6 +42,8 @@ int main(int argc, char** argv) {
     if (generate->parsed()) mc::app::run_generate_command(generate_options);
     if (urls->parsed()) mc::app::run_urls_command(urls_options);
     if (migrate->parsed()) mc::app::run_migrate_command();
+    if (serve->parsed()) return mc::app::run_serve_command();
+    if (send->parsed()) return mc::app::run_send_command(send_options);
   } catch (const mc::core::InputError& error) {
     std::cerr << "maskcomponent: error: " << error.what() << '\n';
     return kExitBadInput;

@@ -1,17 +1,13 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <string>
 
 #include "adapters/postgres_store.hpp"
 #include "adapters/s3_client.hpp"
+#include "app/environment.hpp"
 
 namespace mc::app {
-
-// Reads a variable of the environment; nullptr when unset.
-using EnvironmentReader = std::function<const char*(const char*)>;
-EnvironmentReader process_environment();
 
 // Where results go: the seed's MinIO/S3 and PostgreSQL variables.
 struct StorageSettings {
@@ -30,6 +26,8 @@ struct StorageSettings {
 //             S3_CONNECT_TIMEOUT_MS (5000), S3_REQUEST_TIMEOUT_MS (30000),
 //             POSTGRES_POOL_SIZE (4), POSTGRES_CONNECT_TIMEOUT (5 seconds)
 StorageSettings load_storage_settings(const EnvironmentReader& environment);
+// The same, adding its problems to `reader` (for a larger set of settings).
+StorageSettings read_storage_settings(SettingsReader& reader);
 
 // {BASE_URL}/{user_id}/{request_id}/{filename}
 std::string mask_url(const std::string& base_url, const std::string& user_id, const std::string& request_id,

@@ -1,0 +1,39 @@
+#include "adapters/base64.hpp"
+
+#include <openssl/evp.h>
+
+#include <memory>
+
+#include "core/errors.hpp"
+
+namespace mc::adapters {
+
+std::string decode_base64(std::string_view text) {
+  std::unique_ptr<EVP_ENCODE_CTX, decltype(&EVP_ENCODE_CTX_free)> context(EVP_ENCODE_CTX_new(), EVP_ENCODE_CTX_free);
+  std::string bytes(text.size() / 4 * 3 + 3, '\0');
+  EVP_DecodeInit(context.get());
+  int written = 0;
+  int total = 0;
+  auto* out = reinterpret_cast<unsigned char*>(bytes.data());
+  if (EVP_DecodeUpdate(context.get(), out, &written, reinterpret_cast<const unsigned char*>(text.data()),
+                       static_cast<int>(text.size())) < 0) {
+    throw core::InputError("Invalid image data: not valid base64");
+  }
+  total = written;
+  if (EVP_DecodeFinal(context.get(), out + total, &written) < 0) {
+    throw core::InputError("Invalid image data: not valid base64");
+  }
+  total += written;
+  bytes.resize(static_cast<std::size_t>(total));
+  return bytes;
+}
+
+std::string encode_base64(std::string_view bytes) {
+  std::string text(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int size = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()),
+                                   reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  text.resize(static_cast<std::size_t>(size));
+  return text;
+}
+
+}  // namespace mc::adapters

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+namespace mc::app {
+
+// A logger writing one JSON object per line to stderr: timestamp (UTC),
+// level, logger, message and any extra fields (the seed's "Structured Logging").
+std::shared_ptr<spdlog::logger> make_json_logger(const std::string& name, const std::string& level);
+
+// Logs `message` with `fields` merged into the line's object.
+void log_json(spdlog::logger& logger, spdlog::level::level_enum level, std::string_view message,
+              const nlohmann::json& fields = nlohmann::json::object());
+
+// The context of one request: every line carries its user_id and request_id,
+// plus the stage and event. One per request, never shared between threads.
+class RequestLog {
+ public:
+  RequestLog(spdlog::logger& logger, std::string user_id, std::string request_id)
+      : logger_(logger), user_id_(std::move(user_id)), request_id_(std::move(request_id)) {}
+  void identify(std::string user_id, std::string request_id) {
+    user_id_ = std::move(user_id);
+    request_id_ = std::move(request_id);
+  }
+  void log(spdlog::level::level_enum level, std::string_view stage, std::string_view event, std::string_view message,
+           nlohmann::json extra = nlohmann::json::object()) const;
+  void info(std::string_view stage, std::string_view event, std::string_view message,
+            nlohmann::json extra = nlohmann::json::object()) const {
+    log(spdlog::level::info, stage, event, message, std::move(extra));
+  }
+  void warn(std::string_view stage, std::string_view event, std::string_view message,
+            nlohmann::json extra = nlohmann::json::object()) const {
+    log(spdlog::level::warn, stage, event, message, std::move(extra));
+  }
+  void error(std::string_view stage, std::string_view event, std::string_view message,
+             nlohmann::json extra = nlohmann::json::object()) const {
+    log(spdlog::level::err, stage, event, message, std::move(extra));
+  }
+
+ private:
+  spdlog::logger& logger_;
+  std::string user_id_;
+  std::string request_id_;
+};
+
+}  // namespace mc::app

@@ -1,0 +1,203 @@
+#include "app/request_processor.hpp"
+
+#include <thread>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "adapters/base64.hpp"
+#include "adapters/image_decoding.hpp"
+#include "adapters/image_fetcher.hpp"
+#include "core/errors.hpp"
+#include "core/mask_engine.hpp"
+#include "core/person_image.hpp"
+#include "core/result_messages.hpp"
+
+namespace mc::app {
+
+namespace {
+
+std::string new_request_id() {
+  static thread_local std::mt19937_64 generator{std::random_device{}()};
+  char text[40];
+  std::snprintf(text, sizeof text, "req-%016llx%08llx", static_cast<unsigned long long>(generator()),
+                static_cast<unsigned long long>(generator() & 0xFFFFFFFF));
+  return text;
+}
+
+std::string now_iso() { return core::iso8601_utc(std::chrono::system_clock::now()); }
+
+core::RequestIdentity identity_of(const core::MaskRequest& request) {
+  return {request.user_id, request.gender, request.request_id};
+}
+
+}  // namespace
+
+RequestProcessor::RequestProcessor(const ServiceSettings& settings, adapters::PostgresStore& store,
+                                   inference::AnalyzerPool& models, spdlog::logger& log, StopState& stop)
+    : settings_(settings), store_(store), models_(models), log_(log), stop_(stop) {}
+
+std::unique_ptr<adapters::S3Client> RequestProcessor::take_s3_client() {
+  {
+    const std::lock_guard lock(s3_mutex_);
+    if (!idle_s3_clients_.empty()) {
+      auto client = std::move(idle_s3_clients_.back());
+      idle_s3_clients_.pop_back();
+      return client;
+    }
+  }
+  return std::make_unique<adapters::S3Client>(settings_.storage.s3);
+}
+
+void RequestProcessor::return_s3_client(std::unique_ptr<adapters::S3Client> client) {
+  const std::lock_guard lock(s3_mutex_);
+  idle_s3_clients_.push_back(std::move(client));
+}
+
+void RequestProcessor::sleep_unless_abandoned(std::chrono::milliseconds delay) const {
+  const auto until = std::chrono::steady_clock::now() + delay;
+  while (std::chrono::steady_clock::now() < until) {
+    if (stop_.past_deadline()) throw Abandoned();
+    std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
+        std::chrono::milliseconds(50),
+        std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now()) +
+            std::chrono::milliseconds(1)));
+  }
+  if (stop_.past_deadline()) throw Abandoned();
+}
+
+std::chrono::milliseconds RequestProcessor::backoff(int attempt) {
+  const double cap = static_cast<double>(settings_.retry_max_delay.count());
+  const double ceiling = std::min(cap, static_cast<double>(settings_.retry_base_delay.count()) *
+                                           std::pow(2.0, static_cast<double>(std::min(attempt, 30))));
+  const std::lock_guard lock(random_mutex_);
+  std::uniform_real_distribution<double> jitter(0.0, ceiling);
+  return std::chrono::milliseconds(static_cast<long>(jitter(random_)));
+}
+
+std::string RequestProcessor::image_bytes(const core::MaskRequest& request, const RequestLog& log,
+                                          std::optional<Failure>& failure) {
+  if (request.image_kind == core::MaskRequest::ImageKind::kBase64) return adapters::decode_base64(request.image_data);
+  for (int attempt = 0;; ++attempt) {
+    try {
+      std::string bytes = adapters::fetch_image(request.image_data, settings_.fetch);
+      log.info("fetch", "image_downloaded", "image downloaded", {{"bytes", bytes.size()}, {"attempt", attempt + 1}});
+      return bytes;
+    } catch (const adapters::ImageFetchError& error) {
+      if (!error.transient()) {
+        failure = Failure{error.what(), 0};
+        return {};
+      }
+      if (attempt >= settings_.max_retries) {
+        failure = Failure{std::string("Max retries exceeded: ") + error.what(), attempt};
+        return {};
+      }
+      const auto delay = backoff(attempt);
+      log.warn("fetch", "retry_scheduled", error.what(), {{"attempt", attempt + 1}, {"delay_ms", delay.count()}});
+      sleep_unless_abandoned(delay);
+    }
+  }
+}
+
+Outcome RequestProcessor::process(const std::string& message) {
+  core::RequestIdentity who = core::identify_request(message);
+  RequestLog log(log_, who.user_id, who.request_id);
+  auto failed = [&](const std::string& error, int retry_count, bool recorded) {
+    log.error("process", "request_failed", error, {{"retry_count", retry_count}});
+    if (recorded) retry_infrastructure(log, "record", [&] { store_.record_request_failed(who.request_id, error); });
+    const std::string at = now_iso();
+    return Outcome{who.user_id, core::failed_result(who, error, at),
+                   core::poison_message(who, error, message, retry_count, at)};
+  };
+
+  core::MaskRequest request;
+  try {
+    request = core::parse_mask_request(message, settings_.default_mask_types, new_request_id);
+  } catch (const core::InputError& error) {
+    return failed(std::string("Invalid request: ") + error.what(), 0, false);
+  }
+  who = identity_of(request);
+  log.identify(request.user_id, request.request_id);
+  for (const auto& warning : request.warnings) log.warn("validate", "request_warning", warning);
+  log.info("validate", "request_accepted", "request accepted",
+           {{"mask_types", request.mask_types.size()}, {"image_type", request.image_kind ==
+                                                                         core::MaskRequest::ImageKind::kUrl ? "url" : "base64"}});
+
+  // A request_id that already completed is answered from its record.
+  const auto previous = retry_infrastructure(log, "dedupe", [&] { return store_.find_request(request.request_id); });
+  if (previous && previous->status == "completed") {
+    std::map<core::MaskType, std::string> urls;
+    for (const auto& [type, file] : previous->filenames) {
+      urls[type] = mask_url(settings_.storage.base_url, previous->user_id, previous->request_id, file);
+    }
+    log.info("dedupe", "already_completed", "request_id already completed; publishing its result again");
+    const core::RequestIdentity recorded{previous->user_id, previous->gender, previous->request_id};
+    return Outcome{recorded.user_id, core::completed_result(recorded, urls, now_iso()), std::nullopt};
+  }
+
+  adapters::RequestRecord record;
+  record.request_id = request.request_id;
+  record.user_id = request.user_id;
+  record.gender = request.gender;
+  record.mask_types = request.mask_types;
+  retry_infrastructure(log, "record", [&] { store_.record_request_started(record); });
+
+  cv::Mat person;
+  std::optional<Failure> failure;
+  try {
+    const std::string bytes = image_bytes(request, log, failure);
+    if (failure) return failed(failure->error, failure->retry_count, true);
+    person = core::to_person_image(adapters::decode_image(bytes, settings_.max_image_pixels));
+  } catch (const core::InputError& error) {
+    const std::string text = error.what();
+    return failed(text.rfind("Invalid image data", 0) == 0 ? text : "Invalid image data: " + text, 0, true);
+  }
+
+  inference::HumanAnalysis analysis;
+  try {
+    const auto started = std::chrono::steady_clock::now();
+    auto lease = models_.acquire();
+    analysis = lease->analyze(person);
+    log.info("inference", "models_done", "parsing and pose done",
+             {{"duration_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::steady_clock::now() - started).count()}});
+  } catch (const core::InputError& error) {
+    return failed(error.what(), 0, true);
+  } catch (const cv::Exception& error) {
+    return failed(std::string("Mask generation failed: ") + error.what(), 0, true);
+  }
+  for (const auto& warning : analysis.warnings) log.warn("inference", "pose_warning", warning);
+
+  const core::Gender gender = core::gender_column(request.gender == "M" ? "M" : "F");
+  const core::GeneratedMasks masks = core::generate_masks(analysis.parse, analysis.keypoints, gender, request.mask_types);
+
+  std::map<core::MaskType, std::string> filenames;
+  std::map<core::MaskType, std::string> urls;
+  std::unique_ptr<adapters::S3Client> s3 = take_s3_client();
+  try {
+    for (const auto& [type, mask] : masks.masks) {
+      std::vector<std::uint8_t> png;
+      cv::imencode(".png", mask, png);
+      const std::string file = core::mask_file_name(type);
+      const std::string key = mask_object_key(request.user_id, request.request_id, file);
+      retry_infrastructure(log, "upload", [&] {
+        s3->put_object(key, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()), "image/png");
+      });
+      filenames[type] = file;
+      urls[type] = mask_url(settings_.storage.base_url, request.user_id, request.request_id, file);
+    }
+  } catch (...) {
+    return_s3_client(std::move(s3));
+    throw;
+  }
+  return_s3_client(std::move(s3));
+  log.info("upload", "masks_uploaded", "masks uploaded", {{"count", filenames.size()}});
+
+  retry_infrastructure(log, "database", [&] {
+    store_.upsert_user_masks({request.user_id, request.gender, request.request_id, filenames});
+  });
+  retry_infrastructure(log, "record", [&] { store_.record_request_completed(request.request_id, filenames); });
+  log.info("process", "request_completed", "masks ready");
+  return Outcome{request.user_id, core::completed_result(who, urls, now_iso()), std::nullopt};
+}
+
+}  // namespace mc::app

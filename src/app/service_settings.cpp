@@ -1,0 +1,89 @@
+#include "app/service_settings.hpp"
+
+#include <algorithm>
+
+#include "core/errors.hpp"
+
+namespace mc::app {
+
+namespace {
+bool one_of(const std::string& value, std::initializer_list<const char*> allowed) {
+  return std::any_of(allowed.begin(), allowed.end(), [&](const char* item) { return value == item; });
+}
+
+KafkaSettings read_kafka_settings(SettingsReader& env) {
+  KafkaSettings kafka;
+  kafka.bootstrap_servers = env.required("KAFKA_BOOTSTRAP_SERVERS");
+  kafka.input_topic = env.optional("KAFKA_TOPIC_INPUT", kafka.input_topic);
+  kafka.output_topic = env.optional("KAFKA_TOPIC_OUTPUT", kafka.output_topic);
+  kafka.poison_topic = env.optional("KAFKA_TOPIC_POISON", kafka.poison_topic);
+  kafka.consumer_group = env.optional("KAFKA_CONSUMER_GROUP", kafka.consumer_group);
+  kafka.security_protocol = env.optional("KAFKA_SECURITY_PROTOCOL", kafka.security_protocol);
+  kafka.sasl_mechanism = env.optional("KAFKA_SASL_MECHANISM", kafka.sasl_mechanism);
+  kafka.username = env.optional("KAFKA_USERNAME", "");
+  kafka.password = env.optional("KAFKA_PASSWORD", "");
+  if (!one_of(kafka.security_protocol, {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"})) {
+    env.problem("KAFKA_SECURITY_PROTOCOL must be PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (got \"" +
+                kafka.security_protocol + "\")");
+  }
+  if (kafka.security_protocol.rfind("SASL", 0) == 0) {
+    if (!one_of(kafka.sasl_mechanism, {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"})) {
+      env.problem("KAFKA_SASL_MECHANISM must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (got \"" +
+                  kafka.sasl_mechanism + "\")");
+    }
+    if (kafka.username.empty() || kafka.password.empty()) {
+      env.problem("KAFKA_USERNAME and KAFKA_PASSWORD are required with KAFKA_SECURITY_PROTOCOL=" +
+                  kafka.security_protocol);
+    }
+  }
+  return kafka;
+}
+
+}  // namespace
+
+KafkaSettings load_kafka_settings(const EnvironmentReader& environment) {
+  SettingsReader env(environment);
+  KafkaSettings kafka = read_kafka_settings(env);
+  env.throw_if_problems();
+  return kafka;
+}
+
+ServiceSettings load_service_settings(const EnvironmentReader& environment) {
+  SettingsReader env(environment);
+  ServiceSettings settings;
+  settings.kafka = read_kafka_settings(env);
+
+  settings.storage = read_storage_settings(env);
+
+  settings.concurrency = static_cast<int>(env.number("SERVICE_CONCURRENCY", 4, 1, 1024));
+  settings.max_retries = static_cast<int>(env.number("MAX_RETRIES", 5, 0, 100));
+  settings.models.gpu_id = static_cast<int>(env.number("GPU_ID", 0, -1, 64));
+  settings.models.checkpoints_dir = env.optional("CHECKPOINTS_DIR", "./checkpoints");
+  settings.models.atr_output = env.optional("PARSING_ATR_OUTPUT", "");
+  settings.models.lip_output = env.optional("PARSING_LIP_OUTPUT", "");
+  const std::string types = env.optional("MASK_TYPES_DEFAULT", "");
+  try {
+    settings.default_mask_types = types.empty() ? std::vector<core::MaskType>(core::kAllMaskTypes.begin(),
+                                                                             core::kAllMaskTypes.end())
+                                                : core::parse_mask_type_list(types);
+  } catch (const core::InputError& error) {
+    env.problem(std::string("MASK_TYPES_DEFAULT: ") + error.what());
+  }
+  settings.inference_instances = static_cast<int>(env.number("INFERENCE_INSTANCES", 1, 1, 64));
+  settings.retry_base_delay = std::chrono::milliseconds(env.number("RETRY_BASE_DELAY_MS", 1000, 1, 600000));
+  settings.retry_max_delay = std::chrono::milliseconds(env.number("RETRY_MAX_DELAY_MS", 30000, 1, 3600000));
+  settings.shutdown_grace = std::chrono::seconds(env.number("SHUTDOWN_GRACE_SECONDS", 30, 0, 3600));
+  settings.fetch.connect_timeout = std::chrono::milliseconds(env.number("IMAGE_CONNECT_TIMEOUT_MS", 5000, 1, 600000));
+  settings.fetch.total_timeout = std::chrono::milliseconds(env.number("IMAGE_TIMEOUT_MS", 30000, 1, 3600000));
+  settings.fetch.max_bytes = static_cast<std::size_t>(env.number("IMAGE_MAX_BYTES", 25L * 1024 * 1024, 1, 1L << 31));
+  settings.fetch.allow_private_addresses = env.boolean("IMAGE_FETCH_ALLOW_PRIVATE", false);
+  settings.max_image_pixels = static_cast<std::uint64_t>(env.number("MAX_IMAGE_PIXELS", 40'000'000, 1, 1L << 34));
+  settings.log_level = env.optional("LOG_LEVEL", "info");
+  if (!one_of(settings.log_level, {"trace", "debug", "info", "warn", "error"})) {
+    env.problem("LOG_LEVEL must be trace, debug, info, warn or error (got \"" + settings.log_level + "\")");
+  }
+  env.throw_if_problems();
+  return settings;
+}
+
+}  // namespace mc::app

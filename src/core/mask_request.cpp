@@ -1,0 +1,157 @@
+#include "core/mask_request.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <nlohmann/json.hpp>
+
+#include "core/errors.hpp"
+
+namespace mc::core {
+
+namespace {
+
+constexpr std::size_t kMaxIdBytes = 256;
+
+std::string upper(std::string_view text) {
+  std::string result(text);
+  std::transform(result.begin(), result.end(), result.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return result;
+}
+
+// user_id may be a string or an integer (the seed's backends send both).
+std::string id_field(const nlohmann::json& value, const char* name) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_number_integer()) return std::to_string(value.get<long long>());
+  if (value.is_number_unsigned()) return std::to_string(value.get<unsigned long long>());
+  throw InputError(std::string(name) + " must be a string or an integer");
+}
+
+void check_id(const std::string& id, const char* name) {
+  const std::string problem = id_problem(id);
+  if (!problem.empty()) throw InputError(std::string(name) + " " + problem);
+}
+
+std::vector<MaskType> mask_types_field(const nlohmann::json& value) {
+  std::string list;
+  if (value.is_string()) {
+    list = value.get<std::string>();
+  } else if (value.is_array()) {
+    for (const auto& item : value) {
+      if (!item.is_string()) throw InputError("mask_types must be a list of strings or a comma-separated string");
+      if (!list.empty()) list.push_back(',');
+      list.append(item.get<std::string>());
+    }
+  } else {
+    throw InputError("mask_types must be a list of strings or a comma-separated string");
+  }
+  if (list.find_first_not_of(", ") == std::string::npos) throw InputError("mask_types is empty");
+  std::vector<MaskType> types;
+  for (const MaskType type : parse_mask_type_list(list)) {
+    if (std::find(types.begin(), types.end(), type) == types.end()) types.push_back(type);
+  }
+  return types;
+}
+
+}  // namespace
+
+std::string normalise_gender(std::string_view gender, bool& known) {
+  const std::string value = upper(gender);
+  known = true;
+  if (value == "M" || value == "MALE") return "M";
+  if (value == "F" || value == "FEMALE") return "F";
+  if (value == "OTHER") return "other";
+  known = false;
+  return "other";
+}
+
+std::string id_problem(std::string_view id) {
+  if (id.empty()) return "is empty";
+  if (id.size() > kMaxIdBytes) return "is longer than 256 bytes";
+  if (id.find("..") != std::string_view::npos) return "contains \"..\"";
+  for (const char c : id) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F) return "contains a control character";
+    if (c == '/' || c == '\\' || c == '?' || c == '#' || c == '%' || c == ' ') {
+      return std::string("contains \"") + c + "\", which would break object keys and URLs";
+    }
+  }
+  return "";
+}
+
+MaskRequest parse_mask_request(std::string_view message, const std::vector<MaskType>& default_types,
+                               const std::function<std::string()>& new_request_id) {
+  const nlohmann::json document = nlohmann::json::parse(message, nullptr, false);
+  if (document.is_discarded()) throw InputError("message is not valid JSON");
+  if (!document.is_object()) throw InputError("message must be a JSON object");
+
+  MaskRequest request;
+  if (!document.contains("user_id") || document["user_id"].is_null()) throw InputError("user_id is required");
+  request.user_id = id_field(document["user_id"], "user_id");
+  check_id(request.user_id, "user_id");
+
+  if (document.contains("request_id") && !document["request_id"].is_null()) {
+    request.request_id = id_field(document["request_id"], "request_id");
+    check_id(request.request_id, "request_id");
+  } else {
+    request.request_id = new_request_id();
+  }
+
+  std::string gender = "other";
+  if (document.contains("gender") && !document["gender"].is_null()) {
+    if (!document["gender"].is_string()) throw InputError("gender must be a string");
+    gender = document["gender"].get<std::string>();
+  }
+  bool known = true;
+  request.gender = normalise_gender(gender, known);
+  if (!known) request.warnings.push_back("unknown gender \"" + gender + "\" taken as \"other\"");
+
+  request.mask_types = document.contains("mask_types") && !document["mask_types"].is_null()
+                           ? mask_types_field(document["mask_types"])
+                           : default_types;
+
+  if (!document.contains("image") || document["image"].is_null()) throw InputError("image is required");
+  const nlohmann::json& image = document["image"];
+  if (!image.is_object()) throw InputError("image must be an object with type and data");
+  if (!image.contains("type") || !image["type"].is_string()) throw InputError("image.type must be \"url\" or \"base64\"");
+  if (!image.contains("data") || !image["data"].is_string()) throw InputError("image.data must be a string");
+  const std::string type = image["type"].get<std::string>();
+  std::string data = image["data"].get<std::string>();
+  if (type == "url") {
+    request.image_kind = MaskRequest::ImageKind::kUrl;
+  } else if (type == "base64") {
+    request.image_kind = MaskRequest::ImageKind::kBase64;
+    // data:image/png;base64,....
+    if (data.rfind("data:", 0) == 0) {
+      const auto comma = data.find(',');
+      if (comma == std::string::npos) throw InputError("image.data is a data URL without a comma");
+      data.erase(0, comma + 1);
+    }
+  } else {
+    throw InputError("image.type must be \"url\" or \"base64\" (got \"" + type + "\")");
+  }
+  if (data.empty()) throw InputError("image.data is empty");
+  request.image_data = std::move(data);
+  return request;
+}
+
+RequestIdentity identify_request(std::string_view message) {
+  RequestIdentity identity;
+  const nlohmann::json document = nlohmann::json::parse(message, nullptr, false);
+  if (!document.is_object()) return identity;
+  auto text = [&](const char* name) -> std::string {
+    if (!document.contains(name)) return "";
+    const auto& value = document[name];
+    if (value.is_string()) return value.get<std::string>();
+    if (value.is_number_integer()) return std::to_string(value.get<long long>());
+    return "";
+  };
+  identity.user_id = text("user_id");
+  identity.request_id = text("request_id");
+  bool known = true;
+  identity.gender = normalise_gender(text("gender"), known);
+  return identity;
+}
+
+}  // namespace mc::core

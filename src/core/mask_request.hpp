@@ -1,0 +1,50 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "core/mask_types.hpp"
+
+namespace mc::core {
+
+// One request from the `mask_input` topic (seed: "API Documentation").
+struct MaskRequest {
+  enum class ImageKind { kUrl, kBase64 };
+  std::string user_id;
+  std::string gender;  // normalised: "M", "F" or "other"
+  std::string request_id;
+  std::vector<MaskType> mask_types;
+  ImageKind image_kind = ImageKind::kUrl;
+  std::string image_data;  // the URL, or base64 without any data-URL prefix
+  std::vector<std::string> warnings;  // e.g. an unknown gender taken as "other"
+};
+
+// Parses and validates a message. Throws InputError naming the problem
+// (malformed JSON, a missing or wrong-typed field, an unsafe id, an unknown
+// mask type). `new_request_id` makes an id when the message has none.
+MaskRequest parse_mask_request(std::string_view message, const std::vector<MaskType>& default_types,
+                               const std::function<std::string()>& new_request_id);
+
+// M/MALE -> "M", F/FEMALE -> "F", OTHER -> "other" (any case); anything else
+// is "other" too, and `known` is set to false.
+std::string normalise_gender(std::string_view gender, bool& known);
+
+// Ids become object keys and URL path segments: refuse what would break them
+// (empty, over 256 bytes, '/', '\', "..", '?', '#', '%', whitespace, control
+// characters). Returns the problem, or an empty string.
+std::string id_problem(std::string_view id);
+
+// The best-effort user_id / request_id of a message that failed to parse, for
+// the failed result and the poison message.
+struct RequestIdentity {
+  std::string user_id;
+  std::string gender;
+  std::string request_id;
+};
+RequestIdentity identify_request(std::string_view message);
+
+}  // namespace mc::core
