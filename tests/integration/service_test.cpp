@@ -1,0 +1,485 @@
+// `maskcomponent serve` as it runs in production: a real process, the dev
+// Kafka broker, PostgreSQL and s3rver from scripts/services.sh, and an image
+// server (cpp-httplib) on loopback. Each test uses its own topics, group and
+// database, and the test models.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <curl/curl.h>
+#include <httplib.h>
+#include <librdkafka/rdkafkacpp.h>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <pqxx/pqxx>
+
+#include "adapters/base64.hpp"
+#include "adapters/local_files.hpp"
+#include "support/cli_run.hpp"
+#include "support/figure.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+const fs::path kModels = MC_TEST_MODELS_DIR;
+
+std::map<std::string, std::string> services_env() {
+  const auto run = mc::test_support::run_command(std::string(MC_SERVICES_SCRIPT) + " env");
+  std::map<std::string, std::string> values;
+  std::istringstream lines(run.output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind("export ", 0) != 0) continue;
+    const auto equals = line.find('=');
+    values[line.substr(7, equals - 7)] = line.substr(equals + 1);
+  }
+  return values;
+}
+
+std::string unique_suffix() {
+  static std::atomic<int> counter{0};
+  return std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
+         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 100000);
+}
+
+// Kafka from the test's side: publish requests, read results.
+class KafkaProbe {
+ public:
+  explicit KafkaProbe(std::string bootstrap) : bootstrap_(std::move(bootstrap)) {
+    std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+    std::string error;
+    conf->set("bootstrap.servers", bootstrap_, error);
+    producer_.reset(RdKafka::Producer::create(conf.get(), error));
+  }
+
+  void publish(const std::string& topic, const std::string& key, const std::string& value) {
+    producer_->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+                       const_cast<char*>(value.data()), value.size(), key.data(), key.size(), 0, nullptr);
+    producer_->flush(10000);
+  }
+
+  // Reads `topic` from the start until `count` messages or the timeout.
+  std::vector<json> read(const std::string& topic, std::size_t count, std::chrono::seconds timeout) {
+    std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+    std::string error;
+    conf->set("bootstrap.servers", bootstrap_, error);
+    conf->set("group.id", "probe_" + unique_suffix(), error);
+    conf->set("auto.offset.reset", "earliest", error);
+    conf->set("topic.metadata.refresh.interval.ms", "500", error);
+    std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), error));
+    consumer->subscribe({topic});
+    std::vector<json> messages;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (messages.size() < count && std::chrono::steady_clock::now() < deadline) {
+      std::unique_ptr<RdKafka::Message> message(consumer->consume(200));
+      if (message->err() != RdKafka::ERR_NO_ERROR) continue;
+      messages.push_back(json::parse(std::string(static_cast<const char*>(message->payload()), message->len())));
+    }
+    consumer->close();
+    return messages;
+  }
+
+  // The group's committed offsets on `topic`, summed over partitions.
+  std::int64_t committed(const std::string& group, const std::string& topic, int partitions) {
+    std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+    std::string error;
+    conf->set("bootstrap.servers", bootstrap_, error);
+    conf->set("group.id", group, error);
+    std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), error));
+    std::vector<RdKafka::TopicPartition*> list;
+    for (int p = 0; p < partitions; ++p) list.push_back(RdKafka::TopicPartition::create(topic, p));
+    consumer->committed(list, 10000);
+    std::int64_t sum = 0;
+    for (auto* partition : list) sum += std::max<std::int64_t>(partition->offset(), 0);
+    RdKafka::TopicPartition::destroy(list);
+    consumer->close();
+    return sum;
+  }
+
+ private:
+  std::string bootstrap_;
+  std::unique_ptr<RdKafka::Producer> producer_;
+};
+
+// The service as a child process with its own environment; stderr to a file.
+class ServiceProcess {
+ public:
+  ServiceProcess(std::map<std::string, std::string> env, fs::path log) : env_(std::move(env)), log_(std::move(log)) {}
+  ~ServiceProcess() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  void start() {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      std::vector<std::string> entries;
+      for (const auto& [name, value] : env_) entries.push_back(name + "=" + value);
+      std::vector<char*> envp;
+      for (auto& entry : entries) envp.push_back(entry.data());
+      envp.push_back(nullptr);
+      const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      ::dup2(fd, 2);
+      ::dup2(fd, 1);
+      char* argv[] = {const_cast<char*>(MC_CLI_PATH), const_cast<char*>("serve"), nullptr};
+      ::execve(MC_CLI_PATH, argv, envp.data());
+      ::_exit(127);
+    }
+  }
+
+  // Sends `signal` and waits for the exit code (-1 on timeout).
+  int stop(int signal = SIGTERM, std::chrono::seconds timeout = 60s) {
+    ::kill(pid_, signal);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return -1;
+  }
+
+  std::string log_text() const {
+    std::ifstream in(log_);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+
+ private:
+  std::map<std::string, std::string> env_;
+  fs::path log_;
+  pid_t pid_ = -1;
+};
+
+// Images over HTTP on loopback, with failure modes and hit counters.
+class ImageServer {
+ public:
+  explicit ImageServer(std::string png) : png_(std::move(png)) {
+    server_.Get("/figure.png", [this](const httplib::Request&, httplib::Response& response) {
+      ++hits_.at("figure");
+      response.set_content(png_, "image/png");
+    });
+    server_.Get("/missing.png", [this](const httplib::Request&, httplib::Response& response) {
+      ++hits_.at("missing");
+      response.status = 404;
+    });
+    server_.Get("/flaky.png", [this](const httplib::Request&, httplib::Response& response) {
+      if (++hits_.at("flaky") <= 2) {
+        response.status = 503;
+      } else {
+        response.set_content(png_, "image/png");
+      }
+    });
+    server_.Get("/down.png", [this](const httplib::Request&, httplib::Response& response) {
+      ++hits_.at("down");
+      response.status = 503;
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~ImageServer() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  int hits(const std::string& name) { return hits_.at(name).load(); }
+
+ private:
+  std::string png_;
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  // Created before the server thread starts; the handlers only update values.
+  std::map<std::string, std::atomic<int>> hits_ = [] {
+    std::map<std::string, std::atomic<int>> counters;
+    for (const char* name : {"figure", "missing", "flaky", "down"}) counters[name] = 0;
+    return counters;
+  }();
+};
+
+struct HttpResult {
+  long status = 0;
+  std::string body;
+};
+
+HttpResult http_get(const std::string& url) {
+  HttpResult result;
+  CURL* curl = curl_easy_init();
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, +[](char* data, std::size_t size, std::size_t count, void* target) {
+    static_cast<std::string*>(target)->append(data, size * count);
+    return size * count;
+  });
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
+  if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
+  curl_easy_cleanup(curl);
+  return result;
+}
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    env = services_env();
+    ASSERT_TRUE(env.count("KAFKA_BOOTSTRAP_SERVERS")) << "the dev broker is not running";
+    suffix = unique_suffix();
+    input = "in_" + suffix;
+    output = "out_" + suffix;
+    poison = "poison_" + suffix;
+    group = "group_" + suffix;
+    database = "svc_" + suffix;
+    admin("CREATE DATABASE " + database);
+    env["POSTGRES_DSN"] = dsn(database);
+    env["KAFKA_TOPIC_INPUT"] = input;
+    env["KAFKA_TOPIC_OUTPUT"] = output;
+    env["KAFKA_TOPIC_POISON"] = poison;
+    env["KAFKA_CONSUMER_GROUP"] = group;
+    env["CHECKPOINTS_DIR"] = (kModels / "one_person").string();
+    env["GPU_ID"] = "-1";
+    env["IMAGE_FETCH_ALLOW_PRIVATE"] = "true";
+    env["MAX_RETRIES"] = "3";
+    env["RETRY_BASE_DELAY_MS"] = "50";
+    env["RETRY_MAX_DELAY_MS"] = "200";
+    env["SERVICE_CONCURRENCY"] = "2";
+    env["PATH"] = "/usr/bin:/bin";
+    kafka = std::make_unique<KafkaProbe>(env["KAFKA_BOOTSTRAP_SERVERS"]);
+
+    const cv::Mat parse = mc::adapters::read_label_png(fs::path(MC_GOLDEN_DIR) / "male_pants" / "parse.png");
+    std::vector<std::uint8_t> png;
+    cv::imencode(".png", mc::test_support::paint_figure(parse, kModels / "one_person" / "palette.json"), png);
+    figure_png.assign(png.begin(), png.end());
+    images = std::make_unique<ImageServer>(figure_png);
+    log_path = fs::temp_directory_path() / ("mc_service_" + suffix + ".log");
+  }
+
+  void TearDown() override {
+    if (HasFailure() && service) std::cerr << "service log:\n" << service->log_text() << '\n';
+    service.reset();
+    images.reset();
+    admin("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+    fs::remove(log_path);
+  }
+
+  std::string dsn(const std::string& db) {
+    std::string base = env["POSTGRES_DSN"];
+    return base.substr(0, base.rfind('/') + 1) + db;
+  }
+  void admin(const std::string& sql) {
+    pqxx::connection connection(dsn("masks"));
+    pqxx::nontransaction txn(connection);
+    txn.exec0(sql);
+  }
+  pqxx::result query(const std::string& sql) {
+    pqxx::connection connection(dsn(database));
+    pqxx::nontransaction txn(connection);
+    return txn.exec(sql);
+  }
+
+  void start_service() {
+    service = std::make_unique<ServiceProcess>(env, log_path);
+    service->start();
+  }
+
+  static json request(const std::string& user, const std::string& request_id, json image,
+                      json types = nullptr) {
+    json message = {{"user_id", user}, {"gender", "M"}, {"request_id", request_id}, {"image", image}};
+    if (!types.is_null()) message["mask_types"] = types;
+    return message;
+  }
+  void send(const json& message) { kafka->publish(input, message.value("user_id", "x"), message.dump()); }
+
+  static std::map<std::string, json> by_request(const std::vector<json>& messages) {
+    std::map<std::string, json> found;
+    for (const auto& message : messages) found[message.value("request_id", "")] = message;
+    return found;
+  }
+
+  std::map<std::string, std::string> env;
+  std::string suffix, input, output, poison, group, database;
+  std::unique_ptr<KafkaProbe> kafka;
+  std::unique_ptr<ImageServer> images;
+  std::unique_ptr<ServiceProcess> service;
+  std::string figure_png;
+  fs::path log_path;
+};
+
+TEST_F(ServiceTest, UrlAndBase64RequestsGiveTheSeedsResultsMasksRowsAndRecords) {
+  send(request("123", "req-url", {{"type", "url"}, {"data", images->url("/figure.png")}}));
+  send(request("456", "req-b64",
+               {{"type", "base64"}, {"data", "data:image/png;base64," + mc::adapters::encode_base64(figure_png)}},
+               json::array({"upper_body_tshirts", "dress"})));
+  start_service();
+  const auto results = by_request(kafka->read(output, 2, 90s));
+  ASSERT_EQ(results.size(), 2U);
+
+  const json& url_result = results.at("req-url");
+  EXPECT_EQ(url_result["status"], "completed");
+  EXPECT_EQ(url_result["user_id"], "123");
+  EXPECT_EQ(url_result["gender"], "M");
+  EXPECT_EQ(url_result["mask_paths"].size(), 7U);
+  EXPECT_TRUE(url_result.contains("processed_at"));
+  EXPECT_EQ(url_result["processed_at"].get<std::string>().size(), 20U) << "ISO 8601 UTC, seconds";
+  for (const auto& [type, url] : url_result["mask_paths"].items()) {
+    EXPECT_EQ(url, env["BASE_URL"] + "/123/req-url/" + type + "_mask.png");
+    const HttpResult file = http_get(url.get<std::string>());
+    ASSERT_EQ(file.status, 200) << url;
+    const cv::Mat mask = cv::imdecode(std::vector<std::uint8_t>(file.body.begin(), file.body.end()), cv::IMREAD_UNCHANGED);
+    EXPECT_EQ(mask.size(), cv::Size(768, 1024)) << type;
+    EXPECT_EQ(mask.type(), CV_8UC1) << type;
+  }
+  const json& b64_result = results.at("req-b64");
+  EXPECT_EQ(b64_result["status"], "completed");
+  EXPECT_EQ(b64_result["mask_paths"].size(), 2U);
+  EXPECT_TRUE(b64_result["mask_paths"].contains("dress"));
+
+  const auto row = query("SELECT request_id, gender, upper_body_tshirts_mask, dress_mask, upper_body_mask "
+                         "FROM user_mask_outputs WHERE user_id = '456'")[0];
+  EXPECT_EQ(row[0].as<std::string>(), "req-b64");
+  EXPECT_EQ(row[1].as<std::string>(), "M");
+  EXPECT_EQ(row[2].as<std::string>(), "upper_body_tshirts_mask.png");
+  EXPECT_EQ(row[3].as<std::string>(), "dress_mask.png");
+  EXPECT_TRUE(row[4].is_null());
+  const auto record = query("SELECT status, attempts FROM mask_requests WHERE request_id = 'req-url'")[0];
+  EXPECT_EQ(record[0].as<std::string>(), "completed");
+  EXPECT_EQ(record[1].as<int>(), 1);
+  EXPECT_TRUE(kafka->read(poison, 1, 2s).empty());
+  EXPECT_EQ(service->stop(), 0);
+}
+
+TEST_F(ServiceTest, EachPermanentFailureGivesOneFailedResultAndOnePoisonMessage) {
+  kafka->publish(input, "bad", "{not json");
+  send(json{{"gender", "M"}, {"request_id", "req-no-user"}, {"image", {{"type", "url"}, {"data", "x"}}}});
+  send(request("a/b", "req-slash", {{"type", "url"}, {"data", images->url("/figure.png")}}));
+  send(request("7", "req-type", {{"type", "url"}, {"data", images->url("/figure.png")}}, json::array({"hat"})));
+  send(request("8", "req-404", {{"type", "url"}, {"data", images->url("/missing.png")}}));
+  send(request("9", "req-garbage", {{"type", "base64"}, {"data", mc::adapters::encode_base64("not an image")}}));
+  start_service();
+  const auto results = kafka->read(output, 6, 60s);
+  const auto poisons = kafka->read(poison, 6, 30s);
+  ASSERT_EQ(results.size(), 6U);
+  ASSERT_EQ(poisons.size(), 6U);
+  for (const auto& result : results) {
+    EXPECT_EQ(result["status"], "failed") << result.dump();
+    EXPECT_TRUE(result["mask_paths"].empty());
+  }
+  const auto failed = by_request(results);
+  EXPECT_NE(failed.at("req-404")["error"].get<std::string>().find("Failed to download image: HTTP 404"),
+            std::string::npos);
+  EXPECT_NE(failed.at("req-slash")["error"].get<std::string>().find("user_id contains \"/\""), std::string::npos);
+  EXPECT_NE(failed.at("req-type")["error"].get<std::string>().find("hat"), std::string::npos);
+  EXPECT_NE(failed.at("req-no-user")["error"].get<std::string>().find("user_id is required"), std::string::npos);
+  EXPECT_NE(failed.at("req-garbage")["error"].get<std::string>().find("Invalid image data"), std::string::npos);
+  EXPECT_NE(failed.at("")["error"].get<std::string>().find("not valid JSON"), std::string::npos);
+  for (const auto& message : poisons) {
+    EXPECT_EQ(message["retry_count"], 0) << message.dump();
+    EXPECT_TRUE(message.contains("original_message"));
+    EXPECT_EQ(message["status"], "failed");
+  }
+  EXPECT_EQ(by_request(poisons).at("")["original_message"], "{not json");
+  EXPECT_EQ(images->hits("missing"), 1) << "a 404 is not retried";
+  EXPECT_EQ(service->stop(), 0);
+}
+
+TEST_F(ServiceTest, AnImageServerThatFailsTwiceThenWorksGivesOneCompletedResult) {
+  send(request("11", "req-flaky", {{"type", "url"}, {"data", images->url("/flaky.png")}}, json::array({"dress"})));
+  start_service();
+  const auto results = kafka->read(output, 1, 60s);
+  ASSERT_EQ(results.size(), 1U);
+  EXPECT_EQ(kafka->read(output, 2, 3s).size(), 1U) << "one result, not one per attempt";
+  EXPECT_EQ(results[0]["status"], "completed");
+  EXPECT_EQ(images->hits("flaky"), 3);
+  EXPECT_TRUE(kafka->read(poison, 1, 1s).empty());
+  EXPECT_EQ(service->stop(), 0);
+}
+
+TEST_F(ServiceTest, AnImageServerThatAlwaysFailsIsPoisonedAfterMaxRetries) {
+  send(request("12", "req-down", {{"type", "url"}, {"data", images->url("/down.png")}}));
+  start_service();
+  const auto results = kafka->read(output, 1, 60s);
+  const auto poisons = kafka->read(poison, 1, 30s);
+  ASSERT_EQ(results.size(), 1U);
+  ASSERT_EQ(poisons.size(), 1U);
+  EXPECT_EQ(results[0]["status"], "failed");
+  EXPECT_EQ(results[0]["error"], "Max retries exceeded: Failed to download image: HTTP 503");
+  EXPECT_EQ(poisons[0]["retry_count"], 3);
+  EXPECT_EQ(poisons[0]["original_message"]["request_id"], "req-down");
+  EXPECT_EQ(images->hits("down"), 4) << "one try and MAX_RETRIES=3 retries";
+  EXPECT_EQ(query("SELECT status FROM mask_requests WHERE request_id = 'req-down'")[0][0].as<std::string>(), "failed");
+  EXPECT_EQ(service->stop(), 0);
+}
+
+TEST_F(ServiceTest, ARepeatedRequestIdIsAnsweredFromItsRecordWithoutComputingAgain) {
+  const json message = request("13", "req-same", {{"type", "url"}, {"data", images->url("/figure.png")}},
+                               json::array({"lower_body"}));
+  send(message);
+  send(message);
+  start_service();
+  const auto results = kafka->read(output, 2, 60s);
+  ASSERT_EQ(results.size(), 2U);
+  EXPECT_EQ(results[0]["status"], "completed");
+  EXPECT_EQ(results[1]["status"], "completed");
+  EXPECT_EQ(results[0]["mask_paths"], results[1]["mask_paths"]);
+  EXPECT_EQ(images->hits("figure"), 1) << "the image was fetched once";
+  EXPECT_EQ(query("SELECT attempts FROM mask_requests WHERE request_id = 'req-same'")[0][0].as<int>(), 1);
+  EXPECT_NE(service->log_text().find("\"event\":\"already_completed\""), std::string::npos);
+  EXPECT_EQ(service->stop(), 0);
+}
+
+TEST_F(ServiceTest, SigtermDuringAStreamThenRestartGivesEveryMessageOneResult) {
+  constexpr int kMessages = 20;
+  for (int i = 0; i < kMessages; ++i) {
+    send(request("u" + std::to_string(i % 5), "req-stream-" + std::to_string(i),
+                 {{"type", "url"}, {"data", images->url("/figure.png")}}, json::array({"dress"})));
+  }
+  start_service();
+  ASSERT_GE(kafka->read(output, 3, 90s).size(), 3U);
+  EXPECT_EQ(service->stop(SIGTERM), 0) << "graceful stop exits 0";
+  const auto first_run = kafka->read(output, kMessages, 5s).size();
+  EXPECT_LT(first_run, static_cast<std::size_t>(kMessages)) << "stopped mid-stream";
+  const auto committed_after_stop = kafka->committed(group, input, 4);
+  EXPECT_EQ(committed_after_stop, static_cast<std::int64_t>(first_run))
+      << "offsets cover exactly the finished messages";
+
+  start_service();
+  ASSERT_EQ(kafka->read(output, kMessages, 120s).size(), static_cast<std::size_t>(kMessages));
+  const auto all = kafka->read(output, kMessages + 1, 5s);  // anything processed twice would show here
+  const auto unique = by_request(all);
+  EXPECT_EQ(unique.size(), static_cast<std::size_t>(kMessages));
+  EXPECT_EQ(all.size(), static_cast<std::size_t>(kMessages)) << "no message was processed twice";
+  for (const auto& [id, result] : unique) EXPECT_EQ(result["status"], "completed") << id;
+  EXPECT_EQ(service->stop(SIGTERM), 0);
+  EXPECT_EQ(kafka->committed(group, input, 4), kMessages);
+}
+
+TEST(ServiceConfiguration, BadConfigurationExitsTwoNamingEachProblem) {
+  const auto run = mc::test_support::run_command(
+      std::string("env -i SERVICE_CONCURRENCY=0 MAX_RETRIES=-1 KAFKA_SECURITY_PROTOCOL=SASL_SSL "
+                  "POSTGRES_DSN=postgresql://u:sekret@h:5432/d?sslmode=bogus MINIO_ENDPOINT=http://x "
+                  "MINIO_ACCESS_KEY=a MINIO_SECRET_KEY=sekret2 MINIO_BUCKET=masks MASK_TYPES_DEFAULT=cape ") +
+      MC_CLI_PATH + " serve");
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  for (const char* problem :
+       {"KAFKA_BOOTSTRAP_SERVERS is required", "SERVICE_CONCURRENCY must be", "MAX_RETRIES must be",
+        "KAFKA_USERNAME and KAFKA_PASSWORD are required", "MINIO_ENDPOINT must be host or host:port",
+        "MASK_TYPES_DEFAULT"}) {
+    EXPECT_NE(run.output.find(problem), std::string::npos) << problem << "\n" << run.output;
+  }
+  EXPECT_EQ(run.output.find("sekret"), std::string::npos) << run.output;
+}
+
+}  // namespace
