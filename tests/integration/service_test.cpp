@@ -70,18 +70,30 @@ class KafkaProbe {
     producer_->flush(10000);
   }
 
-  // Reads `topic` from the start until `count` messages or the timeout.
+  // Reads `topic` from the start until `count` messages or the timeout. It
+  // assigns every partition itself (no group join, which takes seconds).
   std::vector<json> read(const std::string& topic, std::size_t count, std::chrono::seconds timeout) {
     std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
     std::string error;
     conf->set("bootstrap.servers", bootstrap_, error);
     conf->set("group.id", "probe_" + unique_suffix(), error);
-    conf->set("auto.offset.reset", "earliest", error);
-    conf->set("topic.metadata.refresh.interval.ms", "500", error);
+    conf->set("enable.auto.commit", "false", error);
     std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), error));
-    consumer->subscribe({topic});
-    std::vector<json> messages;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::vector<json> messages;
+    // The topic exists once the service has published to it.
+    int partitions = 0;
+    while (partitions == 0 && std::chrono::steady_clock::now() < deadline) {
+      partitions = partition_count(*consumer, topic);
+      if (partitions == 0) std::this_thread::sleep_for(200ms);
+    }
+    if (partitions == 0) return messages;
+    std::vector<RdKafka::TopicPartition*> assignment;
+    for (int p = 0; p < partitions; ++p) {
+      assignment.push_back(RdKafka::TopicPartition::create(topic, p, RdKafka::Topic::OFFSET_BEGINNING));
+    }
+    consumer->assign(assignment);
+    RdKafka::TopicPartition::destroy(assignment);
     while (messages.size() < count && std::chrono::steady_clock::now() < deadline) {
       std::unique_ptr<RdKafka::Message> message(consumer->consume(200));
       if (message->err() != RdKafka::ERR_NO_ERROR) continue;
@@ -89,6 +101,20 @@ class KafkaProbe {
     }
     consumer->close();
     return messages;
+  }
+
+  static int partition_count(RdKafka::KafkaConsumer& consumer, const std::string& topic) {
+    std::string error;
+    std::unique_ptr<RdKafka::Topic> handle(RdKafka::Topic::create(&consumer, topic, nullptr, error));
+    RdKafka::Metadata* raw = nullptr;
+    if (consumer.metadata(false, handle.get(), &raw, 2000) != RdKafka::ERR_NO_ERROR || raw == nullptr) return 0;
+    std::unique_ptr<RdKafka::Metadata> metadata(raw);
+    for (const auto* found : *metadata->topics()) {
+      if (found->topic() == topic && found->err() == RdKafka::ERR_NO_ERROR) {
+        return static_cast<int>(found->partitions()->size());
+      }
+    }
+    return 0;
   }
 
   // The group's committed offsets on `topic`, summed over partitions.
@@ -192,6 +218,8 @@ class ImageServer {
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // stop() before listening has begun would be lost, and join() would hang.
+    while (!server_.is_running()) std::this_thread::sleep_for(1ms);
   }
   ~ImageServer() {
     server_.stop();

@@ -1,0 +1,149 @@
+// The mask_input message format (seed: "API Documentation") and its validation.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/errors.hpp"
+#include "core/mask_request.hpp"
+#include "core/offset_tracker.hpp"
+#include "core/result_messages.hpp"
+
+namespace {
+
+using namespace mc::core;
+
+const std::vector<MaskType> kDefaults = {MaskType::kUpperBody, MaskType::kDress};
+
+MaskRequest parse(const std::string& text) {
+  return parse_mask_request(text, kDefaults, [] { return std::string("req-generated"); });
+}
+
+std::string error_of(const std::string& text) {
+  try {
+    parse(text);
+  } catch (const InputError& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+TEST(MaskRequestParsing, ReadsTheSeedsUrlExample) {
+  const MaskRequest request = parse(R"({"user_id": "123", "gender": "M", "request_id": "req-123-001",
+      "mask_types": ["upper_body", "lower_body", "ethnic_combined"],
+      "image": {"type": "url", "data": "http://example.com/user_image.jpg"}})");
+  EXPECT_EQ(request.user_id, "123");
+  EXPECT_EQ(request.gender, "M");
+  EXPECT_EQ(request.request_id, "req-123-001");
+  EXPECT_EQ(request.mask_types, (std::vector<MaskType>{MaskType::kUpperBody, MaskType::kLowerBody,
+                                                       MaskType::kEthnicCombined}));
+  EXPECT_EQ(request.image_kind, MaskRequest::ImageKind::kUrl);
+  EXPECT_EQ(request.image_data, "http://example.com/user_image.jpg");
+}
+
+TEST(MaskRequestParsing, AcceptsIntegerIdsCommaTypesDataUrlsAndDefaults) {
+  const MaskRequest request = parse(R"({"user_id": 456, "gender": "female", "mask_types": "dress, lower_body",
+      "image": {"type": "base64", "data": "data:image/png;base64,iVBORw0KGgo="}})");
+  EXPECT_EQ(request.user_id, "456");
+  EXPECT_EQ(request.gender, "F");
+  EXPECT_EQ(request.request_id, "req-generated");
+  EXPECT_EQ(request.mask_types, (std::vector<MaskType>{MaskType::kDress, MaskType::kLowerBody}));
+  EXPECT_EQ(request.image_kind, MaskRequest::ImageKind::kBase64);
+  EXPECT_EQ(request.image_data, "iVBORw0KGgo=");
+  EXPECT_EQ(parse(R"({"user_id": "1", "image": {"type": "url", "data": "http://x/y"}})").mask_types, kDefaults);
+}
+
+TEST(MaskRequestParsing, GenderIsNormalisedAndUnknownOnesBecomeOtherWithAWarning) {
+  for (const auto& [given, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"M", "M"}, {"male", "M"}, {"MALE", "M"}, {"f", "F"}, {"Female", "F"}, {"other", "other"}, {"OTHER", "other"}}) {
+    const MaskRequest request =
+        parse(R"({"user_id": "1", "gender": ")" + given + R"(", "image": {"type": "url", "data": "http://x/y"}})");
+    EXPECT_EQ(request.gender, expected) << given;
+    EXPECT_TRUE(request.warnings.empty()) << given;
+  }
+  const MaskRequest unknown = parse(R"({"user_id": "1", "gender": "x", "image": {"type": "url", "data": "http://x"}})");
+  EXPECT_EQ(unknown.gender, "other");
+  ASSERT_EQ(unknown.warnings.size(), 1U);
+  EXPECT_EQ(unknown.warnings[0], "unknown gender \"x\" taken as \"other\"");
+  EXPECT_EQ(parse(R"({"user_id": "1", "image": {"type": "url", "data": "http://x"}})").gender, "other");
+}
+
+TEST(MaskRequestParsing, RefusesBadMessagesNamingTheProblem) {
+  const std::string image = R"("image": {"type": "url", "data": "http://x/y"})";
+  EXPECT_EQ(error_of("{oops"), "message is not valid JSON");
+  EXPECT_EQ(error_of("[1, 2]"), "message must be a JSON object");
+  EXPECT_EQ(error_of("{" + image + "}"), "user_id is required");
+  EXPECT_EQ(error_of(R"({"user_id": 1.5, )" + image + "}"), "user_id must be a string or an integer");
+  EXPECT_EQ(error_of(R"({"user_id": "1"})"), "image is required");
+  EXPECT_EQ(error_of(R"({"user_id": "1", "image": "http://x"})"), "image must be an object with type and data");
+  EXPECT_EQ(error_of(R"({"user_id": "1", "image": {"type": "file", "data": "x"}})"),
+            "image.type must be \"url\" or \"base64\" (got \"file\")");
+  EXPECT_EQ(error_of(R"({"user_id": "1", "image": {"type": "url", "data": ""}})"), "image.data is empty");
+  EXPECT_EQ(error_of(R"({"user_id": "1", "mask_types": [], )" + image + "}"), "mask_types is empty");
+  EXPECT_NE(error_of(R"({"user_id": "1", "mask_types": ["cape"], )" + image + "}").find("cape"), std::string::npos);
+  EXPECT_EQ(error_of(R"({"user_id": "1", "gender": 3, )" + image + "}"), "gender must be a string");
+  EXPECT_NE(error_of(R"({"user_id": "1", "mask_types": "dress,dress", )" + image + "}").find("listed twice"),
+            std::string::npos);
+}
+
+TEST(MaskRequestParsing, RefusesIdsThatWouldBreakKeysOrUrls) {
+  const std::string image = R"(, "image": {"type": "url", "data": "http://x/y"}})";
+  EXPECT_EQ(error_of(R"({"user_id": "a/b")" + image), "user_id contains \"/\", which would break object keys and URLs");
+  EXPECT_EQ(error_of(R"({"user_id": "..")" + image), "user_id contains \"..\"");
+  EXPECT_EQ(error_of(R"({"user_id": "a\u0001b")" + image), "user_id contains a control character");
+  EXPECT_EQ(error_of(R"({"user_id": "")" + image), "user_id is empty");
+  EXPECT_EQ(error_of(R"({"user_id": ")" + std::string(257, 'a') + "\"" + image), "user_id is longer than 256 bytes");
+  EXPECT_EQ(error_of(R"({"user_id": "1", "request_id": "r?x")" + image),
+            "request_id contains \"?\", which would break object keys and URLs");
+  EXPECT_EQ(parse(R"({"user_id": ")" + std::string(256, 'a') + "\"" + image).user_id.size(), 256U);
+}
+
+TEST(ResultMessages, FollowTheSeedsFormats) {
+  const RequestIdentity who{"123", "M", "req-123-001"};
+  const auto done = completed_result(who, {{MaskType::kDress, "http://h/masks/123/req-123-001/dress_mask.png"}},
+                                     "2025-11-26T12:00:00Z");
+  EXPECT_EQ(done, nlohmann::json::parse(R"({"user_id": "123", "gender": "M", "request_id": "req-123-001",
+      "status": "completed", "mask_paths": {"dress": "http://h/masks/123/req-123-001/dress_mask.png"},
+      "processed_at": "2025-11-26T12:00:00Z"})"));
+  const auto failed = failed_result(who, "Failed to download image: HTTP 404", "2025-11-26T12:00:00Z");
+  EXPECT_EQ(failed, nlohmann::json::parse(R"({"user_id": "123", "gender": "M", "request_id": "req-123-001",
+      "status": "failed", "error": "Failed to download image: HTTP 404", "mask_paths": {},
+      "processed_at": "2025-11-26T12:00:00Z"})"));
+  const auto poison = poison_message(who, "Max retries exceeded: x", R"({"user_id": "123"})", 5, "t");
+  EXPECT_EQ(poison["original_message"], nlohmann::json::parse(R"({"user_id": "123"})"));
+  EXPECT_EQ(poison["retry_count"], 5);
+  EXPECT_EQ(poison_message(who, "e", "{broken", 0, "t")["original_message"], "{broken");
+  EXPECT_EQ(iso8601_utc(std::chrono::system_clock::from_time_t(1764158400)), "2025-11-26T12:00:00Z");
+}
+
+TEST(OffsetTracking, StoresOnlyAfterEveryEarlierMessageOfThePartitionFinished) {
+  OffsetTracker tracker;
+  const OffsetTracker::Partition p0{"mask_input", 0};
+  const OffsetTracker::Partition p1{"mask_input", 1};
+  for (std::int64_t offset : {10, 11, 12}) tracker.started(p0, offset);
+  tracker.started(p1, 5);
+  EXPECT_EQ(tracker.in_flight(), 4U);
+  tracker.finished(p0, 12);
+  tracker.finished(p0, 11);
+  EXPECT_FALSE(tracker.take_committable(p0)) << "10 is still running";
+  tracker.finished(p0, 10);
+  EXPECT_EQ(tracker.take_committable(p0), 13) << "the next offset to consume";
+  EXPECT_FALSE(tracker.take_committable(p0)) << "taken once";
+  EXPECT_FALSE(tracker.take_committable(p1));
+  tracker.finished(p1, 5);
+  EXPECT_EQ(tracker.take_committable(p1), 6);
+  EXPECT_EQ(tracker.in_flight(), 0U);
+}
+
+TEST(OffsetTracking, ARevokedPartitionIgnoresLateFinishes) {
+  OffsetTracker tracker;
+  const OffsetTracker::Partition p{"mask_input", 2};
+  tracker.started(p, 1);
+  tracker.started(p, 2);
+  tracker.finished(p, 1);
+  tracker.forget(p);
+  tracker.finished(p, 2);
+  EXPECT_FALSE(tracker.take_committable(p));
+  EXPECT_EQ(tracker.in_flight(), 0U);
+}
+
+}  // namespace
