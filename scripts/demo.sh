@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The main job, until the Kafka service exists: installs, builds, and runs the
-# whole photo-to-masks path offline with `maskcomponent generate`.
+# The main job: installs, builds, starts the local stack (PostgreSQL, s3rver,
+# the Kafka dev broker) and `maskcomponent serve`, sends a photo with
+# `maskcomponent send --wait`, prints the result message, downloads the masks
+# from the bucket and writes a preview of them over the photo.
 #
 # By default the photo is a synthetic figure (tests/golden/male_pants painted
 # in the palette of the colour-keyed test parsers) and the models are the test
@@ -9,27 +11,52 @@
 #   CHECKPOINTS_DIR=/path/to/checkpoints DEMO_IMAGE=photo.jpg scripts/demo.sh
 #
 #   scripts/demo.sh [OUT_DIR]   (default: out/demo)
-# writes OUT_DIR/{type}_mask.png for the 7 types, parse.png, keypoints.json and
-# preview.png (the photo with each mask overlaid).
+# writes OUT_DIR/result.json, OUT_DIR/masks/{type}_mask.png, OUT_DIR/preview.png
+# and OUT_DIR/service.log. The service and the stack are stopped at the end
+# (MC_DEMO_KEEP=1 leaves the stack running).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out_dir=${1:-out/demo}
+mkdir -p "${out_dir}/masks"
 
 bash scripts/setup.sh
 cmake --preset release
-cmake --build --preset release --target maskcomponent mc_test_models mc_paint_figure -j "$(nproc)"
+cmake --build --preset release --target maskcomponent mc_test_models mc_paint_figure mc_dev_broker -j "$(nproc)"
+bin=./build/release/maskcomponent
+
+scripts/services.sh start
+eval "$(scripts/services.sh env)"
 
 if [ -n "${DEMO_IMAGE:-}" ]; then
   image=${DEMO_IMAGE}
-  checkpoints=${CHECKPOINTS_DIR:-./checkpoints}
+  export CHECKPOINTS_DIR=${CHECKPOINTS_DIR:-./checkpoints}
 else
-  checkpoints=build/release/tests/test_models/one_person
+  export CHECKPOINTS_DIR=build/release/tests/test_models/one_person
   image=${out_dir}/figure.png
-  mkdir -p "${out_dir}"
-  ./build/release/mc_paint_figure tests/golden/male_pants/parse.png "${checkpoints}/palette.json" "${image}"
-  echo "synthetic photo: ${image}; test models: ${checkpoints}"
+  ./build/release/mc_paint_figure tests/golden/male_pants/parse.png "${CHECKPOINTS_DIR}/palette.json" "${image}"
+  echo "synthetic photo: ${image}; test models: ${CHECKPOINTS_DIR}"
 fi
+export GPU_ID=${GPU_ID:--1}
+export KAFKA_CONSUMER_GROUP=maskcomponent-demo
 
-./build/release/maskcomponent generate --image "${image}" --gender M --checkpoints "${checkpoints}" \
-  --out "${out_dir}" --dump-parse --dump-keypoints --preview "${out_dir}/preview.png"
-echo "masks, parse map, keypoints and preview written to ${out_dir}/"
+"${bin}" serve > "${out_dir}/service.log" 2>&1 &
+service_pid=$!
+cleanup() {
+  kill -TERM "${service_pid}" 2> /dev/null && wait "${service_pid}" || true
+  if [ -z "${MC_DEMO_KEEP:-}" ]; then scripts/services.sh stop > /dev/null; fi
+}
+trap cleanup EXIT
+
+"${bin}" send --user-id demo-user --gender M --image-path "${image}" --wait --timeout 180 | tee "${out_dir}/result.json"
+
+# The masks, fetched back from the bucket through the URLs of the result.
+python3 - "${out_dir}/result.json" "${out_dir}/masks" <<'PY'
+import json, sys, urllib.request
+result = json.load(open(sys.argv[1]))
+if result.get("status") != "completed":
+    sys.exit("demo: the request failed: " + result.get("error", "?"))
+for mask_type, url in result["mask_paths"].items():
+    urllib.request.urlretrieve(url, f"{sys.argv[2]}/{mask_type}_mask.png")
+PY
+"${bin}" preview --image "${image}" --masks "${out_dir}/masks" --out "${out_dir}/preview.png"
+echo "result: ${out_dir}/result.json; masks: ${out_dir}/masks/; preview: ${out_dir}/preview.png"

@@ -6,6 +6,7 @@
 
 #include "app/allocator_tuning.hpp"
 #include "app/generate_command.hpp"
+#include "app/preview_command.hpp"
 #include "app/send_command.hpp"
 #include "app/serve_command.hpp"
 #include "app/storage_commands.hpp"
@@ -34,6 +35,8 @@ int main(int argc, char** argv) {
   CLI::App* serve = mc::app::add_serve_command(app);
   mc::app::SendOptions send_options;
   CLI::App* send = mc::app::add_send_command(app, send_options);
+  mc::app::PreviewOptions preview_options;
+  CLI::App* preview = mc::app::add_preview_command(app, preview_options);
 
   CLI11_PARSE(app, argc, argv);
 
@@ -42,6 +45,7 @@ int main(int argc, char** argv) {
     if (generate->parsed()) mc::app::run_generate_command(generate_options);
     if (urls->parsed()) mc::app::run_urls_command(urls_options);
     if (migrate->parsed()) mc::app::run_migrate_command();
+    if (preview->parsed()) mc::app::run_preview_command(preview_options);
     if (serve->parsed()) return mc::app::run_serve_command();
     if (send->parsed()) return mc::app::run_send_command(send_options);
   } catch (const mc::core::InputError& error) {

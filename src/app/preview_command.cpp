@@ -1,0 +1,42 @@
+#include "app/preview_command.hpp"
+
+#include <iostream>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "adapters/image_decoding.hpp"
+#include "adapters/local_files.hpp"
+#include "app/preview.hpp"
+#include "core/errors.hpp"
+#include "core/labels.hpp"
+#include "core/person_image.hpp"
+
+namespace mc::app {
+
+CLI::App* add_preview_command(CLI::App& app, PreviewOptions& options) {
+  CLI::App* command = app.add_subcommand("preview", "Render the preview sheet of a photo and its mask PNGs.");
+  command->add_option("--image", options.image_path, "The photo the masks were made from")->required();
+  command->add_option("--masks", options.masks_dir, "Folder with {type}_mask.png files")->required();
+  command->add_option("--out", options.out_path, "The PNG to write")->required();
+  return command;
+}
+
+void run_preview_command(const PreviewOptions& options) {
+  const cv::Mat person = core::to_person_image(adapters::decode_image(adapters::read_file(options.image_path)));
+  core::GeneratedMasks masks;
+  for (const core::MaskType type : core::kAllMaskTypes) {
+    const auto path = options.masks_dir / core::mask_file_name(type);
+    std::error_code error;
+    if (!std::filesystem::exists(path, error)) continue;
+    cv::Mat mask = cv::imread(path.string(), cv::IMREAD_GRAYSCALE);
+    if (mask.size() != cv::Size(core::kImageWidth, core::kImageHeight)) {
+      throw core::InputError(path.string() + ": not a 768 x 1024 mask");
+    }
+    masks.masks.emplace_back(type, mask);
+  }
+  if (masks.masks.empty()) throw core::InputError(options.masks_dir.string() + ": no {type}_mask.png files");
+  adapters::write_png(options.out_path, render_preview(person, masks));
+  std::cout << options.out_path.string() << '\n';
+}
+
+}  // namespace mc::app
