@@ -48,6 +48,12 @@ std::map<std::string, std::string> services_env() {
   return values;
 }
 
+// prefix + number (GCC 12 warns falsely about `"text" + std::to_string(n)` here).
+std::string numbered(std::string prefix, int number) {
+  prefix.append(std::to_string(number));
+  return prefix;
+}
+
 std::string unique_suffix() {
   static std::atomic<int> counter{0};
   return std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
@@ -471,7 +477,7 @@ TEST_F(ServiceTest, ARepeatedRequestIdIsAnsweredFromItsRecordWithoutComputingAga
 TEST_F(ServiceTest, SigtermDuringAStreamThenRestartGivesEveryMessageOneResult) {
   constexpr int kMessages = 20;
   for (int i = 0; i < kMessages; ++i) {
-    send(request("u" + std::to_string(i % 5), "req-stream-" + std::to_string(i),
+    send(request(numbered("u", i % 5), numbered("req-stream-", i),
                  {{"type", "url"}, {"data", images->url("/figure.png")}}, json::array({"dress"})));
   }
   start_service();
@@ -492,6 +498,39 @@ TEST_F(ServiceTest, SigtermDuringAStreamThenRestartGivesEveryMessageOneResult) {
   for (const auto& [id, result] : unique) EXPECT_EQ(result["status"], "completed") << id;
   EXPECT_EQ(service->stop(SIGTERM), 0);
   EXPECT_EQ(kafka->committed(group, input, 4), kMessages);
+}
+
+TEST_F(ServiceTest, NoPersonDetectedIsPermanent) {
+  env["CHECKPOINTS_DIR"] = (kModels / "no_person").string();
+  send(request("14", "req-nobody", {{"type", "url"}, {"data", images->url("/figure.png")}}));
+  start_service();
+  const auto results = kafka->read(output, 1, 60s);
+  const auto poisons = kafka->read(poison, 1, 30s);
+  ASSERT_EQ(results.size(), 1U);
+  ASSERT_EQ(poisons.size(), 1U);
+  EXPECT_EQ(results[0]["error"], "no person detected");
+  EXPECT_EQ(poisons[0]["retry_count"], 0);
+  EXPECT_EQ(images->hits("figure"), 1);
+  EXPECT_EQ(service->stop(), 0);
+}
+
+TEST_F(ServiceTest, AnS3OutageDelaysTheRequestButNeverFailsIt) {
+  start_service();
+  send(request("15", "req-warm", {{"type", "url"}, {"data", images->url("/figure.png")}}, json::array({"dress"})));
+  ASSERT_EQ(kafka->read(output, 1, 90s).size(), 1U);
+  const auto stop_s3 = mc::test_support::run_command(std::string(MC_SERVICES_SCRIPT) + " stop s3");
+  ASSERT_EQ(stop_s3.exit_code, 0) << stop_s3.output;
+  send(request("15", "req-outage", {{"type", "url"}, {"data", images->url("/figure.png")}}, json::array({"dress"})));
+  std::this_thread::sleep_for(4s);
+  EXPECT_EQ(kafka->read(output, 2, 2s).size(), 1U) << "no result while S3 is down";
+  const auto start_s3 = mc::test_support::run_command(std::string(MC_SERVICES_SCRIPT) + " start s3");
+  ASSERT_EQ(start_s3.exit_code, 0) << start_s3.output;
+  const auto results = by_request(kafka->read(output, 2, 90s));
+  ASSERT_EQ(results.size(), 2U);
+  EXPECT_EQ(results.at("req-outage")["status"], "completed");
+  EXPECT_TRUE(kafka->read(poison, 1, 1s).empty());
+  EXPECT_NE(service->log_text().find("\"event\":\"dependency_unavailable\""), std::string::npos);
+  EXPECT_EQ(service->stop(), 0);
 }
 
 TEST(ServiceConfiguration, BadConfigurationExitsTwoNamingEachProblem) {
