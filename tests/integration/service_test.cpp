@@ -533,6 +533,21 @@ TEST_F(ServiceTest, AnS3OutageDelaysTheRequestButNeverFailsIt) {
   EXPECT_EQ(service->stop(), 0);
 }
 
+TEST_F(ServiceTest, TheServiceRidesOutABrokerOutage) {
+  start_service();
+  send(request("16", "req-before", {{"type", "url"}, {"data", images->url("/figure.png")}}, json::array({"dress"})));
+  ASSERT_EQ(kafka->read(output, 1, 90s).size(), 1U);
+  const std::string script = MC_SERVICES_SCRIPT;
+  ASSERT_EQ(mc::test_support::run_command(script + " kafka-down").exit_code, 0);
+  std::this_thread::sleep_for(5s);
+  ASSERT_EQ(mc::test_support::run_command(script + " kafka-up").exit_code, 0);
+  send(request("16", "req-after", {{"type", "url"}, {"data", images->url("/figure.png")}}, json::array({"dress"})));
+  const auto results = by_request(kafka->read(output, 2, 120s));
+  ASSERT_EQ(results.size(), 2U);
+  EXPECT_EQ(results.at("req-after")["status"], "completed");
+  EXPECT_EQ(service->stop(), 0);
+}
+
 TEST(ServiceConfiguration, BadConfigurationExitsTwoNamingEachProblem) {
   const auto run = mc::test_support::run_command(
       std::string("env -i SERVICE_CONCURRENCY=0 MAX_RETRIES=-1 KAFKA_SECURITY_PROTOCOL=SASL_SSL "
