@@ -99,14 +99,19 @@ start_s3() {
   echo "s3: running on 127.0.0.1:${s3_port}"
 }
 
-stop_s3() {
-  if [ -s "${s3_pid}" ]; then
+# Stops the process in pid file $1 and waits up to 5 s for it to exit.
+stop_pid_file() {
+  if [ -s "$1" ]; then
     local pid
-    pid=$(cat "${s3_pid}")
+    pid=$(cat "$1")
     kill "${pid}" 2> /dev/null || true
     for _ in $(seq 1 50); do kill -0 "${pid}" 2> /dev/null || break; sleep 0.1; done
-    rm -f "${s3_pid}"
+    rm -f "$1"
   fi
+}
+
+stop_s3() {
+  stop_pid_file "${s3_pid}"
   echo "s3: stopped"
 }
 
@@ -125,13 +130,8 @@ start_kafka() {
 }
 
 stop_kafka() {
-  if [ -s "${kafka_pid}" ]; then
-    local pid
-    pid=$(cat "${kafka_pid}")
-    kill "${pid}" 2> /dev/null || true
-    for _ in $(seq 1 50); do kill -0 "${pid}" 2> /dev/null || break; sleep 0.1; done
-    rm -f "${kafka_pid}" "${kafka_bootstrap}"
-  fi
+  stop_pid_file "${kafka_pid}"
+  rm -f "${kafka_bootstrap}"
   echo "kafka: stopped"
 }
 

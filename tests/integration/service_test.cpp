@@ -25,6 +25,7 @@
 #include "adapters/base64.hpp"
 #include "adapters/local_files.hpp"
 #include "support/cli_run.hpp"
+#include "support/http_get.hpp"
 #include "support/figure.hpp"
 
 namespace {
@@ -247,24 +248,8 @@ class ImageServer {
   }();
 };
 
-struct HttpResult {
-  long status = 0;
-  std::string body;
-};
-
-HttpResult http_get(const std::string& url) {
-  HttpResult result;
-  CURL* curl = curl_easy_init();
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, +[](char* data, std::size_t size, std::size_t count, void* target) {
-    static_cast<std::string*>(target)->append(data, size * count);
-    return size * count;
-  });
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
-  if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
-  curl_easy_cleanup(curl);
-  return result;
-}
+using mc::test_support::HttpResult;
+using mc::test_support::http_get;
 
 class ServiceTest : public ::testing::Test {
  protected:

@@ -18,6 +18,7 @@
 #include "adapters/s3_client.hpp"
 #include "adapters/s3_signing.hpp"
 #include "support/cli_run.hpp"
+#include "support/http_get.hpp"
 
 namespace {
 
@@ -54,25 +55,8 @@ adapters::S3Settings s3_settings(const std::string& bucket = "masks") {
   return settings;
 }
 
-struct HttpResult {
-  long status = 0;
-  std::string body;
-};
-
-HttpResult plain_get(const std::string& url) {
-  HttpResult result;
-  CURL* curl = curl_easy_init();
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION,
-                   +[](char* data, std::size_t size, std::size_t count, void* target) {
-                     static_cast<std::string*>(target)->append(data, size * count);
-                     return size * count;
-                   });
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
-  if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
-  curl_easy_cleanup(curl);
-  return result;
-}
+using mc::test_support::HttpResult;
+using mc::test_support::http_get;
 
 std::string random_bytes(std::size_t size) {
   std::mt19937 generator(42);
@@ -140,12 +124,12 @@ TEST_F(S3Test, PresignedUrlWorksWithPlainHttpUntilItExpires) {
   const std::string key = unique_name("user-") + "/req-2/dress_mask.png";
   const std::string bytes = random_bytes(5000);
   client->put_object(key, bytes, "image/png");
-  const HttpResult fetched = plain_get(client->presigned_get_url(key, std::chrono::seconds(600)));
+  const HttpResult fetched = http_get(client->presigned_get_url(key, std::chrono::seconds(600)));
   EXPECT_EQ(fetched.status, 200);
   EXPECT_EQ(fetched.body, bytes);
   const std::string short_lived = client->presigned_get_url(key, std::chrono::seconds(1));
   std::this_thread::sleep_for(std::chrono::milliseconds(2100));
-  const HttpResult expired = plain_get(short_lived);
+  const HttpResult expired = http_get(short_lived);
   EXPECT_EQ(expired.status, 403);
   EXPECT_NE(expired.body.find("Request has expired"), std::string::npos) << expired.body;
 }
@@ -336,7 +320,7 @@ TEST_F(PostgresTest, UrlsPrintsEachMaskTypesUrl) {
   const std::string prefix = "upper_body http://127.0.0.1:" + kS3Port + "/masks/123/req-123-001/upper_body_mask.png?";
   ASSERT_EQ(presigned.rfind(prefix, 0), 0U) << presigned;
   const std::string url = presigned.substr(11, presigned.find('\n') - 11);
-  EXPECT_EQ(plain_get(url).body, "the mask");
+  EXPECT_EQ(http_get(url).body, "the mask");
 
   EXPECT_NE(cli("urls --user-id nobody").find("no masks recorded for user_id \"nobody\""), std::string::npos);
   EXPECT_EQ(last_exit, 1);
