@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <curl/curl.h>
@@ -377,6 +378,43 @@ TEST_F(ServiceTest, UrlAndBase64RequestsGiveTheSeedsResultsMasksRowsAndRecords) 
   EXPECT_EQ(record[0].as<std::string>(), "completed");
   EXPECT_EQ(record[1].as<int>(), 1);
   EXPECT_TRUE(kafka->read(poison, 1, 2s).empty());
+  EXPECT_EQ(service->stop(), 0);
+
+  // Every log line is one JSON object with the structured fields.
+  std::istringstream lines(service->log_text());
+  std::string line;
+  int request_lines = 0;
+  while (std::getline(lines, line)) {
+    const json entry = json::parse(line, nullptr, false);
+    ASSERT_TRUE(entry.is_object()) << line;
+    for (const char* field : {"timestamp", "level", "logger", "message"}) EXPECT_TRUE(entry.contains(field)) << line;
+    if (entry.value("request_id", "") == "req-url") {
+      ++request_lines;
+      EXPECT_EQ(entry["user_id"], "123") << line;
+      EXPECT_TRUE(entry.contains("stage") && entry.contains("event")) << line;
+    }
+  }
+  EXPECT_GE(request_lines, 4);
+}
+
+TEST_F(ServiceTest, SendWaitPrintsTheResultOfItsRequest) {
+  start_service();
+  const fs::path photo = fs::temp_directory_path() / ("mc_send_" + suffix + ".png");
+  std::ofstream(photo, std::ios::binary) << figure_png;
+  std::string command = "env";
+  for (const auto& [name, value] : env) command += " " + name + "=" + value;
+  const auto run = mc::test_support::run_command(command + " " + MC_CLI_PATH +
+                                                 " send --user-id 77 --gender F --image-path " + photo.string() +
+                                                 " --mask-types dress,lower_body --request-id req-send --wait --timeout 90");
+  fs::remove(photo);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const auto json_start = run.output.find('{');
+  ASSERT_NE(json_start, std::string::npos) << run.output;
+  const json result = json::parse(run.output.substr(json_start, run.output.rfind('}') - json_start + 1));
+  EXPECT_EQ(result["request_id"], "req-send");
+  EXPECT_EQ(result["status"], "completed");
+  EXPECT_EQ(result["gender"], "F");
+  EXPECT_EQ(result["mask_paths"].size(), 2U);
   EXPECT_EQ(service->stop(), 0);
 }
 
