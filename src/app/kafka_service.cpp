@@ -11,6 +11,7 @@
 #include "core/errors.hpp"
 #include "core/mask_request.hpp"
 #include "core/offset_tracker.hpp"
+#include "core/result_messages.hpp"
 
 namespace mc::app {
 
@@ -35,12 +36,15 @@ class KafkaEvents : public RdKafka::EventCb {
   spdlog::logger& log_;
 };
 
-// Resolves the promise a produce() call carried as its opaque.
+// Resolves the promise a produce() call carried as its opaque (a heap
+// shared_ptr, released here).
 class DeliveryReports : public RdKafka::DeliveryReportCb {
  public:
   void dr_cb(RdKafka::Message& message) override {
-    auto* promise = static_cast<std::promise<RdKafka::ErrorCode>*>(message.msg_opaque());
-    if (promise != nullptr) promise->set_value(message.err());
+    auto* holder = static_cast<std::shared_ptr<std::promise<RdKafka::ErrorCode>>*>(message.msg_opaque());
+    if (holder == nullptr) return;
+    (*holder)->set_value(message.err());
+    delete holder;
   }
 };
 
@@ -149,36 +153,63 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     workers.submit(key, [this, partition, offset, payload = std::move(payload)] {
       try {
         if (stop_.past_deadline()) throw Abandoned();
-        const Outcome outcome = processor_.process(payload);
-        publish(settings_.kafka.output_topic, outcome.key, outcome.result.dump());
-        if (outcome.poison) publish(settings_.kafka.poison_topic, outcome.key, outcome.poison->dump());
+        deliver(process_safely(payload));
         const std::lock_guard lock(finished_mutex_);
         finished_.emplace_back(partition, offset);
       } catch (const Abandoned&) {
         log_json(log_, spdlog::level::warn, "unfinished at shutdown; it will be delivered again",
                  {{"stage", "service"}, {"event", "abandoned"}, {"partition", partition.second}, {"offset", offset}});
-      } catch (const std::exception& error) {
-        // Not reached in normal operation: every failure of a request has an outcome.
-        log_json(log_, spdlog::level::err, error.what(),
-                 {{"stage", "service"}, {"event", "unexpected_error"}, {"offset", offset}});
       }
     });
   }
 
+  // The processor gives every request an outcome; should anything escape it
+  // all the same (a bug, memory exhaustion), the message still gets a failed
+  // result and a poison message instead of blocking its partition forever.
+  Outcome process_safely(const std::string& payload) {
+    try {
+      return processor_.process(payload);
+    } catch (const Abandoned&) {
+      throw;
+    } catch (const std::exception& error) {
+      const core::RequestIdentity who = core::identify_request(payload);
+      const std::string text = std::string("Mask generation failed: ") + error.what();
+      log_json(log_, spdlog::level::err, text,
+               {{"stage", "process"}, {"event", "unexpected_error"}, {"user_id", who.user_id},
+                {"request_id", who.request_id}});
+      const std::string at = core::iso8601_utc(std::chrono::system_clock::now());
+      return Outcome{who.user_id, core::failed_result(who, text, at), core::poison_message(who, text, payload, 0, at)};
+    }
+  }
+
+  void deliver(const Outcome& outcome) {
+    publish(settings_.kafka.output_topic, outcome.key, outcome.result.dump());
+    if (outcome.poison) publish(settings_.kafka.poison_topic, outcome.key, outcome.poison->dump());
+  }
+
   // Publishes and waits for the broker's acknowledgement, retrying until it
-  // comes (a broker outage is infrastructure: never a failed result).
+  // comes (a broker outage is infrastructure: never a failed result). The
+  // promise is shared with the delivery callback, so giving up at shutdown
+  // leaves nothing dangling.
   void publish(const std::string& topic, const std::string& key, const std::string& payload) {
     for (int attempt = 0;; ++attempt) {
-      std::promise<RdKafka::ErrorCode> delivered;
-      auto acknowledged = delivered.get_future();
+      auto delivered = std::make_shared<std::promise<RdKafka::ErrorCode>>();
+      auto acknowledged = delivered->get_future();
       RdKafka::ErrorCode code;
       do {
+        auto* holder = new std::shared_ptr<std::promise<RdKafka::ErrorCode>>(delivered);
         code = producer_->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
                                   const_cast<char*>(payload.data()), payload.size(), key.data(), key.size(), 0,
-                                  &delivered);
+                                  holder);
+        if (code != RdKafka::ERR_NO_ERROR) delete holder;  // not queued: no callback will come
         if (code == RdKafka::ERR__QUEUE_FULL) std::this_thread::sleep_for(std::chrono::milliseconds(50));
       } while (code == RdKafka::ERR__QUEUE_FULL);
-      if (code == RdKafka::ERR_NO_ERROR) code = acknowledged.get();
+      if (code == RdKafka::ERR_NO_ERROR) {
+        while (acknowledged.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+          if (stop_.past_deadline()) throw Abandoned();
+        }
+        code = acknowledged.get();
+      }
       if (code == RdKafka::ERR_NO_ERROR) return;
       log_json(log_, spdlog::level::err, "publishing failed: " + RdKafka::err2str(code),
                {{"stage", "publish"}, {"event", "dependency_unavailable"}, {"topic", topic}, {"attempt", attempt + 1}});
