@@ -101,7 +101,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
       stop_.deadline_ns = (std::chrono::steady_clock::now() + settings_.shutdown_grace).time_since_epoch().count();
       log_json(log_, spdlog::level::info, "stopping: no new work, finishing what is in flight",
                {{"stage", "service"}, {"event", "stopping"}, {"in_flight", tracker_.in_flight()}});
-      pause_all();
+      set_paused(true);
       while (tracker_.in_flight() > 0 && !stop_.past_deadline()) {
         std::unique_ptr<RdKafka::Message> message(consumer_->consume(100));  // keeps the group alive
         settle();
@@ -238,22 +238,23 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     const bool busy = tracker_.in_flight() >= static_cast<std::size_t>(settings_.concurrency) ||
                       processor_.infrastructure_waits() > 0;
     if (busy && !paused_) {
-      pause_all();
+      set_paused(true);
     } else if (!busy && paused_ && !stop_.stopping.load()) {
-      std::vector<RdKafka::TopicPartition*> assignment;
-      consumer_->assignment(assignment);
-      consumer_->resume(assignment);
-      RdKafka::TopicPartition::destroy(assignment);
-      paused_ = false;
+      set_paused(false);
     }
   }
 
-  void pause_all() {
+  // Pauses or resumes the whole assignment (consume() keeps the group alive).
+  void set_paused(bool paused) {
     std::vector<RdKafka::TopicPartition*> assignment;
     consumer_->assignment(assignment);
-    consumer_->pause(assignment);
+    if (paused) {
+      consumer_->pause(assignment);
+    } else {
+      consumer_->resume(assignment);
+    }
     RdKafka::TopicPartition::destroy(assignment);
-    paused_ = true;
+    paused_ = paused;
   }
 
   void store_and_commit() {

@@ -16,14 +16,6 @@ namespace mc::app {
 
 namespace {
 
-std::string new_request_id() {
-  static thread_local std::mt19937_64 generator{std::random_device{}()};
-  char text[40];
-  std::snprintf(text, sizeof text, "req-%016llx%08llx", static_cast<unsigned long long>(generator()),
-                static_cast<unsigned long long>(generator() & 0xFFFFFFFF));
-  return text;
-}
-
 std::string now_iso() { return core::iso8601_utc(std::chrono::system_clock::now()); }
 
 core::RequestIdentity identity_of(const core::MaskRequest& request) {
@@ -111,7 +103,7 @@ Outcome RequestProcessor::process(const std::string& message) {
 
   core::MaskRequest request;
   try {
-    request = core::parse_mask_request(message, settings_.default_mask_types, new_request_id);
+    request = core::parse_mask_request(message, settings_.default_mask_types, core::generate_request_id);
   } catch (const core::InputError& error) {
     return failed(std::string("Invalid request: ") + error.what(), 0, false);
   }

@@ -71,36 +71,41 @@ class RequestProcessor {
   // Calls `work` until it succeeds; DependencyError is logged and retried.
   template <typename Work>
   auto retry_infrastructure(const RequestLog& log, const char* stage, Work work) {
+    WaitCount waiting(infrastructure_waits_);
     for (int attempt = 0;; ++attempt) {
-      if (stop_.past_deadline()) {
-        if (attempt > 0) --infrastructure_waits_;
-        throw Abandoned();
-      }
+      if (stop_.past_deadline()) throw Abandoned();
       try {
-        if constexpr (std::is_void_v<decltype(work())>) {
-          work();
-          if (attempt > 0) --infrastructure_waits_;
-          return;
-        } else {
-          auto result = work();
-          if (attempt > 0) --infrastructure_waits_;
-          return result;
-        }
+        return work();
       } catch (const adapters::DependencyError& error) {
-        if (attempt == 0) ++infrastructure_waits_;
+        waiting.start();
         log.error(stage, "dependency_unavailable", error.what(),
                   {{"attempt", attempt + 1}, {"transient", error.transient()}});
-        try {
-          sleep_unless_abandoned(backoff(attempt));
-        } catch (const Abandoned&) {
-          --infrastructure_waits_;
-          throw;
-        }
+        sleep_unless_abandoned(backoff(attempt));
       }
     }
   }
 
+
  private:
+  // Counts its owner in `count` from start() until it goes out of scope.
+  class WaitCount {
+   public:
+    explicit WaitCount(std::atomic<int>& count) : count_(count) {}
+    ~WaitCount() {
+      if (started_) --count_;
+    }
+    WaitCount(const WaitCount&) = delete;
+    WaitCount& operator=(const WaitCount&) = delete;
+    void start() {
+      if (!started_) ++count_;
+      started_ = true;
+    }
+
+   private:
+    std::atomic<int>& count_;
+    bool started_ = false;
+  };
+
   struct Failure {
     std::string error;
     int retry_count = 0;

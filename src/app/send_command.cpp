@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <iostream>
-#include <random>
 
 #include <nlohmann/json.hpp>
 
@@ -10,23 +9,17 @@
 #include "adapters/local_files.hpp"
 #include "app/kafka_config.hpp"
 #include "core/errors.hpp"
+#include "core/mask_request.hpp"
 
 namespace mc::app {
 
 namespace {
 
-std::string random_request_id() {
-  std::mt19937_64 generator{std::random_device{}()};
-  char text[32];
-  std::snprintf(text, sizeof text, "req-%016llx", static_cast<unsigned long long>(generator()));
-  return text;
-}
-
 // A consumer placed at the current end of every partition of `topic`, so that
 // it sees exactly what is published from now on.
 std::unique_ptr<RdKafka::KafkaConsumer> consumer_at_end(const KafkaSettings& kafka, const std::string& topic) {
   auto conf = kafka_client_conf(kafka);
-  set_kafka_property(*conf, "group.id", "maskcomponent-send-" + random_request_id());
+  set_kafka_property(*conf, "group.id", "maskcomponent-send-" + core::generate_request_id());
   set_kafka_property(*conf, "enable.auto.commit", "false");
   std::string error;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), error));
@@ -74,7 +67,7 @@ int run_send_command(const SendOptions& options) {
   }
   const KafkaSettings kafka = load_kafka_settings([](const char* name) { return std::getenv(name); });
   nlohmann::json message = {{"user_id", options.user_id}, {"gender", options.gender},
-                            {"request_id", options.request_id.empty() ? random_request_id() : options.request_id}};
+                            {"request_id", options.request_id.empty() ? core::generate_request_id() : options.request_id}};
   if (!options.mask_types.empty()) {
     nlohmann::json types = nlohmann::json::array();
     std::size_t start = 0;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <random>
 
 #include <nlohmann/json.hpp>
 
@@ -55,6 +57,14 @@ std::vector<MaskType> mask_types_field(const nlohmann::json& value) {
 }
 
 }  // namespace
+
+std::string generate_request_id() {
+  static thread_local std::mt19937_64 generator{std::random_device{}()};
+  char text[32];
+  std::snprintf(text, sizeof text, "req-%016llx%08llx", static_cast<unsigned long long>(generator()),
+                static_cast<unsigned long long>(generator() & 0xFFFFFFFF));
+  return text;
+}
 
 std::string normalise_gender(std::string_view gender, bool& known) {
   const std::string value = upper(gender);

@@ -29,6 +29,9 @@ struct MaskRequest {
 MaskRequest parse_mask_request(std::string_view message, const std::vector<MaskType>& default_types,
                                const std::function<std::string()>& new_request_id);
 
+// A fresh random request id: "req-" and 24 hex digits.
+std::string generate_request_id();
+
 // M/MALE -> "M", F/FEMALE -> "F", OTHER -> "other" (any case); anything else
 // is "other" too, and `known` is set to false.
 std::string normalise_gender(std::string_view gender, bool& known);
