@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS user_mask_outputs (
 
 constexpr std::string_view kCreateMaskRequests = R"(
 CREATE TABLE IF NOT EXISTS mask_requests (
-    request_id TEXT PRIMARY KEY,
+    request_id TEXT NOT NULL,
     user_id TEXT NOT NULL,
     gender TEXT,
     mask_types TEXT[] NOT NULL DEFAULT '{}',
@@ -41,8 +41,16 @@ CREATE TABLE IF NOT EXISTS mask_requests (
     filenames JSONB NOT NULL DEFAULT '{}',
     created_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
     updated_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
-    completed_at TIMESTAMP WITH TIME ZONE
+    completed_at TIMESTAMP WITH TIME ZONE,
+    message_partition INTEGER,
+    message_offset BIGINT,
+    message_time BIGINT,
+    PRIMARY KEY (user_id, request_id)
 ))";
+
+// Columns mask_requests gained after its first release, for adding them.
+const std::vector<std::pair<std::string, std::string>> kLaterRequestColumns = {
+    {"message_partition", "INTEGER"}, {"message_offset", "BIGINT"}, {"message_time", "BIGINT"}};
 
 // Every column of the seed's table with its type, for adding missing ones.
 std::vector<std::pair<std::string, std::string>> user_mask_output_columns() {
@@ -110,6 +118,12 @@ PostgresStore::PostgresStore(PostgresSettings settings) : settings_(std::move(se
     connect_dsn_ += (connect_dsn_.find('?') == std::string::npos ? "?" : "&");
     connect_dsn_ += "connect_timeout=" + std::to_string(settings_.connect_timeout.count());
   }
+  // A hung statement must not hold a worker forever; a DSN with its own
+  // options keeps them.
+  if (settings_.statement_timeout.count() > 0 && connect_dsn_.find("options=") == std::string::npos) {
+    connect_dsn_ += (connect_dsn_.find('?') == std::string::npos ? "?" : "&");
+    connect_dsn_ += "options=-c%20statement_timeout%3D" + std::to_string(settings_.statement_timeout.count());
+  }
 }
 
 PostgresStore::~PostgresStore() = default;
@@ -128,7 +142,12 @@ auto PostgresStore::with_connection(const std::string& action, Work work) {
   std::unique_ptr<Connection> connection;
   {
     std::unique_lock lock(mutex_);
-    available_.wait(lock, [this] { return !idle_.empty() || open_ < settings_.pool_size; });
+    if (!available_.wait_for(lock, settings_.connect_timeout,
+                             [this] { return !idle_.empty() || open_ < settings_.pool_size; })) {
+      throw DependencyError(DependencyError::Kind::kTransient,
+                            "Database connection failed: " + action + ": all " +
+                                std::to_string(settings_.pool_size) + " pooled connections stayed busy");
+    }
     if (!idle_.empty()) {
       connection = std::move(idle_.back());
       idle_.pop_back();
@@ -171,6 +190,15 @@ auto PostgresStore::with_connection(const std::string& action, Work work) {
     finish(false);
     throw DependencyError(DependencyError::Kind::kTransient,
                           "Database connection failed: " + action + ": " + redact_dsn(error.what()));
+  } catch (const std::exception& error) {
+    // Not the server's doing (a conversion, a malformed stored value): the
+    // connection's state is unknown, so it is dropped, and retrying would
+    // meet the same problem.
+    finish(false);
+    throw DependencyError(DependencyError::Kind::kPermanent, "Database error: " + action + ": " + error.what());
+  } catch (...) {
+    finish(false);
+    throw;
   }
 }
 
@@ -199,15 +227,36 @@ MigrationReport PostgresStore::ensure_schema() {
     }
     if (!table_exists("mask_requests")) {
       txn.exec0(std::string(kCreateMaskRequests));
-      txn.exec0("CREATE INDEX IF NOT EXISTS mask_requests_user_id ON mask_requests (user_id)");
       report.changes.push_back("created table mask_requests");
+    } else {
+      const pqxx::result existing = txn.exec_params(
+          "SELECT column_name FROM information_schema.columns "
+          "WHERE table_schema = current_schema() AND table_name = 'mask_requests'");
+      std::vector<std::string> present;
+      for (const auto& row : existing) present.push_back(row[0].as<std::string>());
+      for (const auto& [column, type] : kLaterRequestColumns) {
+        if (std::find(present.begin(), present.end(), column) != present.end()) continue;
+        txn.exec0("ALTER TABLE mask_requests ADD COLUMN " + txn.quote_name(column) + " " + type);
+        report.changes.push_back("added column mask_requests." + column);
+      }
+      // The first release keyed records by request_id alone, so that two
+      // users' equal request_ids shared one record.
+      const std::string key = txn.exec1(
+          "SELECT string_agg(a.attname, ',' ORDER BY a.attname) FROM pg_index i "
+          "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+          "WHERE i.indrelid = 'mask_requests'::regclass AND i.indisprimary")[0].as<std::string>("");
+      if (key != "request_id,user_id") {
+        txn.exec0("ALTER TABLE mask_requests DROP CONSTRAINT IF EXISTS mask_requests_pkey");
+        txn.exec0("ALTER TABLE mask_requests ADD PRIMARY KEY (user_id, request_id)");
+        report.changes.push_back("changed the primary key of mask_requests to (user_id, request_id)");
+      }
     }
     txn.commit();
     return report;
   });
 }
 
-void PostgresStore::upsert_user_masks(const UserMasksRow& row) {
+bool PostgresStore::upsert_user_masks(const UserMasksRow& row, const MessagePosition& position) {
   std::vector<const char*> filenames;
   std::string columns;
   std::string placeholders;
@@ -225,10 +274,24 @@ void PostgresStore::upsert_user_masks(const UserMasksRow& row) {
                           ", updated_at) VALUES ($1, $2, $3" + placeholders +
                           ", now()) ON CONFLICT (user_id) DO UPDATE SET gender = EXCLUDED.gender, "
                           "request_id = EXCLUDED.request_id" + updates + ", updated_at = now()";
-  with_connection("upsert user_mask_outputs", [&](pqxx::connection& connection) {
+  // Keep the row when the request that wrote it came later in Kafka.
+  const std::string guard =
+      " WHERE NOT EXISTS (SELECT 1 FROM mask_requests r WHERE r.user_id = user_mask_outputs.user_id "
+      "AND r.request_id = user_mask_outputs.request_id AND r.request_id <> EXCLUDED.request_id "
+      "AND r.message_partition IS NOT NULL AND CASE WHEN r.message_partition = $" +
+      std::to_string(parameter) + "::integer THEN r.message_offset > $" + std::to_string(parameter + 1) +
+      "::bigint ELSE r.message_time > $" + std::to_string(parameter + 2) + "::bigint END)";
+  return with_connection("upsert user_mask_outputs", [&](pqxx::connection& connection) {
     pqxx::work txn(connection);
-    txn.exec_params(sql, row.user_id, row.gender, row.request_id, pqxx::prepare::make_dynamic_params(filenames));
+    const pqxx::result written =
+        position.partition < 0
+            ? txn.exec_params(sql, row.user_id, row.gender, row.request_id,
+                              pqxx::prepare::make_dynamic_params(filenames))
+            : txn.exec_params(sql + guard, row.user_id, row.gender, row.request_id,
+                              pqxx::prepare::make_dynamic_params(filenames), position.partition, position.offset,
+                              position.timestamp_ms);
     txn.commit();
+    return written.affected_rows() > 0;
   });
 }
 
@@ -250,47 +313,57 @@ std::optional<UserMasksRow> PostgresStore::find_user_masks(const std::string& us
   });
 }
 
-void PostgresStore::record_request_started(const RequestRecord& record) {
-  with_connection("record request", [&](pqxx::connection& connection) {
+bool PostgresStore::record_request_started(const RequestRecord& record) {
+  const auto& position = record.position;
+  return with_connection("record request", [&](pqxx::connection& connection) {
     pqxx::work txn(connection);
-    txn.exec_params(
-        "INSERT INTO mask_requests (request_id, user_id, gender, mask_types, status, attempts) "
-        "VALUES ($1, $2, $3, $4::text[], 'processing', 1) "
-        "ON CONFLICT (request_id) DO UPDATE SET status = 'processing', error = NULL, "
-        "attempts = mask_requests.attempts + 1, updated_at = now()",
-        record.request_id, record.user_id, record.gender, types_array(record.mask_types));
+    const pqxx::result started = txn.exec_params(
+        "INSERT INTO mask_requests (request_id, user_id, gender, mask_types, status, attempts, message_partition, "
+        "message_offset, message_time) VALUES ($1, $2, $3, $4::text[], 'processing', 1, NULLIF($5::integer, -1), "
+        "CASE WHEN $5::integer < 0 THEN NULL ELSE $6::bigint END, CASE WHEN $5::integer < 0 THEN NULL ELSE $7::bigint END) "
+        "ON CONFLICT (user_id, request_id) DO UPDATE SET status = 'processing', error = NULL, "
+        "attempts = mask_requests.attempts + 1, updated_at = now(), gender = EXCLUDED.gender, "
+        "mask_types = EXCLUDED.mask_types, message_partition = EXCLUDED.message_partition, "
+        "message_offset = EXCLUDED.message_offset, message_time = EXCLUDED.message_time "
+        "WHERE mask_requests.status <> 'completed'",
+        record.request_id, record.user_id, record.gender, types_array(record.mask_types),
+        std::max<std::int32_t>(position.partition, -1), position.offset, position.timestamp_ms);
     txn.commit();
+    return started.affected_rows() > 0;
   });
 }
 
-void PostgresStore::record_request_completed(const std::string& request_id,
+void PostgresStore::record_request_completed(const std::string& user_id, const std::string& request_id,
                                              const std::map<core::MaskType, std::string>& filenames) {
   with_connection("record request", [&](pqxx::connection& connection) {
     pqxx::work txn(connection);
     txn.exec_params(
-        "UPDATE mask_requests SET status = 'completed', error = NULL, filenames = $2::jsonb, "
-        "updated_at = now(), completed_at = now() WHERE request_id = $1",
-        request_id, filenames_json(filenames));
+        "UPDATE mask_requests SET status = 'completed', error = NULL, filenames = $3::jsonb, "
+        "updated_at = now(), completed_at = now() WHERE user_id = $1 AND request_id = $2",
+        user_id, request_id, filenames_json(filenames));
     txn.commit();
   });
 }
 
-void PostgresStore::record_request_failed(const std::string& request_id, const std::string& error) {
+void PostgresStore::record_request_failed(const std::string& user_id, const std::string& request_id,
+                                          const std::string& error) {
   with_connection("record request", [&](pqxx::connection& connection) {
     pqxx::work txn(connection);
-    txn.exec_params("UPDATE mask_requests SET status = 'failed', error = $2, updated_at = now() WHERE request_id = $1",
-                    request_id, error);
+    txn.exec_params(
+        "UPDATE mask_requests SET status = 'failed', error = $3, updated_at = now() "
+        "WHERE user_id = $1 AND request_id = $2 AND status <> 'completed'",
+        user_id, request_id, error);
     txn.commit();
   });
 }
 
-std::optional<RequestRecord> PostgresStore::find_request(const std::string& request_id) {
+std::optional<RequestRecord> PostgresStore::find_request(const std::string& user_id, const std::string& request_id) {
   return with_connection("read request", [&](pqxx::connection& connection) -> std::optional<RequestRecord> {
     pqxx::read_transaction txn(connection);
     const pqxx::result result = txn.exec_params(
         "SELECT request_id, user_id, COALESCE(gender, ''), array_to_string(mask_types, ','), status, "
-        "COALESCE(error, ''), attempts, filenames::text FROM mask_requests WHERE request_id = $1",
-        request_id);
+        "COALESCE(error, ''), attempts, filenames::text FROM mask_requests WHERE user_id = $1 AND request_id = $2",
+        user_id, request_id);
     if (result.empty()) return std::nullopt;
     const pqxx::row& row = result[0];
     RequestRecord record;
@@ -308,6 +381,38 @@ std::optional<RequestRecord> PostgresStore::find_request(const std::string& requ
     }
     return record;
   });
+}
+
+std::optional<PostgresStore::Claim> PostgresStore::try_claim_request(const std::string& user_id,
+                                                                    const std::string& request_id) {
+  // Ids cannot hold control characters, so the separator keys one pair only.
+  std::string key = user_id + '\x1f' + request_id;
+  const std::lock_guard lock(claims_mutex_);
+  if (claimed_.count(key) != 0) return std::nullopt;
+  try {
+    if (!claims_connection_) claims_connection_ = connect();
+    pqxx::nontransaction txn(claims_connection_->connection);
+    const bool locked = txn.exec_params1("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", key)[0].as<bool>();
+    if (!locked) return std::nullopt;
+  } catch (const pqxx::failure& error) {
+    claims_connection_.reset();  // its locks, if any, lapse with it
+    throw DependencyError(DependencyError::Kind::kTransient,
+                          std::string("Database connection failed: claim request: ") + redact_dsn(error.what()));
+  }
+  claimed_.insert(key);
+  return Claim(*this, std::move(key));
+}
+
+void PostgresStore::release_claim(const std::string& key) noexcept {
+  const std::lock_guard lock(claims_mutex_);
+  claimed_.erase(key);
+  if (!claims_connection_) return;
+  try {
+    pqxx::nontransaction txn(claims_connection_->connection);
+    txn.exec_params("SELECT pg_advisory_unlock(hashtextextended($1, 0))", key);
+  } catch (...) {
+    claims_connection_.reset();  // closing the session releases every lock it held
+  }
 }
 
 }  // namespace mc::adapters

@@ -1,11 +1,14 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -24,7 +27,18 @@ std::string redact_dsn(const std::string& dsn);
 struct PostgresSettings {
   std::string dsn;
   int pool_size = 4;
-  std::chrono::seconds connect_timeout{5};
+  std::chrono::seconds connect_timeout{5};  // also the longest wait for a pooled connection
+  std::chrono::milliseconds statement_timeout{30000};  // server side; 0 = none
+};
+
+// Where a request's message sat in Kafka: orders two requests of one user.
+// Same partition: the later offset is newer. Different partitions: the later
+// message timestamp is newer. A negative partition means "no position" (the
+// command-line tools), which never blocks a write.
+struct MessagePosition {
+  std::int32_t partition = -1;
+  std::int64_t offset = -1;
+  std::int64_t timestamp_ms = 0;
 };
 
 // One row of user_mask_outputs: filenames by mask type (absent = NULL).
@@ -45,6 +59,7 @@ struct RequestRecord {
   std::string error;
   int attempts = 0;
   std::map<core::MaskType, std::string> filenames;
+  MessagePosition position;
 };
 
 // What ensure_schema changed, one line per change ("created table ...",
@@ -69,20 +84,48 @@ class PostgresStore {
   MigrationReport ensure_schema();
 
   // The seed's upsert: every mask column is set; types not in `row` become NULL.
-  void upsert_user_masks(const UserMasksRow& row);
+  // With a position, the row is left alone (and false returned) when the
+  // request that wrote it was consumed after `position` (see MessagePosition).
+  bool upsert_user_masks(const UserMasksRow& row, const MessagePosition& position = {});
   std::optional<UserMasksRow> find_user_masks(const std::string& user_id);
 
-  // Records that a request started (attempts + 1, status processing).
-  void record_request_started(const RequestRecord& record);
-  void record_request_completed(const std::string& request_id, const std::map<core::MaskType, std::string>& filenames);
-  void record_request_failed(const std::string& request_id, const std::string& error);
-  std::optional<RequestRecord> find_request(const std::string& request_id);
+  // mask_requests is keyed by (user_id, request_id). A completed record is
+  // never changed again: started returns false and failed does nothing then.
+  // Started sets status processing, attempts + 1 and the message position.
+  bool record_request_started(const RequestRecord& record);
+  void record_request_completed(const std::string& user_id, const std::string& request_id,
+                                const std::map<core::MaskType, std::string>& filenames);
+  void record_request_failed(const std::string& user_id, const std::string& request_id, const std::string& error);
+  std::optional<RequestRecord> find_request(const std::string& user_id, const std::string& request_id);
+
+  // While a Claim lives, no other holder (this process or another using the
+  // same database) gets one for the same request: a session advisory lock on
+  // a connection of its own, so that a process that dies releases its claims
+  // with its connection. Should that connection break, its claims lapse.
+  class Claim {
+   public:
+    Claim(PostgresStore& store, std::string key) : store_(&store), key_(std::move(key)) {}
+    Claim(Claim&& other) noexcept : store_(std::exchange(other.store_, nullptr)), key_(std::move(other.key_)) {}
+    Claim& operator=(Claim&&) = delete;
+    Claim(const Claim&) = delete;
+    Claim& operator=(const Claim&) = delete;
+    ~Claim() {
+      if (store_ != nullptr) store_->release_claim(key_);
+    }
+
+   private:
+    PostgresStore* store_;
+    std::string key_;
+  };
+  // A claim, or nothing when someone holds it now.
+  std::optional<Claim> try_claim_request(const std::string& user_id, const std::string& request_id);
 
  private:
   struct Connection;  // one libpqxx connection
   std::unique_ptr<Connection> connect();
   template <typename Work>
   auto with_connection(const std::string& action, Work work);
+  void release_claim(const std::string& key) noexcept;
 
   PostgresSettings settings_;
   std::string connect_dsn_;
@@ -90,6 +133,9 @@ class PostgresStore {
   std::condition_variable available_;
   std::vector<std::unique_ptr<Connection>> idle_;
   int open_ = 0;
+  std::mutex claims_mutex_;
+  std::unique_ptr<Connection> claims_connection_;  // holds the advisory locks
+  std::set<std::string> claimed_;                  // keys held by this process
 };
 
 }  // namespace mc::adapters

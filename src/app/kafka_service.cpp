@@ -19,12 +19,32 @@ namespace {
 
 using Partition = core::OffsetTracker::Partition;
 
-// librdkafka's own log lines and errors, as JSON lines.
+// Requests that are not JSON objects with a user_id share one lane: they
+// fail quickly and need no order among themselves.
+const std::string kUnidentifiedLane = "\x01unidentified";
+
+// How long a stopping service may overrun SHUTDOWN_GRACE_SECONDS: enough for
+// the final commit, the producer flush and leaving the group.
+constexpr std::chrono::seconds kShutdownMargin{10};
+
+std::string wire(const nlohmann::json& message) {
+  return message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// librdkafka's own log lines and errors, as JSON lines. A fatal error (the
+// idempotent producer or the consumer can no longer keep its guarantees)
+// stops the service with a non-zero exit, so that it is restarted.
 class KafkaEvents : public RdKafka::EventCb {
  public:
-  explicit KafkaEvents(spdlog::logger& log) : log_(log) {}
+  KafkaEvents(spdlog::logger& log, StopState& stop) : log_(log), stop_(stop) {}
   void event_cb(RdKafka::Event& event) override {
     if (event.type() == RdKafka::Event::EVENT_ERROR) {
+      if (event.fatal()) {
+        log_json(log_, spdlog::level::critical, "fatal Kafka error: " + event.str(),
+                 {{"stage", "kafka"}, {"event", "kafka_fatal"}, {"code", RdKafka::err2str(event.err())}});
+        stop_.fail(1);
+        return;
+      }
       log_json(log_, spdlog::level::warn, event.str(),
                {{"stage", "kafka"}, {"event", "kafka_error"}, {"code", RdKafka::err2str(event.err())}});
     } else if (event.type() == RdKafka::Event::EVENT_LOG && event.severity() <= RdKafka::Event::EVENT_SEVERITY_WARNING) {
@@ -34,6 +54,7 @@ class KafkaEvents : public RdKafka::EventCb {
 
  private:
   spdlog::logger& log_;
+  StopState& stop_;
 };
 
 // Resolves the promise a produce() call carried as its opaque (a heap
@@ -48,12 +69,25 @@ class DeliveryReports : public RdKafka::DeliveryReportCb {
   }
 };
 
+bool too_large(RdKafka::ErrorCode code) {
+  return code == RdKafka::ERR_MSG_SIZE_TOO_LARGE || code == RdKafka::ERR_RECORD_LIST_TOO_LARGE ||
+         code == RdKafka::ERR_INVALID_RECORD;
+}
+
+// One assignment of one partition. Work consumed under it checks it: once
+// revoked, queued work is dropped, running work stops at its next step, and
+// nothing it finishes counts for a later assignment of the same partition.
+struct PartitionLease {
+  std::atomic<bool> revoked{false};
+  std::atomic<int> running{0};
+};
+
 }  // namespace
 
 class KafkaService::Impl : public RdKafka::RebalanceCb {
  public:
   Impl(const ServiceSettings& settings, RequestProcessor& processor, spdlog::logger& log, StopState& stop)
-      : settings_(settings), processor_(processor), log_(log), stop_(stop), events_(log) {
+      : settings_(settings), processor_(processor), log_(log), stop_(stop), events_(log, stop) {
     std::string error;
     auto producer_conf = kafka_client_conf(settings.kafka);
     set_kafka_property(*producer_conf, "enable.idempotence", "true");
@@ -100,98 +134,212 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
       }
       stop_.deadline_ns = (std::chrono::steady_clock::now() + settings_.shutdown_grace).time_since_epoch().count();
       log_json(log_, spdlog::level::info, "stopping: no new work, finishing what is in flight",
-               {{"stage", "service"}, {"event", "stopping"}, {"in_flight", tracker_.in_flight()}});
+               {{"stage", "service"}, {"event", "stopping"}, {"in_flight", active_.load()}});
       set_paused(true);
-      while (tracker_.in_flight() > 0 && !stop_.past_deadline()) {
+      while (active_.load() > 0 && !stop_.past_deadline()) {
         std::unique_ptr<RdKafka::Message> message(consumer_->consume(100));  // keeps the group alive
         settle();
       }
       settle();
-      store_and_commit();
-      // The executor's destructor waits for running tasks; past the deadline
-      // they abandon at their next step and leave their offsets unstored.
+      commit();
+      // Queued work of the unfinished is dropped; running work abandons at
+      // its next step and leaves its offset unstored.
+      for (auto& [partition, lease] : leases_) lease->revoked = true;
     }
     producer_->flush(10000);
     producer_done_ = true;
     producer_poller.join();
     consumer_->close();
     log_json(log_, spdlog::level::info, "stopped",
-             {{"stage", "service"}, {"event", "stopped"}, {"unfinished", tracker_.in_flight()}});
+             {{"stage", "service"}, {"event", "stopped"}, {"unfinished", tracker_.in_flight()},
+              {"dropped_publications", dropped_publications_.load()}});
   }
 
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode code,
                     std::vector<RdKafka::TopicPartition*>& partitions) override {
     if (code == RdKafka::ERR__ASSIGN_PARTITIONS) {
-      std::unique_ptr<RdKafka::Error> error(consumer->incremental_assign(partitions));
-      if (paused_) consumer->pause(partitions);
-      log_json(log_, spdlog::level::info, "partitions assigned",
-               {{"stage", "kafka"}, {"event", "assigned"}, {"count", partitions.size()}});
+      assign(*consumer, partitions);
     } else {
-      // Commit what is finished; unfinished work of these partitions will be
-      // consumed again by their next owner.
-      settle();
-      for (auto* partition : partitions) tracker_.forget({partition->topic(), partition->partition()});
-      consumer->commitSync();
-      std::unique_ptr<RdKafka::Error> error(consumer->incremental_unassign(partitions));
-      log_json(log_, spdlog::level::info, "partitions revoked",
-               {{"stage", "kafka"}, {"event", "revoked"}, {"count", partitions.size()}});
+      revoke(*consumer, partitions);
     }
   }
 
  private:
+  void assign(RdKafka::KafkaConsumer& consumer, std::vector<RdKafka::TopicPartition*>& partitions) {
+    const std::unique_ptr<RdKafka::Error> error(consumer.incremental_assign(partitions));
+    if (error) {
+      log_json(log_, spdlog::level::err, "assigning partitions failed: " + error->str(),
+               {{"stage", "kafka"}, {"event", "assign_failed"}, {"fatal", error->is_fatal()}});
+      if (error->is_fatal()) stop_.fail(1);
+      return;
+    }
+    for (auto* partition : partitions) {
+      leases_[{partition->topic(), partition->partition()}] = std::make_shared<PartitionLease>();
+    }
+    // librdkafka keeps a partition's pause flag across a revoke and a later
+    // assign: set it to match intake either way.
+    const RdKafka::ErrorCode flow = paused_ ? consumer.pause(partitions) : consumer.resume(partitions);
+    if (flow != RdKafka::ERR_NO_ERROR) {
+      log_json(log_, spdlog::level::warn, "pausing or resuming new partitions failed: " + RdKafka::err2str(flow),
+               {{"stage", "kafka"}, {"event", "flow_control_failed"}});
+    }
+    log_json(log_, spdlog::level::info, "partitions assigned",
+             {{"stage", "kafka"}, {"event", "assigned"}, {"count", partitions.size()}, {"paused", paused_}});
+  }
+
+  // Drops the partitions' queued work, waits (REBALANCE_WAIT_SECONDS at most)
+  // for their running work, commits what finished, and lets them go.
+  void revoke(RdKafka::KafkaConsumer& consumer, std::vector<RdKafka::TopicPartition*>& partitions) {
+    std::vector<std::shared_ptr<PartitionLease>> revoked;
+    for (auto* partition : partitions) {
+      const auto found = leases_.find({partition->topic(), partition->partition()});
+      if (found == leases_.end()) continue;
+      found->second->revoked = true;
+      revoked.push_back(found->second);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + settings_.rebalance_wait;
+    auto running = [&] {
+      int count = 0;
+      for (const auto& lease : revoked) count += lease->running.load();
+      return count;
+    };
+    while (running() > 0 && std::chrono::steady_clock::now() < deadline && !stop_.past_deadline()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    const int unfinished = running();
+    const bool lost = consumer.assignment_lost();
+    settle();
+    if (!lost) commit();
+    for (auto* partition : partitions) {
+      const Partition key{partition->topic(), partition->partition()};
+      tracker_.forget(key);
+      leases_.erase(key);
+    }
+    const std::unique_ptr<RdKafka::Error> error(consumer.incremental_unassign(partitions));
+    if (error) {
+      log_json(log_, spdlog::level::err, "unassigning partitions failed: " + error->str(),
+               {{"stage", "kafka"}, {"event", "unassign_failed"}, {"fatal", error->is_fatal()}});
+      if (error->is_fatal()) stop_.fail(1);
+    }
+    log_json(log_, spdlog::level::info, "partitions revoked",
+             {{"stage", "kafka"}, {"event", "revoked"}, {"count", partitions.size()}, {"lost", lost},
+              {"still_running", unfinished}});
+  }
+
   void handle(RdKafka::Message& message, UserOrderedExecutor& workers) {
     if (message.err() == RdKafka::ERR__TIMED_OUT || message.err() == RdKafka::ERR__PARTITION_EOF) return;
     if (message.err() != RdKafka::ERR_NO_ERROR) {
       log_json(log_, spdlog::level::warn, message.errstr(), {{"stage", "kafka"}, {"event", "consume_error"}});
+      if (message.err() == RdKafka::ERR__FATAL) stop_.fail(1);
       return;
     }
     const Partition partition{message.topic_name(), message.partition()};
-    const std::int64_t offset = message.offset();
-    tracker_.started(partition, offset);
+    auto& lease = leases_[partition];
+    if (!lease) lease = std::make_shared<PartitionLease>();
+    const adapters::MessagePosition position{message.partition(), message.offset(), message.timestamp().timestamp};
+    tracker_.started(partition, position.offset);
     std::string payload(static_cast<const char*>(message.payload()), message.len());
-    const std::string key = message.key() != nullptr ? *message.key() : core::identify_request(payload).user_id;
-    workers.submit(key, [this, partition, offset, payload = std::move(payload)] {
-      try {
-        if (stop_.past_deadline()) throw Abandoned();
-        deliver(process_safely(payload));
-        const std::lock_guard lock(finished_mutex_);
-        finished_.emplace_back(partition, offset);
-      } catch (const Abandoned&) {
-        log_json(log_, spdlog::level::warn, "unfinished at shutdown; it will be delivered again",
-                 {{"stage", "service"}, {"event", "abandoned"}, {"partition", partition.second}, {"offset", offset}});
-      }
-    });
+    // Order follows the user, not the Kafka key (the Python producer sends none).
+    const std::string user = core::identify_request(payload).user_id;
+    ++active_;
+    workers.submit(user.empty() ? kUnidentifiedLane : "user:" + user,
+                   [this, partition, position, lease, payload = std::move(payload)] {
+                     run_task(partition, position, lease, payload);
+                     --active_;
+                   });
+  }
+
+  // Every consumed message ends here: an outcome published and its offset
+  // finished, or (shutdown, revoked) left for redelivery. Nothing escapes.
+  void run_task(const Partition& partition, const adapters::MessagePosition& position,
+                const std::shared_ptr<PartitionLease>& lease, const std::string& payload) noexcept {
+    if (lease->revoked.load()) return;  // its next owner consumes it again
+    ++lease->running;
+    try {
+      const Interruption interruption(stop_, &lease->revoked);
+      interruption.check();
+      deliver(process_safely(payload, position, interruption));
+      report_finished(partition, position.offset, lease);
+    } catch (const Abandoned&) {
+      log_json(log_, spdlog::level::warn, "unfinished (shutdown or partition revoked); it will be delivered again",
+               {{"stage", "service"}, {"event", "abandoned"}, {"partition", partition.second},
+                {"offset", position.offset}});
+    } catch (const std::exception& error) {
+      // Publishing itself failed in a way nothing above foresaw: the offset
+      // moves on rather than blocking the partition, and the loss is logged.
+      ++dropped_publications_;
+      log_json(log_, spdlog::level::critical, std::string("outcome could not be published: ") + error.what(),
+               {{"stage", "publish"}, {"event", "outcome_dropped"}, {"partition", partition.second},
+                {"offset", position.offset}, {"dropped_publications", dropped_publications_.load()}});
+      report_finished(partition, position.offset, lease);
+    } catch (...) {
+      ++dropped_publications_;
+      log_json(log_, spdlog::level::critical, "outcome could not be published: unknown exception",
+               {{"stage", "publish"}, {"event", "outcome_dropped"}, {"partition", partition.second},
+                {"offset", position.offset}});
+      report_finished(partition, position.offset, lease);
+    }
+    --lease->running;
   }
 
   // The processor gives every request an outcome; should anything escape it
   // all the same (a bug, memory exhaustion), the message still gets a failed
   // result and a poison message instead of blocking its partition forever.
-  Outcome process_safely(const std::string& payload) {
+  Outcome process_safely(const std::string& payload, const adapters::MessagePosition& position,
+                         const Interruption& interruption) {
     try {
-      return processor_.process(payload);
+      return processor_.process(payload, position, interruption);
     } catch (const Abandoned&) {
       throw;
     } catch (const std::exception& error) {
-      const core::RequestIdentity who = core::identify_request(payload);
-      const std::string text = std::string("Mask generation failed: ") + error.what();
-      log_json(log_, spdlog::level::err, text,
-               {{"stage", "process"}, {"event", "unexpected_error"}, {"user_id", who.user_id},
-                {"request_id", who.request_id}});
-      const std::string at = core::iso8601_utc(std::chrono::system_clock::now());
-      return Outcome{who.user_id, core::failed_result(who, text, at), core::poison_message(who, text, payload, 0, at)};
+      return unexpected(payload, error.what());
+    } catch (...) {
+      return unexpected(payload, "unknown exception");
     }
   }
 
-  void deliver(const Outcome& outcome) {
-    publish(settings_.kafka.output_topic, outcome.key, outcome.result.dump());
-    if (outcome.poison) publish(settings_.kafka.poison_topic, outcome.key, outcome.poison->dump());
+  Outcome unexpected(const std::string& payload, const std::string& what) {
+    const core::RequestIdentity who = core::identify_request(payload);
+    const std::string text = "Mask generation failed: " + what;
+    log_json(log_, spdlog::level::err, text,
+             {{"stage", "process"}, {"event", "unexpected_error"}, {"user_id", who.user_id},
+              {"request_id", who.request_id}});
+    return failed_outcome(who, text, payload, 0);
   }
 
-  // Publishes and waits for the broker's acknowledgement, retrying until it
-  // comes (a broker outage is infrastructure: never a failed result). The
-  // promise is shared with the delivery callback, so giving up at shutdown
-  // leaves nothing dangling.
-  void publish(const std::string& topic, const std::string& key, const std::string& payload) {
+  void deliver(const Outcome& outcome) {
+    if (!publish(settings_.kafka.output_topic, outcome.key, wire(outcome.result))) {
+      drop("result", settings_.kafka.output_topic);
+    }
+    if (!outcome.poison) return;
+    if (publish(settings_.kafka.poison_topic, outcome.key, wire(outcome.poison->message()))) return;
+    // Too large for the broker: once more with the original message cut.
+    log_json(log_, spdlog::level::warn, "poison message too large; sending it with original_message truncated",
+             {{"stage", "publish"}, {"event", "poison_truncated"},
+              {"original_bytes", outcome.poison->original.size()},
+              {"limit", settings_.poison_original_max_bytes}});
+    if (!publish(settings_.kafka.poison_topic, outcome.key,
+                 wire(outcome.poison->message(settings_.poison_original_max_bytes)))) {
+      drop("poison message", settings_.kafka.poison_topic);
+    }
+  }
+
+  void drop(const char* what, const std::string& topic) {
+    ++dropped_publications_;
+    log_json(log_, spdlog::level::err, std::string(what) + " too large for the broker; dropped",
+             {{"stage", "publish"}, {"event", "publication_dropped"}, {"topic", topic},
+              {"dropped_publications", dropped_publications_.load()}});
+  }
+
+  // Publishes and waits for the broker's acknowledgement. Returns false when
+  // the broker refuses the message as too large. Other failures (a broker
+  // outage) are retried until the acknowledgement comes, pausing intake
+  // meanwhile; a fatal producer error stops the service. The promise is
+  // shared with the delivery callback, so giving up at shutdown leaves
+  // nothing dangling.
+  bool publish(const std::string& topic, const std::string& key, const std::string& payload) {
+    auto waiting = processor_.infrastructure_wait();
+    const Interruption interruption(stop_);
     for (int attempt = 0;; ++attempt) {
       auto delivered = std::make_shared<std::promise<RdKafka::ErrorCode>>();
       auto acknowledged = delivered->get_future();
@@ -203,40 +351,66 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
                                   holder);
         if (code != RdKafka::ERR_NO_ERROR) delete holder;  // not queued: no callback will come
         if (code == RdKafka::ERR__QUEUE_FULL) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      } while (code == RdKafka::ERR__QUEUE_FULL);
+      } while (code == RdKafka::ERR__QUEUE_FULL && !interruption.due());
       if (code == RdKafka::ERR_NO_ERROR) {
         while (acknowledged.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
-          if (stop_.past_deadline()) throw Abandoned();
+          interruption.check();
         }
         code = acknowledged.get();
       }
-      if (code == RdKafka::ERR_NO_ERROR) return;
+      if (code == RdKafka::ERR_NO_ERROR) return true;
+      if (too_large(code)) return false;
+      if (code == RdKafka::ERR__FATAL) {
+        std::string reason;
+        producer_->fatal_error(reason);
+        log_json(log_, spdlog::level::critical, "fatal producer error: " + reason,
+                 {{"stage", "publish"}, {"event", "kafka_fatal"}, {"topic", topic}});
+        stop_.fail(1);
+        throw Abandoned();
+      }
+      waiting.start();
       log_json(log_, spdlog::level::err, "publishing failed: " + RdKafka::err2str(code),
                {{"stage", "publish"}, {"event", "dependency_unavailable"}, {"topic", topic}, {"attempt", attempt + 1}});
-      processor_.sleep_unless_abandoned(processor_.backoff(attempt));
+      RequestProcessor::sleep_unless_abandoned(processor_.backoff(attempt), interruption);
     }
   }
 
-  // Moves finished offsets into the tracker, stores what became committable,
-  // and pauses or resumes intake.
+  void report_finished(const Partition& partition, std::int64_t offset, const std::shared_ptr<PartitionLease>& lease) {
+    const std::lock_guard lock(finished_mutex_);
+    finished_.push_back({partition, offset, lease});
+  }
+
+  // Moves finished offsets of current assignments into the tracker, stores
+  // what became committable, and pauses or resumes intake.
   void settle() {
-    std::vector<std::pair<Partition, std::int64_t>> finished;
+    std::vector<Finished> finished;
     {
       const std::lock_guard lock(finished_mutex_);
       finished.swap(finished_);
     }
-    for (const auto& [partition, offset] : finished) tracker_.finished(partition, offset);
+    for (const auto& done : finished) {
+      const auto current = leases_.find(done.partition);
+      // Finished under an assignment that has since ended: not ours to commit.
+      if (current == leases_.end() || current->second != done.lease) continue;
+      tracker_.finished(done.partition, done.offset);
+    }
     std::vector<RdKafka::TopicPartition*> stored;
     for (const auto& partition : tracker_.partitions()) {
       if (const auto offset = tracker_.take_committable(partition)) {
         stored.push_back(RdKafka::TopicPartition::create(partition.first, partition.second, *offset));
       }
     }
-    if (!stored.empty()) consumer_->offsets_store(stored);
+    if (!stored.empty()) {
+      const RdKafka::ErrorCode code = consumer_->offsets_store(stored);
+      if (code != RdKafka::ERR_NO_ERROR) {
+        log_json(log_, spdlog::level::warn, "storing offsets failed: " + RdKafka::err2str(code),
+                 {{"stage", "kafka"}, {"event", "offsets_store_failed"}});
+      }
+    }
     RdKafka::TopicPartition::destroy(stored);
 
-    const bool busy = tracker_.in_flight() >= static_cast<std::size_t>(settings_.concurrency) ||
-                      processor_.infrastructure_waits() > 0;
+    const bool busy =
+        active_.load() >= settings_.concurrency || processor_.infrastructure_waits() > 0;
     if (busy && !paused_) {
       set_paused(true);
     } else if (!busy && paused_ && !stop_.stopping.load()) {
@@ -257,13 +431,19 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     paused_ = paused;
   }
 
-  void store_and_commit() {
+  void commit() {
     const RdKafka::ErrorCode code = consumer_->commitSync();
     if (code != RdKafka::ERR_NO_ERROR && code != RdKafka::ERR__NO_OFFSET) {
-      log_json(log_, spdlog::level::warn, "final commit failed: " + RdKafka::err2str(code),
+      log_json(log_, spdlog::level::warn, "commit failed: " + RdKafka::err2str(code),
                {{"stage", "kafka"}, {"event", "commit_failed"}});
     }
   }
+
+  struct Finished {
+    Partition partition;
+    std::int64_t offset;
+    std::shared_ptr<PartitionLease> lease;
+  };
 
   const ServiceSettings& settings_;
   RequestProcessor& processor_;
@@ -274,10 +454,13 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
   std::unique_ptr<RdKafka::Producer> producer_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::atomic<bool> producer_done_{false};
-  core::OffsetTracker tracker_;  // consume thread only
+  core::OffsetTracker tracker_;                                   // consume thread only
+  std::map<Partition, std::shared_ptr<PartitionLease>> leases_;  // consume thread only
   bool paused_ = false;
+  std::atomic<int> active_{0};  // messages queued or running
+  std::atomic<long> dropped_publications_{0};
   std::mutex finished_mutex_;
-  std::vector<std::pair<Partition, std::int64_t>> finished_;
+  std::vector<Finished> finished_;
 };
 
 KafkaService::KafkaService(const ServiceSettings& settings, RequestProcessor& processor, spdlog::logger& log,
@@ -287,5 +470,7 @@ KafkaService::KafkaService(const ServiceSettings& settings, RequestProcessor& pr
 KafkaService::~KafkaService() = default;
 
 void KafkaService::run() { impl_->run(); }
+
+std::chrono::seconds shutdown_margin() { return kShutdownMargin; }
 
 }  // namespace mc::app

@@ -17,11 +17,20 @@ namespace mc::app {
 //  - at most SERVICE_CONCURRENCY messages are in flight: beyond that, or while
 //    S3 or PostgreSQL is down, the consumer pauses its partitions and keeps
 //    polling, so the group never times it out;
-//  - revoked partitions get their finished prefix committed, nothing more;
-//  - requests of one user are processed in the order consumed.
+//  - a revoked partition's queued work is dropped, its running work waited
+//    for (REBALANCE_WAIT_SECONDS at most), its finished prefix committed,
+//    and nothing of it is committed afterwards;
+//  - requests of one user_id are processed in the order consumed;
+//  - every message gets one outcome, whatever its bytes; an outcome too large
+//    for the broker is sent once more with original_message truncated, then
+//    dropped and counted; a fatal Kafka error stops the service (exit 1).
 // run() returns when stop.stopping is set and in-flight work has finished
 // (or the grace period ended): offsets stored and committed, producer
 // flushed, group left.
+// How long a stopping service may run past SHUTDOWN_GRACE_SECONDS before it
+// is ended by force (serve's watchdog).
+std::chrono::seconds shutdown_margin();
+
 class KafkaService {
  public:
   KafkaService(const ServiceSettings& settings, RequestProcessor& processor, spdlog::logger& log, StopState& stop);

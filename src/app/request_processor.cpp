@@ -4,9 +4,9 @@
 
 #include <opencv2/imgcodecs.hpp>
 
-#include "adapters/base64.hpp"
 #include "adapters/image_decoding.hpp"
 #include "adapters/image_fetcher.hpp"
+#include "core/base64.hpp"
 #include "core/errors.hpp"
 #include "core/mask_engine.hpp"
 #include "core/person_image.hpp"
@@ -24,9 +24,40 @@ core::RequestIdentity identity_of(const core::MaskRequest& request) {
 
 }  // namespace
 
+nlohmann::json Outcome::Poison::message(std::size_t max_original_bytes) const {
+  return core::poison_message(who, error, original, retry_count, processed_at, max_original_bytes);
+}
+
+Outcome failed_outcome(const core::RequestIdentity& who, const std::string& error, std::string_view message,
+                       int retry_count) {
+  const std::string at = now_iso();
+  return Outcome{who.user_id, core::failed_result(who, error, at),
+                 Outcome::Poison{who, error, std::string(message), retry_count, at}};
+}
+
+Slots::Lease Slots::acquire() {
+  std::unique_lock lock(mutex_);
+  freed_.wait(lock, [this] { return free_ > 0; });
+  --free_;
+  return Lease(*this);
+}
+
+void Slots::release() {
+  {
+    const std::lock_guard lock(mutex_);
+    ++free_;
+  }
+  freed_.notify_one();
+}
+
 RequestProcessor::RequestProcessor(const ServiceSettings& settings, adapters::PostgresStore& store,
                                    inference::AnalyzerPool& models, spdlog::logger& log, StopState& stop)
-    : settings_(settings), store_(store), models_(models), log_(log), stop_(stop) {}
+    : settings_(settings),
+      store_(store),
+      models_(models),
+      log_(log),
+      stop_(stop),
+      decoding_(settings.decode_concurrency) {}
 
 std::unique_ptr<adapters::S3Client> RequestProcessor::take_s3_client() {
   {
@@ -45,16 +76,16 @@ void RequestProcessor::return_s3_client(std::unique_ptr<adapters::S3Client> clie
   idle_s3_clients_.push_back(std::move(client));
 }
 
-void RequestProcessor::sleep_unless_abandoned(std::chrono::milliseconds delay) const {
+void RequestProcessor::sleep_unless_abandoned(std::chrono::milliseconds delay, const Interruption& interruption) {
   const auto until = std::chrono::steady_clock::now() + delay;
   while (std::chrono::steady_clock::now() < until) {
-    if (stop_.past_deadline()) throw Abandoned();
+    interruption.check();
     std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
         std::chrono::milliseconds(50),
         std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now()) +
             std::chrono::milliseconds(1)));
   }
-  if (stop_.past_deadline()) throw Abandoned();
+  interruption.check();
 }
 
 std::chrono::milliseconds RequestProcessor::backoff(int attempt) {
@@ -67,9 +98,10 @@ std::chrono::milliseconds RequestProcessor::backoff(int attempt) {
 }
 
 std::string RequestProcessor::image_bytes(const core::MaskRequest& request, const RequestLog& log,
-                                          std::optional<Failure>& failure) {
-  if (request.image_kind == core::MaskRequest::ImageKind::kBase64) return adapters::decode_base64(request.image_data);
+                                          const Interruption& interruption, std::optional<Failure>& failure) {
+  if (request.image_kind == core::MaskRequest::ImageKind::kBase64) return core::decode_base64(request.image_data);
   for (int attempt = 0;; ++attempt) {
+    interruption.check();
     try {
       std::string bytes = adapters::fetch_image(request.image_data, settings_.fetch);
       log.info("fetch", "image_downloaded", "image downloaded", {{"bytes", bytes.size()}, {"attempt", attempt + 1}});
@@ -85,20 +117,54 @@ std::string RequestProcessor::image_bytes(const core::MaskRequest& request, cons
       }
       const auto delay = backoff(attempt);
       log.warn("fetch", "retry_scheduled", error.what(), {{"attempt", attempt + 1}, {"delay_ms", delay.count()}});
-      sleep_unless_abandoned(delay);
+      sleep_unless_abandoned(delay, interruption);
     }
   }
 }
 
-Outcome RequestProcessor::process(const std::string& message) {
+std::optional<Outcome> RequestProcessor::answer_if_completed(const core::MaskRequest& request, const RequestLog& log,
+                                                             const Interruption& interruption) {
+  const auto previous = retry_infrastructure(log, "dedupe", interruption, [&] {
+    return store_.find_request(request.user_id, request.request_id);
+  });
+  if (!previous || previous->status != "completed") return std::nullopt;
+  std::map<core::MaskType, std::string> urls;
+  for (const auto& [type, file] : previous->filenames) {
+    urls[type] = mask_url(settings_.storage.base_url, previous->user_id, previous->request_id, file);
+  }
+  log.info("dedupe", "already_completed", "request already completed; publishing its result again");
+  const core::RequestIdentity recorded{previous->user_id, previous->gender, previous->request_id};
+  return Outcome{recorded.user_id, core::completed_result(recorded, urls, now_iso()), std::nullopt};
+}
+
+adapters::PostgresStore::Claim RequestProcessor::claim(const core::MaskRequest& request, const RequestLog& log,
+                                                      const Interruption& interruption) {
+  for (int attempt = 0;; ++attempt) {
+    auto claimed = retry_infrastructure(log, "claim", interruption, [&] {
+      return store_.try_claim_request(request.user_id, request.request_id);
+    });
+    if (claimed) return std::move(*claimed);
+    if (attempt == 0) log.info("claim", "claimed_elsewhere", "another worker is computing this request; waiting");
+    sleep_unless_abandoned(std::min<std::chrono::milliseconds>(std::chrono::milliseconds(1000), backoff(attempt)),
+                           interruption);
+  }
+}
+
+Outcome RequestProcessor::process(const std::string& message, const adapters::MessagePosition& position,
+                                  const Interruption& interruption) {
   core::RequestIdentity who = core::identify_request(message);
   RequestLog log(log_, who.user_id, who.request_id);
   auto failed = [&](const std::string& error, int retry_count, bool recorded) {
     log.error("process", "request_failed", error, {{"retry_count", retry_count}});
-    if (recorded) retry_infrastructure(log, "record", [&] { store_.record_request_failed(who.request_id, error); });
-    const std::string at = now_iso();
-    return Outcome{who.user_id, core::failed_result(who, error, at),
-                   core::poison_message(who, error, message, retry_count, at)};
+    if (recorded) {
+      try {
+        retry_infrastructure(log, "record", interruption,
+                             [&] { store_.record_request_failed(who.user_id, who.request_id, error); });
+      } catch (const InfrastructureRefusal&) {
+        // Logged; the failed result and poison message still go out.
+      }
+    }
+    return failed_outcome(who, error, message, retry_count);
   };
 
   core::MaskRequest request;
@@ -111,85 +177,98 @@ Outcome RequestProcessor::process(const std::string& message) {
   log.identify(request.user_id, request.request_id);
   for (const auto& warning : request.warnings) log.warn("validate", "request_warning", warning);
   log.info("validate", "request_accepted", "request accepted",
-           {{"mask_types", request.mask_types.size()}, {"image_type", request.image_kind ==
-                                                                         core::MaskRequest::ImageKind::kUrl ? "url" : "base64"}});
+           {{"mask_types", request.mask_types.size()},
+            {"image_type", request.image_kind == core::MaskRequest::ImageKind::kUrl ? "url" : "base64"}});
 
-  // A request_id that already completed is answered from its record.
-  const auto previous = retry_infrastructure(log, "dedupe", [&] { return store_.find_request(request.request_id); });
-  if (previous && previous->status == "completed") {
+  try {
+    // A request of this user that already completed is answered from its
+    // record; one that another worker computes now is waited for.
+    if (auto answer = answer_if_completed(request, log, interruption)) return std::move(*answer);
+    const adapters::PostgresStore::Claim claimed = claim(request, log, interruption);
+    if (auto answer = answer_if_completed(request, log, interruption)) return std::move(*answer);
+
+    adapters::RequestRecord record;
+    record.request_id = request.request_id;
+    record.user_id = request.user_id;
+    record.gender = request.gender;
+    record.mask_types = request.mask_types;
+    record.position = position;
+    retry_infrastructure(log, "record", interruption, [&] { store_.record_request_started(record); });
+
+    cv::Mat person;
+    std::optional<Failure> failure;
+    try {
+      const std::string bytes = image_bytes(request, log, interruption, failure);
+      if (failure) return failed(failure->error, failure->retry_count, true);
+      interruption.check();
+      // Decoding a large image takes several times its pixels in memory:
+      // bounded, so that concurrent requests cannot exhaust it together.
+      const Slots::Lease decoding = decoding_.acquire();
+      person = core::to_person_image(adapters::decode_image(bytes, settings_.max_image_pixels));
+    } catch (const core::InputError& error) {
+      const std::string text = error.what();
+      return failed(text.rfind("Invalid image data", 0) == 0 ? text : "Invalid image data: " + text, 0, true);
+    }
+
+    inference::HumanAnalysis analysis;
+    try {
+      interruption.check();
+      const auto started = std::chrono::steady_clock::now();
+      auto lease = models_.acquire();
+      analysis = lease->analyze(person);
+      log.info("inference", "models_done", "parsing and pose done",
+               {{"duration_ms",
+                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+                     .count()}});
+    } catch (const core::InputError& error) {
+      return failed(error.what(), 0, true);
+    } catch (const cv::Exception& error) {
+      return failed(std::string("Mask generation failed: ") + error.what(), 0, true);
+    }
+    for (const auto& warning : analysis.warnings) log.warn("inference", "pose_warning", warning);
+
+    const core::Gender gender = core::gender_column(request.gender == "M" ? "M" : "F");
+    const core::GeneratedMasks masks =
+        core::generate_masks(analysis.parse, analysis.keypoints, gender, request.mask_types);
+
+    std::map<core::MaskType, std::string> filenames;
     std::map<core::MaskType, std::string> urls;
-    for (const auto& [type, file] : previous->filenames) {
-      urls[type] = mask_url(settings_.storage.base_url, previous->user_id, previous->request_id, file);
+    std::unique_ptr<adapters::S3Client> s3 = take_s3_client();
+    try {
+      for (const auto& [type, mask] : masks.masks) {
+        interruption.check();
+        std::vector<std::uint8_t> png;
+        cv::imencode(".png", mask, png);
+        const std::string file = core::mask_file_name(type);
+        const std::string key = mask_object_key(request.user_id, request.request_id, file);
+        retry_infrastructure(log, "upload", interruption, [&] {
+          s3->put_object(key, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()), "image/png");
+        });
+        filenames[type] = file;
+        urls[type] = mask_url(settings_.storage.base_url, request.user_id, request.request_id, file);
+      }
+    } catch (...) {
+      return_s3_client(std::move(s3));
+      throw;
     }
-    log.info("dedupe", "already_completed", "request_id already completed; publishing its result again");
-    const core::RequestIdentity recorded{previous->user_id, previous->gender, previous->request_id};
-    return Outcome{recorded.user_id, core::completed_result(recorded, urls, now_iso()), std::nullopt};
-  }
-
-  adapters::RequestRecord record;
-  record.request_id = request.request_id;
-  record.user_id = request.user_id;
-  record.gender = request.gender;
-  record.mask_types = request.mask_types;
-  retry_infrastructure(log, "record", [&] { store_.record_request_started(record); });
-
-  cv::Mat person;
-  std::optional<Failure> failure;
-  try {
-    const std::string bytes = image_bytes(request, log, failure);
-    if (failure) return failed(failure->error, failure->retry_count, true);
-    person = core::to_person_image(adapters::decode_image(bytes, settings_.max_image_pixels));
-  } catch (const core::InputError& error) {
-    const std::string text = error.what();
-    return failed(text.rfind("Invalid image data", 0) == 0 ? text : "Invalid image data: " + text, 0, true);
-  }
-
-  inference::HumanAnalysis analysis;
-  try {
-    const auto started = std::chrono::steady_clock::now();
-    auto lease = models_.acquire();
-    analysis = lease->analyze(person);
-    log.info("inference", "models_done", "parsing and pose done",
-             {{"duration_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::steady_clock::now() - started).count()}});
-  } catch (const core::InputError& error) {
-    return failed(error.what(), 0, true);
-  } catch (const cv::Exception& error) {
-    return failed(std::string("Mask generation failed: ") + error.what(), 0, true);
-  }
-  for (const auto& warning : analysis.warnings) log.warn("inference", "pose_warning", warning);
-
-  const core::Gender gender = core::gender_column(request.gender == "M" ? "M" : "F");
-  const core::GeneratedMasks masks = core::generate_masks(analysis.parse, analysis.keypoints, gender, request.mask_types);
-
-  std::map<core::MaskType, std::string> filenames;
-  std::map<core::MaskType, std::string> urls;
-  std::unique_ptr<adapters::S3Client> s3 = take_s3_client();
-  try {
-    for (const auto& [type, mask] : masks.masks) {
-      std::vector<std::uint8_t> png;
-      cv::imencode(".png", mask, png);
-      const std::string file = core::mask_file_name(type);
-      const std::string key = mask_object_key(request.user_id, request.request_id, file);
-      retry_infrastructure(log, "upload", [&] {
-        s3->put_object(key, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()), "image/png");
-      });
-      filenames[type] = file;
-      urls[type] = mask_url(settings_.storage.base_url, request.user_id, request.request_id, file);
-    }
-  } catch (...) {
     return_s3_client(std::move(s3));
-    throw;
-  }
-  return_s3_client(std::move(s3));
-  log.info("upload", "masks_uploaded", "masks uploaded", {{"count", filenames.size()}});
+    log.info("upload", "masks_uploaded", "masks uploaded", {{"count", filenames.size()}});
 
-  retry_infrastructure(log, "database", [&] {
-    store_.upsert_user_masks({request.user_id, request.gender, request.request_id, filenames});
-  });
-  retry_infrastructure(log, "record", [&] { store_.record_request_completed(request.request_id, filenames); });
-  log.info("process", "request_completed", "masks ready");
-  return Outcome{request.user_id, core::completed_result(who, urls, now_iso()), std::nullopt};
+    // A request revoked by now is finished by the partition's next owner.
+    interruption.check();
+    const bool written = retry_infrastructure(log, "database", interruption, [&] {
+      return store_.upsert_user_masks({request.user_id, request.gender, request.request_id, filenames}, position);
+    });
+    if (!written) {
+      log.info("database", "row_kept", "a request consumed later already wrote this user's row; row kept");
+    }
+    retry_infrastructure(log, "record", interruption,
+                         [&] { store_.record_request_completed(request.user_id, request.request_id, filenames); });
+    log.info("process", "request_completed", "masks ready");
+    return Outcome{request.user_id, core::completed_result(who, urls, now_iso()), std::nullopt};
+  } catch (const InfrastructureRefusal& refusal) {
+    return failed(std::string("Infrastructure refused the request: ") + refusal.what(), refusal.attempts(), true);
+  }
 }
 
 }  // namespace mc::app

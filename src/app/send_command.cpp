@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/base64.hpp"
+#include "core/base64.hpp"
 #include "adapters/local_files.hpp"
 #include "app/kafka_config.hpp"
 #include "core/errors.hpp"
@@ -81,7 +81,7 @@ int run_send_command(const SendOptions& options) {
   }
   message["image"] = options.image_url.empty()
                          ? nlohmann::json{{"type", "base64"},
-                                          {"data", adapters::encode_base64(adapters::read_file(options.image_path))}}
+                                          {"data", core::encode_base64(adapters::read_file(options.image_path))}}
                          : nlohmann::json{{"type", "url"}, {"data", options.image_url}};
 
   std::unique_ptr<RdKafka::KafkaConsumer> results;

@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <condition_variable>
 #include <csignal>
+#include <mutex>
+#include <thread>
 
 #include "adapters/postgres_store.hpp"
 #include "adapters/s3_client.hpp"
@@ -25,6 +28,42 @@ void on_stop_signal(int) {
   if (g_stop_state != nullptr) g_stop_state->stopping.store(true);
 }
 
+// Ends the process when a stop takes longer than the grace period plus a
+// fixed margin (a hung dependency holding a worker): offsets of unfinished
+// work were never stored, so it is delivered again.
+class ShutdownWatchdog {
+ public:
+  ShutdownWatchdog(const StopState& stop, std::chrono::seconds limit, spdlog::logger& log)
+      : thread_([this, &stop, limit, &log] { watch(stop, limit, log); }) {}
+  ~ShutdownWatchdog() {
+    {
+      const std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  ShutdownWatchdog(const ShutdownWatchdog&) = delete;
+  ShutdownWatchdog& operator=(const ShutdownWatchdog&) = delete;
+
+ private:
+  void watch(const StopState& stop, std::chrono::seconds limit, spdlog::logger& log) {
+    std::unique_lock lock(mutex_);
+    while (!done_ && !stop.stopping.load()) wake_.wait_for(lock, std::chrono::milliseconds(100));
+    if (done_) return;
+    if (wake_.wait_for(lock, limit, [this] { return done_; })) return;
+    log_json(log, spdlog::level::critical, "shutdown overran its grace period; exiting with work unfinished",
+             {{"stage", "service"}, {"event", "shutdown_forced"}});
+    log.flush();
+    std::_Exit(1);
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
 }  // namespace
 
 CLI::App* add_serve_command(CLI::App& app) {
@@ -40,6 +79,7 @@ int run_serve_command() {
   g_stop_state = &stop;
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
+  const ShutdownWatchdog watchdog(stop, settings.shutdown_grace + shutdown_margin(), *log);
 
   log_json(*log, spdlog::level::info, "starting",
            {{"stage", "service"}, {"event", "starting"}, {"bootstrap", settings.kafka.bootstrap_servers},
@@ -52,12 +92,13 @@ int run_serve_command() {
   // Dependencies may still be starting: wait for them, as for any outage.
   const RequestLog startup(*log, "", "");
   stop.deadline_ns = 1;  // a signal during start-up ends the waiting at once
+  const Interruption at_startup(stop);
   try {
-    processor.retry_infrastructure(startup, "startup", [&] {
+    processor.retry_infrastructure(startup, "startup", at_startup, [&] {
       const auto report = store.ensure_schema();
       for (const auto& change : report.changes) log_json(*log, spdlog::level::info, change, {{"stage", "startup"}, {"event", "schema_changed"}});
     });
-    processor.retry_infrastructure(startup, "startup", [&] {
+    processor.retry_infrastructure(startup, "startup", at_startup, [&] {
       adapters::S3Client s3(settings.storage.s3);
       if (s3.ensure_bucket()) {
         log_json(*log, spdlog::level::info, "created bucket " + settings.storage.s3.bucket,
@@ -66,12 +107,16 @@ int run_serve_command() {
     });
   } catch (const Abandoned&) {
     return 0;
+  } catch (const InfrastructureRefusal& refusal) {
+    log_json(*log, spdlog::level::critical, std::string("start-up refused: ") + refusal.what(),
+             {{"stage", "startup"}, {"event", "startup_failed"}});
+    return 3;
   }
   stop.deadline_ns = 0;  // set again when shutdown starts
   KafkaService service(settings, processor, *log, stop);
   service.run();
   g_stop_state = nullptr;
-  return 0;
+  return stop.exit_code.load();
 }
 
 }  // namespace mc::app

@@ -35,6 +35,10 @@ struct ServiceSettings {
   std::chrono::milliseconds retry_base_delay{1000};  // RETRY_BASE_DELAY_MS
   std::chrono::milliseconds retry_max_delay{30000};  // RETRY_MAX_DELAY_MS
   std::chrono::seconds shutdown_grace{30};           // SHUTDOWN_GRACE_SECONDS
+  int permanent_error_attempts = 3;                  // DEPENDENCY_PERMANENT_ATTEMPTS (>= 1)
+  std::chrono::seconds rebalance_wait{15};           // REBALANCE_WAIT_SECONDS
+  int decode_concurrency = 1;                        // DECODE_CONCURRENCY (images decoded at once)
+  std::size_t poison_original_max_bytes = 65536;     // POISON_ORIGINAL_MAX_BYTES
   adapters::FetchSettings fetch;                     // IMAGE_* settings
   std::uint64_t max_image_pixels = 40'000'000;       // MAX_IMAGE_PIXELS
   std::string log_level = "info";                    // LOG_LEVEL

@@ -52,6 +52,8 @@ StorageSettings read_storage_settings(SettingsReader& env) {
   }
   settings.postgres.pool_size = static_cast<int>(env.number("POSTGRES_POOL_SIZE", 4, 1, 64));
   settings.postgres.connect_timeout = std::chrono::seconds(env.number("POSTGRES_CONNECT_TIMEOUT", 5, 1, 300));
+  settings.postgres.statement_timeout =
+      std::chrono::milliseconds(env.number("POSTGRES_STATEMENT_TIMEOUT_MS", 30000, 0, 3600000));
 
   return settings;
 }

@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errors.hpp"
+#include "core/json_text.hpp"
+#include "core/utf8.hpp"
 
 namespace mc::core {
 
@@ -92,8 +94,10 @@ std::string id_problem(std::string_view id) {
 
 MaskRequest parse_mask_request(std::string_view message, const std::vector<MaskType>& default_types,
                                const std::function<std::string()>& new_request_id) {
-  const nlohmann::json document = nlohmann::json::parse(message, nullptr, false);
-  if (document.is_discarded()) throw InputError("message is not valid JSON");
+  if (message.empty()) throw InputError("message is empty");
+  const std::string problem = json_text_problem(message);
+  if (!problem.empty()) throw InputError(problem);
+  const nlohmann::json document = nlohmann::json::parse(message);
   if (!document.is_object()) throw InputError("message must be a JSON object");
 
   MaskRequest request;
@@ -115,7 +119,7 @@ MaskRequest parse_mask_request(std::string_view message, const std::vector<MaskT
   }
   bool known = true;
   request.gender = normalise_gender(gender, known);
-  if (!known) request.warnings.push_back("unknown gender \"" + gender + "\" taken as \"other\"");
+  if (!known) request.warnings.push_back("unknown gender \"" + bounded_text(gender, 64) + "\" taken as \"other\"");
 
   request.mask_types = document.contains("mask_types") && !document["mask_types"].is_null()
                            ? mask_types_field(document["mask_types"])
@@ -139,7 +143,7 @@ MaskRequest parse_mask_request(std::string_view message, const std::vector<MaskT
       data.erase(0, comma + 1);
     }
   } else {
-    throw InputError("image.type must be \"url\" or \"base64\" (got \"" + type + "\")");
+    throw InputError("image.type must be \"url\" or \"base64\" (got \"" + bounded_text(type, 64) + "\")");
   }
   if (data.empty()) throw InputError("image.data is empty");
   request.image_data = std::move(data);
@@ -148,13 +152,15 @@ MaskRequest parse_mask_request(std::string_view message, const std::vector<MaskT
 
 RequestIdentity identify_request(std::string_view message) {
   RequestIdentity identity;
-  const nlohmann::json document = nlohmann::json::parse(message, nullptr, false);
-  if (!document.is_object()) return identity;
+  const auto document = parse_json_text(message);
+  if (!document || !document->is_object()) return identity;
+  // Echoed in results and logs: bounded, whatever the sender put there.
   auto text = [&](const char* name) -> std::string {
-    if (!document.contains(name)) return "";
-    const auto& value = document[name];
-    if (value.is_string()) return value.get<std::string>();
+    if (!document->contains(name)) return "";
+    const auto& value = (*document)[name];
+    if (value.is_string()) return bounded_text(value.get<std::string>(), kMaxEchoedIdBytes);
     if (value.is_number_integer()) return std::to_string(value.get<long long>());
+    if (value.is_number_unsigned()) return std::to_string(value.get<unsigned long long>());
     return "";
   };
   identity.user_id = text("user_id");

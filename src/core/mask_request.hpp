@@ -42,7 +42,9 @@ std::string normalise_gender(std::string_view gender, bool& known);
 std::string id_problem(std::string_view id);
 
 // The best-effort user_id / request_id of a message that failed to parse, for
-// the failed result and the poison message.
+// the failed result and the poison message. Each is valid UTF-8 of at most
+// kMaxEchoedIdBytes (longer ones are cut, with their length appended).
+constexpr std::size_t kMaxEchoedIdBytes = 255;
 struct RequestIdentity {
   std::string user_id;
   std::string gender;

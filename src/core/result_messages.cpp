@@ -4,6 +4,10 @@
 #include <iomanip>
 #include <sstream>
 
+#include "core/base64.hpp"
+#include "core/json_text.hpp"
+#include "core/utf8.hpp"
+
 namespace mc::core {
 
 std::string iso8601_utc(std::chrono::system_clock::time_point when) {
@@ -25,17 +29,43 @@ nlohmann::json completed_result(const RequestIdentity& who, const std::map<MaskT
 
 nlohmann::json failed_result(const RequestIdentity& who, const std::string& error, const std::string& processed_at) {
   return {{"user_id", who.user_id}, {"gender", who.gender},        {"request_id", who.request_id},
-          {"status", "failed"},     {"error", error},              {"mask_paths", nlohmann::json::object()},
+          {"status", "failed"},     {"error", bounded_text(error, kMaxErrorBytes)},
+          {"mask_paths", nlohmann::json::object()},
           {"processed_at", processed_at}};
 }
 
 nlohmann::json poison_message(const RequestIdentity& who, const std::string& error, std::string_view original_message,
-                              int retry_count, const std::string& processed_at) {
-  nlohmann::json original = nlohmann::json::parse(original_message, nullptr, false);
-  if (original.is_discarded()) original = std::string(original_message);
-  return {{"user_id", who.user_id}, {"gender", who.gender}, {"request_id", who.request_id},
-          {"status", "failed"},     {"error", error},       {"original_message", original},
-          {"retry_count", retry_count}, {"processed_at", processed_at}};
+                              int retry_count, const std::string& processed_at, std::size_t max_original_bytes) {
+  nlohmann::json message = {{"user_id", who.user_id},
+                            {"gender", who.gender},
+                            {"request_id", who.request_id},
+                            {"status", "failed"},
+                            {"error", bounded_text(error, kMaxErrorBytes)},
+                            {"retry_count", retry_count},
+                            {"processed_at", processed_at}};
+  const bool truncated = original_message.size() > max_original_bytes;
+  std::string_view carried = original_message;
+  if (truncated) {
+    carried = original_message.substr(0, max_original_bytes);
+    message["original_message_truncated"] = true;
+    message["original_message_bytes"] = original_message.size();
+  }
+  if (!truncated) {
+    if (auto parsed = parse_json_text(carried)) {
+      message["original_message"] = std::move(*parsed);
+      return message;
+    }
+  }
+  if (is_valid_utf8(carried)) {
+    message["original_message"] = std::string(carried);
+  } else if (truncated && is_valid_utf8(carried.substr(0, utf8_prefix_length(carried, carried.size())))) {
+    // Cut inside a character: carry whole characters only.
+    message["original_message"] = std::string(carried.substr(0, utf8_prefix_length(carried, carried.size())));
+  } else {
+    message["original_message"] = to_valid_utf8(carried);
+    message["original_message_base64"] = encode_base64(carried);
+  }
+  return message;
 }
 
 }  // namespace mc::core

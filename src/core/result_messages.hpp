@@ -18,12 +18,25 @@ std::string iso8601_utc(std::chrono::system_clock::time_point when);
 nlohmann::json completed_result(const RequestIdentity& who, const std::map<MaskType, std::string>& mask_urls,
                                 const std::string& processed_at);
 
-// The seed's error message on mask_output.
+// Error texts in results and poison messages are cut to this many bytes.
+constexpr std::size_t kMaxErrorBytes = 2048;
+
+// The seed's error message on mask_output. `error` is made valid UTF-8 and
+// cut to kMaxErrorBytes.
 nlohmann::json failed_result(const RequestIdentity& who, const std::string& error, const std::string& processed_at);
 
-// The seed's poison message on mask_input_poison. `original_message` is the
-// parsed message, or the raw text when it was not JSON.
+// The seed's poison message on mask_input_poison. `original_message` carries
+// the message as the sender sent it:
+//  - JSON we accept (valid UTF-8, at most kMaxJsonDepth deep): the parsed value;
+//  - other valid UTF-8 text: that text, as a string;
+//  - bytes that are not UTF-8: the text with each bad byte replaced by U+FFFD,
+//    and `original_message_base64` with the exact bytes.
+// When the message is longer than `max_original_bytes`, only its first
+// `max_original_bytes` bytes are carried (as text, or text and base64), and
+// `original_message_truncated` (true) and `original_message_bytes` (the full
+// length) are added.
 nlohmann::json poison_message(const RequestIdentity& who, const std::string& error, std::string_view original_message,
-                              int retry_count, const std::string& processed_at);
+                              int retry_count, const std::string& processed_at,
+                              std::size_t max_original_bytes = std::string_view::npos);
 
 }  // namespace mc::core

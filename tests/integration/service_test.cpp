@@ -23,7 +23,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <pqxx/pqxx>
 
-#include "adapters/base64.hpp"
+#include "core/base64.hpp"
 #include "adapters/local_files.hpp"
 #include "support/cli_run.hpp"
 #include "support/http_get.hpp"
@@ -341,7 +341,7 @@ class ServiceTest : public ::testing::Test {
 TEST_F(ServiceTest, UrlAndBase64RequestsGiveTheSeedsResultsMasksRowsAndRecords) {
   send(request("123", "req-url", {{"type", "url"}, {"data", images->url("/figure.png")}}));
   send(request("456", "req-b64",
-               {{"type", "base64"}, {"data", "data:image/png;base64," + mc::adapters::encode_base64(figure_png)}},
+               {{"type", "base64"}, {"data", "data:image/png;base64," + mc::core::encode_base64(figure_png)}},
                json::array({"upper_body_tshirts", "dress"})));
   start_service();
   const auto results = by_request(kafka->read(output, 2, 90s));
@@ -424,7 +424,7 @@ TEST_F(ServiceTest, EachPermanentFailureGivesOneFailedResultAndOnePoisonMessage)
   send(request("a/b", "req-slash", {{"type", "url"}, {"data", images->url("/figure.png")}}));
   send(request("7", "req-type", {{"type", "url"}, {"data", images->url("/figure.png")}}, json::array({"hat"})));
   send(request("8", "req-404", {{"type", "url"}, {"data", images->url("/missing.png")}}));
-  send(request("9", "req-garbage", {{"type", "base64"}, {"data", mc::adapters::encode_base64("not an image")}}));
+  send(request("9", "req-garbage", {{"type", "base64"}, {"data", mc::core::encode_base64("not an image")}}));
   start_service();
   const auto results = kafka->read(output, 6, 60s);
   const auto poisons = kafka->read(poison, 6, 30s);

@@ -266,20 +266,100 @@ TEST_F(PostgresTest, RequestRecordsFollowARequest) {
   record.user_id = "9";
   record.gender = "F";
   record.mask_types = {core::MaskType::kDress, core::MaskType::kLowerBody};
-  store->record_request_started(record);
-  store->record_request_started(record);  // a retry
-  auto found = store->find_request("req-9");
+  EXPECT_TRUE(store->record_request_started(record));
+  EXPECT_TRUE(store->record_request_started(record));  // a retry
+  auto found = store->find_request("9", "req-9");
   ASSERT_TRUE(found);
   EXPECT_EQ(found->status, "processing");
   EXPECT_EQ(found->attempts, 2);
   EXPECT_EQ(found->mask_types, record.mask_types);
-  store->record_request_completed("req-9", {{core::MaskType::kDress, "dress_mask.png"}});
-  found = store->find_request("req-9");
+  store->record_request_failed("9", "req-9", "Failed to download image: HTTP 404");
+  EXPECT_EQ(store->find_request("9", "req-9")->error, "Failed to download image: HTTP 404");
+  EXPECT_EQ(store->find_request("9", "req-9")->status, "failed");
+  EXPECT_TRUE(store->record_request_started(record));  // redelivered after a failure
+  store->record_request_completed("9", "req-9", {{core::MaskType::kDress, "dress_mask.png"}});
+  found = store->find_request("9", "req-9");
   EXPECT_EQ(found->status, "completed");
   EXPECT_EQ(found->filenames.at(core::MaskType::kDress), "dress_mask.png");
-  store->record_request_failed("req-9", "Failed to download image: HTTP 404");
-  EXPECT_EQ(store->find_request("req-9")->error, "Failed to download image: HTTP 404");
-  EXPECT_FALSE(store->find_request("nope"));
+
+  // A completed record is never downgraded.
+  EXPECT_FALSE(store->record_request_started(record));
+  store->record_request_failed("9", "req-9", "late failure of a second copy");
+  found = store->find_request("9", "req-9");
+  EXPECT_EQ(found->status, "completed");
+  EXPECT_EQ(found->attempts, 3);
+  EXPECT_EQ(found->error, "");
+
+  // Another user's equal request_id is another request.
+  EXPECT_FALSE(store->find_request("10", "req-9"));
+  record.user_id = "10";
+  EXPECT_TRUE(store->record_request_started(record));
+  EXPECT_EQ(store->find_request("10", "req-9")->status, "processing");
+  EXPECT_EQ(store->find_request("9", "req-9")->status, "completed");
+  EXPECT_FALSE(store->find_request("9", "nope"));
+}
+
+TEST_F(PostgresTest, AUsersRowIsNotOverwrittenByARequestConsumedEarlier) {
+  store->ensure_schema();
+  auto start = [&](const std::string& request_id, adapters::MessagePosition position) {
+    adapters::RequestRecord record;
+    record.request_id = request_id;
+    record.user_id = "order";
+    record.gender = "F";
+    record.mask_types = {core::MaskType::kDress};
+    record.position = position;
+    store->record_request_started(record);
+  };
+  const adapters::MessagePosition newer{1, 20, 2000};
+  const adapters::MessagePosition older_same_partition{1, 10, 3000};  // offsets decide within a partition
+  const adapters::MessagePosition older_other_partition{2, 99, 1000};  // timestamps across partitions
+  const adapters::MessagePosition later_other_partition{2, 100, 5000};
+  const std::map<core::MaskType, std::string> dress{{core::MaskType::kDress, "dress_mask.png"}};
+  start("new", newer);
+  EXPECT_TRUE(store->upsert_user_masks({"order", "F", "new", dress}, newer));
+  start("old-1", older_same_partition);
+  EXPECT_FALSE(store->upsert_user_masks({"order", "F", "old-1", dress}, older_same_partition));
+  start("old-2", older_other_partition);
+  EXPECT_FALSE(store->upsert_user_masks({"order", "F", "old-2", dress}, older_other_partition));
+  EXPECT_EQ(store->find_user_masks("order")->request_id, "new");
+  start("later", later_other_partition);
+  EXPECT_TRUE(store->upsert_user_masks({"order", "F", "later", dress}, later_other_partition));
+  EXPECT_EQ(store->find_user_masks("order")->request_id, "later");
+  // Without a position (the tools) the upsert always writes.
+  EXPECT_TRUE(store->upsert_user_masks({"order", "F", "tool", dress}));
+  EXPECT_EQ(store->find_user_masks("order")->request_id, "tool");
+}
+
+TEST_F(PostgresTest, AClaimIsHeldByOneHolderAtATime) {
+  store->ensure_schema();
+  adapters::PostgresStore other(settings);  // another instance of the service
+  {
+    auto claim = store->try_claim_request("u", "r");
+    ASSERT_TRUE(claim);
+    EXPECT_FALSE(store->try_claim_request("u", "r")) << "a second worker of this process";
+    EXPECT_FALSE(other.try_claim_request("u", "r")) << "another process";
+    EXPECT_TRUE(other.try_claim_request("u", "r2")) << "another request";
+    EXPECT_TRUE(other.try_claim_request("u2", "r")) << "another user's equal request_id";
+  }
+  EXPECT_TRUE(other.try_claim_request("u", "r")) << "released with its holder";
+}
+
+TEST_F(PostgresTest, MigrateRekeysTheFirstReleasesRequestRecords) {
+  query("CREATE TABLE mask_requests (request_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, gender TEXT, "
+        "mask_types TEXT[] NOT NULL DEFAULT '{}', status TEXT NOT NULL, error TEXT, attempts INTEGER NOT NULL "
+        "DEFAULT 0, filenames JSONB NOT NULL DEFAULT '{}', created_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT "
+        "now(), updated_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), completed_at TIMESTAMP WITH TIME ZONE)");
+  query("INSERT INTO mask_requests (request_id, user_id, status) VALUES ('r1', 'u1', 'completed')");
+  const std::string first = cli("migrate");
+  EXPECT_EQ(last_exit, 0) << first;
+  EXPECT_NE(first.find("added column mask_requests.message_offset"), std::string::npos) << first;
+  EXPECT_NE(first.find("primary key of mask_requests to (user_id, request_id)"), std::string::npos) << first;
+  EXPECT_EQ(cli("migrate"), "schema is up to date\n");
+  EXPECT_EQ(store->find_request("u1", "r1")->status, "completed") << "existing records are kept";
+  adapters::RequestRecord record;
+  record.request_id = "r1";
+  record.user_id = "u2";
+  EXPECT_TRUE(store->record_request_started(record)) << "another user's r1 is a record of its own";
 }
 
 TEST_F(PostgresTest, MigrateAddsTheMissingColumnsOfAnOlderTable) {

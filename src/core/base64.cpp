@@ -1,4 +1,4 @@
-#include "adapters/base64.hpp"
+#include "core/base64.hpp"
 
 #include <openssl/evp.h>
 
@@ -6,7 +6,7 @@
 
 #include "core/errors.hpp"
 
-namespace mc::adapters {
+namespace mc::core {
 
 std::string decode_base64(std::string_view text) {
   std::unique_ptr<EVP_ENCODE_CTX, decltype(&EVP_ENCODE_CTX_free)> context(EVP_ENCODE_CTX_new(), EVP_ENCODE_CTX_free);
@@ -36,4 +36,4 @@ std::string encode_base64(std::string_view bytes) {
   return text;
 }
 
-}  // namespace mc::adapters
+}  // namespace mc::core

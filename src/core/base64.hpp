@@ -3,7 +3,7 @@
 #include <string>
 #include <string_view>
 
-namespace mc::adapters {
+namespace mc::core {
 
 // Standard base64 (line breaks allowed) to bytes with OpenSSL. Throws
 // core::InputError("Invalid image data: not valid base64") otherwise.
@@ -12,4 +12,4 @@ std::string decode_base64(std::string_view text);
 // Bytes to standard base64 (no line breaks).
 std::string encode_base64(std::string_view bytes);
 
-}  // namespace mc::adapters
+}  // namespace mc::core
