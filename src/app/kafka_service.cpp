@@ -106,6 +106,8 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     set_kafka_property(*consumer_conf, "enable.auto.offset.store", "false");
     set_kafka_property(*consumer_conf, "enable.auto.commit", "true");
     set_kafka_property(*consumer_conf, "auto.commit.interval.ms", "1000");
+    // How soon the group notices a member that died without leaving.
+    set_kafka_property(*consumer_conf, "session.timeout.ms", std::to_string(settings.kafka.session_timeout_ms));
     consumer_conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), conf_error);
     consumer_conf->set("event_cb", static_cast<RdKafka::EventCb*>(&events_), conf_error);
     consumer_.reset(RdKafka::KafkaConsumer::create(consumer_conf.get(), error));

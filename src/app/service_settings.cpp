@@ -52,6 +52,7 @@ ServiceSettings load_service_settings(const EnvironmentReader& environment) {
   SettingsReader env(environment);
   ServiceSettings settings;
   settings.kafka = read_kafka_settings(env);
+  settings.kafka.session_timeout_ms = static_cast<int>(env.number("KAFKA_SESSION_TIMEOUT_MS", 45000, 1000, 3600000));
 
   settings.storage = read_storage_settings(env);
 

@@ -21,6 +21,7 @@ struct KafkaSettings {
   std::string sasl_mechanism = "PLAIN";                // KAFKA_SASL_MECHANISM
   std::string username;                                // KAFKA_USERNAME
   std::string password;                                // KAFKA_PASSWORD (never logged)
+  int session_timeout_ms = 45000;                      // KAFKA_SESSION_TIMEOUT_MS (serve's consumer)
 };
 
 // Every variable of the seed's "Configuration" section plus ours (README).

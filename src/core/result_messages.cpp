@@ -44,24 +44,19 @@ nlohmann::json poison_message(const RequestIdentity& who, const std::string& err
                             {"retry_count", retry_count},
                             {"processed_at", processed_at}};
   const bool truncated = original_message.size() > max_original_bytes;
-  std::string_view carried = original_message;
   if (truncated) {
-    carried = original_message.substr(0, max_original_bytes);
     message["original_message_truncated"] = true;
     message["original_message_bytes"] = original_message.size();
+  } else if (auto parsed = parse_json_text(original_message)) {
+    message["original_message"] = std::move(*parsed);
+    return message;
   }
-  if (!truncated) {
-    if (auto parsed = parse_json_text(carried)) {
-      message["original_message"] = std::move(*parsed);
-      return message;
-    }
-  }
-  if (is_valid_utf8(carried)) {
-    message["original_message"] = std::string(carried);
-  } else if (truncated && is_valid_utf8(carried.substr(0, utf8_prefix_length(carried, carried.size())))) {
-    // Cut inside a character: carry whole characters only.
-    message["original_message"] = std::string(carried.substr(0, utf8_prefix_length(carried, carried.size())));
+  if (is_valid_utf8(original_message)) {
+    // Whole characters only when cut.
+    message["original_message"] =
+        std::string(original_message.substr(0, utf8_prefix_length(original_message, max_original_bytes)));
   } else {
+    const std::string_view carried = original_message.substr(0, max_original_bytes);
     message["original_message"] = to_valid_utf8(carried);
     message["original_message_base64"] = encode_base64(carried);
   }

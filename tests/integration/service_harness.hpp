@@ -1,0 +1,392 @@
+// The harness of the service tests: `maskcomponent serve` as a real process
+// with the dev Kafka broker, PostgreSQL and s3rver from scripts/services.sh,
+// and an image server (cpp-httplib) on loopback. Each test uses its own
+// topics, group and database, and the test models.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <curl/curl.h>
+#include <httplib.h>
+#include <librdkafka/rdkafkacpp.h>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <pqxx/pqxx>
+
+#include "core/base64.hpp"
+#include "adapters/local_files.hpp"
+#include "support/cli_run.hpp"
+#include "support/http_get.hpp"
+#include "support/figure.hpp"
+
+namespace mc::service_test {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+inline const fs::path kModels = MC_TEST_MODELS_DIR;
+
+inline std::map<std::string, std::string> services_env() {
+  const auto run = mc::test_support::run_command(std::string(MC_SERVICES_SCRIPT) + " env");
+  std::map<std::string, std::string> values;
+  std::istringstream lines(run.output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind("export ", 0) != 0) continue;
+    const auto equals = line.find('=');
+    values[line.substr(7, equals - 7)] = line.substr(equals + 1);
+  }
+  return values;
+}
+
+// prefix + number (GCC 12 warns falsely about `"text" + std::to_string(n)` here).
+inline std::string numbered(std::string prefix, int number) {
+  prefix.append(std::to_string(number));
+  return prefix;
+}
+
+inline std::string unique_suffix() {
+  static std::atomic<int> counter{0};
+  return std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
+         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 100000);
+}
+
+// Kafka from the test's side: publish requests, read results.
+class KafkaProbe {
+ public:
+  explicit KafkaProbe(std::string bootstrap) : bootstrap_(std::move(bootstrap)) {
+    std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+    std::string error;
+    conf->set("bootstrap.servers", bootstrap_, error);
+    conf->set("message.max.bytes", "10000000", error);  // the tests send messages of several MB
+    producer_.reset(RdKafka::Producer::create(conf.get(), error));
+  }
+
+  // Publishes and waits for the broker's acknowledgement; any bytes.
+  void publish(const std::string& topic, const std::string& key, const std::string& value,
+               std::int32_t partition = RdKafka::Topic::PARTITION_UA) {
+    const RdKafka::ErrorCode code =
+        producer_->produce(topic, partition, RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),
+                           value.size(), key.empty() ? nullptr : key.data(), key.size(), 0, nullptr);
+    EXPECT_EQ(code, RdKafka::ERR_NO_ERROR) << RdKafka::err2str(code);
+    producer_->flush(10000);
+  }
+
+  // Reads `topic` from the start until `count` messages or the timeout. It
+  // assigns every partition itself (no group join, which takes seconds).
+  std::vector<json> read(const std::string& topic, std::size_t count, std::chrono::seconds timeout) {
+    std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+    std::string error;
+    conf->set("bootstrap.servers", bootstrap_, error);
+    conf->set("group.id", "probe_" + unique_suffix(), error);
+    conf->set("enable.auto.commit", "false", error);
+    std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), error));
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::vector<json> messages;
+    // The topic exists once the service has published to it.
+    int partitions = 0;
+    while (partitions == 0 && std::chrono::steady_clock::now() < deadline) {
+      partitions = partition_count(*consumer, topic);
+      if (partitions == 0) std::this_thread::sleep_for(200ms);
+    }
+    if (partitions == 0) return messages;
+    std::vector<RdKafka::TopicPartition*> assignment;
+    for (int p = 0; p < partitions; ++p) {
+      assignment.push_back(RdKafka::TopicPartition::create(topic, p, RdKafka::Topic::OFFSET_BEGINNING));
+    }
+    consumer->assign(assignment);
+    RdKafka::TopicPartition::destroy(assignment);
+    while (messages.size() < count && std::chrono::steady_clock::now() < deadline) {
+      std::unique_ptr<RdKafka::Message> message(consumer->consume(200));
+      if (message->err() != RdKafka::ERR_NO_ERROR) continue;
+      messages.push_back(json::parse(std::string(static_cast<const char*>(message->payload()), message->len())));
+    }
+    consumer->close();
+    return messages;
+  }
+
+  // The partitions of `topic` (0 when it does not exist yet).
+  int partitions(const std::string& topic) {
+    std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+    std::string error;
+    conf->set("bootstrap.servers", bootstrap_, error);
+    conf->set("group.id", "probe_" + unique_suffix(), error);
+    std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), error));
+    const int count = partition_count(*consumer, topic);
+    consumer->close();
+    return count;
+  }
+
+  static int partition_count(RdKafka::KafkaConsumer& consumer, const std::string& topic) {
+    std::string error;
+    std::unique_ptr<RdKafka::Topic> handle(RdKafka::Topic::create(&consumer, topic, nullptr, error));
+    RdKafka::Metadata* raw = nullptr;
+    if (consumer.metadata(false, handle.get(), &raw, 2000) != RdKafka::ERR_NO_ERROR || raw == nullptr) return 0;
+    std::unique_ptr<RdKafka::Metadata> metadata(raw);
+    for (const auto* found : *metadata->topics()) {
+      if (found->topic() == topic && found->err() == RdKafka::ERR_NO_ERROR) {
+        return static_cast<int>(found->partitions()->size());
+      }
+    }
+    return 0;
+  }
+
+  // The group's committed offsets on `topic`, summed over partitions.
+  std::int64_t committed(const std::string& group, const std::string& topic, int partitions) {
+    std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+    std::string error;
+    conf->set("bootstrap.servers", bootstrap_, error);
+    conf->set("group.id", group, error);
+    std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), error));
+    std::vector<RdKafka::TopicPartition*> list;
+    for (int p = 0; p < partitions; ++p) list.push_back(RdKafka::TopicPartition::create(topic, p));
+    consumer->committed(list, 10000);
+    std::int64_t sum = 0;
+    for (auto* partition : list) sum += std::max<std::int64_t>(partition->offset(), 0);
+    RdKafka::TopicPartition::destroy(list);
+    consumer->close();
+    return sum;
+  }
+
+ private:
+  std::string bootstrap_;
+  std::unique_ptr<RdKafka::Producer> producer_;
+};
+
+// The service as a child process with its own environment; stderr to a file.
+class ServiceProcess {
+ public:
+  ServiceProcess(std::map<std::string, std::string> env, fs::path log) : env_(std::move(env)), log_(std::move(log)) {}
+  ~ServiceProcess() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  void start() {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      std::vector<std::string> entries;
+      for (const auto& [name, value] : env_) entries.push_back(name + "=" + value);
+      std::vector<char*> envp;
+      for (auto& entry : entries) envp.push_back(entry.data());
+      envp.push_back(nullptr);
+      const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      ::dup2(fd, 2);
+      ::dup2(fd, 1);
+      char* argv[] = {const_cast<char*>(MC_CLI_PATH), const_cast<char*>("serve"), nullptr};
+      ::execve(MC_CLI_PATH, argv, envp.data());
+      ::_exit(127);
+    }
+  }
+
+  // Sends `signal` and waits for the exit code (-1 on timeout).
+  int stop(int signal = SIGTERM, std::chrono::seconds timeout = 60s) {
+    ::kill(pid_, signal);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return -1;
+  }
+
+  // True while the process runs (it has not exited or been killed).
+  bool alive() {
+    if (pid_ <= 0) return false;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return false;
+    }
+    return true;
+  }
+
+  std::string log_text() const {
+    std::ifstream in(log_);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+
+ private:
+  std::map<std::string, std::string> env_;
+  fs::path log_;
+  pid_t pid_ = -1;
+};
+
+// Images over HTTP on loopback, with failure modes and hit counters.
+class ImageServer {
+ public:
+  explicit ImageServer(std::string png) : png_(std::move(png)) {
+    server_.Get("/figure.png", [this](const httplib::Request&, httplib::Response& response) {
+      ++hits_.at("figure");
+      response.set_content(png_, "image/png");
+    });
+    server_.Get("/missing.png", [this](const httplib::Request&, httplib::Response& response) {
+      ++hits_.at("missing");
+      response.status = 404;
+    });
+    server_.Get("/flaky.png", [this](const httplib::Request&, httplib::Response& response) {
+      if (++hits_.at("flaky") <= 2) {
+        response.status = 503;
+      } else {
+        response.set_content(png_, "image/png");
+      }
+    });
+    server_.Get("/down.png", [this](const httplib::Request&, httplib::Response& response) {
+      ++hits_.at("down");
+      response.status = 503;
+    });
+    server_.Get("/slow.png", [this](const httplib::Request&, httplib::Response& response) {
+      ++hits_.at("slow");
+      std::this_thread::sleep_for(std::chrono::seconds(3));
+      response.set_content(png_, "image/png");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // stop() before listening has begun would be lost, and join() would hang.
+    while (!server_.is_running()) std::this_thread::sleep_for(1ms);
+  }
+  ~ImageServer() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  int hits(const std::string& name) { return hits_.at(name).load(); }
+
+ private:
+  std::string png_;
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  // Created before the server thread starts; the handlers only update values.
+  std::map<std::string, std::atomic<int>> hits_ = [] {
+    std::map<std::string, std::atomic<int>> counters;
+    for (const char* name : {"figure", "missing", "flaky", "down", "slow"}) counters[name] = 0;
+    return counters;
+  }();
+};
+
+using mc::test_support::HttpResult;
+using mc::test_support::http_get;
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    env = services_env();
+    ASSERT_TRUE(env.count("KAFKA_BOOTSTRAP_SERVERS")) << "the dev broker is not running";
+    suffix = unique_suffix();
+    input = "in_" + suffix;
+    output = "out_" + suffix;
+    poison = "poison_" + suffix;
+    group = "group_" + suffix;
+    database = "svc_" + suffix;
+    admin("CREATE DATABASE " + database);
+    env["POSTGRES_DSN"] = dsn(database);
+    env["KAFKA_TOPIC_INPUT"] = input;
+    env["KAFKA_TOPIC_OUTPUT"] = output;
+    env["KAFKA_TOPIC_POISON"] = poison;
+    env["KAFKA_CONSUMER_GROUP"] = group;
+    env["CHECKPOINTS_DIR"] = (kModels / "one_person").string();
+    env["GPU_ID"] = "-1";
+    env["IMAGE_FETCH_ALLOW_PRIVATE"] = "true";
+    env["MAX_RETRIES"] = "3";
+    env["RETRY_BASE_DELAY_MS"] = "50";
+    env["RETRY_MAX_DELAY_MS"] = "200";
+    env["SERVICE_CONCURRENCY"] = "2";
+    env["PATH"] = "/usr/bin:/bin";
+    env["KAFKA_SESSION_TIMEOUT_MS"] = "6000";  // a killed instance's partitions move on soon
+    kafka = std::make_unique<KafkaProbe>(env["KAFKA_BOOTSTRAP_SERVERS"]);
+
+    const cv::Mat parse = mc::adapters::read_label_png(fs::path(MC_GOLDEN_DIR) / "male_pants" / "parse.png");
+    std::vector<std::uint8_t> png;
+    cv::imencode(".png", mc::test_support::paint_figure(parse, kModels / "one_person" / "palette.json"), png);
+    figure_png.assign(png.begin(), png.end());
+    images = std::make_unique<ImageServer>(figure_png);
+    log_path = fs::temp_directory_path() / ("mc_service_" + suffix + ".log");
+  }
+
+  void TearDown() override {
+    if (HasFailure() && service) std::cerr << "service log:\n" << service->log_text() << '\n';
+    for (std::size_t i = 0; i < instances.size(); ++i) {
+      if (HasFailure()) std::cerr << "instance " << i << " log:\n" << instances[i]->log_text() << '\n';
+    }
+    instances.clear();
+    for (std::size_t i = 0; i < instance_count; ++i) fs::remove(log_path.string() + "." + std::to_string(i));
+    service.reset();
+    images.reset();
+    admin("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+    fs::remove(log_path);
+  }
+
+  std::string dsn(const std::string& db) {
+    std::string base = env["POSTGRES_DSN"];
+    return base.substr(0, base.rfind('/') + 1) + db;
+  }
+  void admin(const std::string& sql) {
+    pqxx::connection connection(dsn("masks"));
+    pqxx::nontransaction txn(connection);
+    txn.exec0(sql);
+  }
+  pqxx::result query(const std::string& sql) {
+    pqxx::connection connection(dsn(database));
+    pqxx::nontransaction txn(connection);
+    return txn.exec(sql);
+  }
+
+  void start_service() {
+    service = std::make_unique<ServiceProcess>(env, log_path);
+    service->start();
+  }
+  // One more instance in the same group, with its own log.
+  ServiceProcess& start_instance() {
+    instances.push_back(
+        std::make_unique<ServiceProcess>(env, log_path.string() + "." + std::to_string(instance_count++)));
+    instances.back()->start();
+    return *instances.back();
+  }
+
+  static json request(const std::string& user, const std::string& request_id, json image,
+                      json types = nullptr) {
+    json message = {{"user_id", user}, {"gender", "M"}, {"request_id", request_id}, {"image", image}};
+    if (!types.is_null()) message["mask_types"] = types;
+    return message;
+  }
+  void send(const json& message) { kafka->publish(input, message.value("user_id", "x"), message.dump()); }
+
+  static std::map<std::string, json> by_request(const std::vector<json>& messages) {
+    std::map<std::string, json> found;
+    for (const auto& message : messages) found[message.value("request_id", "")] = message;
+    return found;
+  }
+
+  std::map<std::string, std::string> env;
+  std::string suffix, input, output, poison, group, database;
+  std::unique_ptr<KafkaProbe> kafka;
+  std::unique_ptr<ImageServer> images;
+  std::unique_ptr<ServiceProcess> service;
+  std::vector<std::unique_ptr<ServiceProcess>> instances;
+  std::size_t instance_count = 0;
+  std::string figure_png;
+  fs::path log_path;
+};
+
+
+}  // namespace mc::service_test
