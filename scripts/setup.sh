@@ -12,6 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcurl4-openssl-dev libssl-dev libpqxx-dev librdkafka-dev libcpp-httplib-dev
   libonnx-dev libprotobuf-dev
+  clang-14 libfuzzer-14-dev
   python3 python3-numpy python3-onnx python3-torch
   postgresql curl
 )

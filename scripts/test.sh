@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The full test suite: installs what is missing, builds the release and the
-# ASan + UBSan configurations, and runs every test in both. Exits non-zero
-# when anything fails.
+# ASan + UBSan configurations, runs every test in both, then runs each fuzz
+# target for 10 seconds. Exits non-zero when anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,3 +15,6 @@ for preset in release asan; do
   echo "== ${preset}: tests"
   ctest --preset "${preset}" -j "${jobs}"
 done
+
+echo "== fuzz: smoke run"
+bash scripts/fuzz.sh 10

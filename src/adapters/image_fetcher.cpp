@@ -74,6 +74,10 @@ std::string ipv4_reason(std::uint32_t address) {  // host byte order
   if (in(0xA9FE0000, 16)) return "link-local";
   if (in(0xE0000000, 4)) return "multicast";
   if (in(0x00000000, 8)) return "unspecified";
+  if (in(0xC0000000, 24)) return "IETF protocol assignment";
+  if (in(0xC0000200, 24) || in(0xC6336400, 24) || in(0xCB007100, 24)) return "documentation";
+  if (in(0xC6120000, 15)) return "benchmarking";
+  if (address == 0xFFFFFFFF) return "broadcast";
   if (in(0xF0000000, 4)) return "reserved";
   return "";
 }
@@ -92,6 +96,26 @@ std::size_t collect(char* data, std::size_t size, std::size_t count, void* targe
   }
   download->body.append(data, size * count);
   return size * count;
+}
+
+// Checks the address libcurl is about to connect to, whatever led it there
+// (the pin below is the first line of defence; this one sees the socket).
+struct SocketGuard {
+  bool allow_private = false;
+  std::string refused;  // the reason and address of a refused connection
+};
+
+curl_socket_t open_checked_socket(void* target, curlsocktype purpose, curl_sockaddr* address) {
+  auto* guard = static_cast<SocketGuard*>(target);
+  if (purpose != CURLSOCKTYPE_IPCXN) return CURL_SOCKET_BAD;
+  if (!guard->allow_private) {
+    const std::string reason = blocked_address_reason(address->addr);
+    if (!reason.empty()) {
+      guard->refused = reason;
+      return CURL_SOCKET_BAD;
+    }
+  }
+  return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
 
 bool transient_curl_error(CURLcode code) {
@@ -114,10 +138,49 @@ std::string blocked_address_reason(const std::string& address) {
     return ipv4_reason(static_cast<std::uint32_t>(b[12]) << 24 | static_cast<std::uint32_t>(b[13]) << 16 |
                        static_cast<std::uint32_t>(b[14]) << 8 | b[15]);
   }
-  if ((b[0] & 0xFE) == 0xFC) return "private";
-  if (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) return "link-local";
-  if (b[0] == 0xFF) return "multicast";
+  // The first `bits` bits of the address equal those of `prefix`.
+  const auto in = [&](std::initializer_list<std::uint8_t> prefix, int bits) {
+    int index = 0;
+    for (const std::uint8_t byte : prefix) {
+      const int remaining = bits - 8 * index;
+      if (remaining <= 0) break;
+      const auto mask = static_cast<std::uint8_t>(remaining >= 8 ? 0xFF : 0xFF << (8 - remaining));
+      if ((b[index] & mask) != (byte & mask)) return false;
+      ++index;
+    }
+    return true;
+  };
+  // ::/96 (IPv4-compatible, deprecated): the host would reach an IPv4 address unchecked.
+  if (in({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 96)) return "IPv4-compatible";
+  // NAT64 and 6to4 carry an IPv4 address that a gateway would reach for us.
+  if (in({0x00, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0}, 96)) return "NAT64";
+  if (in({0x00, 0x64, 0xFF, 0x9B, 0x00, 0x01}, 48)) return "NAT64 (local use)";
+  if (in({0x20, 0x02}, 16)) return "6to4";
+  if (in({0x20, 0x01, 0x0D, 0xB8}, 32)) return "documentation";
+  if (in({0xFC}, 7)) return "private";
+  if (in({0xFE, 0x80}, 10)) return "link-local";
+  if (in({0xFE, 0xC0}, 10)) return "site-local";
+  if (in({0xFF}, 8)) return "multicast";
   return "";
+}
+
+std::string blocked_address_reason(const sockaddr& address) {
+  std::array<char, INET6_ADDRSTRLEN> text{};
+  const char* written = nullptr;
+  // Copied out: a sockaddr reference may be less aligned than the family's struct.
+  if (address.sa_family == AF_INET) {
+    sockaddr_in v4{};
+    std::memcpy(&v4, &address, sizeof v4);
+    written = inet_ntop(AF_INET, &v4.sin_addr, text.data(), text.size());
+  } else if (address.sa_family == AF_INET6) {
+    sockaddr_in6 v6{};
+    std::memcpy(&v6, &address, sizeof v6);
+    written = inet_ntop(AF_INET6, &v6.sin6_addr, text.data(), text.size());
+  } else {
+    return "not an IP address";
+  }
+  if (written == nullptr) return "not an address";
+  return blocked_address_reason(std::string(text.data()));
 }
 
 std::string fetch_image(const std::string& url, const FetchSettings& settings) {
@@ -141,9 +204,18 @@ std::string fetch_image(const std::string& url, const FetchSettings& settings) {
                                                                              curl_slist_free_all);
     Download download;
     download.limit = settings.max_bytes;
+    SocketGuard guard;
+    guard.allow_private = settings.allow_private_addresses;
     curl_easy_reset(curl.get());
     curl_easy_setopt(curl.get(), CURLOPT_URL, current.c_str());
     curl_easy_setopt(curl.get(), CURLOPT_RESOLVE, resolve_list.get());
+    // No proxy, whatever http_proxy, HTTPS_PROXY, ALL_PROXY or no_proxy say:
+    // the address checked above must be the one connected to ("" disables
+    // the environment's proxies, libcurl's CURLOPT_PROXY documentation).
+    curl_easy_setopt(curl.get(), CURLOPT_PROXY, "");
+    curl_easy_setopt(curl.get(), CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(curl.get(), CURLOPT_OPENSOCKETFUNCTION, open_checked_socket);
+    curl_easy_setopt(curl.get(), CURLOPT_OPENSOCKETDATA, &guard);
     curl_easy_setopt(curl.get(), CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(settings.connect_timeout.count()));
@@ -154,6 +226,9 @@ std::string fetch_image(const std::string& url, const FetchSettings& settings) {
     curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &download);
     curl_easy_setopt(curl.get(), CURLOPT_USERAGENT, "maskcomponent/1");
     const CURLcode code = curl_easy_perform(curl.get());
+    if (!guard.refused.empty()) {
+      fail(false, parts.host + " connects to a " + guard.refused + " address, which is not allowed");
+    }
     if (download.too_large || code == CURLE_FILESIZE_EXCEEDED) {
       fail(false, "image is larger than " + std::to_string(settings.max_bytes) + " bytes");
     }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <cstddef>
 #include <stdexcept>
@@ -32,10 +34,15 @@ class ImageFetchError : public std::runtime_error {
 
 // Downloads an image over http or https with libcurl: at most max_redirects
 // redirects, each target checked again; every address the host resolves to is
-// checked and the connection pinned to a checked address.
+// checked and the connection pinned to a checked address; the socket's address
+// is checked again just before connecting. Proxies from the environment
+// (http_proxy, HTTPS_PROXY, ALL_PROXY, no_proxy) are ignored.
 std::string fetch_image(const std::string& url, const FetchSettings& settings);
 
-// Why an address may not be fetched ("loopback", "private", ...), or "".
+// Why an address may not be fetched ("loopback", "private", "documentation",
+// "NAT64", ...), or "" for a public address.
 std::string blocked_address_reason(const std::string& address);
+// The same for a socket address (AF_INET or AF_INET6; others are refused).
+std::string blocked_address_reason(const sockaddr& address);
 
 }  // namespace mc::adapters

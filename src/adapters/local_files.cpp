@@ -30,32 +30,34 @@ std::string read_file(const std::filesystem::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-cv::Mat read_label_png(const std::filesystem::path& path) {
-  const std::string bytes = read_file(path);
-  if (bytes.compare(0, kPngSignature.size(), kPngSignature) != 0) {
-    throw core::InputError(path.string() + ": not a PNG file");
-  }
-  try {
-    core::inspect_image(bytes, kMaxLabelMapPixels);
-  } catch (const core::InputError& error) {
-    throw core::InputError(path.string() + ": " + error.what());
-  }
+cv::Mat decode_label_png(std::string_view bytes) {
+  if (bytes.substr(0, kPngSignature.size()) != kPngSignature) throw core::InputError("not a PNG file");
+  core::inspect_image(bytes, kMaxLabelMapPixels);
   const std::vector<std::uint8_t> buffer(bytes.begin(), bytes.end());
   const cv::Mat image = cv::imdecode(buffer, cv::IMREAD_UNCHANGED);
-  if (image.empty()) throw core::InputError(path.string() + ": corrupt or truncated PNG");
+  if (image.empty()) throw core::InputError("corrupt or truncated PNG");
+  return core::normalize_label_map(image);
+}
+
+cv::Mat read_label_png(const std::filesystem::path& path) {
+  const std::string bytes = read_file(path);
   try {
-    return core::normalize_label_map(image);
+    return decode_label_png(bytes);
   } catch (const core::InputError& error) {
     throw core::InputError(path.string() + ": " + error.what());
   }
 }
 
+core::Keypoints parse_keypoints_json(std::string_view text) {
+  const nlohmann::json document = nlohmann::json::parse(text, nullptr, false);
+  if (document.is_discarded()) throw core::InputError("not valid JSON");
+  return core::keypoints_from_json(document);
+}
+
 core::Keypoints read_keypoints_json(const std::filesystem::path& path) {
   const std::string text = read_file(path);
-  const nlohmann::json document = nlohmann::json::parse(text, nullptr, false);
-  if (document.is_discarded()) throw core::InputError(path.string() + ": not valid JSON");
   try {
-    return core::keypoints_from_json(document);
+    return parse_keypoints_json(text);
   } catch (const core::InputError& error) {
     throw core::InputError(path.string() + ": " + error.what());
   }

@@ -1,13 +1,14 @@
 #include "adapters/s3_signing.hpp"
 
 #include <array>
-#include <cstdio>
 #include <ctime>
 #include <iomanip>
 #include <sstream>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+
+#include "core/ids.hpp"
 
 namespace mc::adapters {
 
@@ -50,20 +51,15 @@ std::string sha256_hex(std::string_view data) {
 }
 
 std::string uri_encode(std::string_view text, bool keep_slash) {
+  if (!keep_slash) return core::encode_path_segment(text);
   std::string encoded;
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    const bool unreserved = (byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z') ||
-                            (byte >= '0' && byte <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
-    if (unreserved || (keep_slash && c == '/')) {
-      encoded += c;
-    } else {
-      std::array<char, 4> escape{};
-      std::snprintf(escape.data(), escape.size(), "%%%02X", byte);
-      encoded += escape.data();
-    }
+  for (std::size_t start = 0;;) {
+    const std::size_t slash = text.find('/', start);
+    encoded += core::encode_path_segment(text.substr(start, slash == std::string_view::npos ? slash : slash - start));
+    if (slash == std::string_view::npos) return encoded;
+    encoded += '/';
+    start = slash + 1;
   }
-  return encoded;
 }
 
 std::string presign_get_url(const PresignRequest& request) {

@@ -3,6 +3,7 @@
 #include <regex>
 
 #include "core/errors.hpp"
+#include "core/ids.hpp"
 
 namespace mc::app {
 
@@ -60,7 +61,9 @@ StorageSettings read_storage_settings(SettingsReader& env) {
 
 std::string mask_url(const std::string& base_url, const std::string& user_id, const std::string& request_id,
                      const std::string& filename) {
-  return base_url + "/" + user_id + "/" + request_id + "/" + filename;
+  // Encoded as the S3 client encodes the object's path, so the URL names the uploaded object.
+  return base_url + "/" + core::encode_path_segment(user_id) + "/" + core::encode_path_segment(request_id) + "/" +
+         core::encode_path_segment(filename);
 }
 
 std::string mask_object_key(const std::string& user_id, const std::string& request_id, const std::string& filename) {

@@ -1,6 +1,7 @@
 #include "core/keypoints.hpp"
 
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +22,10 @@ float coordinate(const nlohmann::json& value, std::size_t index, const char* axi
   if (!std::isfinite(number)) {
     throw InputError(std::string(kField) + "[" + std::to_string(index) + "]." + axis +
                      " is not finite");
+  }
+  // A double beyond float's range would become infinity (found by fuzz/fuzz_keypoints).
+  if (std::abs(number) > static_cast<double>(std::numeric_limits<float>::max())) {
+    throw InputError(std::string(kField) + "[" + std::to_string(index) + "]." + axis + " is out of range");
   }
   return static_cast<float>(number);
 }

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errors.hpp"
+#include "core/ids.hpp"
 #include "core/json_text.hpp"
 #include "core/utf8.hpp"
 
@@ -15,7 +16,8 @@ namespace mc::core {
 
 namespace {
 
-constexpr std::size_t kMaxIdBytes = 256;
+// MinIO refuses object key path segments over 255 bytes.
+constexpr std::size_t kMaxIdBytes = 255;
 
 std::string upper(std::string_view text) {
   std::string result(text);
@@ -80,13 +82,18 @@ std::string normalise_gender(std::string_view gender, bool& known) {
 
 std::string id_problem(std::string_view id) {
   if (id.empty()) return "is empty";
-  if (id.size() > kMaxIdBytes) return "is longer than 256 bytes";
-  if (id.find("..") != std::string_view::npos) return "contains \"..\"";
+  if (id.size() > kMaxIdBytes) {
+    return "is " + std::to_string(id.size()) + " bytes long (at most " + std::to_string(kMaxIdBytes) + " are allowed)";
+  }
+  // Alone they are path steps, not names; inside a longer id they are harmless as '/' is refused.
+  if (id == "." || id == "..") return "is \"" + std::string(id) + "\", which is not allowed";
   for (const char c : id) {
     const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7F) return "contains a control character";
-    if (c == '/' || c == '\\' || c == '?' || c == '#' || c == '%' || c == ' ') {
-      return std::string("contains \"") + c + "\", which would break object keys and URLs";
+    const bool allowed = (byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z') || (byte >= '0' && byte <= '9') ||
+                         std::string_view("-_.@+=:,~").find(c) != std::string_view::npos;
+    if (!allowed) {
+      return "contains \"" + quote_excerpt(std::string_view(&c, 1)) +
+             "\", which is not allowed (allowed: letters, digits and - _ . @ + = : , ~)";
     }
   }
   return "";

@@ -36,9 +36,10 @@ std::string generate_request_id();
 // is "other" too, and `known` is set to false.
 std::string normalise_gender(std::string_view gender, bool& known);
 
-// Ids become object keys and URL path segments: refuse what would break them
-// (empty, over 256 bytes, '/', '\', "..", '?', '#', '%', whitespace, control
-// characters). Returns the problem, or an empty string.
+// Ids become object key and URL path segments. Allowed: 1 to 255 bytes (MinIO's
+// limit for a path segment) of ASCII letters, digits and - _ . @ + = : , ~;
+// "." and ".." alone are refused. Returns the problem, quoting at most the
+// offending byte (\xNN when not printable ASCII), or an empty string.
 std::string id_problem(std::string_view id);
 
 // The best-effort user_id / request_id of a message that failed to parse, for

@@ -41,6 +41,11 @@ TEST(Keypoints, NamesEachProblem) {
   bad = pairs(18);
   bad["pose_keypoints_2d"][4][1] = "ten";
   EXPECT_NE(error_of(bad).find("[4].y is not a number"), std::string::npos) << error_of(bad);
+  bad = pairs(18);
+  bad["pose_keypoints_2d"][0][0] = 1e300;  // finite as a double, infinite as a float
+  EXPECT_NE(error_of(bad).find("[0].x is out of range"), std::string::npos) << error_of(bad);
+  bad["pose_keypoints_2d"][0][0] = -1e39;
+  EXPECT_NE(error_of(bad).find("[0].x is out of range"), std::string::npos) << error_of(bad);
 }
 
 }  // namespace

@@ -87,14 +87,17 @@ TEST(MaskRequestParsing, RefusesBadMessagesNamingTheProblem) {
 
 TEST(MaskRequestParsing, RefusesIdsThatWouldBreakKeysOrUrls) {
   const std::string image = R"(, "image": {"type": "url", "data": "http://x/y"}})";
-  EXPECT_EQ(error_of(R"({"user_id": "a/b")" + image), "user_id contains \"/\", which would break object keys and URLs");
-  EXPECT_EQ(error_of(R"({"user_id": "..")" + image), "user_id contains \"..\"");
-  EXPECT_EQ(error_of(R"({"user_id": "a\u0001b")" + image), "user_id contains a control character");
+  const std::string allowed = " (allowed: letters, digits and - _ . @ + = : , ~)";
+  EXPECT_EQ(error_of(R"({"user_id": "a/b")" + image), "user_id contains \"/\", which is not allowed" + allowed);
+  EXPECT_EQ(error_of(R"({"user_id": "..")" + image), "user_id is \"..\", which is not allowed");
+  EXPECT_EQ(error_of(R"({"user_id": "a\u0001b")" + image), "user_id contains \"\\x01\", which is not allowed" + allowed);
   EXPECT_EQ(error_of(R"({"user_id": "")" + image), "user_id is empty");
-  EXPECT_EQ(error_of(R"({"user_id": ")" + std::string(257, 'a') + "\"" + image), "user_id is longer than 256 bytes");
+  EXPECT_EQ(error_of(R"({"user_id": ")" + std::string(256, 'a') + "\"" + image),
+            "user_id is 256 bytes long (at most 255 are allowed)");
   EXPECT_EQ(error_of(R"({"user_id": "1", "request_id": "r?x")" + image),
-            "request_id contains \"?\", which would break object keys and URLs");
-  EXPECT_EQ(parse(R"({"user_id": ")" + std::string(256, 'a') + "\"" + image).user_id.size(), 256U);
+            "request_id contains \"?\", which is not allowed" + allowed);
+  EXPECT_EQ(parse(R"({"user_id": ")" + std::string(255, 'a') + "\"" + image).user_id.size(), 255U);
+  EXPECT_EQ(parse(R"({"user_id": "anna@example.com", "request_id": "a..b")" + image).request_id, "a..b");
 }
 
 TEST(ResultMessages, FollowTheSeedsFormats) {

@@ -1,0 +1,40 @@
+// Downloaded or base64 image bytes: core::inspect_image (header checks before
+// decoding) and adapters::decode_image, with a 4-megapixel limit so that one
+// input cannot take seconds. Only core::InputError may refuse an image; a
+// decoded image is 8-bit BGR within the limit.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include <opencv2/core.hpp>
+
+#include "adapters/image_decoding.hpp"
+#include "core/errors.hpp"
+#include "core/image_header.hpp"
+
+namespace {
+constexpr std::uint64_t kMaxPixels = 4'000'000;
+}
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  cv::setNumThreads(0);  // one thread: reproducible runs, no pool noise for the sanitizers
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  try {
+    mc::core::inspect_image(bytes, kMaxPixels);
+  } catch (const mc::core::InputError&) {
+  }
+  try {
+    const cv::Mat image = mc::adapters::decode_image(bytes, kMaxPixels);
+    if (image.type() != CV_8UC3 || image.empty() ||
+        static_cast<std::uint64_t>(image.total()) > kMaxPixels) {
+      std::abort();
+    }
+  } catch (const mc::core::InputError&) {
+  }
+  return 0;
+}
