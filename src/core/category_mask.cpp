@@ -11,6 +11,7 @@
 #include "core/label_map.hpp"
 #include "core/labels.hpp"
 #include "core/morphology.hpp"
+#include "core/pillow_resize.hpp"
 
 namespace mc::core {
 
@@ -135,8 +136,8 @@ cv::Mat draw_arm_image(cv::Size size, cv::Point2f shoulder, cv::Point2f elbow, c
 }
 
 PartInputs::PartInputs(const cv::Mat& parse_full, const Keypoints& keypoints) {
-  // INTER_NEAREST_EXACT picks the same source pixel as Pillow's NEAREST.
-  cv::resize(normalize_label_map(parse_full), parse_, cv::Size(kWorkWidth, kWorkHeight), 0, 0, cv::INTER_NEAREST_EXACT);
+  // The reference shrinks with Pillow's NEAREST (OpenCV's nearest modes read other pixels).
+  parse_ = pillow::resize_nearest(normalize_label_map(parse_full), cv::Size(kWorkWidth, kWorkHeight));
 
   struct Side {
     KeypointId shoulder, elbow, wrist;
