@@ -10,7 +10,8 @@ Run with Debian's python3 (python3-pil, python3-opencv, python3-numpy):
     /usr/bin/python3 tests/oracle/oracle.py jobs.json
 
 jobs.json is {"jobs": [{"kind": ..., ...}, ...]}; each job writes PNG files.
-Kinds: masks, resize, line, arm, clean_up, largest_region (see run_job).
+Kinds: masks, resize, line, arm, clean_up, largest_region, parsing_input,
+parsing_labels (see run_job).
 """
 
 import json
@@ -200,6 +201,68 @@ def masks(parse_full, keypoints, gender):
     return out
 
 
+# --- Human parsing pre- and post-processing (SCHP), for the parsing tests ---
+
+
+def schp_affine(width, height, input_size, inv):
+    """The affine transform of the parsing models: box [0, 0, w-1, h-1] made
+    square, its centre to the centre of S x S, float32 points as SCHP's
+    get_affine_transform builds them."""
+    w, h = width - 1, height - 1
+    center = np.array([w * 0.5, h * 0.5], dtype=np.float32)
+    if w > h:
+        h = w
+    elif w < h:
+        w = h
+    src_w = np.float32(w)
+    size = input_size
+    src_dir = np.array([0, src_w * -0.5], np.float32)
+    dst_dir = np.array([0, (size - 1) * -0.5], np.float32)
+    src = np.zeros((3, 2), dtype=np.float32)
+    dst = np.zeros((3, 2), dtype=np.float32)
+    src[0, :] = center
+    src[1, :] = center + src_dir
+    dst[0, :] = [(size - 1) * 0.5, (size - 1) * 0.5]
+    dst[1, :] = np.array([(size - 1) * 0.5, (size - 1) * 0.5]) + dst_dir
+
+    def third(a, b):
+        direct = a - b
+        return b + np.array([-direct[1], direct[0]], dtype=np.float32)
+
+    src[2, :] = third(src[0, :], src[1, :])
+    dst[2, :] = third(dst[0, :], dst[1, :])
+    if inv:
+        return cv2.getAffineTransform(np.float32(dst), np.float32(src))
+    return cv2.getAffineTransform(np.float32(src), np.float32(dst))
+
+
+def parsing_input(bgr, input_size):
+    """Warp (bilinear, black border), then (pixel / 255 - mean) / std per B, G, R channel."""
+    h, w = bgr.shape[:2]
+    warped = cv2.warpAffine(bgr, schp_affine(w, h, input_size, False), (input_size, input_size),
+                            flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
+    mean = np.array([0.406, 0.456, 0.485])
+    std = np.array([0.225, 0.224, 0.229])
+    normalized = (warped / 255.0 - mean) / std
+    return normalized.transpose(2, 0, 1).astype(np.float32)
+
+
+def parsing_labels(logits, input_size, width, height):
+    """Upsample [C, s, s] logits with align_corners=True (PyTorch), warp every
+    channel back (cv2, bilinear, border 0), argmax (first maximum)."""
+    import torch  # pylint: disable=import-outside-toplevel
+
+    upsample = torch.nn.Upsample(size=(input_size, input_size), mode="bilinear", align_corners=True)
+    up = upsample(torch.from_numpy(logits).unsqueeze(0))[0].permute(1, 2, 0).numpy()
+    back = schp_affine(width, height, input_size, True)
+    channels = [
+        cv2.warpAffine(up[:, :, c], back, (width, height), flags=cv2.INTER_LINEAR,
+                       borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        for c in range(up.shape[2])
+    ]
+    return np.argmax(np.stack(channels, axis=2), axis=2).astype(np.uint8)
+
+
 def read_gray(path):
     return cv2.imread(path, cv2.IMREAD_UNCHANGED)
 
@@ -232,6 +295,11 @@ def run_job(job):
         write_gray(job["out"], clean_up(read_gray(job["in"])))
     elif kind == "largest_region":
         write_gray(job["out"], largest_region(read_gray(job["in"])))
+    elif kind == "parsing_input":
+        parsing_input(cv2.imread(job["in"], cv2.IMREAD_COLOR), job["input_size"]).tofile(job["out"])
+    elif kind == "parsing_labels":
+        logits = np.fromfile(job["in"], dtype=np.float32).reshape(job["shape"])
+        write_gray(job["out"], parsing_labels(logits, job["input_size"], *job["image"]))
     else:
         raise ValueError("unknown job kind " + kind)
 

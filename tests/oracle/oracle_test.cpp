@@ -35,6 +35,7 @@
 #include "core/mask_engine.hpp"
 #include "core/mask_types.hpp"
 #include "core/pillow_draw.hpp"
+#include "core/parsing.hpp"
 #include "core/pillow_resize.hpp"
 #include "oracle/random_figure.hpp"
 #include "support/cli_run.hpp"
@@ -357,6 +358,94 @@ TEST(OracleSteps, LargestRegionMatchesOpenCVIncludingTies) {
   }
   tally.report("largest region");
   EXPECT_EQ(tally.identical, tally.total);
+}
+
+// --- Human parsing: the affine warp, align-corners upsampling, inverse warp ---
+
+TEST(OracleParsing, InputWarpMatchesOpenCVAndNumpy) {
+  Scratch scratch("parsing_input");
+  cv::theRNG().state = static_cast<std::uint64_t>(env_int("MC_ORACLE_SEED", 20240610)) + 7;
+  const std::vector<std::pair<cv::Size, int>> cases = {
+      {{768, 1024}, 512}, {{768, 1024}, 473}, {{1024, 768}, 512}, {{333, 500}, 473}, {{640, 480}, 512}, {{97, 61}, 473}};
+  json jobs = json::array();
+  std::vector<cv::Mat> images;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    cv::Mat bgr(cases[i].first, CV_8UC3);
+    cv::randu(bgr, 0, 256);
+    cv::GaussianBlur(bgr, bgr, {0, 0}, 3.0);  // smooth like a photo, with texture left
+    images.push_back(bgr);
+    write_png(scratch.file("in" + std::to_string(i) + ".png"), bgr);
+    jobs.push_back({{"kind", "parsing_input"},
+                    {"in", scratch.file("in" + std::to_string(i) + ".png")},
+                    {"input_size", cases[i].second},
+                    {"out", scratch.file("out" + std::to_string(i) + ".f32")}});
+  }
+  run_oracle(scratch, jobs);
+  double worst = 0.0;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const int size = cases[i].second;
+    const cv::Mat blob = core::parsing_input_blob(images[i], size);
+    std::vector<float> oracle(static_cast<std::size_t>(3 * size * size));
+    std::ifstream(scratch.file("out" + std::to_string(i) + ".f32"), std::ios::binary)
+        .read(reinterpret_cast<char*>(oracle.data()), static_cast<std::streamsize>(oracle.size() * sizeof(float)));
+    const cv::Mat ours(1, static_cast<int>(oracle.size()), CV_32F, const_cast<float*>(blob.ptr<float>()));
+    const cv::Mat theirs(1, static_cast<int>(oracle.size()), CV_32F, oracle.data());
+    const double diff = cv::norm(ours, theirs, cv::NORM_INF);
+    worst = std::max(worst, diff);
+    // The same warpAffine on the same 8-bit image: equal up to float rounding of the normalisation.
+    EXPECT_LT(diff, 1e-5) << cases[i].first << " S " << size;
+  }
+  std::cout << "oracle parsing input: " << cases.size() << " images, max abs difference " << worst << '\n';
+}
+
+TEST(OracleParsing, LabelsMatchTorchUpsamplingAndOpenCVInverseWarp) {
+  Scratch scratch("parsing_labels");
+  cv::theRNG().state = static_cast<std::uint64_t>(env_int("MC_ORACLE_SEED", 20240610)) + 8;
+  struct Case {
+    int classes, side, input_size;
+    cv::Size image;
+  };
+  const std::vector<Case> cases = {{18, 128, 512, {768, 1024}}, {20, 119, 473, {768, 1024}},
+                                   {18, 128, 512, {768, 1024}}, {20, 119, 473, {768, 1024}},
+                                   {18, 128, 512, {500, 333}},  {20, 119, 473, {61, 97}}};
+  json jobs = json::array();
+  std::vector<cv::Mat> logits;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const Case& c = cases[i];
+    const std::array<int, 4> shape{1, c.classes, c.side, c.side};
+    cv::Mat blob(4, shape.data(), CV_32F);
+    // Smooth random class scores, so that regions form and boundaries fall between samples.
+    for (int k = 0; k < c.classes; ++k) {
+      cv::Mat plane(c.side, c.side, CV_32F, blob.ptr<float>(0, k));
+      cv::randn(plane, 0.0, 4.0);
+      cv::GaussianBlur(plane, plane, {0, 0}, 2.0 + static_cast<double>(i));
+    }
+    logits.push_back(blob);
+    std::ofstream(scratch.file("logits" + std::to_string(i) + ".f32"), std::ios::binary)
+        .write(reinterpret_cast<const char*>(blob.ptr<float>()),
+               static_cast<std::streamsize>(blob.total() * sizeof(float)));
+    jobs.push_back({{"kind", "parsing_labels"},
+                    {"in", scratch.file("logits" + std::to_string(i) + ".f32")},
+                    {"shape", {c.classes, c.side, c.side}},
+                    {"input_size", c.input_size},
+                    {"image", {c.image.width, c.image.height}},
+                    {"out", scratch.file("labels" + std::to_string(i) + ".png")}});
+  }
+  run_oracle(scratch, jobs);
+  std::int64_t pixels = 0;
+  std::int64_t differing = 0;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const cv::Mat ours = core::parsing_labels(logits[i], cases[i].input_size, cases[i].image);
+    const cv::Mat oracle = read_png(scratch.file("labels" + std::to_string(i) + ".png"));
+    const int diff = differing_pixels(ours, oracle);
+    ASSERT_GE(diff, 0);
+    pixels += static_cast<std::int64_t>(ours.total());
+    differing += diff;
+    // Float rounding of the upsampling may flip a near tie; more than 0.01 % is a different algorithm.
+    EXPECT_LE(diff, static_cast<int>(ours.total() / 10000)) << "case " << i;
+  }
+  std::cout << "oracle parsing labels: " << cases.size() << " maps, " << differing << " of " << pixels
+            << " pixels differ\n";
 }
 
 // --- Whole masks ---
