@@ -2,7 +2,8 @@
 # Installs every Debian package maskcomponent needs to build, test and run.
 # Idempotent: apt-get skips what is already installed. Debian's python3
 # (/usr/bin/python3) with numpy, onnx and torch makes the test models and runs
-# tools/convert_openpose.py.
+# tools/convert_openpose.py; with Pillow and OpenCV it runs the oracle of the
+# differential tests (tests/oracle).
 set -euo pipefail
 
 PACKAGES=(
@@ -13,7 +14,7 @@ PACKAGES=(
   libcurl4-openssl-dev libssl-dev libpqxx-dev librdkafka-dev libcpp-httplib-dev
   libonnx-dev libprotobuf-dev
   clang-14 libfuzzer-14-dev
-  python3 python3-numpy python3-onnx python3-torch
+  python3 python3-numpy python3-onnx python3-torch python3-pil python3-opencv
   postgresql curl
 )
 

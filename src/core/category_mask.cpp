@@ -1,6 +1,7 @@
 #include "core/category_mask.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -11,44 +12,19 @@
 #include "core/label_map.hpp"
 #include "core/labels.hpp"
 #include "core/morphology.hpp"
+#include "core/pillow_draw.hpp"
+#include "core/pillow_resize.hpp"
 
 namespace mc::core {
 
 namespace {
 
-// Fixed-point bits for sub-pixel drawing.
-constexpr int kShift = 4;
-constexpr float kOne = 1 << kShift;
-
-cv::Point to_fixed(cv::Point2f point) {
-  return {static_cast<int>(std::lround(point.x * kOne)), static_cast<int>(std::lround(point.y * kOne))};
-}
-
-// Reference quirk: the reference casts polyline vertices to uint16, which
-// truncates them and wraps negative ones to huge values. We keep the truncation
-// but clip to the uint16 range instead of wrapping (spec section 4 step 3).
-cv::Point2f to_uint16_clipped(cv::Point2f point) {
-  auto clip = [](float value) {
-    return std::clamp(std::trunc(value), 0.0F, static_cast<float>(std::numeric_limits<std::uint16_t>::max()));
-  };
-  return {clip(point.x), clip(point.y)};
-}
-
-// A segment of the given width with flat ends, as Pillow draws one piece of a polyline.
-void draw_thick_segment(cv::Mat& image, cv::Point2f from, cv::Point2f to, float width) {
-  const cv::Point2f direction = to - from;
-  const float length = std::hypot(direction.x, direction.y);
-  if (length <= 0.0F) return;
-  const cv::Point2f normal(-direction.y / length * width / 2.0F, direction.x / length * width / 2.0F);
-  const std::array<cv::Point, 4> corners = {to_fixed(from + normal), to_fixed(to + normal),
-                                            to_fixed(to - normal), to_fixed(from - normal)};
-  cv::fillConvexPoly(image, corners.data(), static_cast<int>(corners.size()), cv::Scalar(255), cv::LINE_8,
-                     kShift);
-}
-
-void draw_disc(cv::Mat& image, cv::Point2f centre, float radius) {
-  cv::circle(image, to_fixed(centre), static_cast<int>(std::lround(radius * kOne)), cv::Scalar(255),
-             cv::FILLED, cv::LINE_8, kShift);
+// Reference quirk: the reference casts the polyline's six numbers to uint16,
+// which truncates them and wraps negative ones to huge values. We keep the
+// truncation but clip to the uint16 range instead of wrapping (spec section 4
+// step 3). The argument is double: the reference computes in float64.
+int to_uint16_clipped(double value) {
+  return static_cast<int>(std::clamp(std::trunc(value), 0.0, static_cast<double>(std::numeric_limits<std::uint16_t>::max())));
 }
 
 bool wrist_missing(cv::Point2f wrist) { return wrist.x <= 1.0F && wrist.y <= 1.0F; }
@@ -76,7 +52,8 @@ cv::Mat neck_region(const cv::Mat& neck_labels, const cv::Mat& head, int radius,
   return neck;
 }
 
-// Spec section 4 step 8: zero border, fill holes, close then open (3 x 3 ellipse).
+}  // namespace
+
 // Everything outside the mask's bounding box is background connected to the
 // border, so the flood fill runs on the box grown by a zero ring.
 void fill_holes_and_smooth(cv::Mat& mask) {
@@ -95,7 +72,6 @@ void fill_holes_and_smooth(cv::Mat& mask) {
   close_then_open(mask, ellipse_kernel(3), 2, 1);
 }
 
-// Spec section 4 step 9: the largest contour, drawn filled.
 cv::Mat largest_region(const cv::Mat& mask) {
   cv::Mat out = cv::Mat::zeros(mask.size(), CV_8UC1);
   const cv::Rect roi = grown_box(mask, 1);
@@ -117,33 +93,36 @@ cv::Mat largest_region(const cv::Mat& mask) {
   return out;
 }
 
-}  // namespace
-
-cv::Mat draw_arm_image(cv::Size size, cv::Point2f shoulder, cv::Point2f elbow, cv::Point2f wrist) {
+cv::Mat draw_arm_image(cv::Size size, cv::Point2f shoulder, cv::Point2f elbow, cv::Point2f wrist, ArmSide side) {
   cv::Mat image = cv::Mat::zeros(size, CV_8UC1);
-  const cv::Point2f extended_wrist = elbow + kWristExtension * (wrist - elbow);
+  // float64 as in the reference (numpy arrays of Python floats).
+  const cv::Point2d s(shoulder);
+  const cv::Point2d e(elbow);
+  const cv::Point2d extended_wrist = e + kWristExtension * (cv::Point2d(wrist) - e);
   // Reference quirk kept: a missing shoulder or elbow is (0, 0) and is drawn there.
-  const cv::Point2f s = to_uint16_clipped(shoulder);
-  const cv::Point2f e = to_uint16_clipped(elbow);
-  const cv::Point2f w = to_uint16_clipped(extended_wrist);
-  const auto width = static_cast<float>(kArmLineWidth);
-  draw_thick_segment(image, s, e, width);
-  draw_thick_segment(image, e, w, width);
-  draw_disc(image, e, width / 2.0F);         // round joint of the polyline
-  draw_disc(image, shoulder, width / 2.0F);  // the shoulder disc uses unrounded coordinates
+  auto vertex = [](cv::Point2d p) { return cv::Point(to_uint16_clipped(p.x), to_uint16_clipped(p.y)); };
+  std::array<cv::Point, 3> polyline = {vertex(s), vertex(e), vertex(extended_wrist)};
+  // The reference lists the left arm from the wrist; Pillow's wide lines and
+  // joints are not symmetric in the direction, so the order matters.
+  if (side == ArmSide::kLeft) std::reverse(polyline.begin(), polyline.end());
+  pillow::line(image, polyline, kArmLineWidth, true);
+  // The shoulder ring uses the unrounded shoulder (Pillow's C layer truncates the box).
+  const double half = kArmLineWidth / 2;
+  pillow::arc(image, {s.x - half, s.y - half, s.x + half, s.y + half}, 0.0, 360.0, kArmLineWidth / 2);
   return image;
 }
 
 PartInputs::PartInputs(const cv::Mat& parse_full, const Keypoints& keypoints) {
-  // INTER_NEAREST_EXACT picks the same source pixel as Pillow's NEAREST.
-  cv::resize(normalize_label_map(parse_full), parse_, cv::Size(kWorkWidth, kWorkHeight), 0, 0, cv::INTER_NEAREST_EXACT);
+  // The reference shrinks with Pillow's NEAREST (OpenCV's nearest modes read other pixels).
+  parse_ = pillow::resize_nearest(normalize_label_map(parse_full), cv::Size(kWorkWidth, kWorkHeight));
 
   struct Side {
     KeypointId shoulder, elbow, wrist;
     Label arm_label;
+    ArmSide side;
   };
-  const std::array<Side, 2> sides = {{{kRightShoulder, kRightElbow, kRightWrist, kRightArm},
-                                      {kLeftShoulder, kLeftElbow, kLeftWrist, kLeftArm}}};
+  const std::array<Side, 2> sides = {{{kRightShoulder, kRightElbow, kRightWrist, kRightArm, ArmSide::kRight},
+                                      {kLeftShoulder, kLeftElbow, kLeftWrist, kLeftArm, ArmSide::kLeft}}};
   arm_images_ = cv::Mat::zeros(parse_.size(), CV_8UC1);
   hands_ = cv::Mat::zeros(parse_.size(), CV_8UC1);
   for (const auto& side : sides) {
@@ -153,7 +132,7 @@ PartInputs::PartInputs(const cv::Mat& parse_full, const Keypoints& keypoints) {
         wrist_missing(keypoints[side.wrist])
             ? parsed_arm
             : draw_arm_image(parse_.size(), keypoints[side.shoulder], keypoints[side.elbow],
-                             keypoints[side.wrist]);
+                             keypoints[side.wrist], side.side);
     cv::bitwise_or(arm_images_, arm_image, arm_images_);
     cv::Mat hand;
     cv::bitwise_not(arm_image, hand);

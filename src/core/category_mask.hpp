@@ -9,7 +9,7 @@ namespace mc::core {
 
 // Constants of spec section 4.
 inline constexpr int kArmLineWidth = 60;
-inline constexpr float kWristExtension = 1.2F;
+inline constexpr double kWristExtension = 1.2;
 inline constexpr double kNeckFraction = 0.4;
 
 // What every part of one request shares: the 384 x 512 parse map, the head and
@@ -42,10 +42,22 @@ class PartInputs {
   cv::Mat neck_;
 };
 
-// Draws one side's arm image (spec section 4 step 3) for a wrist that is present:
-// the polyline shoulder - elbow - extended wrist of width kArmLineWidth with a
-// round joint, and a disc at the shoulder. Exposed for tests.
-cv::Mat draw_arm_image(cv::Size size, cv::Point2f shoulder, cv::Point2f elbow, cv::Point2f wrist);
+enum class ArmSide { kRight, kLeft };
+
+// Draws one side's arm image (spec section 4 step 3) for a wrist that is present,
+// pixel for pixel as the reference's Pillow 9.4 calls draw it: the polyline
+// shoulder - elbow - extended wrist (the left side in the opposite order) of
+// width kArmLineWidth with the "curve" joint, and a ring of width 30 in the
+// 60 x 60 box around the unrounded shoulder. Exposed for tests.
+cv::Mat draw_arm_image(cv::Size size, cv::Point2f shoulder, cv::Point2f elbow, cv::Point2f wrist, ArmSide side);
+
+// Spec section 4 step 8 on a 0/255 mask, in place: zero border, holes filled,
+// closed twice then opened once with a 3 x 3 ellipse. Exposed for tests.
+void fill_holes_and_smooth(cv::Mat& mask);
+
+// Spec section 4 step 9: the first contour of largest absolute area, drawn
+// filled (all zero when there is none). Exposed for tests.
+cv::Mat largest_region(const cv::Mat& mask);
 
 // The category mask of spec section 4, steps 1 to 9, at 384 x 512 (0/255).
 cv::Mat category_mask(const PartInputs& inputs, const PartSpec& part,

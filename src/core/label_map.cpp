@@ -2,10 +2,9 @@
 
 #include <string>
 
-#include <opencv2/imgproc.hpp>
-
 #include "core/errors.hpp"
 #include "core/labels.hpp"
+#include "core/pillow_resize.hpp"
 
 namespace mc::core {
 
@@ -22,9 +21,8 @@ cv::Mat normalize_label_map(const cv::Mat& labels) {
                      "; labels must be 0.." + std::to_string(kMaxLabel));
   }
   if (labels.cols == kImageWidth && labels.rows == kImageHeight) return labels;
-  cv::Mat resized;
-  cv::resize(labels, resized, cv::Size(kImageWidth, kImageHeight), 0, 0, cv::INTER_NEAREST_EXACT);
-  return resized;
+  // The reference resizes label maps with Pillow's NEAREST.
+  return pillow::resize_nearest(labels, cv::Size(kImageWidth, kImageHeight));
 }
 
 }  // namespace mc::core

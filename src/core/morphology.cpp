@@ -4,6 +4,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "core/pillow_resize.hpp"
+
 namespace mc::core {
 
 cv::Mat ellipse_kernel(int size) { return cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(size, size)); }
@@ -34,8 +36,10 @@ cv::Mat enlarge_twice(const cv::Mat& mask) {
   cv::Mat large = cv::Mat::zeros(mask.rows * 2, mask.cols * 2, mask.type());
   const cv::Rect box = grown_box(mask, 0);
   if (box.empty()) return large;
-  cv::Mat target = large(cv::Rect(box.x * 2, box.y * 2, box.width * 2, box.height * 2));
-  cv::resize(mask(box), target, target.size(), 0, 0, cv::INTER_NEAREST_EXACT);
+  // Pillow's 2x map reads source x / 2 for output x (0.25 + 0.5 x is exact in
+  // double), so enlarging the box alone gives the same pixels as the whole image.
+  pillow::resize_nearest(mask(box), cv::Size(box.width * 2, box.height * 2))
+      .copyTo(large(cv::Rect(box.x * 2, box.y * 2, box.width * 2, box.height * 2)));
   return large;
 }
 

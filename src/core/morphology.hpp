@@ -19,8 +19,8 @@ cv::Rect grown_box(const cv::Mat& mask, int margin);
 // zero here), for a fraction of the cost when the mask covers part of the image.
 void close_then_open(cv::Mat& mask, const cv::Mat& kernel, int close_iterations, int open_iterations);
 
-// Nearest-neighbour 2x enlargement (what INTER_NEAREST_EXACT does for a factor
-// of 2) of the non-zero part of a binary mask; the rest stays zero.
+// Pillow NEAREST 2x enlargement (pillow::resize_nearest) of the non-zero part
+// of a binary mask; the rest stays zero.
 cv::Mat enlarge_twice(const cv::Mat& mask);
 
 }  // namespace mc::core

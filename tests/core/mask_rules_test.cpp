@@ -166,14 +166,18 @@ TEST(GenderTable, TshirtsAndCoatAreIdentical) {
   }
 }
 
-// A larger radius never gives a smaller mask. The neck rule is off (f = 0)
+// A larger radius never gives a (noticeably) smaller mask. The neck rule is off (f = 0)
 // here: its cut-off row y0 + int((y1 - y0) * 0.6) is taken on the neck dilated
 // by r x r, and OpenCV's even kernels grow down more than up, so the cut-off can
 // move down a row as r grows and the masked neck band lose a row (measured:
 // 31 pixels at r = 6 on the pants figure). That is spec behaviour.
-// (Not a strict superset: the TC89-L1 contour approximation of step 9 moves
-// boundary pixels by one here and there.)
+// Not even the pixel count is strictly monotone: step 9 redraws the region from
+// its TC89-L1 approximated contour, and one more pixel can change which corners
+// the approximation cuts. On the pants figure the upper-body mask is 41830
+// pixels at r = 5 and 41824 at r = 6, in the reference's libraries too
+// (tests/oracle/oracle.py gives the same counts), so a few pixels of slack.
 TEST(CategoryMask, LargerRadiusNeverGivesASmallerMask) {
+  constexpr int kApproximationSlack = 16;
   for (LowerGarment garment : {LowerGarment::kPants, LowerGarment::kSkirt, LowerGarment::kDress}) {
     const Mannequin m = make_mannequin(MannequinOptions{garment, true, true, true});
     const PartInputs inputs(m.parse, m.keypoints);
@@ -182,7 +186,7 @@ TEST(CategoryMask, LargerRadiusNeverGivesASmallerMask) {
         cv::Mat previous = cv::Mat::zeros(512, 384, CV_8UC1);
         for (int radius = 1; radius <= 13; ++radius) {
           const cv::Mat mask = category_mask(inputs, {category, radius, shoes}, 0.0);
-          EXPECT_GE(cv::countNonZero(mask), cv::countNonZero(previous))
+          EXPECT_GE(cv::countNonZero(mask) + kApproximationSlack, cv::countNonZero(previous))
               << "category " << static_cast<int>(category) << " radius " << radius;
           previous = mask;
         }
@@ -261,7 +265,7 @@ TEST(MaskEngine, RejectsLabelsAboveEighteen) {
 }
 
 TEST(ArmImage, PolylineIsSixtyWideWithAFlatEndBeyondTheExtendedWrist) {
-  const cv::Mat arm = draw_arm_image({384, 512}, {100, 100}, {100, 200}, {100, 300});
+  const cv::Mat arm = draw_arm_image({384, 512}, {100, 100}, {100, 200}, {100, 300}, ArmSide::kRight);
   // Extended wrist: 200 + 1.2 * 100 = 320. Width 60 centred on x = 100.
   EXPECT_EQ(arm.at<std::uint8_t>(310, 100), 255);
   EXPECT_EQ(arm.at<std::uint8_t>(250, 71), 255);
@@ -275,7 +279,7 @@ TEST(ArmImage, PolylineIsSixtyWideWithAFlatEndBeyondTheExtendedWrist) {
 }
 
 TEST(ArmImage, NegativeCoordinatesAreClippedNotWrapped) {
-  const cv::Mat arm = draw_arm_image({384, 512}, {-50, 100}, {50, 200}, {60, 300});
+  const cv::Mat arm = draw_arm_image({384, 512}, {-50, 100}, {50, 200}, {60, 300}, ArmSide::kRight);
   // Wrapping -50 to 65486 would draw nothing near the left edge.
   EXPECT_EQ(arm.at<std::uint8_t>(100, 5), 255);
 }
