@@ -183,7 +183,17 @@ std::string blocked_address_reason(const sockaddr& address) {
   return blocked_address_reason(std::string(text.data()));
 }
 
-std::string fetch_image(const std::string& url, const FetchSettings& settings) {
+namespace {
+
+int progress(void* cancelled, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto& check = *static_cast<const std::function<bool()>*>(cancelled);
+  return check && check() ? 1 : 0;  // non-zero aborts the transfer
+}
+
+}  // namespace
+
+std::string fetch_image(const std::string& url, const FetchSettings& settings,
+                        const std::function<bool()>& cancelled) {
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   if (!curl) fail(true, "libcurl could not create a handle");
   std::string current = url;
@@ -225,6 +235,9 @@ std::string fetch_image(const std::string& url, const FetchSettings& settings) {
     curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &download);
     curl_easy_setopt(curl.get(), CURLOPT_USERAGENT, "maskcomponent/1");
+    curl_easy_setopt(curl.get(), CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl.get(), CURLOPT_XFERINFOFUNCTION, progress);
+    curl_easy_setopt(curl.get(), CURLOPT_XFERINFODATA, const_cast<std::function<bool()>*>(&cancelled));
     const CURLcode code = curl_easy_perform(curl.get());
     if (!guard.refused.empty()) {
       fail(false, parts.host + " connects to a " + guard.refused + " address, which is not allowed");
@@ -232,6 +245,7 @@ std::string fetch_image(const std::string& url, const FetchSettings& settings) {
     if (download.too_large || code == CURLE_FILESIZE_EXCEEDED) {
       fail(false, "image is larger than " + std::to_string(settings.max_bytes) + " bytes");
     }
+    if (code == CURLE_ABORTED_BY_CALLBACK) throw FetchCancelled();
     if (code != CURLE_OK) fail(transient_curl_error(code), curl_easy_strerror(code));
     long status = 0;
     curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <functional>
+
 #include <sys/socket.h>
 
 #include <chrono>
@@ -36,8 +38,17 @@ class ImageFetchError : public std::runtime_error {
 // redirects, each target checked again; every address the host resolves to is
 // checked and the connection pinned to a checked address; the socket's address
 // is checked again just before connecting. Proxies from the environment
-// (http_proxy, HTTPS_PROXY, ALL_PROXY, no_proxy) are ignored.
-std::string fetch_image(const std::string& url, const FetchSettings& settings);
+// (http_proxy, HTTPS_PROXY, ALL_PROXY, no_proxy) are ignored. When `cancelled`
+// turns true the transfer stops within about a second and FetchCancelled is
+// thrown.
+std::string fetch_image(const std::string& url, const FetchSettings& settings,
+                        const std::function<bool()>& cancelled = {});
+
+// The download was stopped because `cancelled` said so.
+class FetchCancelled : public std::runtime_error {
+ public:
+  FetchCancelled() : std::runtime_error("image download cancelled") {}
+};
 
 // Why an address may not be fetched ("loopback", "private", "documentation",
 // "NAT64", ...), or "" for a public address.

@@ -83,9 +83,18 @@ std::string filenames_json(const std::map<core::MaskType, std::string>& filename
   return object.dump();
 }
 
+// Connection problems, a server shutting down, serialisation failures,
+// deadlocks, a statement cancelled by statement_timeout (57014), a lock not
+// available (55P03) and insufficient resources (class 53) pass with time.
 bool transient_sqlstate(const std::string& state) {
-  return state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0 || state == "40001" || state == "40P01" ||
-         state == "53300";
+  return state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0 || state.rfind("53", 0) == 0 ||
+         state == "40001" || state == "40P01" || state == "57014" || state == "55P03";
+}
+
+// Appends one URI parameter to a libpq connection URI.
+void add_parameter(std::string& dsn, const std::string& parameter) {
+  dsn += (dsn.find('?') == std::string::npos ? "?" : "&");
+  dsn += parameter;
 }
 
 }  // namespace
@@ -115,14 +124,24 @@ std::string redact_dsn(const std::string& dsn) {
 PostgresStore::PostgresStore(PostgresSettings settings) : settings_(std::move(settings)) {
   connect_dsn_ = settings_.dsn;
   if (connect_dsn_.find("connect_timeout=") == std::string::npos) {
-    connect_dsn_ += (connect_dsn_.find('?') == std::string::npos ? "?" : "&");
-    connect_dsn_ += "connect_timeout=" + std::to_string(settings_.connect_timeout.count());
+    add_parameter(connect_dsn_, "connect_timeout=" + std::to_string(settings_.connect_timeout.count()));
   }
-  // A hung statement must not hold a worker forever; a DSN with its own
-  // options keeps them.
-  if (settings_.statement_timeout.count() > 0 && connect_dsn_.find("options=") == std::string::npos) {
-    connect_dsn_ += (connect_dsn_.find('?') == std::string::npos ? "?" : "&");
-    connect_dsn_ += "options=-c%20statement_timeout%3D" + std::to_string(settings_.statement_timeout.count());
+  // A server or network that stops answering must not hold a worker (or a
+  // claim) forever: the client gives up on unacknowledged data after 30 s and
+  // probes idle connections; the server does the same for ours, so that the
+  // session (and its advisory locks) of an instance that vanished ends soon.
+  if (connect_dsn_.find("keepalives") == std::string::npos) {
+    add_parameter(connect_dsn_, "keepalives=1&keepalives_idle=10&keepalives_interval=5&keepalives_count=3");
+  }
+  if (connect_dsn_.find("tcp_user_timeout=") == std::string::npos) add_parameter(connect_dsn_, "tcp_user_timeout=30000");
+  // A DSN with its own options keeps them.
+  if (connect_dsn_.find("options=") == std::string::npos) {
+    std::string options = "options=-c%20tcp_keepalives_idle%3D10%20-c%20tcp_keepalives_interval%3D5"
+                          "%20-c%20tcp_keepalives_count%3D3";
+    if (settings_.statement_timeout.count() > 0) {
+      options += "%20-c%20statement_timeout%3D" + std::to_string(settings_.statement_timeout.count());
+    }
+    add_parameter(connect_dsn_, options);
   }
 }
 
@@ -206,6 +225,8 @@ MigrationReport PostgresStore::ensure_schema() {
   return with_connection("schema", [&](pqxx::connection& connection) {
     MigrationReport report;
     pqxx::work txn(connection);
+    // Re-keying a large table may take longer than the statement timeout.
+    txn.exec0("SET LOCAL statement_timeout = 0");
     txn.exec_params("SELECT pg_advisory_xact_lock($1)", kSchemaLock);
     auto table_exists = [&](const std::string& name) {
       return txn.exec_params1("SELECT to_regclass($1) IS NOT NULL", name)[0].as<bool>();
@@ -394,8 +415,13 @@ std::optional<PostgresStore::Claim> PostgresStore::try_claim_request(const std::
     pqxx::nontransaction txn(claims_connection_->connection);
     const bool locked = txn.exec_params1("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", key)[0].as<bool>();
     if (!locked) return std::nullopt;
-  } catch (const pqxx::failure& error) {
+  } catch (const pqxx::sql_error& error) {
+    const bool transient = transient_sqlstate(error.sqlstate());
     claims_connection_.reset();  // its locks, if any, lapse with it
+    throw DependencyError(transient ? DependencyError::Kind::kTransient : DependencyError::Kind::kPermanent,
+                          std::string("Database error: claim request: ") + redact_dsn(error.what()));
+  } catch (const pqxx::failure& error) {
+    claims_connection_.reset();
     throw DependencyError(DependencyError::Kind::kTransient,
                           std::string("Database connection failed: claim request: ") + redact_dsn(error.what()));
   }

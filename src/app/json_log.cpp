@@ -16,13 +16,18 @@ std::shared_ptr<spdlog::logger> make_json_logger(const std::string& name, const 
 }
 
 void log_json(spdlog::logger& logger, spdlog::level::level_enum level, std::string_view message,
-              const nlohmann::json& fields) {
-  if (!logger.should_log(level)) return;
-  nlohmann::json object = fields.is_object() ? fields : nlohmann::json::object();
-  object["message"] = std::string(message);
-  std::string text = object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  // Drop the braces: the pattern supplies them around the fixed fields.
-  logger.log(level, "{}", std::string_view(text).substr(1, text.size() - 2));
+              const nlohmann::json& fields) noexcept {
+  // Logging is called from catch blocks and callbacks that must not throw:
+  // a line that cannot be made (out of memory) is lost, nothing else.
+  try {
+    if (!logger.should_log(level)) return;
+    nlohmann::json object = fields.is_object() ? fields : nlohmann::json::object();
+    object["message"] = std::string(message);
+    std::string text = object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    // Drop the braces: the pattern supplies them around the fixed fields.
+    logger.log(level, "{}", std::string_view(text).substr(1, text.size() - 2));
+  } catch (...) {
+  }
 }
 
 void RequestLog::log(spdlog::level::level_enum level, std::string_view stage, std::string_view event,

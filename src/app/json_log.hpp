@@ -13,9 +13,9 @@ namespace mc::app {
 // level, logger, message and any extra fields (the seed's "Structured Logging").
 std::shared_ptr<spdlog::logger> make_json_logger(const std::string& name, const std::string& level);
 
-// Logs `message` with `fields` merged into the line's object.
+// Logs `message` with `fields` merged into the line's object. Never throws.
 void log_json(spdlog::logger& logger, spdlog::level::level_enum level, std::string_view message,
-              const nlohmann::json& fields = nlohmann::json::object());
+              const nlohmann::json& fields = nlohmann::json::object()) noexcept;
 
 // The context of one request: every line carries its user_id and request_id,
 // plus the stage and event. One per request, never shared between threads.

@@ -38,6 +38,15 @@ class KafkaEvents : public RdKafka::EventCb {
  public:
   KafkaEvents(spdlog::logger& log, StopState& stop) : log_(log), stop_(stop) {}
   void event_cb(RdKafka::Event& event) override {
+    try {
+      report(event);
+    } catch (...) {
+      // Nothing may unwind into librdkafka's C frames.
+    }
+  }
+
+ private:
+  void report(RdKafka::Event& event) {
     if (event.type() == RdKafka::Event::EVENT_ERROR) {
       if (event.fatal()) {
         log_json(log_, spdlog::level::critical, "fatal Kafka error: " + event.str(),
@@ -52,7 +61,6 @@ class KafkaEvents : public RdKafka::EventCb {
     }
   }
 
- private:
   spdlog::logger& log_;
   StopState& stop_;
 };
@@ -64,9 +72,32 @@ class DeliveryReports : public RdKafka::DeliveryReportCb {
   void dr_cb(RdKafka::Message& message) override {
     auto* holder = static_cast<std::shared_ptr<std::promise<RdKafka::ErrorCode>>*>(message.msg_opaque());
     if (holder == nullptr) return;
-    (*holder)->set_value(message.err());
+    try {
+      (*holder)->set_value(message.err());
+    } catch (...) {
+      // A promise is set once; nothing may unwind into librdkafka.
+    }
     delete holder;
   }
+};
+
+// Serves the producer's delivery reports until it goes out of scope.
+class ProducerPoller {
+ public:
+  explicit ProducerPoller(RdKafka::Producer& producer)
+      : thread_([this, &producer] {
+          while (!done_.load()) producer.poll(50);
+        }) {}
+  ~ProducerPoller() {
+    done_ = true;
+    thread_.join();
+  }
+  ProducerPoller(const ProducerPoller&) = delete;
+  ProducerPoller& operator=(const ProducerPoller&) = delete;
+
+ private:
+  std::atomic<bool> done_{false};
+  std::thread thread_;
 };
 
 bool too_large(RdKafka::ErrorCode code) {
@@ -121,37 +152,42 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     if (subscribed != RdKafka::ERR_NO_ERROR) {
       throw core::SetupError("Kafka subscribe to " + settings_.kafka.input_topic + ": " + RdKafka::err2str(subscribed));
     }
-    std::thread producer_poller([this] {
-      while (!producer_done_.load()) producer_->poll(50);
-    });
-    {
-      UserOrderedExecutor workers(settings_.concurrency);
-      log_json(log_, spdlog::level::info, "consuming",
-               {{"stage", "service"}, {"event", "started"}, {"topic", settings_.kafka.input_topic},
-                {"group", settings_.kafka.consumer_group}, {"concurrency", settings_.concurrency}});
-      while (!stop_.stopping.load()) {
+    ProducerPoller poller(*producer_);
+    auto workers = std::make_unique<UserOrderedExecutor>(settings_.concurrency);
+    log_json(log_, spdlog::level::info, "consuming",
+             {{"stage", "service"}, {"event", "started"}, {"topic", settings_.kafka.input_topic},
+              {"group", settings_.kafka.consumer_group}, {"concurrency", settings_.concurrency}});
+    while (!stop_.stopping.load()) {
+      try {
         std::unique_ptr<RdKafka::Message> message(consumer_->consume(100));
-        handle(*message, workers);
+        handle(*message, *workers);
         settle();
+      } catch (const std::exception& error) {
+        // Out of memory or a bug in the loop itself: carrying on could store
+        // an offset past a message that never got an outcome. Stop; the
+        // unfinished messages are delivered again.
+        log_json(log_, spdlog::level::critical, std::string("consume loop failed: ") + error.what(),
+                 {{"stage", "service"}, {"event", "loop_failed"}});
+        stop_.fail(1);
       }
-      stop_.deadline_ns = (std::chrono::steady_clock::now() + settings_.shutdown_grace).time_since_epoch().count();
-      log_json(log_, spdlog::level::info, "stopping: no new work, finishing what is in flight",
-               {{"stage", "service"}, {"event", "stopping"}, {"in_flight", active_.load()}});
-      set_paused(true);
-      while (active_.load() > 0 && !stop_.past_deadline()) {
-        std::unique_ptr<RdKafka::Message> message(consumer_->consume(100));  // keeps the group alive
-        settle();
-      }
-      settle();
-      commit();
-      // Queued work of the unfinished is dropped; running work abandons at
-      // its next step and leaves its offset unstored.
-      for (auto& [partition, lease] : leases_) lease->revoked = true;
     }
-    producer_->flush(10000);
-    producer_done_ = true;
-    producer_poller.join();
+    stop_.deadline_ns = (std::chrono::steady_clock::now() + settings_.shutdown_grace).time_since_epoch().count();
+    log_json(log_, spdlog::level::info, "stopping: no new work, finishing what is in flight",
+             {{"stage", "service"}, {"event", "stopping"}, {"in_flight", active_.load()}});
+    set_paused(true);
+    while (active_.load() > 0 && !stop_.past_deadline()) {
+      std::unique_ptr<RdKafka::Message> message(consumer_->consume(100));  // keeps the group alive
+      settle();
+    }
+    settle();
+    commit();
+    // What is still unfinished is left for redelivery: queued work is dropped,
+    // running work abandons at its next step. The group is left before
+    // waiting for it, so that the partitions move on at once.
+    for (auto& [partition, lease] : leases_) lease->revoked = true;
     consumer_->close();
+    workers.reset();
+    producer_->flush(10000);
     log_json(log_, spdlog::level::info, "stopped",
              {{"stage", "service"}, {"event", "stopped"}, {"unfinished", tracker_.in_flight()},
               {"dropped_publications", dropped_publications_.load()}});
@@ -159,10 +195,16 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
 
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode code,
                     std::vector<RdKafka::TopicPartition*>& partitions) override {
-    if (code == RdKafka::ERR__ASSIGN_PARTITIONS) {
-      assign(*consumer, partitions);
-    } else {
-      revoke(*consumer, partitions);
+    try {
+      if (code == RdKafka::ERR__ASSIGN_PARTITIONS) {
+        assign(*consumer, partitions);
+      } else {
+        revoke(*consumer, partitions);
+      }
+    } catch (const std::exception& error) {
+      log_json(log_, spdlog::level::critical, std::string("rebalance failed: ") + error.what(),
+               {{"stage", "kafka"}, {"event", "rebalance_failed"}});
+      stop_.fail(1);
     }
   }
 
@@ -170,9 +212,10 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
   void assign(RdKafka::KafkaConsumer& consumer, std::vector<RdKafka::TopicPartition*>& partitions) {
     const std::unique_ptr<RdKafka::Error> error(consumer.incremental_assign(partitions));
     if (error) {
-      log_json(log_, spdlog::level::err, "assigning partitions failed: " + error->str(),
+      // This member may own partitions it does not fetch: restart clean.
+      log_json(log_, spdlog::level::critical, "assigning partitions failed: " + error->str(),
                {{"stage", "kafka"}, {"event", "assign_failed"}, {"fatal", error->is_fatal()}});
-      if (error->is_fatal()) stop_.fail(1);
+      stop_.fail(1);
       return;
     }
     for (auto* partition : partitions) {
@@ -205,7 +248,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
       for (const auto& lease : revoked) count += lease->running.load();
       return count;
     };
-    while (running() > 0 && std::chrono::steady_clock::now() < deadline && !stop_.past_deadline()) {
+    while (running() > 0 && std::chrono::steady_clock::now() < deadline && !stop_.stopping.load()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     const int unfinished = running();
@@ -219,9 +262,11 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     }
     const std::unique_ptr<RdKafka::Error> error(consumer.incremental_unassign(partitions));
     if (error) {
-      log_json(log_, spdlog::level::err, "unassigning partitions failed: " + error->str(),
+      // Still assigned, with its queued work dropped: fetching on would skip
+      // messages. Restart clean; they are delivered again.
+      log_json(log_, spdlog::level::critical, "unassigning partitions failed: " + error->str(),
                {{"stage", "kafka"}, {"event", "unassign_failed"}, {"fatal", error->is_fatal()}});
-      if (error->is_fatal()) stop_.fail(1);
+      stop_.fail(1);
     }
     log_json(log_, spdlog::level::info, "partitions revoked",
              {{"stage", "kafka"}, {"event", "revoked"}, {"count", partitions.size()}, {"lost", lost},
@@ -236,8 +281,15 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
       return;
     }
     const Partition partition{message.topic_name(), message.partition()};
-    auto& lease = leases_[partition];
-    if (!lease) lease = std::make_shared<PartitionLease>();
+    const auto found = leases_.find(partition);
+    if (found == leases_.end()) {
+      // Only a partition assigned through rebalance_cb is ours to process.
+      log_json(log_, spdlog::level::warn, "message of a partition not assigned here; skipped",
+               {{"stage", "kafka"}, {"event", "unassigned_message"}, {"partition", message.partition()},
+                {"offset", message.offset()}});
+      return;
+    }
+    const std::shared_ptr<PartitionLease> lease = found->second;
     const adapters::MessagePosition position{message.partition(), message.offset(), message.timestamp().timestamp};
     tracker_.started(partition, position.offset);
     std::string payload(static_cast<const char*>(message.payload()), message.len());
@@ -377,9 +429,14 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     }
   }
 
-  void report_finished(const Partition& partition, std::int64_t offset, const std::shared_ptr<PartitionLease>& lease) {
-    const std::lock_guard lock(finished_mutex_);
-    finished_.push_back({partition, offset, lease});
+  void report_finished(const Partition& partition, std::int64_t offset,
+                       const std::shared_ptr<PartitionLease>& lease) noexcept {
+    try {
+      const std::lock_guard lock(finished_mutex_);
+      finished_.push_back({partition, offset, lease});
+    } catch (...) {
+      stop_.fail(1);  // out of memory: stop rather than lose track of an offset
+    }
   }
 
   // Moves finished offsets of current assignments into the tracker, stores
@@ -455,7 +512,6 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
   DeliveryReports deliveries_;
   std::unique_ptr<RdKafka::Producer> producer_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
-  std::atomic<bool> producer_done_{false};
   core::OffsetTracker tracker_;                                   // consume thread only
   std::map<Partition, std::shared_ptr<PartitionLease>> leases_;  // consume thread only
   bool paused_ = false;

@@ -11,6 +11,7 @@
 #include "core/mask_engine.hpp"
 #include "core/person_image.hpp"
 #include "core/result_messages.hpp"
+#include "core/utf8.hpp"
 
 namespace mc::app {
 
@@ -103,9 +104,12 @@ std::string RequestProcessor::image_bytes(const core::MaskRequest& request, cons
   for (int attempt = 0;; ++attempt) {
     interruption.check();
     try {
-      std::string bytes = adapters::fetch_image(request.image_data, settings_.fetch);
+      std::string bytes =
+          adapters::fetch_image(request.image_data, settings_.fetch, [&] { return interruption.due(); });
       log.info("fetch", "image_downloaded", "image downloaded", {{"bytes", bytes.size()}, {"attempt", attempt + 1}});
       return bytes;
+    } catch (const adapters::FetchCancelled&) {
+      throw Abandoned();
     } catch (const adapters::ImageFetchError& error) {
       if (!error.transient()) {
         failure = Failure{error.what(), 0};
@@ -137,13 +141,21 @@ std::optional<Outcome> RequestProcessor::answer_if_completed(const core::MaskReq
   return Outcome{recorded.user_id, core::completed_result(recorded, urls, now_iso()), std::nullopt};
 }
 
-adapters::PostgresStore::Claim RequestProcessor::claim(const core::MaskRequest& request, const RequestLog& log,
-                                                      const Interruption& interruption) {
+std::optional<adapters::PostgresStore::Claim> RequestProcessor::claim(const core::MaskRequest& request,
+                                                                     const RequestLog& log,
+                                                                     const Interruption& interruption) {
+  const auto give_up = std::chrono::steady_clock::now() + settings_.claim_wait;
   for (int attempt = 0;; ++attempt) {
     auto claimed = retry_infrastructure(log, "claim", interruption, [&] {
       return store_.try_claim_request(request.user_id, request.request_id);
     });
-    if (claimed) return std::move(*claimed);
+    if (claimed) return claimed;
+    if (std::chrono::steady_clock::now() >= give_up) {
+      // Its holder may be an instance cut off from the network whose session
+      // the server has not ended yet: liveness before deduplication.
+      log.warn("claim", "claim_wait_exceeded", "another holder kept this request too long; computing it anyway");
+      return std::nullopt;
+    }
     if (attempt == 0) log.info("claim", "claimed_elsewhere", "another worker is computing this request; waiting");
     sleep_unless_abandoned(std::min<std::chrono::milliseconds>(std::chrono::milliseconds(1000), backoff(attempt)),
                            interruption);
@@ -157,9 +169,10 @@ Outcome RequestProcessor::process(const std::string& message, const adapters::Me
   auto failed = [&](const std::string& error, int retry_count, bool recorded) {
     log.error("process", "request_failed", error, {{"retry_count", retry_count}});
     if (recorded) {
+      const std::string stored_error = core::bounded_text(error, core::kMaxErrorBytes);
       try {
         retry_infrastructure(log, "record", interruption,
-                             [&] { store_.record_request_failed(who.user_id, who.request_id, error); });
+                             [&] { store_.record_request_failed(who.user_id, who.request_id, stored_error); });
       } catch (const InfrastructureRefusal&) {
         // Logged; the failed result and poison message still go out.
       }
@@ -184,7 +197,7 @@ Outcome RequestProcessor::process(const std::string& message, const adapters::Me
     // A request of this user that already completed is answered from its
     // record; one that another worker computes now is waited for.
     if (auto answer = answer_if_completed(request, log, interruption)) return std::move(*answer);
-    const adapters::PostgresStore::Claim claimed = claim(request, log, interruption);
+    const auto claimed = claim(request, log, interruption);
     if (auto answer = answer_if_completed(request, log, interruption)) return std::move(*answer);
 
     adapters::RequestRecord record;
@@ -193,7 +206,11 @@ Outcome RequestProcessor::process(const std::string& message, const adapters::Me
     record.gender = request.gender;
     record.mask_types = request.mask_types;
     record.position = position;
-    retry_infrastructure(log, "record", interruption, [&] { store_.record_request_started(record); });
+    const bool claimed_record =
+        retry_infrastructure(log, "record", interruption, [&] { return store_.record_request_started(record); });
+    if (!claimed_record) {  // completed meanwhile by a copy whose claim had lapsed
+      if (auto answer = answer_if_completed(request, log, interruption)) return std::move(*answer);
+    }
 
     cv::Mat person;
     std::optional<Failure> failure;

@@ -198,9 +198,9 @@ class RequestProcessor {
   std::string image_bytes(const core::MaskRequest& request, const RequestLog& log, const Interruption& interruption,
                           std::optional<Failure>& failure);
   // Waits until this request is ours to compute (no other worker or instance
-  // holds it).
-  adapters::PostgresStore::Claim claim(const core::MaskRequest& request, const RequestLog& log,
-                                       const Interruption& interruption);
+  // holds it), or, after CLAIM_WAIT_SECONDS, nothing: compute it anyway.
+  std::optional<adapters::PostgresStore::Claim> claim(const core::MaskRequest& request, const RequestLog& log,
+                                                      const Interruption& interruption);
   std::optional<Outcome> answer_if_completed(const core::MaskRequest& request, const RequestLog& log,
                                              const Interruption& interruption);
 

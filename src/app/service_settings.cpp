@@ -76,9 +76,10 @@ ServiceSettings load_service_settings(const EnvironmentReader& environment) {
   settings.shutdown_grace = std::chrono::seconds(env.number("SHUTDOWN_GRACE_SECONDS", 30, 0, 3600));
   settings.permanent_error_attempts = static_cast<int>(env.number("DEPENDENCY_PERMANENT_ATTEMPTS", 3, 1, 100));
   settings.rebalance_wait = std::chrono::seconds(env.number("REBALANCE_WAIT_SECONDS", 15, 0, 3600));
+  settings.claim_wait = std::chrono::seconds(env.number("CLAIM_WAIT_SECONDS", 120, 1, 86400));
   settings.decode_concurrency = static_cast<int>(env.number("DECODE_CONCURRENCY", 1, 1, 64));
   settings.poison_original_max_bytes =
-      static_cast<std::size_t>(env.number("POISON_ORIGINAL_MAX_BYTES", 65536, 1024, 512L * 1024));
+      static_cast<std::size_t>(env.number("POISON_ORIGINAL_MAX_BYTES", 65536, 1024, 128L * 1024));
   settings.fetch.connect_timeout = std::chrono::milliseconds(env.number("IMAGE_CONNECT_TIMEOUT_MS", 5000, 1, 600000));
   settings.fetch.total_timeout = std::chrono::milliseconds(env.number("IMAGE_TIMEOUT_MS", 30000, 1, 3600000));
   settings.fetch.max_bytes = static_cast<std::size_t>(env.number("IMAGE_MAX_BYTES", 25L * 1024 * 1024, 1, 1L << 31));

@@ -38,6 +38,7 @@ struct ServiceSettings {
   std::chrono::seconds shutdown_grace{30};           // SHUTDOWN_GRACE_SECONDS
   int permanent_error_attempts = 3;                  // DEPENDENCY_PERMANENT_ATTEMPTS (>= 1)
   std::chrono::seconds rebalance_wait{15};           // REBALANCE_WAIT_SECONDS
+  std::chrono::seconds claim_wait{120};              // CLAIM_WAIT_SECONDS
   int decode_concurrency = 1;                        // DECODE_CONCURRENCY (images decoded at once)
   std::size_t poison_original_max_bytes = 65536;     // POISON_ORIGINAL_MAX_BYTES
   adapters::FetchSettings fetch;                     // IMAGE_* settings

@@ -29,8 +29,10 @@ std::string upper(std::string_view text) {
 // user_id may be a string or an integer (the seed's backends send both).
 std::string id_field(const nlohmann::json& value, const char* name) {
   if (value.is_string()) return value.get<std::string>();
-  if (value.is_number_integer()) return std::to_string(value.get<long long>());
+  // is_number_integer() holds for unsigned values too: test unsigned first,
+  // or 18446744073709551615 would become "-1".
   if (value.is_number_unsigned()) return std::to_string(value.get<unsigned long long>());
+  if (value.is_number_integer()) return std::to_string(value.get<long long>());
   throw InputError(std::string(name) + " must be a string or an integer");
 }
 
@@ -166,8 +168,8 @@ RequestIdentity identify_request(std::string_view message) {
     if (!document->contains(name)) return "";
     const auto& value = (*document)[name];
     if (value.is_string()) return bounded_text(value.get<std::string>(), kMaxEchoedIdBytes);
-    if (value.is_number_integer()) return std::to_string(value.get<long long>());
     if (value.is_number_unsigned()) return std::to_string(value.get<unsigned long long>());
+    if (value.is_number_integer()) return std::to_string(value.get<long long>());
     return "";
   };
   identity.user_id = text("user_id");

@@ -243,6 +243,26 @@ TEST_F(FetchTest, ClassifiesFailures) {
   EXPECT_EQ(error_of(url("/img"), small), std::make_pair(false, std::string("Failed to download image: image is larger than 100 bytes")));
 }
 
+TEST_F(FetchTest, ACancelledDownloadStopsAndSaysSo) {
+  FetchSettings patient = allowed;
+  patient.total_timeout = std::chrono::milliseconds(60000);
+  std::atomic<bool> cancel{false};
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    cancel = true;
+  });
+  bool cancelled = false;
+  try {
+    fetch_image(url("/slow"), patient, [&] { return cancel.load(); });
+  } catch (const mc::adapters::FetchCancelled&) {
+    cancelled = true;
+  }
+  canceller.join();
+  EXPECT_TRUE(cancelled) << "the slow answer (1.5 s) was not waited for";
+  // Not cancelled: the same download completes.
+  EXPECT_EQ(fetch_image(url("/slow"), patient, [] { return false; }), "late");
+}
+
 TEST(UserOrderedExecution, OneUsersTasksRunInOrderOthersInParallel) {
   std::mutex mutex;
   std::vector<std::string> order;

@@ -92,6 +92,16 @@ TEST(RequestParsing, OddMessagesGiveClearErrors) {
   EXPECT_EQ(error_of(std::string(100000, '[')), "message is nested deeper than 32 levels");
 }
 
+TEST(RequestParsing, UnsignedIdsAboveInt64StayThemselves) {
+  const std::string message =
+      R"({"user_id": 18446744073709551615, "request_id": 9223372036854775808, "image": {"type": "url", "data": "x"}})";
+  const MaskRequest request = parse_mask_request(message, {MaskType::kDress}, [] { return std::string("r"); });
+  EXPECT_EQ(request.user_id, "18446744073709551615");
+  EXPECT_EQ(request.request_id, "9223372036854775808");
+  EXPECT_EQ(identify_request(message).user_id, "18446744073709551615");
+  EXPECT_EQ(identify_request(R"({"user_id": -5})").user_id, "-5");
+}
+
 TEST(RequestIdentity, EchoedIdsAreBoundedAndValid) {
   const json message = {{"user_id", std::string(100000, 'u')}, {"request_id", 12345678901LL}};
   const RequestIdentity who = identify_request(message.dump());
