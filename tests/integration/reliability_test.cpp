@@ -33,6 +33,11 @@ std::map<std::string, json> completed(const std::vector<json>& messages) {
 
 class ReliabilityTest : public ServiceTest {
  protected:
+  void SetUp() override {
+    ServiceTest::SetUp();
+    env["KAFKA_SESSION_TIMEOUT_MS"] = "6000";  // a killed instance's partitions move on soon
+  }
+
   json figure_request(const std::string& user, const std::string& request_id, const std::string& path = "/figure.png") {
     return request(user, request_id, {{"type", "url"}, {"data", images->url(path)}}, json::array({"dress"}));
   }

@@ -312,7 +312,6 @@ class ServiceTest : public ::testing::Test {
     env["RETRY_MAX_DELAY_MS"] = "200";
     env["SERVICE_CONCURRENCY"] = "2";
     env["PATH"] = "/usr/bin:/bin";
-    env["KAFKA_SESSION_TIMEOUT_MS"] = "6000";  // a killed instance's partitions move on soon
     kafka = std::make_unique<KafkaProbe>(env["KAFKA_BOOTSTRAP_SERVERS"]);
 
     const cv::Mat parse = mc::adapters::read_label_png(fs::path(MC_GOLDEN_DIR) / "male_pants" / "parse.png");

@@ -235,7 +235,13 @@ TEST_F(ServiceTest, TheServiceRidesOutABrokerOutage) {
   std::this_thread::sleep_for(5s);
   ASSERT_EQ(mc::test_support::run_command(script + " kafka-up").exit_code, 0);
   send(request("16", "req-after", {{"type", "url"}, {"data", images->url("/figure.png")}}, json::array({"dress"})));
-  const auto results = by_request(kafka->read(output, 2, 120s));
+  // At least once: a result may come twice when the outage cost the group
+  // membership before the offset was committed.
+  std::map<std::string, json> results;
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  while (results.count("req-after") == 0 && std::chrono::steady_clock::now() < deadline) {
+    results = by_request(kafka->read(output, 100, 3s));
+  }
   ASSERT_EQ(results.size(), 2U);
   EXPECT_EQ(results.at("req-after")["status"], "completed");
   EXPECT_EQ(service->stop(), 0);
