@@ -7,11 +7,18 @@
 
 #include "core/base64.hpp"
 #include "adapters/local_files.hpp"
-#include "app/kafka_config.hpp"
+#include "adapters/kafka_config.hpp"
+#include "service/service_settings.hpp"
 #include "core/errors.hpp"
 #include "core/mask_request.hpp"
 
 namespace mc::app {
+
+// The program drives the service library.
+using adapters::kafka_client_conf;
+using adapters::KafkaSettings;
+using adapters::set_kafka_property;
+using service::load_kafka_settings;
 
 namespace {
 

@@ -9,12 +9,15 @@
 
 #include "adapters/postgres_store.hpp"
 #include "adapters/s3_client.hpp"
-#include "app/json_log.hpp"
-#include "app/kafka_service.hpp"
-#include "app/request_processor.hpp"
-#include "app/service_settings.hpp"
+#include "service/json_log.hpp"
+#include "service/kafka_service.hpp"
+#include "service/request_processor.hpp"
+#include "service/service_settings.hpp"
 
 namespace mc::app {
+
+// The program drives the service library.
+using namespace mc::service;
 
 namespace {
 

@@ -4,11 +4,15 @@
 
 #include "adapters/postgres_store.hpp"
 #include "adapters/s3_client.hpp"
-#include "app/storage_settings.hpp"
+#include "core/ids.hpp"
+#include "service/storage_settings.hpp"
 #include "core/errors.hpp"
 #include "core/mask_types.hpp"
 
 namespace mc::app {
+
+// The program drives the service library.
+using namespace mc::service;
 
 CLI::App* add_urls_command(CLI::App& app, UrlsOptions& options) {
   CLI::App* command = app.add_subcommand(
@@ -31,9 +35,9 @@ void run_urls_command(const UrlsOptions& options) {
     if (found == row->filenames.end()) continue;
     const std::string url =
         options.presigned
-            ? s3->presigned_get_url(mask_object_key(row->user_id, row->request_id, found->second),
+            ? s3->presigned_get_url(core::mask_object_key(row->user_id, row->request_id, found->second),
                                     settings.presigned_url_expiry)
-            : mask_url(settings.base_url, row->user_id, row->request_id, found->second);
+            : core::mask_url(settings.base_url, row->user_id, row->request_id, found->second);
     std::cout << core::mask_type_name(type) << ' ' << url << '\n';
   }
 }

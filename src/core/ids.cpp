@@ -55,4 +55,15 @@ std::string quote_excerpt(std::string_view text, std::size_t max_bytes) {
   return quoted;
 }
 
+std::string mask_url(const std::string& base_url, const std::string& user_id, const std::string& request_id,
+                     const std::string& filename) {
+  // Encoded as the S3 client encodes the object's path, so the URL names the uploaded object.
+  return base_url + "/" + encode_path_segment(user_id) + "/" + encode_path_segment(request_id) + "/" +
+         encode_path_segment(filename);
+}
+
+std::string mask_object_key(const std::string& user_id, const std::string& request_id, const std::string& filename) {
+  return user_id + "/" + request_id + "/" + filename;
+}
+
 }  // namespace mc::core

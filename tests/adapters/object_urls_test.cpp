@@ -6,7 +6,7 @@
 #include <string>
 
 #include "adapters/s3_client.hpp"
-#include "app/storage_settings.hpp"
+#include "core/ids.hpp"
 #include "core/mask_request.hpp"
 
 namespace {
@@ -21,9 +21,9 @@ mc::adapters::S3Settings settings() {
 }
 
 TEST(MaskUrls, PlainIdsGiveTheSeedsUrl) {
-  EXPECT_EQ(mc::app::mask_url("http://h:9000/masks", "123", "req-123-001", "dress_mask.png"),
+  EXPECT_EQ(mc::core::mask_url("http://h:9000/masks", "123", "req-123-001", "dress_mask.png"),
             "http://h:9000/masks/123/req-123-001/dress_mask.png");
-  EXPECT_EQ(mc::app::mask_url("https://cdn.example/m", "Anna_B.x~1", "r.1", "upper_body_mask.png"),
+  EXPECT_EQ(mc::core::mask_url("https://cdn.example/m", "Anna_B.x~1", "r.1", "upper_body_mask.png"),
             "https://cdn.example/m/Anna_B.x~1/r.1/upper_body_mask.png");
 }
 
@@ -36,13 +36,13 @@ TEST(MaskUrls, AgreeWithTheS3ObjectUrlForEveryAllowedCharacter) {
                                            {"AZaz09-_.@+=:,~", "..."}}) {
     ASSERT_EQ(mc::core::id_problem(user_id), "") << user_id;
     ASSERT_EQ(mc::core::id_problem(request_id), "") << request_id;
-    const std::string key = mc::app::mask_object_key(user_id, request_id, "dress_mask.png");
-    EXPECT_EQ(mc::app::mask_url(base_url, user_id, request_id, "dress_mask.png"), client.object_url(key)) << key;
+    const std::string key = mc::core::mask_object_key(user_id, request_id, "dress_mask.png");
+    EXPECT_EQ(mc::core::mask_url(base_url, user_id, request_id, "dress_mask.png"), client.object_url(key)) << key;
     // The presigned URL signs the same path.
     const std::string presigned = client.presigned_get_url(key, std::chrono::seconds(60));
     EXPECT_EQ(presigned.substr(0, presigned.find('?')), client.object_url(key)) << key;
   }
-  EXPECT_EQ(mc::app::mask_url(base_url, "anna@example.com", "req+1", "dress_mask.png"),
+  EXPECT_EQ(mc::core::mask_url(base_url, "anna@example.com", "req+1", "dress_mask.png"),
             "http://minio.example:9000/masks/anna%40example.com/req%2B1/dress_mask.png");
 }
 

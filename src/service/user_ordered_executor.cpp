@@ -1,6 +1,6 @@
-#include "app/user_ordered_executor.hpp"
+#include "service/user_ordered_executor.hpp"
 
-namespace mc::app {
+namespace mc::service {
 
 UserOrderedExecutor::UserOrderedExecutor(int threads) {
   for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { work(); });
@@ -54,4 +54,4 @@ void UserOrderedExecutor::work() {
   }
 }
 
-}  // namespace mc::app
+}  // namespace mc::service

@@ -7,7 +7,7 @@
 #include <string>
 #include <utility>
 
-namespace mc::core {
+namespace mc::service {
 
 // At-least-once bookkeeping for consumed messages: an offset may be stored
 // only when its message and every earlier message of its partition are
@@ -38,4 +38,4 @@ class OffsetTracker {
   std::map<Partition, State> states_;
 };
 
-}  // namespace mc::core
+}  // namespace mc::service

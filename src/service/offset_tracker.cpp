@@ -1,6 +1,6 @@
-#include "core/offset_tracker.hpp"
+#include "service/offset_tracker.hpp"
 
-namespace mc::core {
+namespace mc::service {
 
 void OffsetTracker::started(const Partition& partition, std::int64_t offset) {
   states_[partition].offsets.emplace(offset, false);
@@ -40,4 +40,4 @@ std::set<OffsetTracker::Partition> OffsetTracker::partitions() const {
   return result;
 }
 
-}  // namespace mc::core
+}  // namespace mc::service

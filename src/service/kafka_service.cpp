@@ -1,23 +1,26 @@
-#include "app/kafka_service.hpp"
+#include "service/kafka_service.hpp"
 
 #include <future>
 #include <thread>
 
 #include <librdkafka/rdkafkacpp.h>
 
-#include "app/json_log.hpp"
-#include "app/kafka_config.hpp"
-#include "app/user_ordered_executor.hpp"
+#include "service/json_log.hpp"
+#include "adapters/kafka_config.hpp"
+#include "service/user_ordered_executor.hpp"
 #include "core/errors.hpp"
 #include "core/mask_request.hpp"
-#include "core/offset_tracker.hpp"
+#include "service/offset_tracker.hpp"
 #include "core/result_messages.hpp"
 
-namespace mc::app {
+namespace mc::service {
+
+using adapters::kafka_client_conf;
+using adapters::set_kafka_property;
 
 namespace {
 
-using Partition = core::OffsetTracker::Partition;
+using Partition = OffsetTracker::Partition;
 
 // Requests that are not JSON objects with a user_id share one lane: they
 // fail quickly and need no order among themselves.
@@ -512,7 +515,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
   DeliveryReports deliveries_;
   std::unique_ptr<RdKafka::Producer> producer_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
-  core::OffsetTracker tracker_;                                   // consume thread only
+  OffsetTracker tracker_;                                   // consume thread only
   std::map<Partition, std::shared_ptr<PartitionLease>> leases_;  // consume thread only
   bool paused_ = false;
   std::atomic<int> active_{0};  // messages queued or running
@@ -531,4 +534,4 @@ void KafkaService::run() { impl_->run(); }
 
 std::chrono::seconds shutdown_margin() { return kShutdownMargin; }
 
-}  // namespace mc::app
+}  // namespace mc::service

@@ -1,4 +1,4 @@
-#include "app/request_processor.hpp"
+#include "service/request_processor.hpp"
 
 #include <thread>
 
@@ -8,12 +8,13 @@
 #include "adapters/image_fetcher.hpp"
 #include "core/base64.hpp"
 #include "core/errors.hpp"
+#include "core/ids.hpp"
 #include "core/mask_engine.hpp"
 #include "core/person_image.hpp"
 #include "core/result_messages.hpp"
 #include "core/utf8.hpp"
 
-namespace mc::app {
+namespace mc::service {
 
 namespace {
 
@@ -134,7 +135,7 @@ std::optional<Outcome> RequestProcessor::answer_if_completed(const core::MaskReq
   if (!previous || previous->status != "completed") return std::nullopt;
   std::map<core::MaskType, std::string> urls;
   for (const auto& [type, file] : previous->filenames) {
-    urls[type] = mask_url(settings_.storage.base_url, previous->user_id, previous->request_id, file);
+    urls[type] = core::mask_url(settings_.storage.base_url, previous->user_id, previous->request_id, file);
   }
   log.info("dedupe", "already_completed", "request already completed; publishing its result again");
   const core::RequestIdentity recorded{previous->user_id, previous->gender, previous->request_id};
@@ -257,12 +258,12 @@ Outcome RequestProcessor::process(const std::string& message, const adapters::Me
         std::vector<std::uint8_t> png;
         cv::imencode(".png", mask, png);
         const std::string file = core::mask_file_name(type);
-        const std::string key = mask_object_key(request.user_id, request.request_id, file);
+        const std::string key = core::mask_object_key(request.user_id, request.request_id, file);
         retry_infrastructure(log, "upload", interruption, [&] {
           s3->put_object(key, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()), "image/png");
         });
         filenames[type] = file;
-        urls[type] = mask_url(settings_.storage.base_url, request.user_id, request.request_id, file);
+        urls[type] = core::mask_url(settings_.storage.base_url, request.user_id, request.request_id, file);
       }
     } catch (...) {
       return_s3_client(std::move(s3));
@@ -288,4 +289,4 @@ Outcome RequestProcessor::process(const std::string& message, const adapters::Me
   }
 }
 
-}  // namespace mc::app
+}  // namespace mc::service

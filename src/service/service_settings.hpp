@@ -5,24 +5,15 @@
 #include <vector>
 
 #include "adapters/image_fetcher.hpp"
-#include "app/storage_settings.hpp"
+#include "adapters/kafka_config.hpp"
+#include "service/storage_settings.hpp"
 #include "core/mask_types.hpp"
 #include "inference/human_analyzer.hpp"
 
-namespace mc::app {
+namespace mc::service {
 
-struct KafkaSettings {
-  std::string bootstrap_servers;                       // KAFKA_BOOTSTRAP_SERVERS (required)
-  std::string input_topic = "mask_input";              // KAFKA_TOPIC_INPUT
-  std::string output_topic = "mask_output";            // KAFKA_TOPIC_OUTPUT
-  std::string poison_topic = "mask_input_poison";      // KAFKA_TOPIC_POISON
-  std::string consumer_group = "maskcomponent-group";  // KAFKA_CONSUMER_GROUP
-  std::string security_protocol = "PLAINTEXT";         // KAFKA_SECURITY_PROTOCOL
-  std::string sasl_mechanism = "PLAIN";                // KAFKA_SASL_MECHANISM
-  std::string username;                                // KAFKA_USERNAME
-  std::string password;                                // KAFKA_PASSWORD (never logged)
-  int session_timeout_ms = 45000;                      // KAFKA_SESSION_TIMEOUT_MS (serve's consumer)
-};
+using adapters::KafkaSettings;
+
 
 // Every variable of the seed's "Configuration" section plus ours (README).
 struct ServiceSettings {
@@ -52,4 +43,4 @@ ServiceSettings load_service_settings(const EnvironmentReader& environment);
 // The Kafka variables alone (for `maskcomponent send`).
 KafkaSettings load_kafka_settings(const EnvironmentReader& environment);
 
-}  // namespace mc::app
+}  // namespace mc::service

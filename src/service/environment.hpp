@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-namespace mc::app {
+namespace mc::service {
 
 // Reads a variable of the environment; nullptr when unset.
 using EnvironmentReader = std::function<const char*(const char*)>;
@@ -30,4 +30,4 @@ class SettingsReader {
   std::vector<std::string> problems_;
 };
 
-}  // namespace mc::app
+}  // namespace mc::service

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-namespace mc::app {
+namespace mc::service {
 
 // A logger writing one JSON object per line to stderr: timestamp (UTC),
 // level, logger, message and any extra fields (the seed's "Structured Logging").
@@ -48,4 +48,4 @@ class RequestLog {
   std::string request_id_;
 };
 
-}  // namespace mc::app
+}  // namespace mc::service

@@ -4,10 +4,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include "app/request_processor.hpp"
-#include "app/service_settings.hpp"
+#include "service/request_processor.hpp"
+#include "service/service_settings.hpp"
 
-namespace mc::app {
+namespace mc::service {
 
 // `maskcomponent serve`: consumes mask_input, processes each request, and
 // publishes its result to mask_output (and hopeless messages to
@@ -45,4 +45,4 @@ class KafkaService {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace mc::app
+}  // namespace mc::service

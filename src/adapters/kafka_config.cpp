@@ -1,8 +1,8 @@
-#include "app/kafka_config.hpp"
+#include "adapters/kafka_config.hpp"
 
 #include "core/errors.hpp"
 
-namespace mc::app {
+namespace mc::adapters {
 
 void set_kafka_property(RdKafka::Conf& conf, const std::string& name, const std::string& value) {
   std::string error;
@@ -24,4 +24,4 @@ std::unique_ptr<RdKafka::Conf> kafka_client_conf(const KafkaSettings& kafka) {
   return conf;
 }
 
-}  // namespace mc::app
+}  // namespace mc::adapters

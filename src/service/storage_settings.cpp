@@ -1,11 +1,11 @@
-#include "app/storage_settings.hpp"
+#include "service/storage_settings.hpp"
 
 #include <regex>
 
 #include "core/errors.hpp"
 #include "core/ids.hpp"
 
-namespace mc::app {
+namespace mc::service {
 
 StorageSettings load_storage_settings(const EnvironmentReader& environment) {
   SettingsReader reader(environment);
@@ -59,15 +59,4 @@ StorageSettings read_storage_settings(SettingsReader& env) {
   return settings;
 }
 
-std::string mask_url(const std::string& base_url, const std::string& user_id, const std::string& request_id,
-                     const std::string& filename) {
-  // Encoded as the S3 client encodes the object's path, so the URL names the uploaded object.
-  return base_url + "/" + core::encode_path_segment(user_id) + "/" + core::encode_path_segment(request_id) + "/" +
-         core::encode_path_segment(filename);
-}
-
-std::string mask_object_key(const std::string& user_id, const std::string& request_id, const std::string& filename) {
-  return user_id + "/" + request_id + "/" + filename;
-}
-
-}  // namespace mc::app
+}  // namespace mc::service

@@ -16,12 +16,12 @@
 
 #include "adapters/postgres_store.hpp"
 #include "adapters/s3_client.hpp"
-#include "app/json_log.hpp"
-#include "app/service_settings.hpp"
+#include "service/json_log.hpp"
+#include "service/service_settings.hpp"
 #include "core/mask_request.hpp"
 #include "inference/human_analyzer.hpp"
 
-namespace mc::app {
+namespace mc::service {
 
 // Shutdown state shared by the consume loop and the workers.
 struct StopState {
@@ -221,4 +221,4 @@ class RequestProcessor {
   std::mt19937_64 random_{std::random_device{}()};
 };
 
-}  // namespace mc::app
+}  // namespace mc::service

@@ -1,10 +1,10 @@
-#include "app/service_settings.hpp"
+#include "service/service_settings.hpp"
 
 #include <algorithm>
 
 #include "core/errors.hpp"
 
-namespace mc::app {
+namespace mc::service {
 
 namespace {
 bool one_of(const std::string& value, std::initializer_list<const char*> allowed) {
@@ -93,4 +93,4 @@ ServiceSettings load_service_settings(const EnvironmentReader& environment) {
   return settings;
 }
 
-}  // namespace mc::app
+}  // namespace mc::service

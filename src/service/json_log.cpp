@@ -1,8 +1,8 @@
-#include "app/json_log.hpp"
+#include "service/json_log.hpp"
 
 #include <spdlog/sinks/stdout_sinks.h>
 
-namespace mc::app {
+namespace mc::service {
 
 std::shared_ptr<spdlog::logger> make_json_logger(const std::string& name, const std::string& level) {
   auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
@@ -40,4 +40,4 @@ void RequestLog::log(spdlog::level::level_enum level, std::string_view stage, st
   log_json(logger_, level, message, extra);
 }
 
-}  // namespace mc::app
+}  // namespace mc::service

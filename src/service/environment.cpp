@@ -1,11 +1,11 @@
-#include "app/environment.hpp"
+#include "service/environment.hpp"
 
 #include <cerrno>
 #include <cstdlib>
 
 #include "core/errors.hpp"
 
-namespace mc::app {
+namespace mc::service {
 
 EnvironmentReader process_environment() {
   return [](const char* name) { return std::getenv(name); };
@@ -54,4 +54,4 @@ void SettingsReader::throw_if_problems() const {
   throw core::SetupError(message);
 }
 
-}  // namespace mc::app
+}  // namespace mc::service

@@ -5,9 +5,9 @@
 
 #include "adapters/postgres_store.hpp"
 #include "adapters/s3_client.hpp"
-#include "app/environment.hpp"
+#include "service/environment.hpp"
 
-namespace mc::app {
+namespace mc::service {
 
 // Where results go: the seed's MinIO/S3 and PostgreSQL variables.
 struct StorageSettings {
@@ -29,13 +29,6 @@ StorageSettings load_storage_settings(const EnvironmentReader& environment);
 // The same, adding its problems to `reader` (for a larger set of settings).
 StorageSettings read_storage_settings(SettingsReader& reader);
 
-// {BASE_URL}/{user_id}/{request_id}/{filename}, each segment percent-encoded
-// by core::encode_path_segment (ids of letters, digits and - _ . ~ unchanged),
-// as S3Client::object_url encodes mask_object_key.
-std::string mask_url(const std::string& base_url, const std::string& user_id, const std::string& request_id,
-                     const std::string& filename);
 
-// The object key {user_id}/{request_id}/{filename}.
-std::string mask_object_key(const std::string& user_id, const std::string& request_id, const std::string& filename);
 
-}  // namespace mc::app
+}  // namespace mc::service

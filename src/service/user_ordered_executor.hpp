@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-namespace mc::app {
+namespace mc::service {
 
 // A fixed pool of worker threads where tasks with the same key (user_id) run
 // one after another in submission order, and tasks with different keys run
@@ -34,4 +34,4 @@ class UserOrderedExecutor {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace mc::app
+}  // namespace mc::service

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <librdkafka/rdkafkacpp.h>
+
+
+namespace mc::adapters {
+
+// The KAFKA_* variables (the Python service's names and defaults).
+struct KafkaSettings {
+  std::string bootstrap_servers;                       // KAFKA_BOOTSTRAP_SERVERS (required)
+  std::string input_topic = "mask_input";              // KAFKA_TOPIC_INPUT
+  std::string output_topic = "mask_output";            // KAFKA_TOPIC_OUTPUT
+  std::string poison_topic = "mask_input_poison";      // KAFKA_TOPIC_POISON
+  std::string consumer_group = "maskcomponent-group";  // KAFKA_CONSUMER_GROUP
+  std::string security_protocol = "PLAINTEXT";         // KAFKA_SECURITY_PROTOCOL
+  std::string sasl_mechanism = "PLAIN";                // KAFKA_SASL_MECHANISM
+  std::string username;                                // KAFKA_USERNAME
+  std::string password;                                // KAFKA_PASSWORD (never logged)
+  int session_timeout_ms = 45000;                      // KAFKA_SESSION_TIMEOUT_MS (serve's consumer)
+};
+
+
+// Sets a librdkafka property; a refused one is a core::SetupError.
+void set_kafka_property(RdKafka::Conf& conf, const std::string& name, const std::string& value);
+
+// bootstrap.servers, security.protocol and SASL settings from KAFKA_*.
+std::unique_ptr<RdKafka::Conf> kafka_client_conf(const KafkaSettings& kafka);
+
+}  // namespace mc::adapters
