@@ -17,7 +17,7 @@ namespace {
 
 constexpr int kStride = 8;
 constexpr double kInputScale = 0.5 * 368.0 / 512.0;
-constexpr float kPeakThreshold = 0.1f;
+constexpr double kPeakThreshold = 0.1;  // compared in double, as body.py's thre1
 constexpr double kPafThreshold = 0.05;
 constexpr int kPafSamples = 10;
 constexpr int kPartCount = static_cast<int>(kKeypointCount);
@@ -30,7 +30,7 @@ struct Limb {
 };
 
 // Spec 3 step 5: the 19 limbs (1-based pairs made 0-based) and their PAF channels.
-constexpr std::array<Limb, 19> kLimbs = {{
+constexpr std::array<Limb, kLimbCount> kLimbs = {{
     {1, 2, 12, 13},  {1, 5, 20, 21},   {2, 3, 14, 15},   {3, 4, 16, 17},   {5, 6, 22, 23},
     {6, 7, 24, 25},  {1, 8, 0, 1},     {8, 9, 2, 3},     {9, 10, 4, 5},    {1, 11, 6, 7},
     {11, 12, 8, 9},  {12, 13, 10, 11}, {1, 0, 28, 29},   {0, 14, 30, 31},  {14, 16, 34, 35},
@@ -38,12 +38,6 @@ constexpr std::array<Limb, 19> kLimbs = {{
 }};
 // Only the first 17 limbs may start a new person.
 constexpr std::size_t kLimbsStartingPeople = 17;
-
-struct Connection {
-  int peak_a;   // global peak ids
-  int peak_b;
-  double score;
-};
 
 cv::Mat resize_plane(const cv::Mat& plane, cv::Size size) {
   const bool enlarging = size.width >= plane.cols && size.height >= plane.rows;
@@ -72,24 +66,34 @@ std::vector<cv::Mat> upsample_channels(const cv::Mat& output, int expected_chann
   return planes;
 }
 
-std::vector<Peak> find_peaks(const cv::Mat& heatmap, int& next_id) {
+}  // namespace
+
+std::vector<Peak> find_peaks(const cv::Mat& heatmap, int first_id) {
+  CV_Assert(heatmap.type() == CV_32F);
+  // The reference accumulates the maps into float64 arrays (body.py's
+  // heatmap_avg) and blurs and compares those; in float32 the blur rounds
+  // differently and equal neighbours on a plateau, or a value at the
+  // threshold, can come out the other way.
+  cv::Mat wide;
+  heatmap.convertTo(wide, CV_64F);
   cv::Mat blurred;
-  cv::GaussianBlur(heatmap, blurred, cv::Size(25, 25), 3.0, 3.0, cv::BORDER_REFLECT);
+  cv::GaussianBlur(wide, blurred, cv::Size(25, 25), 3.0, 3.0, cv::BORDER_REFLECT);
+  int next_id = first_id;
   std::vector<Peak> peaks;
   const int rows = blurred.rows;
   const int cols = blurred.cols;
   for (int y = 0; y < rows; ++y) {
-    const float* row = blurred.ptr<float>(y);
-    const float* up = y > 0 ? blurred.ptr<float>(y - 1) : nullptr;
-    const float* down = y + 1 < rows ? blurred.ptr<float>(y + 1) : nullptr;
+    const double* row = blurred.ptr<double>(y);
+    const double* up = y > 0 ? blurred.ptr<double>(y - 1) : nullptr;
+    const double* down = y + 1 < rows ? blurred.ptr<double>(y + 1) : nullptr;
     for (int x = 0; x < cols; ++x) {
-      const float value = row[x];
+      const double value = row[x];
       if (!(value > kPeakThreshold)) continue;
       // Out-of-image neighbours count as 0.
-      const float left = x > 0 ? row[x - 1] : 0.0f;
-      const float right = x + 1 < cols ? row[x + 1] : 0.0f;
-      const float above = up != nullptr ? up[x] : 0.0f;
-      const float below = down != nullptr ? down[x] : 0.0f;
+      const double left = x > 0 ? row[x - 1] : 0.0;
+      const double right = x + 1 < cols ? row[x + 1] : 0.0;
+      const double above = up != nullptr ? up[x] : 0.0;
+      const double below = down != nullptr ? down[x] : 0.0;
       if (value >= left && value >= right && value >= above && value >= below) {
         peaks.push_back({cv::Point(x, y), heatmap.at<float>(y, x), next_id++});
       }
@@ -97,6 +101,8 @@ std::vector<Peak> find_peaks(const cv::Mat& heatmap, int& next_id) {
   }
   return peaks;
 }
+
+namespace {
 
 // numpy.linspace(start, stop, num)[i], including its exact last element.
 double linspace(double start, double stop, int count, int index) {
@@ -114,8 +120,12 @@ int round_half_even(double value) {
   return static_cast<int>(rounded);
 }
 
-std::vector<Connection> connect_limb(const Limb& limb, const std::vector<Peak>& candidates_a,
-                                     const std::vector<Peak>& candidates_b, const PoseMaps& maps) {
+}  // namespace
+
+std::vector<LimbConnection> connect_limb(int limb_index, const std::vector<Peak>& candidates_a,
+                                         const std::vector<Peak>& candidates_b, const PoseMaps& maps) {
+  CV_Assert(limb_index >= 0 && limb_index < kLimbCount);
+  const Limb& limb = kLimbs[static_cast<std::size_t>(limb_index)];
   struct Candidate {
     std::size_t a;
     std::size_t b;
@@ -150,7 +160,7 @@ std::vector<Connection> connect_limb(const Limb& limb, const std::vector<Peak>& 
   // Python's sorted(reverse=True) is stable: equal scores keep their order.
   std::stable_sort(candidates.begin(), candidates.end(),
                    [](const Candidate& l, const Candidate& r) { return l.score > r.score; });
-  std::vector<Connection> connections;
+  std::vector<LimbConnection> connections;
   std::vector<bool> used_a(candidates_a.size(), false);
   std::vector<bool> used_b(candidates_b.size(), false);
   const std::size_t limit = std::min(candidates_a.size(), candidates_b.size());
@@ -162,6 +172,8 @@ std::vector<Connection> connect_limb(const Limb& limb, const std::vector<Peak>& 
   }
   return connections;
 }
+
+namespace {
 
 // Peaks addressable by their running id.
 std::vector<const Peak*> index_peaks(const std::vector<std::vector<Peak>>& peaks) {
@@ -211,7 +223,9 @@ PoseDetection detect_people(const PoseMaps& maps) {
   detection.peaks.resize(kKeypointCount);
   int next_id = 0;
   for (int part = 0; part < kPartCount; ++part) {
-    detection.peaks[static_cast<std::size_t>(part)] = find_peaks(maps.heatmap[static_cast<std::size_t>(part)], next_id);
+    auto& part_peaks = detection.peaks[static_cast<std::size_t>(part)];
+    part_peaks = find_peaks(maps.heatmap[static_cast<std::size_t>(part)], next_id);
+    next_id += static_cast<int>(part_peaks.size());
   }
   const std::vector<const Peak*> peak_by_id = index_peaks(detection.peaks);
   auto peak_score = [&](int id) { return static_cast<double>(peak_by_id[static_cast<std::size_t>(id)]->score); };
@@ -224,7 +238,7 @@ PoseDetection detect_people(const PoseMaps& maps) {
     if (peaks_a.empty() || peaks_b.empty()) continue;
     const std::size_t a = static_cast<std::size_t>(limb.part_a);
     const std::size_t b = static_cast<std::size_t>(limb.part_b);
-    for (const Connection& connection : connect_limb(limb, peaks_a, peaks_b, maps)) {
+    for (const LimbConnection& connection : connect_limb(static_cast<int>(k), peaks_a, peaks_b, maps)) {
       // The reference keeps at most two matching people (a third would crash it).
       std::array<std::size_t, 2> found_index{};
       int found = 0;
@@ -251,7 +265,9 @@ PoseDetection detect_people(const PoseMaps& maps) {
           // Merge: the reference adds (id + 1) to the -1 of an unassigned part.
           for (std::size_t p = 0; p < kKeypointCount; ++p) first.part_peak[p] += second.part_peak[p] + 1;
           first.part_count += second.part_count;
-          first.score += second.score + connection.score;
+          // In body.py's order: the two totals first, then the connection.
+          first.score += second.score;
+          first.score += connection.score;
           people.erase(people.begin() + static_cast<std::ptrdiff_t>(found_index[1]));
         } else {
           first.part_peak[b] = connection.peak_b;

@@ -53,6 +53,23 @@ struct PoseDetection {
 // Spec 3 steps 4-6: peaks, limb scoring and the greedy person assembly.
 PoseDetection detect_people(const PoseMaps& maps);
 
+// The single steps of detect_people, exposed for the differential tests.
+inline constexpr int kLimbCount = 19;
+
+// Spec 3 step 4 for one heatmap plane: peaks in row-major order, numbered from `first_id`.
+std::vector<Peak> find_peaks(const cv::Mat& heatmap, int first_id);
+
+struct LimbConnection {
+  int peak_a;   // running peak ids
+  int peak_b;
+  double score; // mean PAF projection plus the distance prior
+};
+
+// Spec 3 step 5 for limb `limb` (0..18, spec order): the accepted connections in
+// the order the greedy matching takes them.
+std::vector<LimbConnection> connect_limb(int limb, const std::vector<Peak>& candidates_a,
+                                         const std::vector<Peak>& candidates_b, const PoseMaps& maps);
+
 struct PoseResult {
   Keypoints keypoints{};
   std::vector<std::string> warnings;

@@ -22,8 +22,6 @@
 #include <string>
 #include <vector>
 
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -37,8 +35,8 @@
 #include "core/pillow_draw.hpp"
 #include "core/parsing.hpp"
 #include "core/pillow_resize.hpp"
+#include "oracle/oracle_support.hpp"
 #include "oracle/random_figure.hpp"
-#include "support/cli_run.hpp"
 #include "support/figure.hpp"
 
 namespace {
@@ -47,50 +45,10 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using namespace mc;
 
-int env_int(const char* name, int fallback) {
-  const char* value = std::getenv(name);
-  return value != nullptr && *value != '\0' ? std::stoi(value) : fallback;
-}
-
-std::mt19937 seeded_rng(unsigned salt) {
-  return std::mt19937(static_cast<unsigned>(env_int("MC_ORACLE_SEED", 20240610)) + salt);
-}
-
-// A scratch folder for one test, removed afterwards unless MC_ORACLE_KEEP=1.
-class Scratch {
- public:
-  explicit Scratch(const std::string& name) {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() /
-            ("mc_oracle_" + name + "_" + std::to_string(::getpid()) + "_" + std::string(info->name()));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~Scratch() {
-    if (env_int("MC_ORACLE_KEEP", 0) == 1) {
-      std::cout << "kept " << path_ << '\n';
-    } else {
-      std::error_code ignored;
-      fs::remove_all(path_, ignored);
-    }
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  [[nodiscard]] const fs::path& path() const { return path_; }
-  [[nodiscard]] std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
-
-// One python process for all jobs of a test.
-void run_oracle(const Scratch& scratch, const json& jobs) {
-  const fs::path file = scratch.path() / "jobs.json";
-  std::ofstream(file) << json{{"jobs", jobs}}.dump();
-  const auto run =
-      test_support::run_command(std::string(MC_PYTHON3) + " " + MC_ORACLE_SCRIPT + " " + file.string() + " 2>&1");
-  if (run.exit_code != 0) throw std::runtime_error("oracle failed: " + run.output);
-}
+using oracle_support::env_int;
+using oracle_support::run_oracle;
+using oracle_support::Scratch;
+using oracle_support::seeded_rng;
 
 void write_png(const std::string& path, const cv::Mat& image) {
   if (!cv::imwrite(path, image)) throw std::runtime_error("cannot write " + path);
