@@ -3,7 +3,7 @@
 
 OpenCV cannot read a .pth file. This rebuilds the network that the users'
 Python service runs (the CMU COCO body model: VGG-19 front end and six stages,
-spec section 3), loads the state dict into it, and exports ONNX that
+docs/algorithm.md section 3), loads the state dict into it, and exports ONNX that
 maskcomponent reads:
 
   python3 tools/convert_openpose.py \\

@@ -8,7 +8,7 @@ namespace mc::adapters {
 // A failure of an outside dependency (S3, PostgreSQL). Transient failures
 // (connection refused, timeouts, 5xx, a restarting server) are worth retrying;
 // permanent ones (403, a bad bucket name, an SQL error) are not. The message
-// reads like the seed's error table ("MinIO upload failed: ...") and never
+// reads like the Python service's error table ("MinIO upload failed: ...") and never
 // contains a secret.
 class DependencyError : public std::runtime_error {
  public:

@@ -9,7 +9,7 @@ namespace mc::adapters {
 
 inline constexpr std::uint64_t kDefaultMaxImagePixels = 40'000'000;
 
-// Spec section 1, step 1: JPEG, PNG, WebP or BMP bytes to 8-bit BGR. Grey
+// docs/algorithm.md section 1, step 1: JPEG, PNG, WebP or BMP bytes to 8-bit BGR. Grey
 // becomes three equal channels, alpha is composited over white, JPEG EXIF
 // orientation is applied. Throws core::InputError naming the problem (see
 // core::inspect_image) before decoding anything that is not a sound image.

@@ -52,7 +52,7 @@ CREATE TABLE IF NOT EXISTS mask_requests (
 const std::vector<std::pair<std::string, std::string>> kLaterRequestColumns = {
     {"message_partition", "INTEGER"}, {"message_offset", "BIGINT"}, {"message_time", "BIGINT"}};
 
-// Every column of the seed's table with its type, for adding missing ones.
+// Every column of the Python service's table with its type, for adding missing ones.
 std::vector<std::pair<std::string, std::string>> user_mask_output_columns() {
   std::vector<std::pair<std::string, std::string>> columns = {{"gender", "TEXT"}, {"request_id", "TEXT"}};
   for (const core::MaskType type : core::kAllMaskTypes) {

@@ -79,11 +79,11 @@ class PostgresStore {
   PostgresStore(const PostgresStore&) = delete;
   PostgresStore& operator=(const PostgresStore&) = delete;
 
-  // user_mask_outputs exactly as the seed has it (missing columns of an
+  // user_mask_outputs exactly as the Python service has it (missing columns of an
   // older table added) and mask_requests. Safe to run concurrently.
   MigrationReport ensure_schema();
 
-  // The seed's upsert: every mask column is set; types not in `row` become NULL.
+  // The Python service's upsert: every mask column is set; types not in `row` become NULL.
   // With a position, the row is left alone (and false returned) when the
   // request that wrote it was consumed after `position` (see MessagePosition).
   bool upsert_user_masks(const UserMasksRow& row, const MessagePosition& position = {});

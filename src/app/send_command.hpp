@@ -6,7 +6,7 @@
 
 namespace mc::app {
 
-// `maskcomponent send`: the seed's send_image_message tool. Publishes one
+// `maskcomponent send`: the Python service's send_image_message tool. Publishes one
 // request to KAFKA_TOPIC_INPUT; with --wait, prints the matching result from
 // KAFKA_TOPIC_OUTPUT.
 struct SendOptions {

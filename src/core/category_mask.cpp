@@ -21,7 +21,7 @@ namespace {
 
 // Reference quirk: the reference casts the polyline's six numbers to uint16,
 // which truncates them and wraps negative ones to huge values. We keep the
-// truncation but clip to the uint16 range instead of wrapping (spec section 4
+// truncation but clip to the uint16 range instead of wrapping (docs/algorithm.md section 4
 // step 3). The argument is double: the reference computes in float64.
 int to_uint16_clipped(double value) {
   return static_cast<int>(std::clamp(std::trunc(value), 0.0, static_cast<double>(std::numeric_limits<std::uint16_t>::max())));
@@ -29,7 +29,7 @@ int to_uint16_clipped(double value) {
 
 bool wrist_missing(cv::Point2f wrist) { return wrist.x <= 1.0F && wrist.y <= 1.0F; }
 
-// Spec section 4 step 6: the dilated neck without the head, rows above the
+// docs/algorithm.md section 4 step 6: the dilated neck without the head, rows above the
 // cut-off cleared so that only the lower (1 - f) share of the neck is masked.
 cv::Mat neck_region(const cv::Mat& neck_labels, const cv::Mat& head, int radius, double neck_fraction) {
   cv::Mat neck;

@@ -7,7 +7,7 @@
 
 namespace mc::core {
 
-// Constants of spec section 4.
+// Constants of docs/algorithm.md section 4.
 inline constexpr int kArmLineWidth = 60;
 inline constexpr double kWristExtension = 1.2;
 inline constexpr double kNeckFraction = 0.4;
@@ -22,7 +22,7 @@ class PartInputs {
   PartInputs(const cv::Mat& parse_full, const Keypoints& keypoints);
 
   [[nodiscard]] const cv::Mat& parse() const { return parse_; }
-  // Union of the left and right arm images (0/255), spec section 4 step 3.
+  // Union of the left and right arm images (0/255), docs/algorithm.md section 4 step 3.
   [[nodiscard]] const cv::Mat& arm_images() const { return arm_images_; }
   // The arm images dilated with a 5 x 5 square, 4 iterations (step 6).
   [[nodiscard]] const cv::Mat& dilated_arm_images() const { return dilated_arm_images_; }
@@ -44,22 +44,22 @@ class PartInputs {
 
 enum class ArmSide { kRight, kLeft };
 
-// Draws one side's arm image (spec section 4 step 3) for a wrist that is present,
+// Draws one side's arm image (docs/algorithm.md section 4 step 3) for a wrist that is present,
 // pixel for pixel as the reference's Pillow 9.4 calls draw it: the polyline
 // shoulder - elbow - extended wrist (the left side in the opposite order) of
 // width kArmLineWidth with the "curve" joint, and a ring of width 30 in the
 // 60 x 60 box around the unrounded shoulder. Exposed for tests.
 cv::Mat draw_arm_image(cv::Size size, cv::Point2f shoulder, cv::Point2f elbow, cv::Point2f wrist, ArmSide side);
 
-// Spec section 4 step 8 on a 0/255 mask, in place: zero border, holes filled,
+// docs/algorithm.md section 4 step 8 on a 0/255 mask, in place: zero border, holes filled,
 // closed twice then opened once with a 3 x 3 ellipse. Exposed for tests.
 void fill_holes_and_smooth(cv::Mat& mask);
 
-// Spec section 4 step 9: the first contour of largest absolute area, drawn
+// docs/algorithm.md section 4 step 9: the first contour of largest absolute area, drawn
 // filled (all zero when there is none). Exposed for tests.
 cv::Mat largest_region(const cv::Mat& mask);
 
-// The category mask of spec section 4, steps 1 to 9, at 384 x 512 (0/255).
+// The category mask of docs/algorithm.md section 4, steps 1 to 9, at 384 x 512 (0/255).
 cv::Mat category_mask(const PartInputs& inputs, const PartSpec& part,
                       double neck_fraction = kNeckFraction);
 

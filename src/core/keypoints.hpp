@@ -8,7 +8,7 @@
 
 namespace mc::core {
 
-// 18 OpenPose body keypoints (spec section 3.8) in 384 x 512 pixel coordinates.
+// 18 OpenPose body keypoints (docs/algorithm.md section 3 step 8) in 384 x 512 pixel coordinates.
 // A missing part is (0, 0).
 inline constexpr std::size_t kKeypointCount = 18;
 using Keypoints = std::array<cv::Point2f, kKeypointCount>;

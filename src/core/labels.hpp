@@ -8,7 +8,7 @@
 
 namespace mc::core {
 
-// Class ids of the final parse map (spec section 2: ATR labels plus the derived neck).
+// Class ids of the final parse map (docs/algorithm.md section 2: ATR labels plus the derived neck).
 enum Label : std::uint8_t {
   kBackground = 0,
   kHat = 1,

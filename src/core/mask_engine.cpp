@@ -80,7 +80,7 @@ void run_jobs(std::vector<Job>& jobs) {
 }  // namespace
 
 cv::Mat part_mask(const PartInputs& inputs, const PartSpec& part) {
-  // Spec section 4 step 10: 384 x 512 to 768 x 1024, nearest neighbour.
+  // docs/algorithm.md section 4 step 10: 384 x 512 to 768 x 1024, nearest neighbour.
   cv::Mat full = enlarge_twice(category_mask(inputs, part));
   close_then_open(full, ellipse_kernel(5), 2, 1);
   return full;

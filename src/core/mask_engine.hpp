@@ -22,7 +22,7 @@ struct GeneratedMasks {
   std::size_t parts_computed = 0;
 };
 
-// Spec section 5: every requested mask type from one parse map (768 x 1024,
+// docs/algorithm.md section 5: every requested mask type from one parse map (768 x 1024,
 // labels 0..18) and the keypoints (384 x 512 coordinates). Each distinct part is
 // computed once, however many types share it. A label map of another size is
 // resized with nearest neighbour first. Throws InputError on a map that is not

@@ -26,7 +26,7 @@ std::string upper(std::string_view text) {
   return result;
 }
 
-// user_id may be a string or an integer (the seed's backends send both).
+// user_id may be a string or an integer (the Python service's backends send both).
 std::string id_field(const nlohmann::json& value, const char* name) {
   if (value.is_string()) return value.get<std::string>();
   // is_number_integer() holds for unsigned values too: test unsigned first,

@@ -11,7 +11,7 @@
 
 namespace mc::core {
 
-// One request from the `mask_input` topic (seed: "API Documentation").
+// One request from the `mask_input` topic (docs/compatibility.md).
 struct MaskRequest {
   enum class ImageKind { kUrl, kBase64 };
   std::string user_id;

@@ -91,7 +91,7 @@ MaskRecipe mask_recipe(MaskType type, Gender gender) {
   const bool male = gender == Gender::kMale;
   constexpr auto upper = Category::kUpperBody;
   constexpr auto lower = Category::kLowerBody;
-  // The table of spec section 5. Shoes are masked only in baggy_lower and in
+  // The table of docs/algorithm.md section 5. Shoes are masked only in baggy_lower and in
   // the lower part of ethnic_combined.
   switch (type) {
     case MaskType::kUpperBody:

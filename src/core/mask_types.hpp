@@ -33,13 +33,13 @@ std::vector<MaskType> parse_mask_type_list(std::string_view comma_separated);
 // The PNG file name of a mask: "{mask_type}_mask.png".
 std::string mask_file_name(MaskType type);
 
-// Which column of the gender table (spec section 5) a request uses.
+// Which column of the gender table (docs/algorithm.md section 5) a request uses.
 enum class Gender { kMale, kFemale };
 // "M" and "MALE" in any case are male; everything else uses the female column
-// (reference behaviour, spec section 5).
+// (reference behaviour, docs/algorithm.md section 5).
 Gender gender_column(std::string_view gender);
 
-// The garment category of one mask part (spec section 4).
+// The garment category of one mask part (docs/algorithm.md section 4).
 enum class Category { kUpperBody, kLowerBody, kDresses };
 
 // One category mask at a dilation radius, with or without shoes masked.
@@ -50,7 +50,7 @@ struct PartSpec {
   auto operator<=>(const PartSpec&) const = default;
 };
 
-// How a mask type is built from parts for a gender (spec section 5).
+// How a mask type is built from parts for a gender (docs/algorithm.md section 5).
 struct MaskRecipe {
   std::vector<PartSpec> parts;
   // Union types OR their parts and close the result with a 7 x 7 ellipse.

@@ -18,7 +18,7 @@ cv::Point2f third_point(cv::Point2f a, cv::Point2f b) {
   return b + cv::Point2f(-direction.y, direction.x);
 }
 
-// The transform of spec 2 step 2 in one direction or the other.
+// The transform of docs/algorithm.md section 2 step 2 in one direction or the other.
 cv::Mat schp_affine(cv::Size image, int input_size, bool inverse) {
   const float box_w = static_cast<float>(image.width - 1);
   const float box_h = static_cast<float>(image.height - 1);

@@ -6,7 +6,7 @@
 
 namespace mc::core {
 
-// Pre- and post-processing of the SCHP human-parsing networks (spec section 2).
+// Pre- and post-processing of the SCHP human-parsing networks (docs/algorithm.md section 2).
 // Pure functions: the forward pass itself lives in the inference layer.
 
 // Per-channel normalisation of the network input, in the network's channel
@@ -17,7 +17,7 @@ struct ParsingNormalization {
 };
 
 // The 2x3 affine transform from a w x h image into the S x S network input:
-// uniform scale (S-1)/(max(w,h)-1), image centred (spec 2, step 2).
+// uniform scale (S-1)/(max(w,h)-1), image centred (docs/algorithm.md section 2, step 2).
 cv::Mat parsing_affine(cv::Size image, int input_size);
 
 // The network input for `bgr` (8-bit, 3 channels): warped into S x S
@@ -30,7 +30,7 @@ cv::Mat parsing_input_blob(const cv::Mat& bgr, int input_size,
 // (first maximum wins). Returns CV_8UC1 of size `image`.
 cv::Mat parsing_labels(const cv::Mat& fusion_logits, int input_size, cv::Size image);
 
-// The ATR hole refinement (spec 2, "ATR refinement"), including the reference's
+// The ATR hole refinement (docs/algorithm.md section 2, "ATR refinement"), including the reference's
 // uint8 wrap-around for arm pixels inside a big hole.
 cv::Mat refine_atr_labels(const cv::Mat& atr_labels);
 

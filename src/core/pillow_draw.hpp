@@ -4,7 +4,7 @@
 
 #include <opencv2/core.hpp>
 
-// The drawing calls of Pillow 9.4 that the arm images of spec section 4 step 3
+// The drawing calls of Pillow 9.4 that the arm images of docs/algorithm.md section 4 step 3
 // use, ported from libImaging/Draw.c and PIL/ImageDraw.py so that the arm
 // images match the reference pixel for pixel (tests/oracle runs Pillow itself
 // against these). All draw on a CV_8UC1 image with value 255 and clip to it.

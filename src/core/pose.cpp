@@ -29,7 +29,7 @@ struct Limb {
   int paf_y;
 };
 
-// Spec 3 step 5: the 19 limbs (1-based pairs made 0-based) and their PAF channels.
+// docs/algorithm.md section 3 step 5: the 19 limbs (1-based pairs made 0-based) and their PAF channels.
 constexpr std::array<Limb, kLimbCount> kLimbs = {{
     {1, 2, 12, 13},  {1, 5, 20, 21},   {2, 3, 14, 15},   {3, 4, 16, 17},   {5, 6, 22, 23},
     {6, 7, 24, 25},  {1, 8, 0, 1},     {8, 9, 2, 3},     {9, 10, 4, 5},    {1, 11, 6, 7},

@@ -9,7 +9,7 @@
 
 namespace mc::core {
 
-// Pre- and post-processing of the OpenPose body network (spec section 3).
+// Pre- and post-processing of the OpenPose body network (docs/algorithm.md section 3).
 // Pure functions: the forward pass itself lives in the inference layer.
 
 inline constexpr int kPafChannels = 38;
@@ -20,10 +20,10 @@ struct PoseInput {
   cv::Size unpadded;     // the scaled image before padding
 };
 
-// Spec 3 steps 1-2: the person image (BGR, any size) to the network input.
+// docs/algorithm.md section 3 steps 1-2: the person image (BGR, any size) to the network input.
 PoseInput pose_input_blob(const cv::Mat& bgr_person);
 
-// Network outputs brought to 384 x 512 (spec 3 step 3): one CV_32F plane per channel.
+// Network outputs brought to 384 x 512 (docs/algorithm.md section 3 step 3): one CV_32F plane per channel.
 struct PoseMaps {
   std::vector<cv::Mat> paf;      // 38 planes
   std::vector<cv::Mat> heatmap;  // 19 planes (the last is background)
@@ -50,13 +50,13 @@ struct PoseDetection {
   std::vector<Person> people;            // after the reference's filter, in its order
 };
 
-// Spec 3 steps 4-6: peaks, limb scoring and the greedy person assembly.
+// docs/algorithm.md section 3 steps 4-6: peaks, limb scoring and the greedy person assembly.
 PoseDetection detect_people(const PoseMaps& maps);
 
 // The single steps of detect_people, exposed for the differential tests.
 inline constexpr int kLimbCount = 19;
 
-// Spec 3 step 4 for one heatmap plane: peaks in row-major order, numbered from `first_id`.
+// docs/algorithm.md section 3 step 4 for one heatmap plane: peaks in row-major order, numbered from `first_id`.
 std::vector<Peak> find_peaks(const cv::Mat& heatmap, int first_id);
 
 struct LimbConnection {
@@ -65,7 +65,7 @@ struct LimbConnection {
   double score; // mean PAF projection plus the distance prior
 };
 
-// Spec 3 step 5 for limb `limb` (0..18, spec order): the accepted connections in
+// docs/algorithm.md section 3 step 5 for limb `limb` (0..18, spec order): the accepted connections in
 // the order the greedy matching takes them.
 std::vector<LimbConnection> connect_limb(int limb, const std::vector<Peak>& candidates_a,
                                          const std::vector<Peak>& candidates_b, const PoseMaps& maps);
@@ -76,7 +76,7 @@ struct PoseResult {
   int people_found = 0;
 };
 
-// Spec 3 steps 7-8: the person with the most parts (ties: larger score), with a
+// docs/algorithm.md section 3 steps 7-8: the person with the most parts (ties: larger score), with a
 // warning when there are several. Throws InputError("no person detected").
 PoseResult choose_person(const PoseDetection& detection);
 

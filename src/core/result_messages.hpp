@@ -14,18 +14,18 @@ namespace mc::core {
 // ISO 8601 UTC with seconds: 2025-11-26T12:00:00Z.
 std::string iso8601_utc(std::chrono::system_clock::time_point when);
 
-// The seed's success message on mask_output.
+// The Python service's success message on mask_output.
 nlohmann::json completed_result(const RequestIdentity& who, const std::map<MaskType, std::string>& mask_urls,
                                 const std::string& processed_at);
 
 // Error texts in results and poison messages are cut to this many bytes.
 constexpr std::size_t kMaxErrorBytes = 2048;
 
-// The seed's error message on mask_output. `error` is made valid UTF-8 and
+// The Python service's error message on mask_output. `error` is made valid UTF-8 and
 // cut to kMaxErrorBytes.
 nlohmann::json failed_result(const RequestIdentity& who, const std::string& error, const std::string& processed_at);
 
-// The seed's poison message on mask_input_poison. `original_message` carries
+// The Python service's poison message on mask_input_poison. `original_message` carries
 // the message as the sender sent it:
 //  - JSON we accept (valid UTF-8, at most kMaxJsonDepth deep): the parsed value;
 //  - other valid UTF-8 text: that text, as a string;

@@ -14,7 +14,7 @@ struct PoseCheckpoint {
   [[nodiscard]] bool is_caffe() const { return onnx.empty(); }
 };
 
-// The checkpoint files under CHECKPOINTS_DIR, laid out as the seed's service has them:
+// The checkpoint files under CHECKPOINTS_DIR, laid out as the Python service's service has them:
 //   humanparsing/parsing_atr.onnx, humanparsing/parsing_lip.onnx,
 //   openpose/ckpts/body_pose_model.onnx (made from body_pose_model.pth by
 //   tools/convert_openpose.py), or openpose/ckpts/pose_deploy_linevec.prototxt

@@ -10,7 +10,7 @@
 namespace mc::service {
 
 // A logger writing one JSON object per line to stderr: timestamp (UTC),
-// level, logger, message and any extra fields (the seed's "Structured Logging").
+// level, logger, message and any extra fields (the Python service's structured logging).
 std::shared_ptr<spdlog::logger> make_json_logger(const std::string& name, const std::string& level);
 
 // Logs `message` with `fields` merged into the line's object. Never throws.

@@ -15,7 +15,7 @@ namespace mc::service {
 using adapters::KafkaSettings;
 
 
-// Every variable of the seed's "Configuration" section plus ours (README).
+// Every variable of the Python service's configuration (docs/compatibility.md) plus ours (README).
 struct ServiceSettings {
   KafkaSettings kafka;
   StorageSettings storage;

@@ -9,7 +9,7 @@
 
 namespace mc::service {
 
-// Where results go: the seed's MinIO/S3 and PostgreSQL variables.
+// Where results go: the Python service's MinIO/S3 and PostgreSQL variables (docs/compatibility.md).
 struct StorageSettings {
   adapters::S3Settings s3;
   std::string base_url;  // BASE_URL, without a trailing slash

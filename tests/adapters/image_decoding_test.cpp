@@ -1,4 +1,4 @@
-// Spec section 1 step 1: image bytes to 8-bit BGR, and the header checks that
+// docs/algorithm.md section 1 step 1: image bytes to 8-bit BGR, and the header checks that
 // refuse bad images before any decoding.
 #include <gtest/gtest.h>
 

@@ -1,8 +1,8 @@
 // Behaviour of the seven mask types on mannequins whose labels and keypoints
-// are known by construction. Each expectation comes from the spec
-// (../shared/spec/masks.md, sections 4 and 5), not from this code's output.
+// are known by construction. Each expectation comes from docs/algorithm.md
+// (docs/algorithm.md, sections 4 and 5), not from this code's output.
 //
-// Margins: the spec's clean-up (3 x 3, 5 x 5 and 7 x 7 elliptic closings, hole
+// Margins: the clean-up of docs/algorithm.md (3 x 3, 5 x 5 and 7 x 7 elliptic closings, hole
 // filling) can move a mask boundary by a few pixels. Assertions about whole
 // regions therefore look at the region shrunk by kMargin pixels.
 #include <gtest/gtest.h>
@@ -66,7 +66,7 @@ bool is_upper_type(MaskType type) {
          type == MaskType::kUpperBodyCoat || type == MaskType::kEthnicCombined || type == MaskType::kDress;
 }
 
-// Hand pixels: parsed arm pixels well beyond the extended wrist (spec 4.3).
+// Hand pixels: parsed arm pixels well beyond the extended wrist (docs/algorithm.md section 4 step 3).
 cv::Mat hand_region(const Mannequin& m, bool right_side) {
   cv::Mat hands = label_region(m.parse, right_side ? kRightArm : kLeftArm);
   const float wrist_y = mc::test_support::extended_wrist_full(m.keypoints, right_side).y;
@@ -170,7 +170,7 @@ TEST(GenderTable, TshirtsAndCoatAreIdentical) {
 // here: its cut-off row y0 + int((y1 - y0) * 0.6) is taken on the neck dilated
 // by r x r, and OpenCV's even kernels grow down more than up, so the cut-off can
 // move down a row as r grows and the masked neck band lose a row (measured:
-// 31 pixels at r = 6 on the pants figure). That is spec behaviour.
+// 31 pixels at r = 6 on the pants figure). That is the documented behaviour.
 // Not even the pixel count is strictly monotone: step 9 redraws the region from
 // its TC89-L1 approximated contour, and one more pixel can change which corners
 // the approximation cuts. On the pants figure the upper-body mask is 41830

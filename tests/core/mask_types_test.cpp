@@ -35,7 +35,7 @@ TEST(MaskTypes, RejectsUnknownRepeatedAndEmptyEntries) {
 }
 
 TEST(MaskRecipes, FollowTheGenderTable) {
-  // Spec section 5, row by row.
+  // docs/algorithm.md section 5, row by row.
   const auto male_upper = mask_recipe(MaskType::kUpperBody, Gender::kMale);
   EXPECT_EQ(male_upper.parts, (std::vector<PartSpec>{{Category::kUpperBody, 2, false}}));
   const auto female_upper = mask_recipe(MaskType::kUpperBody, Gender::kFemale);

@@ -1,4 +1,4 @@
-// Spec section 2: the pure pre- and post-processing around the SCHP networks.
+// docs/algorithm.md section 2: the pure pre- and post-processing around the SCHP networks.
 #include <gtest/gtest.h>
 
 #include <array>

@@ -1,4 +1,4 @@
-// Spec section 1 steps 2-3: the 3:4 centre crop and the 768 x 1024 person image.
+// docs/algorithm.md section 1 steps 2-3: the 3:4 centre crop and the 768 x 1024 person image.
 #include <gtest/gtest.h>
 
 #include "core/person_image.hpp"

@@ -1,4 +1,4 @@
-// Spec section 3: pose pre-processing, peaks, limbs, people and the choice of person.
+// docs/algorithm.md section 3: pose pre-processing, peaks, limbs, people and the choice of person.
 #include <gtest/gtest.h>
 
 #include <optional>
@@ -13,7 +13,7 @@ namespace {
 
 using namespace mc::core;
 
-// The limbs of spec 3 step 5 (0-based parts) and their PAF channels.
+// The limbs of docs/algorithm.md section 3 step 5 (0-based parts) and their PAF channels.
 struct LimbChannels {
   int a, b, x, y;
 };

@@ -1,4 +1,4 @@
-// The mask_input message format (seed: "API Documentation") and its validation.
+// The mask_input message format (docs/compatibility.md) and its validation.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>

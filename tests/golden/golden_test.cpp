@@ -3,7 +3,7 @@
 //
 // How they were checked: MC_UPDATE_GOLDEN=1 ./mc_golden_tests rewrites every
 // case folder (inputs and masks); a person then looked at each mask overlaid on
-// its parse map (docs/golden.md shows how) and confirmed what the spec says:
+// its parse map and confirmed what docs/algorithm.md says:
 // garment and arms masked, head, hat, sunglasses, bag, hands and the upper neck
 // left alone, shoes masked only in baggy_lower and ethnic_combined, pants kept
 // by male upper_body. Rewrite them only for a deliberate change of behaviour,

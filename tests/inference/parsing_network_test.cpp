@@ -1,5 +1,5 @@
 // The parsing runner on the colour-keyed test models: the right pre- and
-// post-processing recovers a painted figure, and each wrong choice the spec
+// post-processing recovers a painted figure, and each wrong choice docs/algorithm.md section 2
 // warns about (channel order, mean, std, warp, output) visibly does not.
 #include <gtest/gtest.h>
 
@@ -34,7 +34,7 @@ class ParsingNetworkTest : public ::testing::Test {
     expected.setTo(core::kFace, parse == core::kNeck);
   }
 
-  // Runs ATR on `blob` through the spec's post-processing, then counts
+  // Runs ATR on `blob` through the post-processing of docs/algorithm.md section 2, then counts
   // interior pixels (8 px from any boundary) labelled wrongly.
   int wrong_interior_pixels(inference::ParsingNetwork& network, const cv::Mat& blob) {
     const cv::Mat labels = core::parsing_labels(network.fusion_logits(blob), kAtrSize, photo.size());

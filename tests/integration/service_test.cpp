@@ -1,5 +1,5 @@
 // `maskcomponent serve` as it runs in production (harness in
-// service_harness.hpp): the seed's formats, failures, retries and outages.
+// service_harness.hpp): the Python service's formats, failures, retries and outages.
 #include "integration/service_harness.hpp"
 
 namespace {

@@ -9,7 +9,7 @@ Writes a checkpoint folder laid out like CHECKPOINTS_DIR:
 
 The colour-keyed parsers classify each pixel by its nearest palette colour: a
 1x1 convolution with weights 2c and bias -|c|^2 in the normalised input space
-(spec 2 step 1), made one-hot by a steep softmax and average-pooled to
+(docs/algorithm.md section 2 step 1), made one-hot by a steep softmax and average-pooled to
 ceil(S/4), so each output cell holds the share of each class in its 4 x 4
 window (a blend of two colours at a boundary never reads as a third class, as
 raw nearest-colour logits would). So a figure painted in palette
@@ -42,11 +42,11 @@ LEVELS = (92, 128, 164)
 FACE_OFFSET = 14
 STEEPNESS = 50.0  # softmax(50 * logits) is one-hot for pixels of palette colours  # face and neck colours sit this far either side of the ATR face colour (in G)
 
-# Final labels (spec 2) that cover large areas get colours a wrong mean moves.
+# Final labels (docs/algorithm.md section 2) that cover large areas get colours a wrong mean moves.
 BIG_LABELS = [0, 4, 5, 6, 7, 11, 14, 15, 2]
 OTHER_LABELS = [1, 3, 8, 9, 10, 12, 13, 16, 17]
 
-# Pose: image and network geometry (spec 3).
+# Pose: image and network geometry (docs/algorithm.md section 3).
 WORK_W, WORK_H = 384, 512
 SCALED_W, SCALED_H = int(WORK_W * 0.359375), int(WORK_H * 0.359375)  # 138 x 184
 PADDED_W, PADDED_H = (SCALED_W + 7) // 8 * 8, (SCALED_H + 7) // 8 * 8  # 144 x 184
@@ -127,7 +127,7 @@ def parser_model(palette, classes, size, path):
 
 
 def grid_coordinates(x, y):
-    """Keypoint in 384 x 512 pixels to the pose output grid (inverse of spec 3 step 3)."""
+    """Keypoint in 384 x 512 pixels to the pose output grid (inverse of docs/algorithm.md section 3 step 3)."""
     scale = SCALED_W / WORK_W
     return (x + 0.5) * scale / 8 - 0.5, (y + 0.5) * scale / 8 - 0.5
 

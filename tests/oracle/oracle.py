@@ -54,7 +54,7 @@ RECIPES = {
 
 def to_uint16(values):
     """The reference casts to numpy uint16 (truncation); the project clips
-    negative and too large values instead of wrapping them (spec quirk)."""
+    negative and too large values instead of wrapping them (docs/algorithm.md section 4, a reference quirk not kept)."""
     return np.clip(np.trunc(np.asarray(values, dtype=np.float64)), 0, 65535).astype(np.uint16)
 
 
@@ -334,7 +334,7 @@ def pose_scale():
 
 
 def pose_input(bgr):
-    """Spec 3 steps 1-2: the image to 384 x 512 (area), body.py's scaling,
+    """docs/algorithm.md section 3 steps 1-2: the image to 384 x 512 (area), body.py's scaling,
     padding and normalisation. Returns the [1, 3, H, W] float32 blob."""
     ori = cv2.resize(bgr, POSE_WORK, interpolation=cv2.INTER_AREA)
     scale = pose_scale()
@@ -344,7 +344,7 @@ def pose_input(bgr):
 
 
 def pose_upsample(output, unpadded):
-    """Spec 3 step 3 as body.py does it for one output [1, C, h, w]: x8, crop
+    """docs/algorithm.md section 3 step 3 as body.py does it for one output [1, C, h, w]: x8, crop
     the padding, to 384 x 512. `unpadded` is (width, height) of the scaled image."""
     _, pad = pad_right_down_corner(np.zeros((unpadded[1], unpadded[0], 1), np.uint8), POSE_STRIDE, POSE_PAD_VALUE)
     padded_shape = (unpadded[1] + pad[2], unpadded[0] + pad[3])
@@ -355,7 +355,7 @@ def pose_upsample(output, unpadded):
 
 
 def body_people(heatmap_avg, paf_avg, ori_height):
-    """Spec 3 steps 4-6, body.py's code from the peaks to the filtered subset.
+    """docs/algorithm.md section 3 steps 4-6, body.py's code from the peaks to the filtered subset.
     Deviation kept from our code (docs/inference.md): a connection that
     touches a third person would make body.py index past its two-slot list
     and crash; we stop looking after two, and count it."""
@@ -480,7 +480,7 @@ def body_people(heatmap_avg, paf_avg, ori_height):
 
 
 def pose_keypoints(candidate, subset):
-    """Spec 3 steps 7-8: the person with the most parts, ties by the larger
+    """docs/algorithm.md section 3 steps 7-8: the person with the most parts, ties by the larger
     score (the first such row); the caller's x / W * 384, y / H * 512."""
     if len(subset) == 0:
         return None

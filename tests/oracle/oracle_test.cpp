@@ -5,7 +5,7 @@
 // compares pixel by pixel.
 //
 // MC_ORACLE_FIGURES sets the number of random figures (default 300; the ASan
-// preset uses fewer), MC_ORACLE_SEED the seed, MC_ORACLE_KEEP=1 keeps the
+// preset uses fewer), MC_ORACLE_SEED the Python service, MC_ORACLE_KEEP=1 keeps the
 // scratch folders for a look.
 #include <gtest/gtest.h>
 

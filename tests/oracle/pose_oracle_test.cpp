@@ -4,7 +4,7 @@
 // scoring and greedy matching, the person assembly, the chosen keypoints.
 //
 // MC_ORACLE_POSE_SCENES sets the number of random scenes of each kind
-// (default 50; the ASan preset uses 12), MC_ORACLE_SEED the seed.
+// (default 50; the ASan preset uses 12), MC_ORACLE_SEED the Python service.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -44,7 +44,7 @@ const cv::Size kUnpadded(138, 184);
 constexpr int kCellRows = 23;
 constexpr int kCellCols = 18;
 
-// Limbs as spec 3 step 5 lists them, 0-based parts and PAF channels.
+// Limbs as docs/algorithm.md section 3 step 5 lists them, 0-based parts and PAF channels.
 constexpr std::array<std::array<int, 4>, core::kLimbCount> kLimbs = {{
     {1, 2, 12, 13},  {1, 5, 20, 21},   {2, 3, 14, 15},   {3, 4, 16, 17},   {5, 6, 22, 23},
     {6, 7, 24, 25},  {1, 8, 0, 1},     {8, 9, 2, 3},     {9, 10, 4, 5},    {1, 11, 6, 7},

@@ -25,7 +25,7 @@ struct Mannequin {
 
 Mannequin make_mannequin(const MannequinOptions& options = {});
 
-// The extended wrist of spec section 4 (elbow + 1.2 (wrist - elbow)) at full resolution.
+// The extended wrist of docs/algorithm.md section 4 (elbow + 1.2 (wrist - elbow)) at full resolution.
 cv::Point2f extended_wrist_full(const core::Keypoints& keypoints, bool right_side);
 
 // 0/255 image of the pixels of `parse` carrying `label`.
