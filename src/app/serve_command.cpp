@@ -90,18 +90,19 @@ int run_serve_command() {
             {"s3", settings.storage.s3.endpoint}, {"bucket", settings.storage.s3.bucket}});
   inference::AnalyzerPool models(settings.models, settings.inference_instances, *log);
   adapters::PostgresStore store(settings.storage.postgres);
-  RequestProcessor processor(settings, store, models, *log, stop);
+  RetryPolicy retry(settings.retry);
+  RequestProcessor processor(settings, store, models, retry, *log);
 
   // Dependencies may still be starting: wait for them, as for any outage.
   const RequestLog startup(*log, "", "");
-  stop.deadline_ns = 1;  // a signal during start-up ends the waiting at once
-  const Interruption at_startup(stop);
+  // A signal during start-up ends the waiting at once.
+  const Interruption at_startup = Interruption::at_startup(stop);
   try {
-    processor.retry_infrastructure(startup, "startup", at_startup, [&] {
+    retry.until_done(startup, "startup", at_startup, [&] {
       const auto report = store.ensure_schema();
       for (const auto& change : report.changes) log_json(*log, spdlog::level::info, change, {{"stage", "startup"}, {"event", "schema_changed"}});
     });
-    processor.retry_infrastructure(startup, "startup", at_startup, [&] {
+    retry.until_done(startup, "startup", at_startup, [&] {
       adapters::S3Client s3(settings.storage.s3);
       if (s3.ensure_bucket()) {
         log_json(*log, spdlog::level::info, "created bucket " + settings.storage.s3.bucket,
@@ -115,8 +116,7 @@ int run_serve_command() {
              {{"stage", "startup"}, {"event", "startup_failed"}});
     return 3;
   }
-  stop.deadline_ns = 0;  // set again when shutdown starts
-  KafkaService service(settings, processor, *log, stop);
+  KafkaService service(settings, processor, retry, *log, stop);
   service.run();
   g_stop_state = nullptr;
   return stop.exit_code.load();

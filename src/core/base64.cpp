@@ -17,11 +17,11 @@ std::string decode_base64(std::string_view text) {
   auto* out = reinterpret_cast<unsigned char*>(bytes.data());
   if (EVP_DecodeUpdate(context.get(), out, &written, reinterpret_cast<const unsigned char*>(text.data()),
                        static_cast<int>(text.size())) < 0) {
-    throw core::InputError("Invalid image data: not valid base64");
+    throw core::InputError("not valid base64");
   }
   total = written;
   if (EVP_DecodeFinal(context.get(), out + total, &written) < 0) {
-    throw core::InputError("Invalid image data: not valid base64");
+    throw core::InputError("not valid base64");
   }
   total += written;
   bytes.resize(static_cast<std::size_t>(total));

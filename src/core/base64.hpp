@@ -6,7 +6,7 @@
 namespace mc::core {
 
 // Standard base64 (line breaks allowed) to bytes with OpenSSL. Throws
-// core::InputError("Invalid image data: not valid base64") otherwise.
+// core::InputError("not valid base64") otherwise.
 std::string decode_base64(std::string_view text);
 
 // Bytes to standard base64 (no line breaks).

@@ -62,6 +62,24 @@ std::vector<MaskType> mask_types_field(const nlohmann::json& value) {
   return types;
 }
 
+RequestIdentity identify_document(const nlohmann::json& document) {
+  RequestIdentity identity;
+  // Echoed in results and logs: bounded, whatever the sender put there.
+  auto text = [&](const char* name) -> std::string {
+    if (!document.contains(name)) return "";
+    const auto& value = document[name];
+    if (value.is_string()) return bounded_text(value.get<std::string>(), kMaxEchoedIdBytes);
+    if (value.is_number_unsigned()) return std::to_string(value.get<unsigned long long>());
+    if (value.is_number_integer()) return std::to_string(value.get<long long>());
+    return "";
+  };
+  identity.user_id = text("user_id");
+  identity.request_id = text("request_id");
+  bool known = true;
+  identity.gender = normalise_gender(text("gender"), known);
+  return identity;
+}
+
 }  // namespace
 
 std::string generate_request_id() {
@@ -101,13 +119,32 @@ std::string id_problem(std::string_view id) {
   return "";
 }
 
+IncomingMessage read_message(std::string_view raw) {
+  IncomingMessage message;
+  if (raw.empty()) {
+    message.problem = "message is empty";
+    return message;
+  }
+  message.problem = json_text_problem(raw);
+  if (!message.problem.empty()) return message;
+  message.document = nlohmann::json::parse(raw);
+  if (!message.document->is_object()) {
+    message.problem = "message must be a JSON object";
+    return message;
+  }
+  message.who = identify_document(*message.document);
+  return message;
+}
+
 MaskRequest parse_mask_request(std::string_view message, const std::vector<MaskType>& default_types,
                                const std::function<std::string()>& new_request_id) {
-  if (message.empty()) throw InputError("message is empty");
-  const std::string problem = json_text_problem(message);
-  if (!problem.empty()) throw InputError(problem);
-  const nlohmann::json document = nlohmann::json::parse(message);
-  if (!document.is_object()) throw InputError("message must be a JSON object");
+  return parse_mask_request(read_message(message), default_types, new_request_id);
+}
+
+MaskRequest parse_mask_request(const IncomingMessage& message, const std::vector<MaskType>& default_types,
+                               const std::function<std::string()>& new_request_id) {
+  if (!message.problem.empty()) throw InputError(message.problem);
+  const nlohmann::json& document = *message.document;
 
   MaskRequest request;
   if (!document.contains("user_id") || document["user_id"].is_null()) throw InputError("user_id is required");
@@ -159,24 +196,7 @@ MaskRequest parse_mask_request(std::string_view message, const std::vector<MaskT
   return request;
 }
 
-RequestIdentity identify_request(std::string_view message) {
-  RequestIdentity identity;
-  const auto document = parse_json_text(message);
-  if (!document || !document->is_object()) return identity;
-  // Echoed in results and logs: bounded, whatever the sender put there.
-  auto text = [&](const char* name) -> std::string {
-    if (!document->contains(name)) return "";
-    const auto& value = (*document)[name];
-    if (value.is_string()) return bounded_text(value.get<std::string>(), kMaxEchoedIdBytes);
-    if (value.is_number_unsigned()) return std::to_string(value.get<unsigned long long>());
-    if (value.is_number_integer()) return std::to_string(value.get<long long>());
-    return "";
-  };
-  identity.user_id = text("user_id");
-  identity.request_id = text("request_id");
-  bool known = true;
-  identity.gender = normalise_gender(text("gender"), known);
-  return identity;
-}
+RequestIdentity identify_request(std::string_view message) { return read_message(message).who; }
+
 
 }  // namespace mc::core

@@ -1,11 +1,12 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 
 #include "core/mask_types.hpp"
 
@@ -23,10 +24,20 @@ struct MaskRequest {
   std::vector<std::string> warnings;  // e.g. an unknown gender taken as "other"
 };
 
+struct RequestIdentity;
+
+// A Kafka message read once: its JSON document when it is one we accept (valid
+// UTF-8, at most kMaxJsonDepth deep, an object), else the problem; and the
+// best-effort identity of its sender.
+struct IncomingMessage;
+IncomingMessage read_message(std::string_view raw);
+
 // Parses and validates a message. Throws InputError naming the problem
 // (malformed JSON, a missing or wrong-typed field, an unsafe id, an unknown
 // mask type). `new_request_id` makes an id when the message has none.
 MaskRequest parse_mask_request(std::string_view message, const std::vector<MaskType>& default_types,
+                               const std::function<std::string()>& new_request_id);
+MaskRequest parse_mask_request(const IncomingMessage& message, const std::vector<MaskType>& default_types,
                                const std::function<std::string()>& new_request_id);
 
 // A fresh random request id: "req-" and 24 hex digits.
@@ -52,5 +63,11 @@ struct RequestIdentity {
   std::string request_id;
 };
 RequestIdentity identify_request(std::string_view message);
+
+struct IncomingMessage {
+  std::optional<nlohmann::json> document;  // set when problem is empty
+  std::string problem;
+  RequestIdentity who;
+};
 
 }  // namespace mc::core

@@ -120,8 +120,9 @@ struct PartitionLease {
 
 class KafkaService::Impl : public RdKafka::RebalanceCb {
  public:
-  Impl(const ServiceSettings& settings, RequestProcessor& processor, spdlog::logger& log, StopState& stop)
-      : settings_(settings), processor_(processor), log_(log), stop_(stop), events_(log, stop) {
+  Impl(const ServiceSettings& settings, RequestProcessor& processor, RetryPolicy& retry, spdlog::logger& log,
+       StopState& stop)
+      : settings_(settings), processor_(processor), retry_(retry), log_(log), stop_(stop), events_(log, stop) {
     std::string error;
     auto producer_conf = kafka_client_conf(settings.kafka);
     set_kafka_property(*producer_conf, "enable.idempotence", "true");
@@ -296,12 +297,14 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     const adapters::MessagePosition position{message.partition(), message.offset(), message.timestamp().timestamp};
     tracker_.started(partition, position.offset);
     std::string payload(static_cast<const char*>(message.payload()), message.len());
-    // Order follows the user, not the Kafka key (the Python producer sends none).
-    const std::string user = core::identify_request(payload).user_id;
+    // The one parse of the message; order follows its user_id, not the Kafka
+    // key (the Python producer sends none).
+    auto incoming = std::make_shared<const core::IncomingMessage>(core::read_message(payload));
+    const std::string& user = incoming->who.user_id;
     ++active_;
     workers.submit(user.empty() ? kUnidentifiedLane : "user:" + user,
-                   [this, partition, position, lease, payload = std::move(payload)] {
-                     run_task(partition, position, lease, payload);
+                   [this, partition, position, lease, incoming, payload = std::move(payload)] {
+                     run_task(partition, position, lease, payload, *incoming);
                      --active_;
                    });
   }
@@ -309,13 +312,14 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
   // Every consumed message ends here: an outcome published and its offset
   // finished, or (shutdown, revoked) left for redelivery. Nothing escapes.
   void run_task(const Partition& partition, const adapters::MessagePosition& position,
-                const std::shared_ptr<PartitionLease>& lease, const std::string& payload) noexcept {
+                const std::shared_ptr<PartitionLease>& lease, const std::string& payload,
+                const core::IncomingMessage& incoming) noexcept {
     if (lease->revoked.load()) return;  // its next owner consumes it again
     ++lease->running;
     try {
-      const Interruption interruption(stop_, &lease->revoked);
+      const Interruption interruption = Interruption::for_request(stop_, &lease->revoked);
       interruption.check();
-      deliver(process_safely(payload, position, interruption));
+      deliver(process_safely(payload, incoming, position, interruption));
       report_finished(partition, position.offset, lease);
     } catch (const Abandoned&) {
       log_json(log_, spdlog::level::warn, "unfinished (shutdown or partition revoked); it will be delivered again",
@@ -342,21 +346,20 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
   // The processor gives every request an outcome; should anything escape it
   // all the same (a bug, memory exhaustion), the message still gets a failed
   // result and a poison message instead of blocking its partition forever.
-  Outcome process_safely(const std::string& payload, const adapters::MessagePosition& position,
-                         const Interruption& interruption) {
+  Outcome process_safely(const std::string& payload, const core::IncomingMessage& incoming,
+                         const adapters::MessagePosition& position, const Interruption& interruption) {
     try {
-      return processor_.process(payload, position, interruption);
+      return processor_.process(payload, incoming, position, interruption);
     } catch (const Abandoned&) {
       throw;
     } catch (const std::exception& error) {
-      return unexpected(payload, error.what());
+      return unexpected(payload, incoming.who, error.what());
     } catch (...) {
-      return unexpected(payload, "unknown exception");
+      return unexpected(payload, incoming.who, "unknown exception");
     }
   }
 
-  Outcome unexpected(const std::string& payload, const std::string& what) {
-    const core::RequestIdentity who = core::identify_request(payload);
+  Outcome unexpected(const std::string& payload, const core::RequestIdentity& who, const std::string& what) {
     const std::string text = "Mask generation failed: " + what;
     log_json(log_, spdlog::level::err, text,
              {{"stage", "process"}, {"event", "unexpected_error"}, {"user_id", who.user_id},
@@ -395,8 +398,8 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
   // shared with the delivery callback, so giving up at shutdown leaves
   // nothing dangling.
   bool publish(const std::string& topic, const std::string& key, const std::string& payload) {
-    auto waiting = processor_.infrastructure_wait();
-    const Interruption interruption(stop_);
+    auto waiting = retry_.infrastructure_wait();
+    const Interruption interruption = Interruption::for_request(stop_);
     for (int attempt = 0;; ++attempt) {
       auto delivered = std::make_shared<std::promise<RdKafka::ErrorCode>>();
       auto acknowledged = delivered->get_future();
@@ -428,7 +431,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
       waiting.start();
       log_json(log_, spdlog::level::err, "publishing failed: " + RdKafka::err2str(code),
                {{"stage", "publish"}, {"event", "dependency_unavailable"}, {"topic", topic}, {"attempt", attempt + 1}});
-      RequestProcessor::sleep_unless_abandoned(processor_.backoff(attempt), interruption);
+      RetryPolicy::sleep(retry_.backoff(attempt), interruption);
     }
   }
 
@@ -472,7 +475,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     RdKafka::TopicPartition::destroy(stored);
 
     const bool busy =
-        active_.load() >= settings_.concurrency || processor_.infrastructure_waits() > 0;
+        active_.load() >= settings_.concurrency || retry_.infrastructure_waits() > 0;
     if (busy && !paused_) {
       set_paused(true);
     } else if (!busy && paused_ && !stop_.stopping.load()) {
@@ -509,6 +512,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
 
   const ServiceSettings& settings_;
   RequestProcessor& processor_;
+  RetryPolicy& retry_;
   spdlog::logger& log_;
   StopState& stop_;
   KafkaEvents events_;
@@ -524,9 +528,9 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
   std::vector<Finished> finished_;
 };
 
-KafkaService::KafkaService(const ServiceSettings& settings, RequestProcessor& processor, spdlog::logger& log,
-                           StopState& stop)
-    : impl_(std::make_unique<Impl>(settings, processor, log, stop)) {}
+KafkaService::KafkaService(const ServiceSettings& settings, RequestProcessor& processor, RetryPolicy& retry,
+                           spdlog::logger& log, StopState& stop)
+    : impl_(std::make_unique<Impl>(settings, processor, retry, log, stop)) {}
 
 KafkaService::~KafkaService() = default;
 

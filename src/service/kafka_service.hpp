@@ -33,7 +33,8 @@ std::chrono::seconds shutdown_margin();
 
 class KafkaService {
  public:
-  KafkaService(const ServiceSettings& settings, RequestProcessor& processor, spdlog::logger& log, StopState& stop);
+  KafkaService(const ServiceSettings& settings, RequestProcessor& processor, RetryPolicy& retry, spdlog::logger& log,
+               StopState& stop);
   ~KafkaService();
   KafkaService(const KafkaService&) = delete;
   KafkaService& operator=(const KafkaService&) = delete;

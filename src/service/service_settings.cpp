@@ -71,10 +71,10 @@ ServiceSettings load_service_settings(const EnvironmentReader& environment) {
     env.problem(std::string("MASK_TYPES_DEFAULT: ") + error.what());
   }
   settings.inference_instances = static_cast<int>(env.number("INFERENCE_INSTANCES", 1, 1, 64));
-  settings.retry_base_delay = std::chrono::milliseconds(env.number("RETRY_BASE_DELAY_MS", 1000, 1, 600000));
-  settings.retry_max_delay = std::chrono::milliseconds(env.number("RETRY_MAX_DELAY_MS", 30000, 1, 3600000));
+  settings.retry.base_delay = std::chrono::milliseconds(env.number("RETRY_BASE_DELAY_MS", 1000, 1, 600000));
+  settings.retry.max_delay = std::chrono::milliseconds(env.number("RETRY_MAX_DELAY_MS", 30000, 1, 3600000));
   settings.shutdown_grace = std::chrono::seconds(env.number("SHUTDOWN_GRACE_SECONDS", 30, 0, 3600));
-  settings.permanent_error_attempts = static_cast<int>(env.number("DEPENDENCY_PERMANENT_ATTEMPTS", 3, 1, 100));
+  settings.retry.permanent_error_attempts = static_cast<int>(env.number("DEPENDENCY_PERMANENT_ATTEMPTS", 3, 1, 100));
   settings.rebalance_wait = std::chrono::seconds(env.number("REBALANCE_WAIT_SECONDS", 15, 0, 3600));
   settings.claim_wait = std::chrono::seconds(env.number("CLAIM_WAIT_SECONDS", 120, 1, 86400));
   settings.decode_concurrency = static_cast<int>(env.number("DECODE_CONCURRENCY", 1, 1, 64));

@@ -6,6 +6,7 @@
 
 #include "adapters/image_fetcher.hpp"
 #include "adapters/kafka_config.hpp"
+#include "service/retry_policy.hpp"
 #include "service/storage_settings.hpp"
 #include "core/mask_types.hpp"
 #include "inference/human_analyzer.hpp"
@@ -24,10 +25,8 @@ struct ServiceSettings {
   int max_retries = 5;                             // MAX_RETRIES (>= 0)
   std::vector<core::MaskType> default_mask_types;  // MASK_TYPES_DEFAULT
   int inference_instances = 1;                     // INFERENCE_INSTANCES
-  std::chrono::milliseconds retry_base_delay{1000};  // RETRY_BASE_DELAY_MS
-  std::chrono::milliseconds retry_max_delay{30000};  // RETRY_MAX_DELAY_MS
+  RetrySettings retry;  // RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS, DEPENDENCY_PERMANENT_ATTEMPTS
   std::chrono::seconds shutdown_grace{30};           // SHUTDOWN_GRACE_SECONDS
-  int permanent_error_attempts = 3;                  // DEPENDENCY_PERMANENT_ATTEMPTS (>= 1)
   std::chrono::seconds rebalance_wait{15};           // REBALANCE_WAIT_SECONDS
   std::chrono::seconds claim_wait{120};              // CLAIM_WAIT_SECONDS
   int decode_concurrency = 1;                        // DECODE_CONCURRENCY (images decoded at once)

@@ -1,0 +1,101 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+#include <string>
+
+#include "adapters/dependency_error.hpp"
+#include "service/json_log.hpp"
+#include "service/shutdown.hpp"
+
+namespace mc::service {
+
+// Thrown when S3 or PostgreSQL refused a call permanently (an HTTP 4xx, an
+// SQL error) on every one of DEPENDENCY_PERMANENT_ATTEMPTS attempts.
+class InfrastructureRefusal : public std::runtime_error {
+ public:
+  InfrastructureRefusal(const std::string& what, int attempts) : std::runtime_error(what), attempts_(attempts) {}
+  [[nodiscard]] int attempts() const { return attempts_; }
+
+ private:
+  int attempts_;
+};
+
+struct RetrySettings {
+  std::chrono::milliseconds base_delay{1000};  // RETRY_BASE_DELAY_MS
+  std::chrono::milliseconds max_delay{30000};  // RETRY_MAX_DELAY_MS
+  int permanent_error_attempts = 3;            // DEPENDENCY_PERMANENT_ATTEMPTS
+};
+
+// How the service waits for what failed: exponential backoff with full
+// jitter, sleeps that end when the work is interrupted, and the count of
+// workers now waiting for infrastructure (S3, PostgreSQL, Kafka), which the
+// consume loop reads to pause intake. One per service, shared by the request
+// processor, the result publisher and start-up. Thread-safe.
+class RetryPolicy {
+ public:
+  explicit RetryPolicy(RetrySettings settings) : settings_(settings) {}
+
+  // Random in [0, min(max, base * 2^attempt)].
+  std::chrono::milliseconds backoff(int attempt);
+  // Waits out `delay`, in steps, throwing Abandoned once `interruption` is due.
+  static void sleep(std::chrono::milliseconds delay, const Interruption& interruption);
+
+  // Counts its owner as waiting for infrastructure from start() until it
+  // goes out of scope.
+  class WaitCount {
+   public:
+    explicit WaitCount(std::atomic<int>& count) : count_(count) {}
+    ~WaitCount() {
+      if (started_) --count_;
+    }
+    WaitCount(const WaitCount&) = delete;
+    WaitCount& operator=(const WaitCount&) = delete;
+    void start() {
+      if (!started_) ++count_;
+      started_ = true;
+    }
+
+   private:
+    std::atomic<int>& count_;
+    bool started_ = false;
+  };
+  [[nodiscard]] WaitCount infrastructure_wait() { return WaitCount(waits_); }
+  [[nodiscard]] int infrastructure_waits() const { return waits_.load(); }
+
+  // Calls `work` until it succeeds. A transient DependencyError is logged and
+  // retried without limit (counted as an infrastructure wait); a permanent
+  // one up to DEPENDENCY_PERMANENT_ATTEMPTS times, then InfrastructureRefusal.
+  template <typename Work>
+  auto until_done(const RequestLog& log, const char* stage, const Interruption& interruption, Work work) {
+    WaitCount waiting(waits_);
+    int refusals = 0;
+    for (int attempt = 0;; ++attempt) {
+      interruption.check();
+      try {
+        return work();
+      } catch (const adapters::DependencyError& error) {
+        if (error.transient()) {
+          waiting.start();
+        } else if (++refusals >= settings_.permanent_error_attempts) {
+          log.error(stage, "dependency_refused", error.what(), {{"attempt", attempt + 1}});
+          throw InfrastructureRefusal(error.what(), refusals);
+        }
+        log.error(stage, "dependency_unavailable", error.what(),
+                  {{"attempt", attempt + 1}, {"transient", error.transient()}});
+        sleep(backoff(attempt), interruption);
+      }
+    }
+  }
+
+ private:
+  RetrySettings settings_;
+  std::atomic<int> waits_{0};
+  std::mutex random_mutex_;
+  std::mt19937_64 random_{std::random_device{}()};
+};
+
+}  // namespace mc::service
