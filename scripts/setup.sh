@@ -1,10 +1,31 @@
 #!/usr/bin/env bash
-# Installs every Debian package maskcomponent needs to build, test and run.
-# Idempotent: apt-get skips what is already installed. Debian's python3
+# Installs everything maskcomponent needs to build, test and run.
+# Idempotent: apt-get skips what is already installed, npm ci only runs when
+# the installed package does not match the lockfile. Debian's python3
 # (/usr/bin/python3) with numpy, onnx and torch makes the test models and runs
 # tools/convert_openpose.py; with Pillow and OpenCV it runs the oracle of the
 # differential tests (tests/oracle).
+#
+# ONNX Runtime (not packaged by Debian 12): Microsoft's official 1.29.0 build
+# as the npm package com.github.asus4.onnxruntime 0.4.9 carries it, pinned by
+# scripts/onnxruntime/package-lock.json (CMake finds it there; ONNXRUNTIME_ROOT
+# points it at an official release folder instead).
+#
+#   scripts/setup.sh          Debian packages and ONNX Runtime (CPU)
+#   scripts/setup.sh --gpu    also ONNX Runtime's CUDA execution provider
+#                             (com.github.asus4.onnxruntime.linux-x64-gpu 0.4.9,
+#                             scripts/onnxruntime-gpu/); CUDA 13 and cuDNN 9
+#                             come from NVIDIA, not from here.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+
+GPU=0
+for argument in "$@"; do
+  case "${argument}" in
+    --gpu) GPU=1 ;;
+    *) echo "usage: scripts/setup.sh [--gpu]" >&2; exit 2 ;;
+  esac
+done
 
 PACKAGES=(
   build-essential cmake pkg-config
@@ -23,6 +44,18 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update
-# s3rver (scripts/services.sh) runs on Node.js; the base image has it, Debian's otherwise.
+# s3rver (scripts/services.sh) and ONNX Runtime come through npm; the base image has it, Debian's otherwise.
 if ! command -v npm > /dev/null; then PACKAGES+=(nodejs npm); fi
 $SUDO apt-get install -y --no-install-recommends "${PACKAGES[@]}"
+
+# npm ci installs exactly the lockfile (integrity-checked), once: skipped when
+# the pinned version is already installed.
+install_pinned() {
+  local folder=$1 package=$2
+  local installed="${folder}/node_modules/${package}/package.json"
+  if ! grep -q '"version": "0.4.9"' "${installed}" 2> /dev/null; then
+    (cd "${folder}" && npm ci --no-audit --no-fund --ignore-scripts)
+  fi
+}
+install_pinned scripts/onnxruntime com.github.asus4.onnxruntime
+if [ "${GPU}" = 1 ]; then install_pinned scripts/onnxruntime-gpu com.github.asus4.onnxruntime.linux-x64-gpu; fi

@@ -39,7 +39,7 @@ CLI::App* add_generate_command(CLI::App& app, GenerateOptions& options) {
                       "Checkpoint folder (default: $CHECKPOINTS_DIR or ./checkpoints)");
   options.models.gpu_id = std::stoi(environment("GPU_ID", "-1"));
   command->add_option("--gpu-id", options.models.gpu_id,
-                      "CUDA device, -1 for the CPU (default: $GPU_ID or -1)");
+                      "CUDA device for ONNX Runtime's CUDA execution provider, -1 for the CPU (default: $GPU_ID or -1)");
   options.max_pixels = std::stoull(environment("MAX_IMAGE_PIXELS", std::to_string(adapters::kDefaultMaxImagePixels)));
   command->add_option("--max-pixels", options.max_pixels,
                       "Refuse larger images (default: $MAX_IMAGE_PIXELS or 40000000)")
@@ -50,6 +50,21 @@ CLI::App* add_generate_command(CLI::App& app, GenerateOptions& options) {
   options.models.lip_output = environment("PARSING_LIP_OUTPUT", "");
   command->add_option("--lip-output", options.models.lip_output,
                       "LIP output to use, by name (default: $PARSING_LIP_OUTPUT or the second declared output)");
+
+  options.models.runtime.intra_op_threads = std::stoi(environment("ORT_INTRA_OP_THREADS", "0"));
+  command->add_option("--intra-op-threads", options.models.runtime.intra_op_threads,
+                      "Threads per forward pass, 0 for all cores (default: $ORT_INTRA_OP_THREADS or 0)")
+      ->check(CLI::Range(0, 256));
+  options.models.runtime.inter_op_threads = std::stoi(environment("ORT_INTER_OP_THREADS", "1"));
+  command->add_option("--inter-op-threads", options.models.runtime.inter_op_threads,
+                      "Threads running independent graph branches; > 1 runs them in parallel "
+                      "(default: $ORT_INTER_OP_THREADS or 1)")
+      ->check(CLI::Range(1, 256));
+  options.models.runtime.graph_optimization = environment("ORT_GRAPH_OPTIMIZATION", "all");
+  command->add_option("--graph-optimization", options.models.runtime.graph_optimization,
+                      "ONNX Runtime graph optimisation: disable, basic, extended, layout or all "
+                      "(default: $ORT_GRAPH_OPTIMIZATION or all)")
+      ->check(CLI::IsMember({"disable", "basic", "extended", "layout", "all"}));
 
   command->add_option("--preview", options.preview_path,
                       "Also write a PNG for people: the photo with each mask overlaid in red, one labelled "

@@ -23,7 +23,8 @@ struct GenerateOptions {
 };
 
 // Registers `maskcomponent generate`; defaults come from the environment
-// (CHECKPOINTS_DIR, GPU_ID, MAX_IMAGE_PIXELS, PARSING_ATR_OUTPUT, PARSING_LIP_OUTPUT).
+// (CHECKPOINTS_DIR, GPU_ID, MAX_IMAGE_PIXELS, PARSING_ATR_OUTPUT, PARSING_LIP_OUTPUT,
+// ORT_INTRA_OP_THREADS, ORT_INTER_OP_THREADS, ORT_GRAPH_OPTIMIZATION).
 CLI::App* add_generate_command(CLI::App& app, GenerateOptions& options);
 
 // The whole path for one local image: decode, parse, pose, masks, files.

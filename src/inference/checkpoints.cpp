@@ -30,25 +30,19 @@ CheckpointPaths locate_checkpoints(const std::filesystem::path& directory) {
   const std::filesystem::path pose_dir = directory / "openpose" / "ckpts";
   const std::filesystem::path pth = pose_dir / "body_pose_model.pth";
   const std::filesystem::path onnx = pose_dir / "body_pose_model.onnx";
-  const std::filesystem::path prototxt = pose_dir / "pose_deploy_linevec.prototxt";
-  const std::filesystem::path caffemodel = pose_dir / "pose_iter_440000.caffemodel";
 
   std::vector<std::string> problems;
   for (const auto& path : {paths.atr, paths.lip}) {
     if (!readable_file(path)) problems.push_back(describe_missing(path));
   }
   if (readable_file(onnx)) {
-    paths.pose.onnx = onnx;
-  } else if (readable_file(prototxt) && readable_file(caffemodel)) {
-    paths.pose.caffe_prototxt = prototxt;
-    paths.pose.caffe_model = caffemodel;
+    paths.pose = onnx;
   } else if (readable_file(pth)) {
-    problems.push_back(onnx.string() + " (missing; OpenCV cannot read the PyTorch file " + pth.string() +
+    problems.push_back(onnx.string() + " (missing; ONNX Runtime cannot read the PyTorch file " + pth.string() +
                        ", convert it once with: python3 tools/convert_openpose.py " + pth.string() + " " +
                        onnx.string() + ")");
   } else {
-    problems.push_back(describe_missing(pth) + "; expected it, or " + onnx.filename().string() + ", or the Caffe " +
-                       prototxt.filename().string() + " with " + caffemodel.filename().string());
+    problems.push_back(describe_missing(pth) + "; expected it, or " + onnx.filename().string());
   }
   if (!problems.empty()) {
     std::string message = "model checkpoints not usable under CHECKPOINTS_DIR=" + directory.string() + ":";

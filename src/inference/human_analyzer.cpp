@@ -27,9 +27,9 @@ auto timed(std::chrono::nanoseconds& elapsed, Work work) {
 
 HumanAnalyzer::HumanAnalyzer(const CheckpointPaths& checkpoints, const ModelSettings& settings,
                              const ComputeDevice& device)
-    : atr_(checkpoints.atr, kAtrInputSize, kAtrClasses, settings.atr_output, device),
-      lip_(checkpoints.lip, kLipInputSize, kLipClasses, settings.lip_output, device),
-      pose_(checkpoints.pose, device) {}
+    : atr_(checkpoints.atr, kAtrInputSize, kAtrClasses, settings.atr_output, settings.runtime, device),
+      lip_(checkpoints.lip, kLipInputSize, kLipClasses, settings.lip_output, settings.runtime, device),
+      pose_(checkpoints.pose, settings.runtime, device) {}
 
 HumanAnalysis HumanAnalyzer::analyze(const cv::Mat& person_bgr) {
   HumanAnalysis analysis;
@@ -54,13 +54,21 @@ HumanAnalysis HumanAnalyzer::analyze(const cv::Mat& person_bgr) {
   return analysis;
 }
 
-AnalyzerPool::AnalyzerPool(const ModelSettings& settings, int instances, spdlog::logger& log) {
+AnalyzerPool::AnalyzerPool(const ModelSettings& settings, int instances, spdlog::logger& log) : log_(&log) {
+  route_ort_logs(&log);
   const CheckpointPaths checkpoints = locate_checkpoints(settings.checkpoints_dir);
   const ComputeDevice device = resolve_compute_device(settings.gpu_id, log);
+  ModelSettings each = settings;
+  if (each.runtime.intra_op_threads <= 0) each.runtime.intra_op_threads = default_intra_op_threads(instances);
   for (int i = 0; i < std::max(1, instances); ++i) {
-    analyzers_.push_back(std::make_unique<HumanAnalyzer>(checkpoints, settings, device));
+    analyzers_.push_back(std::make_unique<HumanAnalyzer>(checkpoints, each, device));
     idle_.push_back(analyzers_.back().get());
   }
+}
+
+AnalyzerPool::~AnalyzerPool() {
+  analyzers_.clear();  // sessions first: they may still log
+  if (routed_ort_logger() == log_) route_ort_logs(nullptr);
 }
 
 AnalyzerPool::Lease AnalyzerPool::acquire() {

@@ -20,6 +20,7 @@ struct ModelSettings {
   int gpu_id = -1;
   std::string atr_output;  // empty: the second declared output
   std::string lip_output;
+  RuntimeSettings runtime;  // ORT_INTRA_OP_THREADS, ORT_INTER_OP_THREADS, ORT_GRAPH_OPTIMIZATION
 };
 
 // What the three networks say about one person image.
@@ -33,7 +34,8 @@ struct HumanAnalysis {
   std::chrono::nanoseconds pose_time{};
 };
 
-// One instance of the three networks (ATR, LIP, pose) with its own state.
+// One instance of the three networks (ATR, LIP, pose), each its own ONNX
+// Runtime session with its own thread pool (settings.runtime).
 // Not thread-safe: one request at a time; an AnalyzerPool shares several.
 class HumanAnalyzer {
  public:
@@ -57,8 +59,14 @@ class HumanAnalyzer {
 // instance, requests take turns; several instances run requests in parallel.
 class AnalyzerPool {
  public:
-  // Locates the checkpoints and loads `instances` analyzers (throws core::SetupError).
+  // Locates the checkpoints and loads `instances` analyzers (throws
+  // core::SetupError). With no intra-op thread count set, each analyzer's
+  // forward passes get the machine's cores divided by `instances`.
+  // ONNX Runtime's own log messages go to `log` while the pool lives.
   AnalyzerPool(const ModelSettings& settings, int instances, spdlog::logger& log);
+  ~AnalyzerPool();
+  AnalyzerPool(const AnalyzerPool&) = delete;
+  AnalyzerPool& operator=(const AnalyzerPool&) = delete;
 
   class Lease {
    public:
@@ -84,6 +92,7 @@ class AnalyzerPool {
  private:
   void release(HumanAnalyzer& analyzer);
 
+  spdlog::logger* log_;
   std::vector<std::unique_ptr<HumanAnalyzer>> analyzers_;
   std::vector<HumanAnalyzer*> idle_;
   std::mutex mutex_;

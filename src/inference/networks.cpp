@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <vector>
+#include <cstdint>
+#include <stdexcept>
+#include <utility>
 
 #include "core/errors.hpp"
 #include "core/pose.hpp"
@@ -11,17 +13,6 @@
 namespace mc::inference {
 
 namespace {
-
-template <typename Load>
-cv::dnn::Net load_net(const std::filesystem::path& path, Load load) {
-  try {
-    cv::dnn::Net net = load();
-    if (net.empty()) throw core::SetupError(path.string() + ": OpenCV DNN loaded an empty network");
-    return net;
-  } catch (const cv::Exception& error) {
-    throw core::SetupError(path.string() + ": cannot be loaded by OpenCV DNN: " + error.msg);
-  }
-}
 
 std::string join(const std::vector<std::string>& names) {
   std::string joined;
@@ -41,68 +32,139 @@ void check_channels(const cv::Mat& output, int channels, const std::string& what
   }
 }
 
-}  // namespace
+std::vector<int> shape_of(const cv::Mat& mat) { return {mat.size.p, mat.size.p + mat.dims}; }
 
-ParsingNetwork::ParsingNetwork(const std::filesystem::path& path, int input_size, int classes,
-                               const std::string& output_name, const ComputeDevice& device)
-    : input_size_(input_size), classes_(classes), path_(path) {
+std::vector<std::int64_t> to_int64(const std::vector<int>& shape) { return {shape.begin(), shape.end()}; }
+
+Ort::Value tensor_over(const Ort::MemoryInfo& memory, const cv::Mat& mat) {
+  const std::vector<std::int64_t> shape = to_int64(shape_of(mat));
+  // ONNX Runtime does not write to inputs; the C API takes a non-const pointer.
+  return Ort::Value::CreateTensor<float>(memory, const_cast<float*>(mat.ptr<float>()), mat.total(), shape.data(),
+                                         shape.size());
+}
+
+std::string choose_parsing_output(const std::filesystem::path& path, const std::string& output_name) {
   const std::vector<std::string> declared = onnx_declared_outputs(path);
   if (output_name.empty()) {
     if (declared.size() < 2) {
       throw core::SetupError(path.string() + ": declares " + std::to_string(declared.size()) +
                              " output(s); SCHP declares parsing, fusion, edge");
     }
-    output_name_ = declared[1];
-  } else {
-    if (std::find(declared.begin(), declared.end(), output_name) == declared.end()) {
-      throw core::SetupError(path.string() + ": has no output named \"" + output_name + "\" (it declares " +
-                             join(declared) + ")");
-    }
-    output_name_ = output_name;
+    return declared[1];
   }
-  net_ = load_net(path, [&] { return cv::dnn::readNetFromONNX(path.string()); });
-  use_device(net_, device);
-  // The first forward pass allocates and tunes; do it now, not on the first image.
-  const cv::Mat logits = fusion_logits(zero_blob(input_size_, input_size_));
-  check_channels(logits, classes_, path.string() + " output " + output_name_);
+  if (std::find(declared.begin(), declared.end(), output_name) == declared.end()) {
+    throw core::SetupError(path.string() + ": has no output named \"" + output_name + "\" (it declares " +
+                           join(declared) + ")");
+  }
+  return output_name;
 }
 
-cv::Mat ParsingNetwork::fusion_logits(const cv::Mat& blob) {
-  net_.setInput(blob);  // SCHP has one input (`input.1`)
-  return net_.forward(output_name_).clone();
+std::vector<std::string> pose_outputs(const std::filesystem::path& onnx) {
+  std::vector<std::string> declared = onnx_declared_outputs(onnx);
+  if (declared.size() != 2) {
+    throw core::SetupError(onnx.string() + ": declares " + std::to_string(declared.size()) +
+                           " outputs; expected paf and heatmap (make it with tools/convert_openpose.py)");
+  }
+  return declared;
 }
 
-PoseNetwork::PoseNetwork(const PoseCheckpoint& checkpoint, const ComputeDevice& device) {
-  if (checkpoint.is_caffe()) {
-    net_ = load_net(checkpoint.caffe_model, [&] {
-      return cv::dnn::readNetFromCaffe(checkpoint.caffe_prototxt.string(), checkpoint.caffe_model.string());
-    });
-    paf_name_ = "Mconv7_stage6_L1";
-    heatmap_name_ = "Mconv7_stage6_L2";
-    apply_heatmap_relu_ = true;
-  } else {
-    const std::vector<std::string> declared = onnx_declared_outputs(checkpoint.onnx);
-    if (declared.size() != 2) {
-      throw core::SetupError(checkpoint.onnx.string() + ": declares " + std::to_string(declared.size()) +
-                             " outputs; expected paf and heatmap (make it with tools/convert_openpose.py)");
-    }
-    net_ = load_net(checkpoint.onnx, [&] { return cv::dnn::readNetFromONNX(checkpoint.onnx.string()); });
-    paf_name_ = declared[0];
-    heatmap_name_ = declared[1];
+}  // namespace
+
+OnnxNetwork::OnnxNetwork(const std::filesystem::path& path, std::vector<std::string> outputs,
+                         const RuntimeSettings& settings, const ComputeDevice& device)
+    : path_(path),
+      session_(make_session(path, settings, device)),
+      memory_(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault)),
+      output_names_(std::move(outputs)) {
+  if (session_.GetInputCount() != 1) {
+    throw core::SetupError(path.string() + ": has " + std::to_string(session_.GetInputCount()) +
+                           " inputs; expected one image input");
   }
-  use_device(net_, device);
-  const Outputs outputs = forward(zero_blob(184, 144));
-  check_channels(outputs.paf, core::kPafChannels, "pose network PAF output");
-  check_channels(outputs.heatmap, core::kHeatmapChannels, "pose network heatmap output");
+  Ort::AllocatorWithDefaultOptions allocator;
+  input_name_ = session_.GetInputNameAllocated(0, allocator).get();
+}
+
+std::vector<cv::Mat> OnnxNetwork::forward(const cv::Mat& blob) {
+  CV_Assert(blob.type() == CV_32F && blob.isContinuous());
+  const std::vector<int> input_shape = shape_of(blob);
+  const Ort::Value input = tensor_over(memory_, blob);
+  const char* input_name = input_name_.c_str();
+  std::vector<const char*> output_names;
+  for (const auto& name : output_names_) output_names.push_back(name.c_str());
+  try {
+    const auto known = output_shapes_.find(input_shape);
+    if (known != output_shapes_.end()) {
+      // The outputs' shapes are known: ONNX Runtime writes into our matrices.
+      std::vector<cv::Mat> results;
+      std::vector<Ort::Value> values;
+      for (const auto& shape : known->second) {
+        results.emplace_back(static_cast<int>(shape.size()), shape.data(), CV_32F);
+        values.push_back(tensor_over(memory_, results.back()));
+      }
+      session_.Run(Ort::RunOptions{nullptr}, &input_name, &input, 1, output_names.data(), values.data(),
+                   values.size());
+      return results;
+    }
+    // First pass at this input shape: ONNX Runtime allocates, we copy once and remember the shapes.
+    std::vector<Ort::Value> values =
+        session_.Run(Ort::RunOptions{nullptr}, &input_name, &input, 1, output_names.data(), output_names.size());
+    std::vector<cv::Mat> results;
+    std::vector<std::vector<int>> shapes;
+    for (auto& value : values) {
+      const auto info = value.GetTensorTypeAndShapeInfo();
+      if (info.GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
+        throw core::SetupError(path_.string() + ": an output is not a float tensor");
+      }
+      const std::vector<std::int64_t> dims = info.GetShape();
+      const std::vector<int> shape(dims.begin(), dims.end());
+      results.push_back(cv::Mat(static_cast<int>(shape.size()), shape.data(), CV_32F, value.GetTensorMutableData<float>())
+                            .clone());
+      shapes.push_back(shape);
+    }
+    output_shapes_.emplace(input_shape, std::move(shapes));
+    return results;
+  } catch (const Ort::Exception& error) {
+    throw std::runtime_error(path_.string() + ": ONNX Runtime forward pass failed: " + error.what());
+  }
+}
+
+ParsingNetwork::ParsingNetwork(const std::filesystem::path& path, int input_size, int classes,
+                               const std::string& output_name, const RuntimeSettings& settings,
+                               const ComputeDevice& device)
+    : input_size_(input_size),
+      classes_(classes),
+      output_name_(choose_parsing_output(path, output_name)),
+      network_(path, {output_name_}, settings, device) {
+  // The first forward pass allocates and learns the output shape; do it now, not on the first image.
+  try {
+    const cv::Mat logits = fusion_logits(zero_blob(input_size_, input_size_));
+    check_channels(logits, classes_, path.string() + " output " + output_name_);
+  } catch (const core::SetupError&) {
+    throw;
+  } catch (const std::runtime_error& error) {
+    throw core::SetupError(error.what());
+  }
+}
+
+cv::Mat ParsingNetwork::fusion_logits(const cv::Mat& blob) { return network_.forward(blob).at(0); }
+
+PoseNetwork::PoseNetwork(const std::filesystem::path& onnx, const RuntimeSettings& settings,
+                         const ComputeDevice& device)
+    : network_(onnx, pose_outputs(onnx), settings, device) {
+  try {
+    const Outputs outputs = forward(zero_blob(184, 144));
+    check_channels(outputs.paf, core::kPafChannels, "pose network PAF output");
+    check_channels(outputs.heatmap, core::kHeatmapChannels, "pose network heatmap output");
+  } catch (const core::SetupError&) {
+    throw;
+  } catch (const std::runtime_error& error) {
+    throw core::SetupError(error.what());
+  }
 }
 
 PoseNetwork::Outputs PoseNetwork::forward(const cv::Mat& blob) {
-  net_.setInput(blob);
-  std::vector<cv::Mat> results;
-  net_.forward(results, std::vector<cv::String>{paf_name_, heatmap_name_});
-  Outputs outputs{results.at(0).clone(), results.at(1).clone()};
-  if (apply_heatmap_relu_) cv::max(outputs.heatmap, 0.0, outputs.heatmap);
-  return outputs;
+  std::vector<cv::Mat> results = network_.forward(blob);
+  return {results.at(0), results.at(1)};
 }
 
 }  // namespace mc::inference

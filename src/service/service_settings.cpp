@@ -71,6 +71,13 @@ ServiceSettings load_service_settings(const EnvironmentReader& environment) {
     env.problem(std::string("MASK_TYPES_DEFAULT: ") + error.what());
   }
   settings.inference_instances = static_cast<int>(env.number("INFERENCE_INSTANCES", 1, 1, 64));
+  settings.models.runtime.intra_op_threads = static_cast<int>(env.number("ORT_INTRA_OP_THREADS", 0, 0, 256));
+  settings.models.runtime.inter_op_threads = static_cast<int>(env.number("ORT_INTER_OP_THREADS", 1, 1, 256));
+  settings.models.runtime.graph_optimization = env.optional("ORT_GRAPH_OPTIMIZATION", "all");
+  if (!inference::is_graph_optimization(settings.models.runtime.graph_optimization)) {
+    env.problem("ORT_GRAPH_OPTIMIZATION must be disable, basic, extended, layout or all (got \"" +
+                settings.models.runtime.graph_optimization + "\")");
+  }
   settings.retry.base_delay = std::chrono::milliseconds(env.number("RETRY_BASE_DELAY_MS", 1000, 1, 600000));
   settings.retry.max_delay = std::chrono::milliseconds(env.number("RETRY_MAX_DELAY_MS", 30000, 1, 3600000));
   settings.shutdown_grace = std::chrono::seconds(env.number("SHUTDOWN_GRACE_SECONDS", 30, 0, 3600));

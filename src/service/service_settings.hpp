@@ -20,7 +20,7 @@ using adapters::KafkaSettings;
 struct ServiceSettings {
   KafkaSettings kafka;
   StorageSettings storage;
-  inference::ModelSettings models;                 // CHECKPOINTS_DIR, GPU_ID, PARSING_*_OUTPUT
+  inference::ModelSettings models;                 // CHECKPOINTS_DIR, GPU_ID, PARSING_*_OUTPUT, ORT_*
   int concurrency = 4;                             // SERVICE_CONCURRENCY (> 0)
   int max_retries = 5;                             // MAX_RETRIES (>= 0)
   std::vector<core::MaskType> default_mask_types;  // MASK_TYPES_DEFAULT

@@ -211,11 +211,16 @@ TEST_F(GenerateCli, UnreadableCheckpointIsASetupError) {
 
 namespace {
 
+// Without the CUDA execution provider (or with it but without CUDA's own
+// libraries or a GPU), GPU_ID falls back to the CPU with one warning.
 TEST_F(GenerateCli, AskingForAGpuWithoutCudaWarnsOnceAndUsesTheCpu) {
   const CliRun run = generate(write_image("figure.png", photo), "one_person", "--gpu-id 0");
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  const std::string warning = "GPU_ID=0 asks for CUDA, but this OpenCV build has 0 CUDA device(s); running on the CPU";
+  const std::string warning = "GPU_ID=0 asks for CUDA, but ONNX Runtime's CUDA execution provider cannot be used (";
   const auto first = run.output.find(warning);
+#ifdef MC_ORT_CUDA_PROVIDER_INSTALLED
+  if (first == std::string::npos) GTEST_SKIP() << "the CUDA execution provider loaded: this machine has CUDA";
+#endif
   ASSERT_NE(first, std::string::npos) << run.output;
   EXPECT_EQ(run.output.find(warning, first + 1), std::string::npos) << "one warning, not one per network";
   EXPECT_TRUE(fs::exists(dir / "out" / "dress_mask.png"));

@@ -42,7 +42,8 @@ class ParsingNetworkTest : public ::testing::Test {
   }
 
   inference::ParsingNetwork network(const std::string& output = "") {
-    return inference::ParsingNetwork(kAtr, kAtrSize, 18, output, inference::ComputeDevice{});
+    return inference::ParsingNetwork(kAtr, kAtrSize, 18, output, inference::RuntimeSettings{},
+                                     inference::ComputeDevice{});
   }
 
   cv::Mat photo;

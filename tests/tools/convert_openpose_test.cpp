@@ -1,5 +1,5 @@
 // tools/convert_openpose.py on a random-weight body_pose_model.pth with the
-// real key names: the ONNX it writes, run by our pose runner on OpenCV DNN,
+// real key names: the ONNX it writes, run by our pose runner on ONNX Runtime,
 // gives PyTorch's outputs.
 #include <gtest/gtest.h>
 
@@ -67,9 +67,7 @@ class ConvertOpenPose : public ::testing::Test {
 TEST_F(ConvertOpenPose, ConvertedNetworkMatchesPyTorchAtAnySize) {
   ASSERT_EQ(conversion().exit_code, 0) << conversion().output;
   EXPECT_EQ(mc::inference::onnx_declared_outputs(onnx()), (std::vector<std::string>{"paf", "heatmap"}));
-  mc::inference::PoseCheckpoint checkpoint;
-  checkpoint.onnx = onnx();
-  mc::inference::PoseNetwork network(checkpoint, mc::inference::ComputeDevice{});
+  mc::inference::PoseNetwork network(onnx(), mc::inference::RuntimeSettings{}, mc::inference::ComputeDevice{});
   for (const auto& [height, width] : {std::pair{184, 144}, std::pair{96, 128}}) {
     const fs::path folder = dir() / (std::to_string(height) + "x" + std::to_string(width));
     const auto outputs = network.forward(read_blob(folder / "input.f32", 3, height, width));

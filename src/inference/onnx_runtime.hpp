@@ -1,0 +1,56 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include <onnxruntime_cxx_api.h>
+
+namespace spdlog {
+class logger;
+}
+
+namespace mc::inference {
+
+// How ONNX Runtime runs each session (ORT_INTRA_OP_THREADS,
+// ORT_INTER_OP_THREADS, ORT_GRAPH_OPTIMIZATION).
+struct RuntimeSettings {
+  int intra_op_threads = 0;        // threads one forward pass uses; 0: default_intra_op_threads(1)
+  int inter_op_threads = 1;        // > 1: independent branches of a graph run in parallel
+  std::string graph_optimization = "all";  // disable, basic, extended, layout or all
+  bool allow_spinning = false;     // idle pool threads busy-wait (the benchmark compares; not a variable)
+};
+
+// The graph optimisation names RuntimeSettings::graph_optimization accepts.
+[[nodiscard]] bool is_graph_optimization(const std::string& name);
+
+// Threads per forward pass when none are set: the machine's cores shared out
+// between `instances` analyzers, at least 1.
+[[nodiscard]] int default_intra_op_threads(int instances);
+
+// Where the networks run: the CPU, or ONNX Runtime's CUDA execution provider on `gpu_id`.
+struct ComputeDevice {
+  bool cuda = false;
+  int gpu_id = -1;
+};
+
+// Resolves GPU_ID once per process: -1 is the CPU. For >= 0 the CUDA
+// execution provider is loaded; when it cannot be (not installed, no CUDA
+// libraries, no such device), logs one warning on `log` and returns the CPU.
+ComputeDevice resolve_compute_device(int gpu_id, spdlog::logger& log);
+
+// The process's one ONNX Runtime environment (created on first use). Its log
+// messages (warnings and worse) go to the logger given to route_ort_logs, as
+// "onnxruntime: ..." lines (JSON in the service), else to stderr.
+Ort::Env& ort_env();
+
+// Sends ONNX Runtime's log messages to `log` (nullptr: back to stderr). The
+// logger must outlive the routing; AnalyzerPool routes for its lifetime.
+void route_ort_logs(spdlog::logger* log);
+[[nodiscard]] spdlog::logger* routed_ort_logger();
+
+// A session for the ONNX file at `path` with these settings on `device`.
+// Throws core::SetupError naming the file when ONNX Runtime refuses it.
+Ort::Session make_session(const std::filesystem::path& path, const RuntimeSettings& settings,
+                          const ComputeDevice& device);
+
+}  // namespace mc::inference
