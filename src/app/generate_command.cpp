@@ -29,7 +29,7 @@ CLI::App* add_generate_command(CLI::App& app, GenerateOptions& options) {
       "generate", "Photo to garment masks: human parsing, pose and masks for one local image.");
   command->add_option("--image", options.image_path, "JPEG, PNG, WebP or BMP photo of one person")->required();
   command->add_option("--gender", options.gender, "M or F (also MALE, FEMALE, OTHER; any case)")->required();
-  command->add_option("--types", options.types,
+  command->add_option("--types,--mask-types", options.types,
                       "Comma-separated mask types (default: all 7): upper_body, upper_body_tshirts, "
                       "upper_body_coat, lower_body, ethnic_combined, baggy_lower, dress");
   command->add_option("--out", options.out_dir, "Output folder; writes {type}_mask.png per type")->required();

@@ -24,7 +24,7 @@ CLI::App* add_masks_command(CLI::App& app, MasksOptions& options) {
                       "coordinates")
       ->required();
   command->add_option("--gender", options.gender, "M or F (also MALE, FEMALE, OTHER; any case)")->required();
-  command->add_option("--types", options.types,
+  command->add_option("--types,--mask-types", options.types,
                       "Comma-separated mask types (default: all 7): upper_body, upper_body_tshirts, "
                       "upper_body_coat, lower_body, ethnic_combined, baggy_lower, dress");
   command->add_option("--out", options.out_dir, "Output folder; writes {type}_mask.png per type")->required();

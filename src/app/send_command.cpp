@@ -60,7 +60,7 @@ CLI::App* add_send_command(CLI::App& app, SendOptions& options) {
   auto* path = command->add_option("--image-path", options.image_path, "Local image, sent as base64");
   auto* url = command->add_option("--image-url", options.image_url, "Image URL the service downloads");
   path->excludes(url);
-  command->add_option("--mask-types", options.mask_types, "Comma-separated types (default: the service's default)");
+  command->add_option("--types,--mask-types", options.mask_types, "Comma-separated types (default: the service's default)");
   command->add_option("--request-id", options.request_id, "Request id (default: generated)");
   command->add_flag("--wait", options.wait, "Wait for the result on the output topic and print it");
   command->add_option("--timeout", options.timeout_seconds, "Seconds to wait with --wait (default 120)")

@@ -70,12 +70,16 @@ TEST_F(MasksCli, WritesAllSevenMasksByDefault) {
 }
 
 TEST_F(MasksCli, WritesOnlyTheRequestedTypes) {
-  const CliRun run = run_cli(args(parse, keypoints, "--gender f --types dress,lower_body"));
-  ASSERT_EQ(run.exit_code, 0) << run.output;
-  std::vector<std::string> files;
-  for (const auto& entry : fs::directory_iterator(dir / "out")) files.push_back(entry.path().filename().string());
-  std::sort(files.begin(), files.end());
-  EXPECT_EQ(files, (std::vector<std::string>{"dress_mask.png", "lower_body_mask.png"}));
+  // --mask-types is send's spelling, accepted by every command.
+  for (const char* option : {"--types", "--mask-types"}) {
+    fs::remove_all(dir / "out");
+    const CliRun run = run_cli(args(parse, keypoints, std::string("--gender f ") + option + " dress,lower_body"));
+    ASSERT_EQ(run.exit_code, 0) << option << "\n" << run.output;
+    std::vector<std::string> files;
+    for (const auto& entry : fs::directory_iterator(dir / "out")) files.push_back(entry.path().filename().string());
+    std::sort(files.begin(), files.end());
+    EXPECT_EQ(files, (std::vector<std::string>{"dress_mask.png", "lower_body_mask.png"})) << option;
+  }
 }
 
 TEST_F(MasksCli, WritesAPreviewWithOnePanelPerType) {
