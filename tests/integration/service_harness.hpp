@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <set>
@@ -312,6 +313,10 @@ class ServiceTest : public ::testing::Test {
     env["RETRY_MAX_DELAY_MS"] = "200";
     env["SERVICE_CONCURRENCY"] = "2";
     env["PATH"] = "/usr/bin:/bin";
+    // The sanitizer settings of the ASan run (its leak suppressions) reach the service too.
+    for (const char* name : {"LSAN_OPTIONS", "ASAN_OPTIONS", "UBSAN_OPTIONS"}) {
+      if (const char* value = std::getenv(name)) env[name] = value;
+    }
     kafka = std::make_unique<KafkaProbe>(env["KAFKA_BOOTSTRAP_SERVERS"]);
 
     const cv::Mat parse = mc::adapters::read_label_png(fs::path(MC_GOLDEN_DIR) / "male_pants" / "parse.png");
