@@ -14,15 +14,10 @@
 #include "core/mask_engine.hpp"
 #include "core/errors.hpp"
 #include "core/person_image.hpp"
+#include "service/service_settings.hpp"
 
 namespace mc::app {
 
-namespace {
-std::string environment(const char* name, const std::string& fallback) {
-  const char* value = std::getenv(name);
-  return value != nullptr && *value != '\0' ? value : fallback;
-}
-}  // namespace
 
 CLI::App* add_generate_command(CLI::App& app, GenerateOptions& options) {
   CLI::App* command = app.add_subcommand(
@@ -34,33 +29,35 @@ CLI::App* add_generate_command(CLI::App& app, GenerateOptions& options) {
                       "upper_body_coat, lower_body, ethnic_combined, baggy_lower, dress");
   command->add_option("--out", options.out_dir, "Output folder; writes {type}_mask.png per type")->required();
 
-  options.models.checkpoints_dir = environment("CHECKPOINTS_DIR", "./checkpoints");
+  // Defaults from the environment, read as `serve` reads them; problems are
+  // reported when the command runs (exit 2).
+  service::SettingsReader environment(service::process_environment());
+  options.models = service::read_model_settings(environment);
+  options.max_pixels = service::read_max_image_pixels(environment);
+  try {
+    environment.throw_if_problems();
+  } catch (const core::SetupError& error) {
+    options.environment_problems = error.what();
+  }
   command->add_option("--checkpoints", options.models.checkpoints_dir,
                       "Checkpoint folder (default: $CHECKPOINTS_DIR or ./checkpoints)");
-  options.models.gpu_id = std::stoi(environment("GPU_ID", "-1"));
   command->add_option("--gpu-id", options.models.gpu_id,
-                      "CUDA device for ONNX Runtime's CUDA execution provider, -1 for the CPU (default: $GPU_ID or -1)");
-  options.max_pixels = std::stoull(environment("MAX_IMAGE_PIXELS", std::to_string(adapters::kDefaultMaxImagePixels)));
+                      "CUDA device for ONNX Runtime's CUDA execution provider, -1 for the CPU (default: $GPU_ID or 0)");
   command->add_option("--max-pixels", options.max_pixels,
                       "Refuse larger images (default: $MAX_IMAGE_PIXELS or 40000000)")
       ->check(CLI::PositiveNumber);
-  options.models.atr_output = environment("PARSING_ATR_OUTPUT", "");
   command->add_option("--atr-output", options.models.atr_output,
                       "ATR output to use, by name (default: $PARSING_ATR_OUTPUT or the second declared output)");
-  options.models.lip_output = environment("PARSING_LIP_OUTPUT", "");
   command->add_option("--lip-output", options.models.lip_output,
                       "LIP output to use, by name (default: $PARSING_LIP_OUTPUT or the second declared output)");
 
-  options.models.runtime.intra_op_threads = std::stoi(environment("ORT_INTRA_OP_THREADS", "0"));
   command->add_option("--intra-op-threads", options.models.runtime.intra_op_threads,
                       "Threads per forward pass, 0 for all cores (default: $ORT_INTRA_OP_THREADS or 0)")
       ->check(CLI::Range(0, 256));
-  options.models.runtime.inter_op_threads = std::stoi(environment("ORT_INTER_OP_THREADS", "1"));
   command->add_option("--inter-op-threads", options.models.runtime.inter_op_threads,
                       "Threads running independent graph branches; > 1 runs them in parallel "
                       "(default: $ORT_INTER_OP_THREADS or 1)")
       ->check(CLI::Range(1, 256));
-  options.models.runtime.graph_optimization = environment("ORT_GRAPH_OPTIMIZATION", "all");
   command->add_option("--graph-optimization", options.models.runtime.graph_optimization,
                       "ONNX Runtime graph optimisation: disable, basic, extended, layout or all "
                       "(default: $ORT_GRAPH_OPTIMIZATION or all)")
@@ -76,6 +73,7 @@ CLI::App* add_generate_command(CLI::App& app, GenerateOptions& options) {
 }
 
 void run_generate_command(const GenerateOptions& options) {
+  if (!options.environment_problems.empty()) throw core::SetupError(options.environment_problems);
   const core::Gender gender = core::gender_column(validate_cli_gender(options.gender));
   const std::vector<core::MaskType> types = requested_mask_types(options.types);
   const std::string bytes = adapters::read_file(options.image_path);

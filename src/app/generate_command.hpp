@@ -20,6 +20,7 @@ struct GenerateOptions {
   bool dump_keypoints = false;
   std::uint64_t max_pixels = 0;
   inference::ModelSettings models;
+  std::string environment_problems;  // bad variables, reported when the command runs
 };
 
 // Registers `maskcomponent generate`; defaults come from the environment

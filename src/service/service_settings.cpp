@@ -41,6 +41,26 @@ KafkaSettings read_kafka_settings(SettingsReader& env) {
 
 }  // namespace
 
+inference::ModelSettings read_model_settings(SettingsReader& env) {
+  inference::ModelSettings models;
+  models.gpu_id = static_cast<int>(env.number("GPU_ID", 0, -1, 64));
+  models.checkpoints_dir = env.optional("CHECKPOINTS_DIR", "./checkpoints");
+  models.atr_output = env.optional("PARSING_ATR_OUTPUT", "");
+  models.lip_output = env.optional("PARSING_LIP_OUTPUT", "");
+  models.runtime.intra_op_threads = static_cast<int>(env.number("ORT_INTRA_OP_THREADS", 0, 0, 256));
+  models.runtime.inter_op_threads = static_cast<int>(env.number("ORT_INTER_OP_THREADS", 1, 1, 256));
+  models.runtime.graph_optimization = env.optional("ORT_GRAPH_OPTIMIZATION", "all");
+  if (!inference::is_graph_optimization(models.runtime.graph_optimization)) {
+    env.problem("ORT_GRAPH_OPTIMIZATION must be disable, basic, extended, layout or all (got \"" +
+                models.runtime.graph_optimization + "\")");
+  }
+  return models;
+}
+
+std::uint64_t read_max_image_pixels(SettingsReader& env) {
+  return static_cast<std::uint64_t>(env.number("MAX_IMAGE_PIXELS", 40'000'000, 1, 1L << 34));
+}
+
 KafkaSettings load_kafka_settings(const EnvironmentReader& environment) {
   SettingsReader env(environment);
   KafkaSettings kafka = read_kafka_settings(env);
@@ -58,10 +78,7 @@ ServiceSettings load_service_settings(const EnvironmentReader& environment) {
 
   settings.concurrency = static_cast<int>(env.number("SERVICE_CONCURRENCY", 4, 1, 1024));
   settings.max_retries = static_cast<int>(env.number("MAX_RETRIES", 5, 0, 100));
-  settings.models.gpu_id = static_cast<int>(env.number("GPU_ID", 0, -1, 64));
-  settings.models.checkpoints_dir = env.optional("CHECKPOINTS_DIR", "./checkpoints");
-  settings.models.atr_output = env.optional("PARSING_ATR_OUTPUT", "");
-  settings.models.lip_output = env.optional("PARSING_LIP_OUTPUT", "");
+  settings.models = read_model_settings(env);
   const std::string types = env.optional("MASK_TYPES_DEFAULT", "");
   try {
     settings.default_mask_types = types.empty() ? std::vector<core::MaskType>(core::kAllMaskTypes.begin(),
@@ -71,13 +88,6 @@ ServiceSettings load_service_settings(const EnvironmentReader& environment) {
     env.problem(std::string("MASK_TYPES_DEFAULT: ") + error.what());
   }
   settings.inference_instances = static_cast<int>(env.number("INFERENCE_INSTANCES", 1, 1, 64));
-  settings.models.runtime.intra_op_threads = static_cast<int>(env.number("ORT_INTRA_OP_THREADS", 0, 0, 256));
-  settings.models.runtime.inter_op_threads = static_cast<int>(env.number("ORT_INTER_OP_THREADS", 1, 1, 256));
-  settings.models.runtime.graph_optimization = env.optional("ORT_GRAPH_OPTIMIZATION", "all");
-  if (!inference::is_graph_optimization(settings.models.runtime.graph_optimization)) {
-    env.problem("ORT_GRAPH_OPTIMIZATION must be disable, basic, extended, layout or all (got \"" +
-                settings.models.runtime.graph_optimization + "\")");
-  }
   settings.retry.base_delay = std::chrono::milliseconds(env.number("RETRY_BASE_DELAY_MS", 1000, 1, 600000));
   settings.retry.max_delay = std::chrono::milliseconds(env.number("RETRY_MAX_DELAY_MS", 30000, 1, 3600000));
   settings.shutdown_grace = std::chrono::seconds(env.number("SHUTDOWN_GRACE_SECONDS", 30, 0, 3600));
@@ -91,7 +101,7 @@ ServiceSettings load_service_settings(const EnvironmentReader& environment) {
   settings.fetch.total_timeout = std::chrono::milliseconds(env.number("IMAGE_TIMEOUT_MS", 30000, 1, 3600000));
   settings.fetch.max_bytes = static_cast<std::size_t>(env.number("IMAGE_MAX_BYTES", 25L * 1024 * 1024, 1, 1L << 31));
   settings.fetch.allow_private_addresses = env.boolean("IMAGE_FETCH_ALLOW_PRIVATE", false);
-  settings.max_image_pixels = static_cast<std::uint64_t>(env.number("MAX_IMAGE_PIXELS", 40'000'000, 1, 1L << 34));
+  settings.max_image_pixels = read_max_image_pixels(env);
   settings.log_level = env.optional("LOG_LEVEL", "info");
   if (!one_of(settings.log_level, {"trace", "debug", "info", "warn", "error"})) {
     env.problem("LOG_LEVEL must be trace, debug, info, warn or error (got \"" + settings.log_level + "\")");

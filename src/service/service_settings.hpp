@@ -39,6 +39,11 @@ struct ServiceSettings {
 // Reads everything, reporting every problem at once (core::SetupError).
 ServiceSettings load_service_settings(const EnvironmentReader& environment);
 
+// The model variables (CHECKPOINTS_DIR, GPU_ID, PARSING_*_OUTPUT, ORT_*) and
+// MAX_IMAGE_PIXELS, with the same defaults for `serve` and `generate`.
+inference::ModelSettings read_model_settings(SettingsReader& reader);
+std::uint64_t read_max_image_pixels(SettingsReader& reader);
+
 // The Kafka variables alone (for `maskcomponent send`).
 KafkaSettings load_kafka_settings(const EnvironmentReader& environment);
 

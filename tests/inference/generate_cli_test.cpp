@@ -207,6 +207,17 @@ TEST_F(GenerateCli, UnreadableCheckpointIsASetupError) {
                (root / "humanparsing" / "parsing_lip.onnx").string() + ": not");
 }
 
+TEST_F(GenerateCli, BadVariablesAreASetupErrorNamingEach) {
+  const std::string command = std::string("env GPU_ID=abc ORT_INTER_OP_THREADS=0 ") + MC_CLI_PATH +
+                              " generate --image " + write_image("figure.png", photo).string() +
+                              " --gender M --out " + (dir / "out").string();
+  const CliRun run = mc::test_support::run_command(command);
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_NE(run.output.find("GPU_ID must be a whole number from -1 to 64 (got \"abc\")"), std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("ORT_INTER_OP_THREADS"), std::string::npos) << run.output;
+}
+
 }  // namespace
 
 namespace {
