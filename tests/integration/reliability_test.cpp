@@ -55,6 +55,28 @@ class ReliabilityTest : public ServiceTest {
     return done;
   }
 
+  void two_instances_one_leaves(int signal, int expected_exit) {
+    constexpr int kRequests = 40;
+    std::map<std::string, std::string> last_by_user;
+    std::set<std::string> ids;
+    for (int i = 0; i < kRequests; ++i) {
+      const std::string user = numbered("u", i % 10);
+      const std::string id = numbered("req-two-", i);
+      send(figure_request(user, id));
+      last_by_user[user] = id;
+      ids.insert(id);
+    }
+    ASSERT_EQ(kafka->partitions(input), 4);
+    ServiceProcess& a = start_instance();
+    start_instance();
+    ASSERT_GE(kafka->read(output, 8, 120s).size(), 8U);
+    EXPECT_EQ(a.stop(signal), expected_exit);
+    const auto done = wait_completed(ids, 300s);
+    EXPECT_EQ(done.size(), ids.size());
+    expect_rows_point_at_last_requests(last_by_user);
+    EXPECT_TRUE(kafka->read(poison, 1, 1s).empty());
+  }
+
   // Every user's row names that user's last request.
   void expect_rows_point_at_last_requests(const std::map<std::string, std::string>& last_by_user) {
     for (const auto& [user, request_id] : last_by_user) {
@@ -131,48 +153,9 @@ TEST_F(ReliabilityTest, OddMessagesEachGetOneOutcomeAndTheServiceKeepsGoing) {
 // Two instances in one group on four partitions; one leaves midway, by
 // SIGTERM or by kill -9: every request completes, and each user's row names
 // that user's last request.
-TEST_F(ReliabilityTest, TwoInstancesOneStoppedBySigtermMidway) {
-  constexpr int kRequests = 40;
-  std::map<std::string, std::string> last_by_user;
-  std::set<std::string> ids;
-  for (int i = 0; i < kRequests; ++i) {
-    const std::string user = numbered("u", i % 10);
-    const std::string id = numbered("req-two-", i);
-    send(figure_request(user, id));
-    last_by_user[user] = id;
-    ids.insert(id);
-  }
-  ASSERT_EQ(kafka->partitions(input), 4);
-  ServiceProcess& a = start_instance();
-  start_instance();
-  ASSERT_GE(kafka->read(output, 8, 120s).size(), 8U);
-  EXPECT_EQ(a.stop(SIGTERM), 0);
-  const auto done = wait_completed(ids, 300s);
-  EXPECT_EQ(done.size(), ids.size());
-  expect_rows_point_at_last_requests(last_by_user);
-  EXPECT_TRUE(kafka->read(poison, 1, 1s).empty());
-}
+TEST_F(ReliabilityTest, TwoInstancesOneStoppedBySigtermMidway) { two_instances_one_leaves(SIGTERM, 0); }
 
-TEST_F(ReliabilityTest, TwoInstancesOneKilledMidway) {
-  constexpr int kRequests = 40;
-  std::map<std::string, std::string> last_by_user;
-  std::set<std::string> ids;
-  for (int i = 0; i < kRequests; ++i) {
-    const std::string user = numbered("k", i % 10);
-    const std::string id = numbered("req-kill-", i);
-    send(figure_request(user, id));
-    last_by_user[user] = id;
-    ids.insert(id);
-  }
-  ServiceProcess& a = start_instance();
-  start_instance();
-  ASSERT_GE(kafka->read(output, 8, 120s).size(), 8U);
-  EXPECT_EQ(a.stop(SIGKILL), 128 + SIGKILL);
-  const auto done = wait_completed(ids, 300s);
-  EXPECT_EQ(done.size(), ids.size());
-  expect_rows_point_at_last_requests(last_by_user);
-  EXPECT_TRUE(kafka->read(poison, 1, 1s).empty());
-}
+TEST_F(ReliabilityTest, TwoInstancesOneKilledMidway) { two_instances_one_leaves(SIGKILL, 128 + SIGKILL); }
 
 TEST_F(ReliabilityTest, KilledThreeTimesMidStreamThenACleanRunCompletesEverything) {
   constexpr int kRequests = 24;
