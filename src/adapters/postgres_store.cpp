@@ -91,6 +91,17 @@ bool transient_sqlstate(const std::string& state) {
          state == "40001" || state == "40P01" || state == "57014" || state == "55P03";
 }
 
+// A libpqxx failure as a DependencyError: SQL errors classified by their
+// SQLSTATE, everything else a connection problem (transient).
+DependencyError database_error(const pqxx::failure& error, const std::string& action) {
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error)) {
+    const bool transient = transient_sqlstate(sql->sqlstate());
+    return {transient ? DependencyError::Kind::kTransient : DependencyError::Kind::kPermanent,
+            "Database error: " + action + ": " + redact_dsn(error.what())};
+  }
+  return {DependencyError::Kind::kTransient, "Database connection failed: " + action + ": " + redact_dsn(error.what())};
+}
+
 // Appends one URI parameter to a libpq connection URI.
 void add_parameter(std::string& dsn, const std::string& parameter) {
   dsn += (dsn.find('?') == std::string::npos ? "?" : "&");
@@ -196,19 +207,10 @@ auto PostgresStore::with_connection(const std::string& action, Work work) {
       finish(true);
       return result;
     }
-  } catch (const pqxx::broken_connection& error) {
-    finish(false);
-    throw DependencyError(DependencyError::Kind::kTransient,
-                          "Database connection failed: " + action + ": " + redact_dsn(error.what()));
-  } catch (const pqxx::sql_error& error) {
-    const bool transient = transient_sqlstate(error.sqlstate());
-    finish(!transient);
-    throw DependencyError(transient ? DependencyError::Kind::kTransient : DependencyError::Kind::kPermanent,
-                          "Database error: " + action + ": " + redact_dsn(error.what()));
   } catch (const pqxx::failure& error) {
-    finish(false);
-    throw DependencyError(DependencyError::Kind::kTransient,
-                          "Database connection failed: " + action + ": " + redact_dsn(error.what()));
+    DependencyError failure = database_error(error, action);
+    finish(!failure.transient());  // a permanent SQL error leaves the connection usable
+    throw failure;
   } catch (const std::exception& error) {
     // Not the server's doing (a conversion, a malformed stored value): the
     // connection's state is unknown, so it is dropped, and retrying would
@@ -415,15 +417,9 @@ std::optional<PostgresStore::Claim> PostgresStore::try_claim_request(const std::
     pqxx::nontransaction txn(claims_connection_->connection);
     const bool locked = txn.exec_params1("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", key)[0].as<bool>();
     if (!locked) return std::nullopt;
-  } catch (const pqxx::sql_error& error) {
-    const bool transient = transient_sqlstate(error.sqlstate());
-    claims_connection_.reset();  // its locks, if any, lapse with it
-    throw DependencyError(transient ? DependencyError::Kind::kTransient : DependencyError::Kind::kPermanent,
-                          std::string("Database error: claim request: ") + redact_dsn(error.what()));
   } catch (const pqxx::failure& error) {
-    claims_connection_.reset();
-    throw DependencyError(DependencyError::Kind::kTransient,
-                          std::string("Database connection failed: claim request: ") + redact_dsn(error.what()));
+    claims_connection_.reset();  // its locks, if any, lapse with it
+    throw database_error(error, "claim request");
   }
   claimed_.insert(key);
   return Claim(*this, std::move(key));

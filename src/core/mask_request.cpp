@@ -26,13 +26,19 @@ std::string upper(std::string_view text) {
   return result;
 }
 
-// user_id may be a string or an integer (the Python service's backends send both).
-std::string id_field(const nlohmann::json& value, const char* name) {
+// An id as text: ids may be strings or integers (the Python service's
+// backends send both). Nothing for other JSON types.
+std::optional<std::string> id_text(const nlohmann::json& value) {
   if (value.is_string()) return value.get<std::string>();
   // is_number_integer() holds for unsigned values too: test unsigned first,
   // or 18446744073709551615 would become "-1".
   if (value.is_number_unsigned()) return std::to_string(value.get<unsigned long long>());
   if (value.is_number_integer()) return std::to_string(value.get<long long>());
+  return std::nullopt;
+}
+
+std::string id_field(const nlohmann::json& value, const char* name) {
+  if (auto text = id_text(value)) return std::move(*text);
   throw InputError(std::string(name) + " must be a string or an integer");
 }
 
@@ -67,11 +73,7 @@ RequestIdentity identify_document(const nlohmann::json& document) {
   // Echoed in results and logs: bounded, whatever the sender put there.
   auto text = [&](const char* name) -> std::string {
     if (!document.contains(name)) return "";
-    const auto& value = document[name];
-    if (value.is_string()) return bounded_text(value.get<std::string>(), kMaxEchoedIdBytes);
-    if (value.is_number_unsigned()) return std::to_string(value.get<unsigned long long>());
-    if (value.is_number_integer()) return std::to_string(value.get<long long>());
-    return "";
+    return bounded_text(id_text(document[name]).value_or(""), kMaxEchoedIdBytes);
   };
   identity.user_id = text("user_id");
   identity.request_id = text("request_id");

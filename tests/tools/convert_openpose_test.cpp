@@ -12,6 +12,7 @@
 #include "inference/networks.hpp"
 #include "inference/onnx_graph.hpp"
 #include "support/cli_run.hpp"
+#include "support/float_blobs.hpp"
 
 namespace {
 
@@ -45,23 +46,6 @@ class ConvertOpenPose : public ::testing::Test {
   }
   static fs::path pth() { return dir() / "openpose" / "ckpts" / "body_pose_model.pth"; }
   static fs::path onnx() { return dir() / "openpose" / "ckpts" / "body_pose_model.onnx"; }
-
-  static cv::Mat read_blob(const fs::path& path, int channels, int height, int width) {
-    const std::array<int, 4> shape{1, channels, height, width};
-    cv::Mat blob(4, shape.data(), CV_32F);
-    std::ifstream in(path, std::ios::binary);
-    in.read(reinterpret_cast<char*>(blob.data), static_cast<std::streamsize>(blob.total() * sizeof(float)));
-    EXPECT_TRUE(in.good()) << path;
-    return blob;
-  }
-
-  // Largest difference relative to the largest reference value.
-  static double relative_error(const cv::Mat& got, const cv::Mat& expected) {
-    EXPECT_EQ(got.total(), expected.total());
-    double largest = 0;
-    cv::minMaxIdx(cv::abs(expected), nullptr, &largest);
-    return cv::norm(got.reshape(1, 1), expected.reshape(1, 1), cv::NORM_INF) / std::max(largest, 1e-12);
-  }
 };
 
 TEST_F(ConvertOpenPose, ConvertedNetworkMatchesPyTorchAtAnySize) {
@@ -70,16 +54,16 @@ TEST_F(ConvertOpenPose, ConvertedNetworkMatchesPyTorchAtAnySize) {
   mc::inference::PoseNetwork network(onnx(), mc::inference::RuntimeSettings{}, mc::inference::ComputeDevice{});
   for (const auto& [height, width] : {std::pair{184, 144}, std::pair{96, 128}}) {
     const fs::path folder = dir() / (std::to_string(height) + "x" + std::to_string(width));
-    const auto outputs = network.forward(read_blob(folder / "input.f32", 3, height, width));
+    const auto outputs = network.forward(mc::test_support::read_float_blob(folder / "input.f32", 3, height, width));
     ASSERT_EQ(outputs.paf.size[2], height / 8);
     ASSERT_EQ(outputs.paf.size[3], width / 8);
-    const cv::Mat paf = read_blob(folder / "paf.f32", 38, height / 8, width / 8);
-    const cv::Mat heatmap = read_blob(folder / "heatmap.f32", 19, height / 8, width / 8);
+    const cv::Mat paf = mc::test_support::read_float_blob(folder / "paf.f32", 38, height / 8, width / 8);
+    const cv::Mat heatmap = mc::test_support::read_float_blob(folder / "heatmap.f32", 19, height / 8, width / 8);
     double heat_min = 0;
     cv::minMaxIdx(heatmap, &heat_min, nullptr);
     EXPECT_GE(heat_min, 0.0) << "PyTorch's heatmap passes through a ReLU";
-    EXPECT_LT(relative_error(outputs.paf, paf), 1e-4) << height << "x" << width;
-    EXPECT_LT(relative_error(outputs.heatmap, heatmap), 1e-4) << height << "x" << width;
+    EXPECT_LT(mc::test_support::relative_error(outputs.paf, paf), 1e-4) << height << "x" << width;
+    EXPECT_LT(mc::test_support::relative_error(outputs.heatmap, heatmap), 1e-4) << height << "x" << width;
   }
 }
 

@@ -13,6 +13,7 @@
 #include "inference/networks.hpp"
 #include "inference/onnx_graph.hpp"
 #include "support/cli_run.hpp"
+#include "support/float_blobs.hpp"
 
 namespace {
 
@@ -44,23 +45,15 @@ class SchpParity : public ::testing::Test {
     return run;
   }
 
-  static cv::Mat read_blob(const fs::path& path, int channels, int height, int width) {
-    const std::array<int, 4> shape{1, channels, height, width};
-    cv::Mat blob(4, shape.data(), CV_32F);
-    std::ifstream in(path, std::ios::binary);
-    in.read(reinterpret_cast<char*>(blob.data), static_cast<std::streamsize>(blob.total() * sizeof(float)));
-    EXPECT_TRUE(in.good()) << path;
-    return blob;
-  }
 
-  // Largest difference relative to the largest reference value.
+  // Largest difference relative to the largest reference value, on outputs
+  // of a random network that must not be degenerate.
   static double relative_error(const cv::Mat& got, const cv::Mat& expected) {
-    EXPECT_EQ(got.total(), expected.total());
     EXPECT_EQ(got.dims, 4);
     double largest = 0;
     cv::minMaxIdx(cv::abs(expected), nullptr, &largest);
     EXPECT_GT(largest, 1e-3) << "the random network should not be degenerate";
-    return cv::norm(got.reshape(1, 1), expected.reshape(1, 1), cv::NORM_INF) / std::max(largest, 1e-12);
+    return mc::test_support::relative_error(got, expected);
   }
 };
 
@@ -69,7 +62,7 @@ TEST_F(SchpParity, AllThreeOutputsMatchPyTorch) {
   const fs::path onnx = dir() / "schp.onnx";
   const std::vector<std::string> declared = mc::inference::onnx_declared_outputs(onnx);
   ASSERT_EQ(declared.size(), 3U);
-  const cv::Mat input = read_blob(dir() / "input.f32", 3, kSize, kSize);
+  const cv::Mat input = mc::test_support::read_float_blob(dir() / "input.f32", 3, kSize, kSize);
   const std::array<const char*, 3> names{"parsing", "fusion", "edge"};
   const std::array<int, 3> channels{kClasses, kClasses, 2};
   for (const char* optimization : {"all", "disable"}) {
@@ -83,7 +76,7 @@ TEST_F(SchpParity, AllThreeOutputsMatchPyTorch) {
       for (std::size_t i = 0; i < outputs.size(); ++i) {
         ASSERT_EQ(outputs[i].size[1], channels[i]) << names[i];
         ASSERT_EQ(outputs[i].size[2], kCells) << names[i];
-        const cv::Mat expected = read_blob(dir() / (std::string(names[i]) + ".f32"), channels[i], kCells, kCells);
+        const cv::Mat expected = mc::test_support::read_float_blob(dir() / (std::string(names[i]) + ".f32"), channels[i], kCells, kCells);
         EXPECT_LT(relative_error(outputs[i], expected), 1e-4) << names[i] << ", " << optimization << ", pass " << pass;
       }
     }
@@ -94,8 +87,8 @@ TEST_F(SchpParity, TheParsingRunnerReturnsTheFusionLogits) {
   ASSERT_EQ(made().exit_code, 0) << made().output;
   mc::inference::ParsingNetwork lip(dir() / "schp.onnx", kSize, kClasses, "", mc::inference::RuntimeSettings{},
                                     mc::inference::ComputeDevice{});
-  const cv::Mat logits = lip.fusion_logits(read_blob(dir() / "input.f32", 3, kSize, kSize));
-  EXPECT_LT(relative_error(logits, read_blob(dir() / "fusion.f32", kClasses, kCells, kCells)), 1e-4);
+  const cv::Mat logits = lip.fusion_logits(mc::test_support::read_float_blob(dir() / "input.f32", 3, kSize, kSize));
+  EXPECT_LT(relative_error(logits, mc::test_support::read_float_blob(dir() / "fusion.f32", kClasses, kCells, kCells)), 1e-4);
 }
 
 }  // namespace
