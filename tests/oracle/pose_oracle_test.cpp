@@ -469,6 +469,19 @@ TEST(OraclePose, InputBlobMatchesBodyPy) {
   EXPECT_EQ(tally.identical, tally.total);
 }
 
+// Writes one case's network outputs for the oracle and returns the job that
+// names them; callers add where the oracle writes its answer.
+json outputs_job(const Scratch& scratch, const std::string& kind, const std::string& id, const NetworkOutputs& outputs) {
+  write_floats(scratch.file("paf" + id + ".f32"), outputs.paf.ptr<float>(), outputs.paf.total());
+  write_floats(scratch.file("heat" + id + ".f32"), outputs.heatmap.ptr<float>(), outputs.heatmap.total());
+  return {{"kind", kind},
+          {"paf", scratch.file("paf" + id + ".f32")},
+          {"paf_shape", {1, core::kPafChannels, kCellRows, kCellCols}},
+          {"heatmap", scratch.file("heat" + id + ".f32")},
+          {"heatmap_shape", {1, core::kHeatmapChannels, kCellRows, kCellCols}},
+          {"unpadded", {kUnpadded.width, kUnpadded.height}}};
+}
+
 TEST(OraclePose, UpsamplingMatchesBodyPy) {
   Scratch scratch("pose_upsample");
   std::mt19937 rng = seeded_rng(22);
@@ -478,16 +491,10 @@ TEST(OraclePose, UpsamplingMatchesBodyPy) {
   for (int i = 0; i < cases; ++i) {
     outputs.push_back(random_outputs(rng));
     const std::string id = std::to_string(i);
-    write_floats(scratch.file("paf" + id + ".f32"), outputs.back().paf.ptr<float>(), outputs.back().paf.total());
-    write_floats(scratch.file("heat" + id + ".f32"), outputs.back().heatmap.ptr<float>(), outputs.back().heatmap.total());
-    jobs.push_back({{"kind", "pose_upsample"},
-                    {"paf", scratch.file("paf" + id + ".f32")},
-                    {"paf_shape", {1, core::kPafChannels, kCellRows, kCellCols}},
-                    {"paf_out", scratch.file("paf_up" + id + ".f32")},
-                    {"heatmap", scratch.file("heat" + id + ".f32")},
-                    {"heatmap_shape", {1, core::kHeatmapChannels, kCellRows, kCellCols}},
-                    {"heatmap_out", scratch.file("heat_up" + id + ".f32")},
-                    {"unpadded", {kUnpadded.width, kUnpadded.height}}});
+    json job = outputs_job(scratch, "pose_upsample", id, outputs.back());
+    job["paf_out"] = scratch.file("paf_up" + id + ".f32");
+    job["heatmap_out"] = scratch.file("heat_up" + id + ".f32");
+    jobs.push_back(std::move(job));
   }
   run_oracle(scratch, jobs);
   Tally tally;
@@ -522,15 +529,9 @@ TEST(OraclePose, DetectionFromNetworkOutputsMatchesBodyPy) {
   for (int i = 0; i < cases; ++i) {
     outputs.push_back(random_outputs(rng));
     const std::string id = std::to_string(i);
-    write_floats(scratch.file("paf" + id + ".f32"), outputs.back().paf.ptr<float>(), outputs.back().paf.total());
-    write_floats(scratch.file("heat" + id + ".f32"), outputs.back().heatmap.ptr<float>(), outputs.back().heatmap.total());
-    jobs.push_back({{"kind", "pose_detect"},
-                    {"paf", scratch.file("paf" + id + ".f32")},
-                    {"paf_shape", {1, core::kPafChannels, kCellRows, kCellCols}},
-                    {"heatmap", scratch.file("heat" + id + ".f32")},
-                    {"heatmap_shape", {1, core::kHeatmapChannels, kCellRows, kCellCols}},
-                    {"unpadded", {kUnpadded.width, kUnpadded.height}},
-                    {"out", scratch.file("out" + id + ".json")}});
+    json job = outputs_job(scratch, "pose_detect", id, outputs.back());
+    job["out"] = scratch.file("out" + id + ".json");
+    jobs.push_back(std::move(job));
   }
   run_oracle(scratch, jobs);
   DetectionTallies tallies;
