@@ -137,7 +137,13 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     auto consumer_conf = kafka_client_conf(settings.kafka);
     set_kafka_property(*consumer_conf, "group.id", settings.kafka.consumer_group);
     set_kafka_property(*consumer_conf, "auto.offset.reset", "earliest");
-    set_kafka_property(*consumer_conf, "partition.assignment.strategy", "cooperative-sticky");
+    // Eager range/roundrobin (librdkafka's and kafka-python's default, so
+    // Python and C++ instances can share a group while migrating), not
+    // cooperative-sticky: Debian's librdkafka 2.0.2 aborts in
+    // rd_kafka_destroy() when a cooperative-sticky member closes between
+    // joining and its first assignment (librdkafka issue 4312, fixed in 2.3).
+    // The rebalance callback serves either protocol.
+    set_kafka_property(*consumer_conf, "partition.assignment.strategy", "range,roundrobin");
     set_kafka_property(*consumer_conf, "enable.auto.offset.store", "false");
     set_kafka_property(*consumer_conf, "enable.auto.commit", "true");
     set_kafka_property(*consumer_conf, "auto.commit.interval.ms", "1000");
@@ -213,12 +219,26 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
   }
 
  private:
+  // Applies a rebalance under whichever protocol the group agreed on: the
+  // cooperative one hands over changes, the eager one whole assignments
+  // (a revoke always names everything held). Returns the error, or "".
+  static std::string change_assignment(RdKafka::KafkaConsumer& consumer,
+                                       const std::vector<RdKafka::TopicPartition*>& partitions, bool add) {
+    if (consumer.rebalance_protocol() == "COOPERATIVE") {
+      const std::unique_ptr<RdKafka::Error> error(add ? consumer.incremental_assign(partitions)
+                                                      : consumer.incremental_unassign(partitions));
+      return error ? error->str() : "";
+    }
+    const RdKafka::ErrorCode code = add ? consumer.assign(partitions) : consumer.unassign();
+    return code == RdKafka::ERR_NO_ERROR ? "" : RdKafka::err2str(code);
+  }
+
   void assign(RdKafka::KafkaConsumer& consumer, std::vector<RdKafka::TopicPartition*>& partitions) {
-    const std::unique_ptr<RdKafka::Error> error(consumer.incremental_assign(partitions));
-    if (error) {
+    const std::string error = change_assignment(consumer, partitions, true);
+    if (!error.empty()) {
       // This member may own partitions it does not fetch: restart clean.
-      log_json(log_, spdlog::level::critical, "assigning partitions failed: " + error->str(),
-               {{"stage", "kafka"}, {"event", "assign_failed"}, {"fatal", error->is_fatal()}});
+      log_json(log_, spdlog::level::critical, "assigning partitions failed: " + error,
+               {{"stage", "kafka"}, {"event", "assign_failed"}});
       stop_.fail(1);
       return;
     }
@@ -264,12 +284,12 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
       tracker_.forget(key);
       leases_.erase(key);
     }
-    const std::unique_ptr<RdKafka::Error> error(consumer.incremental_unassign(partitions));
-    if (error) {
+    const std::string error = change_assignment(consumer, partitions, false);
+    if (!error.empty()) {
       // Still assigned, with its queued work dropped: fetching on would skip
       // messages. Restart clean; they are delivered again.
-      log_json(log_, spdlog::level::critical, "unassigning partitions failed: " + error->str(),
-               {{"stage", "kafka"}, {"event", "unassign_failed"}, {"fatal", error->is_fatal()}});
+      log_json(log_, spdlog::level::critical, "unassigning partitions failed: " + error,
+               {{"stage", "kafka"}, {"event", "unassign_failed"}});
       stop_.fail(1);
     }
     log_json(log_, spdlog::level::info, "partitions revoked",
