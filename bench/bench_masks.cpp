@@ -31,7 +31,10 @@ void BM_SingleType(benchmark::State& state) {
     benchmark::DoNotOptimize(result);
   }
 }
-BENCHMARK(BM_SingleType)->ArgNames({"type", "female"})->ArgsProduct({{0, 1, 2, 3, 4, 5, 6}, {0, 1}})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SingleType)
+    ->ArgNames({"type", "female"})
+    ->ArgsProduct({{0, 1, 2, 3, 4, 5, 6}, {0, 1}})
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -255,8 +255,8 @@ void BM_AroundPose(benchmark::State& state) {
 void BM_StageMasks(benchmark::State& state) {
   if (!ready(state)) return;
   for (auto _ : state) {
-    benchmark::DoNotOptimize(core::generate_masks(setup().figure.parse, setup().figure.keypoints,
-                                                  core::Gender::kMale, core::kAllMaskTypes));
+    benchmark::DoNotOptimize(
+        core::generate_masks(setup().figure.parse, setup().figure.keypoints, core::Gender::kMale, core::kAllMaskTypes));
   }
 }
 
@@ -319,7 +319,8 @@ void BM_ThroughputService(benchmark::State& state) {
   if (!ready(state)) return;
   auto log = spdlog::stderr_color_st("bench_pool_" + std::to_string(state.range(0)) + "_" +
                                      std::to_string(state.range(1)) + "_" + std::to_string(state.range(2)));
-  inference::AnalyzerPool pool(bench_settings(static_cast<int>(state.range(2))), static_cast<int>(state.range(1)), *log);
+  inference::AnalyzerPool pool(bench_settings(static_cast<int>(state.range(2))), static_cast<int>(state.range(1)),
+                               *log);
   run_images(state, static_cast<int>(state.range(0)), [&] {
     auto analyzer = pool.acquire();
     one_image(*analyzer, core::kAllMaskTypes);

@@ -30,8 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   try {
     const cv::Mat image = mc::adapters::decode_image(bytes, kMaxPixels);
-    if (image.type() != CV_8UC3 || image.empty() ||
-        static_cast<std::uint64_t>(image.total()) > kMaxPixels) {
+    if (image.type() != CV_8UC3 || image.empty() || static_cast<std::uint64_t>(image.total()) > kMaxPixels) {
       std::abort();
     }
   } catch (const mc::core::InputError&) {

@@ -18,8 +18,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {
-    const cv::Mat labels =
-        mc::adapters::decode_label_png(std::string_view(reinterpret_cast<const char*>(data), size));
+    const cv::Mat labels = mc::adapters::decode_label_png(std::string_view(reinterpret_cast<const char*>(data), size));
     double max_label = 0;
     cv::minMaxLoc(labels, nullptr, &max_label);
     if (labels.cols != 768 || labels.rows != 1024 || labels.type() != CV_8UC1 || max_label > 18) std::abort();

@@ -15,8 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const mc::core::RequestIdentity identity = mc::core::identify_request(message);
   (void)identity;
   try {
-    const mc::core::MaskRequest request = mc::core::parse_mask_request(
-        message, {mc::core::MaskType::kDress}, [] { return std::string("req-fuzz"); });
+    const mc::core::MaskRequest request =
+        mc::core::parse_mask_request(message, {mc::core::MaskType::kDress}, [] { return std::string("req-fuzz"); });
     if (!mc::core::id_problem(request.user_id).empty() || !mc::core::id_problem(request.request_id).empty() ||
         request.mask_types.empty() || request.image_data.empty()) {
       std::abort();  // an invalid request got through

@@ -69,8 +69,10 @@ cv::Mat decode_image(std::string_view bytes, std::uint64_t max_pixels) {
       return colour;
     }
     case 2:  // grey + alpha
-    case 4: return over_white(decoded);
-    default: return decoded;
+    case 4:
+      return over_white(decoded);
+    default:
+      return decoded;
   }
 }
 

@@ -15,7 +15,9 @@ namespace {
 
 constexpr const char* kPrefix = "Failed to download image: ";
 
-[[noreturn]] void fail(bool transient, const std::string& detail) { throw ImageFetchError(transient, kPrefix + detail); }
+[[noreturn]] void fail(bool transient, const std::string& detail) {
+  throw ImageFetchError(transient, kPrefix + detail);
+}
 
 struct UrlParts {
   std::string scheme;
@@ -192,8 +194,7 @@ int progress(void* cancelled, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 
 }  // namespace
 
-std::string fetch_image(const std::string& url, const FetchSettings& settings,
-                        const std::function<bool()>& cancelled) {
+std::string fetch_image(const std::string& url, const FetchSettings& settings, const std::function<bool()>& cancelled) {
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   if (!curl) fail(true, "libcurl could not create a handle");
   std::string current = url;
@@ -203,13 +204,14 @@ std::string fetch_image(const std::string& url, const FetchSettings& settings,
     if (!settings.allow_private_addresses) {
       for (const auto& address : addresses) {
         const std::string reason = blocked_address_reason(address);
-        if (!reason.empty()) fail(false, parts.host + " resolves to a " + reason + " address (" + address + "), which is not allowed");
+        if (!reason.empty())
+          fail(false, parts.host + " resolves to a " + reason + " address (" + address + "), which is not allowed");
       }
     }
     // Connect to the address we checked, not to a second lookup's answer.
-    const std::string pin = parts.host + ":" + std::to_string(parts.port) + ":" +
-                            (addresses.front().find(':') != std::string::npos ? "[" + addresses.front() + "]"
-                                                                               : addresses.front());
+    const std::string pin =
+        parts.host + ":" + std::to_string(parts.port) + ":" +
+        (addresses.front().find(':') != std::string::npos ? "[" + addresses.front() + "]" : addresses.front());
     std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> resolve_list(curl_slist_append(nullptr, pin.c_str()),
                                                                              curl_slist_free_all);
     Download download;

@@ -12,9 +12,9 @@
 namespace mc::adapters {
 
 struct FetchSettings {
-  std::chrono::milliseconds connect_timeout{5000};   // IMAGE_CONNECT_TIMEOUT_MS
-  std::chrono::milliseconds total_timeout{30000};    // IMAGE_TIMEOUT_MS
-  std::size_t max_bytes = 25 * 1024 * 1024;          // IMAGE_MAX_BYTES
+  std::chrono::milliseconds connect_timeout{5000};  // IMAGE_CONNECT_TIMEOUT_MS
+  std::chrono::milliseconds total_timeout{30000};   // IMAGE_TIMEOUT_MS
+  std::size_t max_bytes = 25 * 1024 * 1024;         // IMAGE_MAX_BYTES
   int max_redirects = 3;
   // IMAGE_FETCH_ALLOW_PRIVATE: allow loopback, private, link-local addresses
   // (local stacks and tests). Off by default: a request must not make the

@@ -5,7 +5,6 @@
 
 #include <librdkafka/rdkafkacpp.h>
 
-
 namespace mc::adapters {
 
 // The KAFKA_* variables (the Python service's names and defaults).
@@ -21,7 +20,6 @@ struct KafkaSettings {
   std::string password;                                // KAFKA_PASSWORD (never logged)
   int session_timeout_ms = 45000;                      // KAFKA_SESSION_TIMEOUT_MS (serve's consumer)
 };
-
 
 // Sets a librdkafka property; a refused one is a core::SetupError.
 void set_kafka_property(RdKafka::Conf& conf, const std::string& name, const std::string& value);

@@ -18,7 +18,7 @@ namespace {
 constexpr std::string_view kPngSignature = "\x89PNG\r\n\x1a\n";
 // A label map is at most a few times the 768 x 1024 working size.
 constexpr std::uint64_t kMaxLabelMapPixels = 40'000'000;
-}
+}  // namespace
 
 std::string read_file(const std::filesystem::path& path) {
   std::error_code error;

@@ -87,8 +87,8 @@ std::string filenames_json(const std::map<core::MaskType, std::string>& filename
 // deadlocks, a statement cancelled by statement_timeout (57014), a lock not
 // available (55P03) and insufficient resources (class 53) pass with time.
 bool transient_sqlstate(const std::string& state) {
-  return state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0 || state.rfind("53", 0) == 0 ||
-         state == "40001" || state == "40P01" || state == "57014" || state == "55P03";
+  return state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0 || state.rfind("53", 0) == 0 || state == "40001" ||
+         state == "40P01" || state == "57014" || state == "55P03";
 }
 
 // A libpqxx failure as a DependencyError: SQL errors classified by their
@@ -144,11 +144,13 @@ PostgresStore::PostgresStore(PostgresSettings settings) : settings_(std::move(se
   if (connect_dsn_.find("keepalives") == std::string::npos) {
     add_parameter(connect_dsn_, "keepalives=1&keepalives_idle=10&keepalives_interval=5&keepalives_count=3");
   }
-  if (connect_dsn_.find("tcp_user_timeout=") == std::string::npos) add_parameter(connect_dsn_, "tcp_user_timeout=30000");
+  if (connect_dsn_.find("tcp_user_timeout=") == std::string::npos)
+    add_parameter(connect_dsn_, "tcp_user_timeout=30000");
   // A DSN with its own options keeps them.
   if (connect_dsn_.find("options=") == std::string::npos) {
-    std::string options = "options=-c%20tcp_keepalives_idle%3D10%20-c%20tcp_keepalives_interval%3D5"
-                          "%20-c%20tcp_keepalives_count%3D3";
+    std::string options =
+        "options=-c%20tcp_keepalives_idle%3D10%20-c%20tcp_keepalives_interval%3D5"
+        "%20-c%20tcp_keepalives_count%3D3";
     if (settings_.statement_timeout.count() > 0) {
       options += "%20-c%20statement_timeout%3D" + std::to_string(settings_.statement_timeout.count());
     }
@@ -174,9 +176,9 @@ auto PostgresStore::with_connection(const std::string& action, Work work) {
     std::unique_lock lock(mutex_);
     if (!available_.wait_for(lock, settings_.connect_timeout,
                              [this] { return !idle_.empty() || open_ < settings_.pool_size; })) {
-      throw DependencyError(DependencyError::Kind::kTransient,
-                            "Database connection failed: " + action + ": all " +
-                                std::to_string(settings_.pool_size) + " pooled connections stayed busy");
+      throw DependencyError(DependencyError::Kind::kTransient, "Database connection failed: " + action + ": all " +
+                                                                   std::to_string(settings_.pool_size) +
+                                                                   " pooled connections stayed busy");
     }
     if (!idle_.empty()) {
       connection = std::move(idle_.back());
@@ -265,9 +267,10 @@ MigrationReport PostgresStore::ensure_schema() {
       // The first release keyed records by request_id alone, so that two
       // users' equal request_ids shared one record.
       const std::string key = txn.exec1(
-          "SELECT string_agg(a.attname, ',' ORDER BY a.attname) FROM pg_index i "
-          "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
-          "WHERE i.indrelid = 'mask_requests'::regclass AND i.indisprimary")[0].as<std::string>("");
+                                     "SELECT string_agg(a.attname, ',' ORDER BY a.attname) FROM pg_index i "
+                                     "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+                                     "WHERE i.indrelid = 'mask_requests'::regclass AND i.indisprimary")[0]
+                                  .as<std::string>("");
       if (key != "request_id,user_id") {
         txn.exec0("ALTER TABLE mask_requests DROP CONSTRAINT IF EXISTS mask_requests_pkey");
         txn.exec0("ALTER TABLE mask_requests ADD PRIMARY KEY (user_id, request_id)");
@@ -296,7 +299,8 @@ bool PostgresStore::upsert_user_masks(const UserMasksRow& row, const MessagePosi
   const std::string sql = "INSERT INTO user_mask_outputs (user_id, gender, request_id" + columns +
                           ", updated_at) VALUES ($1, $2, $3" + placeholders +
                           ", now()) ON CONFLICT (user_id) DO UPDATE SET gender = EXCLUDED.gender, "
-                          "request_id = EXCLUDED.request_id" + updates + ", updated_at = now()";
+                          "request_id = EXCLUDED.request_id" +
+                          updates + ", updated_at = now()";
   // Keep the row when the request that wrote it came later in Kafka.
   const std::string guard =
       " WHERE NOT EXISTS (SELECT 1 FROM mask_requests r WHERE r.user_id = user_mask_outputs.user_id "
@@ -306,13 +310,12 @@ bool PostgresStore::upsert_user_masks(const UserMasksRow& row, const MessagePosi
       "::bigint ELSE r.message_time > $" + std::to_string(parameter + 2) + "::bigint END)";
   return with_connection("upsert user_mask_outputs", [&](pqxx::connection& connection) {
     pqxx::work txn(connection);
-    const pqxx::result written =
-        position.partition < 0
-            ? txn.exec_params(sql, row.user_id, row.gender, row.request_id,
-                              pqxx::prepare::make_dynamic_params(filenames))
-            : txn.exec_params(sql + guard, row.user_id, row.gender, row.request_id,
-                              pqxx::prepare::make_dynamic_params(filenames), position.partition, position.offset,
-                              position.timestamp_ms);
+    const pqxx::result written = position.partition < 0
+                                     ? txn.exec_params(sql, row.user_id, row.gender, row.request_id,
+                                                       pqxx::prepare::make_dynamic_params(filenames))
+                                     : txn.exec_params(sql + guard, row.user_id, row.gender, row.request_id,
+                                                       pqxx::prepare::make_dynamic_params(filenames),
+                                                       position.partition, position.offset, position.timestamp_ms);
     txn.commit();
     return written.affected_rows() > 0;
   });
@@ -343,7 +346,8 @@ bool PostgresStore::record_request_started(const RequestRecord& record) {
     const pqxx::result started = txn.exec_params(
         "INSERT INTO mask_requests (request_id, user_id, gender, mask_types, status, attempts, message_partition, "
         "message_offset, message_time) VALUES ($1, $2, $3, $4::text[], 'processing', 1, NULLIF($5::integer, -1), "
-        "CASE WHEN $5::integer < 0 THEN NULL ELSE $6::bigint END, CASE WHEN $5::integer < 0 THEN NULL ELSE $7::bigint END) "
+        "CASE WHEN $5::integer < 0 THEN NULL ELSE $6::bigint END, CASE WHEN $5::integer < 0 THEN NULL ELSE $7::bigint "
+        "END) "
         "ON CONFLICT (user_id, request_id) DO UPDATE SET status = 'processing', error = NULL, "
         "attempts = mask_requests.attempts + 1, updated_at = now(), gender = EXCLUDED.gender, "
         "mask_types = EXCLUDED.mask_types, message_partition = EXCLUDED.message_partition, "
@@ -407,7 +411,7 @@ std::optional<RequestRecord> PostgresStore::find_request(const std::string& user
 }
 
 std::optional<PostgresStore::Claim> PostgresStore::try_claim_request(const std::string& user_id,
-                                                                    const std::string& request_id) {
+                                                                     const std::string& request_id) {
   // Ids cannot hold control characters, so the separator keys one pair only.
   std::string key = user_id + '\x1f' + request_id;
   const std::lock_guard lock(claims_mutex_);

@@ -27,7 +27,7 @@ std::string redact_dsn(const std::string& dsn);
 struct PostgresSettings {
   std::string dsn;
   int pool_size = 4;
-  std::chrono::seconds connect_timeout{5};  // also the longest wait for a pooled connection
+  std::chrono::seconds connect_timeout{5};             // also the longest wait for a pooled connection
   std::chrono::milliseconds statement_timeout{30000};  // server side; 0 = none
 };
 

@@ -99,9 +99,9 @@ S3Client::Response S3Client::perform(const char* method, const std::string& url,
   const CURLcode code = curl_easy_perform(curl);
   curl_slist_free_all(headers);
   if (code != CURLE_OK) {
-    throw DependencyError(transient_curl_error(code) ? DependencyError::Kind::kTransient
-                                                     : DependencyError::Kind::kPermanent,
-                          action + ": " + curl_easy_strerror(code) + " (" + settings_.endpoint + ")");
+    throw DependencyError(
+        transient_curl_error(code) ? DependencyError::Kind::kTransient : DependencyError::Kind::kPermanent,
+        action + ": " + curl_easy_strerror(code) + " (" + settings_.endpoint + ")");
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   return response;

@@ -45,8 +45,8 @@ class S3Client {
     long status = 0;
     std::string body;
   };
-  Response perform(const char* method, const std::string& url, std::string_view body,
-                   const std::string& content_type, const std::string& action);
+  Response perform(const char* method, const std::string& url, std::string_view body, const std::string& content_type,
+                   const std::string& action);
 
   S3Settings settings_;
   std::mutex mutex_;

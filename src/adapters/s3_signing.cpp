@@ -67,10 +67,10 @@ std::string presign_get_url(const PresignRequest& request) {
   const std::string timestamp = utc(request.now, "%Y%m%dT%H%M%SZ");
   const std::string scope = date + "/" + request.region + "/s3/aws4_request";
   // Query parameters in byte order, values encoded.
-  const std::string query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" +
-                            uri_encode(request.access_key + "/" + scope, false) + "&X-Amz-Date=" + timestamp +
-                            "&X-Amz-Expires=" + std::to_string(request.expires_seconds) +
-                            "&X-Amz-SignedHeaders=host";
+  const std::string query =
+      "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" + uri_encode(request.access_key + "/" + scope, false) +
+      "&X-Amz-Date=" + timestamp + "&X-Amz-Expires=" + std::to_string(request.expires_seconds) +
+      "&X-Amz-SignedHeaders=host";
   const std::string path = uri_encode(request.path, true);
   const std::string canonical_request =
       "GET\n" + path + "\n" + query + "\nhost:" + request.host + "\n\nhost\nUNSIGNED-PAYLOAD";

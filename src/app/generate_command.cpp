@@ -18,10 +18,9 @@
 
 namespace mc::app {
 
-
 CLI::App* add_generate_command(CLI::App& app, GenerateOptions& options) {
-  CLI::App* command = app.add_subcommand(
-      "generate", "Photo to garment masks: human parsing, pose and masks for one local image.");
+  CLI::App* command =
+      app.add_subcommand("generate", "Photo to garment masks: human parsing, pose and masks for one local image.");
   command->add_option("--image", options.image_path, "JPEG, PNG, WebP or BMP photo of one person")->required();
   command->add_option("--gender", options.gender, "M or F (also MALE, FEMALE, OTHER; any case)")->required();
   command->add_option("--types,--mask-types", options.types,
@@ -43,24 +42,27 @@ CLI::App* add_generate_command(CLI::App& app, GenerateOptions& options) {
                       "Checkpoint folder (default: $CHECKPOINTS_DIR or ./checkpoints)");
   command->add_option("--gpu-id", options.models.gpu_id,
                       "CUDA device for ONNX Runtime's CUDA execution provider, -1 for the CPU (default: $GPU_ID or 0)");
-  command->add_option("--max-pixels", options.max_pixels,
-                      "Refuse larger images (default: $MAX_IMAGE_PIXELS or 40000000)")
+  command
+      ->add_option("--max-pixels", options.max_pixels, "Refuse larger images (default: $MAX_IMAGE_PIXELS or 40000000)")
       ->check(CLI::PositiveNumber);
   command->add_option("--atr-output", options.models.atr_output,
                       "ATR output to use, by name (default: $PARSING_ATR_OUTPUT or the second declared output)");
   command->add_option("--lip-output", options.models.lip_output,
                       "LIP output to use, by name (default: $PARSING_LIP_OUTPUT or the second declared output)");
 
-  command->add_option("--intra-op-threads", options.models.runtime.intra_op_threads,
-                      "Threads per forward pass, 0 for all cores (default: $ORT_INTRA_OP_THREADS or 0)")
+  command
+      ->add_option("--intra-op-threads", options.models.runtime.intra_op_threads,
+                   "Threads per forward pass, 0 for all cores (default: $ORT_INTRA_OP_THREADS or 0)")
       ->check(CLI::Range(0, 256));
-  command->add_option("--inter-op-threads", options.models.runtime.inter_op_threads,
-                      "Threads running independent graph branches; > 1 runs them in parallel "
-                      "(default: $ORT_INTER_OP_THREADS or 1)")
+  command
+      ->add_option("--inter-op-threads", options.models.runtime.inter_op_threads,
+                   "Threads running independent graph branches; > 1 runs them in parallel "
+                   "(default: $ORT_INTER_OP_THREADS or 1)")
       ->check(CLI::Range(1, 256));
-  command->add_option("--graph-optimization", options.models.runtime.graph_optimization,
-                      "ONNX Runtime graph optimisation: disable, basic, extended, layout or all "
-                      "(default: $ORT_GRAPH_OPTIMIZATION or all)")
+  command
+      ->add_option("--graph-optimization", options.models.runtime.graph_optimization,
+                   "ONNX Runtime graph optimisation: disable, basic, extended, layout or all "
+                   "(default: $ORT_GRAPH_OPTIMIZATION or all)")
       ->check(CLI::IsMember({"disable", "basic", "extended", "layout", "all"}));
 
   command->add_option("--preview", options.preview_path,

@@ -13,15 +13,17 @@
 namespace mc::app {
 
 CLI::App* add_masks_command(CLI::App& app, MasksOptions& options) {
-  CLI::App* command = app.add_subcommand(
-      "masks", "Derive garment masks from a parse map and keypoints (no models involved).");
-  command->add_option("--parse", options.parse_path,
-                      "8-bit single-channel label PNG, labels 0..18 (768 x 1024; other sizes are "
-                      "resized with nearest neighbour)")
+  CLI::App* command =
+      app.add_subcommand("masks", "Derive garment masks from a parse map and keypoints (no models involved).");
+  command
+      ->add_option("--parse", options.parse_path,
+                   "8-bit single-channel label PNG, labels 0..18 (768 x 1024; other sizes are "
+                   "resized with nearest neighbour)")
       ->required();
-  command->add_option("--keypoints", options.keypoints_path,
-                      "JSON file {\"pose_keypoints_2d\": [[x, y], ...]} with 18 pairs in 384 x 512 "
-                      "coordinates")
+  command
+      ->add_option("--keypoints", options.keypoints_path,
+                   "JSON file {\"pose_keypoints_2d\": [[x, y], ...]} with 18 pairs in 384 x 512 "
+                   "coordinates")
       ->required();
   command->add_option("--gender", options.gender, "M or F (also MALE, FEMALE, OTHER; any case)")->required();
   command->add_option("--types,--mask-types", options.types,

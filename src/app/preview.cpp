@@ -16,18 +16,16 @@ constexpr int kTitleHeight = 36;
 
 // 19 well-separated colours (BGR), one per label.
 const std::array<cv::Vec3b, core::kMaxLabel + 1> kPalette = {{
-    {0, 0, 0},       {0, 128, 255},  {40, 40, 120},  {80, 80, 80},   {255, 128, 0},
-    {0, 200, 200},   {200, 100, 0},  {200, 0, 200},  {100, 100, 200}, {0, 255, 128},
-    {128, 255, 0},   {150, 200, 255}, {255, 200, 150}, {200, 255, 150}, {0, 180, 255},
-    {255, 180, 0},   {220, 220, 220}, {255, 0, 128},  {120, 120, 255},
+    {0, 0, 0},     {0, 128, 255},   {40, 40, 120},   {80, 80, 80},  {255, 128, 0},   {0, 200, 200},   {200, 100, 0},
+    {200, 0, 200}, {100, 100, 200}, {0, 255, 128},   {128, 255, 0}, {150, 200, 255}, {255, 200, 150}, {200, 255, 150},
+    {0, 180, 255}, {255, 180, 0},   {220, 220, 220}, {255, 0, 128}, {120, 120, 255},
 }};
 }  // namespace
 
 cv::Mat colorize_labels(const cv::Mat& labels) {
   cv::Mat colour(labels.size(), CV_8UC3);
   labels.forEach<std::uint8_t>([&](std::uint8_t label, const int* position) {
-    colour.at<cv::Vec3b>(position[0], position[1]) =
-        kPalette[std::min<std::size_t>(label, kPalette.size() - 1)];
+    colour.at<cv::Vec3b>(position[0], position[1]) = kPalette[std::min<std::size_t>(label, kPalette.size() - 1)];
   });
   return colour;
 }
@@ -52,8 +50,8 @@ cv::Mat render_preview(const cv::Mat& background, const core::GeneratedMasks& ma
     const int x = (i % columns) * panel_size.width;
     const int y = (i / columns) * (panel_size.height + kTitleHeight);
     panel.copyTo(sheet(cv::Rect(x, y + kTitleHeight, panel_size.width, panel_size.height)));
-    cv::putText(sheet, std::string(core::mask_type_name(type)), cv::Point(x + 8, y + 26), cv::FONT_HERSHEY_SIMPLEX,
-                0.8, cv::Scalar(0, 0, 0), 2, cv::LINE_AA);
+    cv::putText(sheet, std::string(core::mask_type_name(type)), cv::Point(x + 8, y + 26), cv::FONT_HERSHEY_SIMPLEX, 0.8,
+                cv::Scalar(0, 0, 0), 2, cv::LINE_AA);
   }
   return sheet;
 }

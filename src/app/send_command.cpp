@@ -60,7 +60,8 @@ CLI::App* add_send_command(CLI::App& app, SendOptions& options) {
   auto* path = command->add_option("--image-path", options.image_path, "Local image, sent as base64");
   auto* url = command->add_option("--image-url", options.image_url, "Image URL the service downloads");
   path->excludes(url);
-  command->add_option("--types,--mask-types", options.mask_types, "Comma-separated types (default: the service's default)");
+  command->add_option("--types,--mask-types", options.mask_types,
+                      "Comma-separated types (default: the service's default)");
   command->add_option("--request-id", options.request_id, "Request id (default: generated)");
   command->add_flag("--wait", options.wait, "Wait for the result on the output topic and print it");
   command->add_option("--timeout", options.timeout_seconds, "Seconds to wait with --wait (default 120)")
@@ -73,8 +74,10 @@ int run_send_command(const SendOptions& options) {
     throw core::InputError("give exactly one of --image-path and --image-url");
   }
   const KafkaSettings kafka = load_kafka_settings([](const char* name) { return std::getenv(name); });
-  nlohmann::json message = {{"user_id", options.user_id}, {"gender", options.gender},
-                            {"request_id", options.request_id.empty() ? core::generate_request_id() : options.request_id}};
+  nlohmann::json message = {
+      {"user_id", options.user_id},
+      {"gender", options.gender},
+      {"request_id", options.request_id.empty() ? core::generate_request_id() : options.request_id}};
   if (!options.mask_types.empty()) {
     nlohmann::json types = nlohmann::json::array();
     std::size_t start = 0;
@@ -86,10 +89,10 @@ int run_send_command(const SendOptions& options) {
     }
     message["mask_types"] = types;
   }
-  message["image"] = options.image_url.empty()
-                         ? nlohmann::json{{"type", "base64"},
-                                          {"data", core::encode_base64(adapters::read_file(options.image_path))}}
-                         : nlohmann::json{{"type", "url"}, {"data", options.image_url}};
+  message["image"] =
+      options.image_url.empty()
+          ? nlohmann::json{{"type", "base64"}, {"data", core::encode_base64(adapters::read_file(options.image_path))}}
+          : nlohmann::json{{"type", "url"}, {"data", options.image_url}};
 
   std::unique_ptr<RdKafka::KafkaConsumer> results;
   if (options.wait) results = consumer_at_end(kafka, kafka.output_topic);

@@ -85,9 +85,12 @@ int run_serve_command() {
   const ShutdownWatchdog watchdog(stop, settings.shutdown_grace + shutdown_margin(), *log);
 
   log_json(*log, spdlog::level::info, "starting",
-           {{"stage", "service"}, {"event", "starting"}, {"bootstrap", settings.kafka.bootstrap_servers},
+           {{"stage", "service"},
+            {"event", "starting"},
+            {"bootstrap", settings.kafka.bootstrap_servers},
             {"postgres", adapters::redact_dsn(settings.storage.postgres.dsn)},
-            {"s3", settings.storage.s3.endpoint}, {"bucket", settings.storage.s3.bucket}});
+            {"s3", settings.storage.s3.endpoint},
+            {"bucket", settings.storage.s3.bucket}});
   inference::AnalyzerPool models(settings.models, settings.inference_instances, *log);
   adapters::PostgresStore store(settings.storage.postgres);
   RetryPolicy retry(settings.retry);
@@ -100,7 +103,8 @@ int run_serve_command() {
   try {
     retry.until_done(startup, "startup", at_startup, [&] {
       const auto report = store.ensure_schema();
-      for (const auto& change : report.changes) log_json(*log, spdlog::level::info, change, {{"stage", "startup"}, {"event", "schema_changed"}});
+      for (const auto& change : report.changes)
+        log_json(*log, spdlog::level::info, change, {{"stage", "startup"}, {"event", "schema_changed"}});
     });
     retry.until_done(startup, "startup", at_startup, [&] {
       adapters::S3Client s3(settings.storage.s3);

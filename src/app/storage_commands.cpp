@@ -34,10 +34,9 @@ void run_urls_command(const UrlsOptions& options) {
     const auto found = row->filenames.find(type);
     if (found == row->filenames.end()) continue;
     const std::string url =
-        options.presigned
-            ? s3->presigned_get_url(core::mask_object_key(row->user_id, row->request_id, found->second),
-                                    settings.presigned_url_expiry)
-            : core::mask_url(settings.base_url, row->user_id, row->request_id, found->second);
+        options.presigned ? s3->presigned_get_url(core::mask_object_key(row->user_id, row->request_id, found->second),
+                                                  settings.presigned_url_expiry)
+                          : core::mask_url(settings.base_url, row->user_id, row->request_id, found->second);
     std::cout << core::mask_type_name(type) << ' ' << url << '\n';
   }
 }

@@ -24,7 +24,8 @@ namespace {
 // truncation but clip to the uint16 range instead of wrapping (docs/algorithm.md section 4
 // step 3). The argument is double: the reference computes in float64.
 int to_uint16_clipped(double value) {
-  return static_cast<int>(std::clamp(std::trunc(value), 0.0, static_cast<double>(std::numeric_limits<std::uint16_t>::max())));
+  return static_cast<int>(
+      std::clamp(std::trunc(value), 0.0, static_cast<double>(std::numeric_limits<std::uint16_t>::max())));
 }
 
 bool wrist_missing(cv::Point2f wrist) { return wrist.x <= 1.0F && wrist.y <= 1.0F; }
@@ -128,11 +129,10 @@ PartInputs::PartInputs(const cv::Mat& parse_full, const Keypoints& keypoints) {
   for (const auto& side : sides) {
     const cv::Mat parsed_arm = LabelSet{side.arm_label}.select(parse_);
     // A missing wrist falls back to the parsed arm of that side.
-    const cv::Mat arm_image =
-        wrist_missing(keypoints[side.wrist])
-            ? parsed_arm
-            : draw_arm_image(parse_.size(), keypoints[side.shoulder], keypoints[side.elbow],
-                             keypoints[side.wrist], side.side);
+    const cv::Mat arm_image = wrist_missing(keypoints[side.wrist])
+                                  ? parsed_arm
+                                  : draw_arm_image(parse_.size(), keypoints[side.shoulder], keypoints[side.elbow],
+                                                   keypoints[side.wrist], side.side);
     cv::bitwise_or(arm_images_, arm_image, arm_images_);
     cv::Mat hand;
     cv::bitwise_not(arm_image, hand);

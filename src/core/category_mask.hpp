@@ -60,7 +60,6 @@ void fill_holes_and_smooth(cv::Mat& mask);
 cv::Mat largest_region(const cv::Mat& mask);
 
 // The category mask of docs/algorithm.md section 4, steps 1 to 9, at 384 x 512 (0/255).
-cv::Mat category_mask(const PartInputs& inputs, const PartSpec& part,
-                      double neck_fraction = kNeckFraction);
+cv::Mat category_mask(const PartInputs& inputs, const PartSpec& part, double neck_fraction = kNeckFraction);
 
 }  // namespace mc::core

@@ -6,8 +6,7 @@ namespace mc::core {
 
 namespace {
 
-constexpr std::array<char, 16> kHex = {'0', '1', '2', '3', '4', '5', '6', '7',
-                                       '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
+constexpr std::array<char, 16> kHex = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
 
 void append_hex(std::string& out, unsigned char byte) {
   out += kHex[byte >> 4];
@@ -15,8 +14,8 @@ void append_hex(std::string& out, unsigned char byte) {
 }
 
 bool unreserved(unsigned char byte) {
-  return (byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z') || (byte >= '0' && byte <= '9') ||
-         byte == '-' || byte == '_' || byte == '.' || byte == '~';
+  return (byte >= 'A' && byte <= 'Z') || (byte >= 'a' && byte <= 'z') || (byte >= '0' && byte <= '9') || byte == '-' ||
+         byte == '_' || byte == '.' || byte == '~';
 }
 
 }  // namespace

@@ -12,20 +12,22 @@ namespace {
 constexpr std::string_view kPngSignature = "\x89PNG\r\n\x1a\n";
 constexpr std::string_view kPngEnd = "IEND\xae\x42\x60\x82";
 
-std::uint32_t byte_at(std::string_view bytes, std::size_t offset) {
-  return static_cast<std::uint8_t>(bytes[offset]);
-}
+std::uint32_t byte_at(std::string_view bytes, std::size_t offset) { return static_cast<std::uint8_t>(bytes[offset]); }
 std::uint32_t big_endian16(std::string_view b, std::size_t o) { return byte_at(b, o) << 8 | byte_at(b, o + 1); }
-std::uint32_t big_endian32(std::string_view b, std::size_t o) { return big_endian16(b, o) << 16 | big_endian16(b, o + 2); }
+std::uint32_t big_endian32(std::string_view b, std::size_t o) {
+  return big_endian16(b, o) << 16 | big_endian16(b, o + 2);
+}
 std::uint32_t little_endian16(std::string_view b, std::size_t o) { return byte_at(b, o) | byte_at(b, o + 1) << 8; }
-std::uint32_t little_endian24(std::string_view b, std::size_t o) { return little_endian16(b, o) | byte_at(b, o + 2) << 16; }
+std::uint32_t little_endian24(std::string_view b, std::size_t o) {
+  return little_endian16(b, o) | byte_at(b, o + 2) << 16;
+}
 std::uint32_t little_endian32(std::string_view b, std::size_t o) {
   return little_endian16(b, o) | little_endian16(b, o + 2) << 16;
 }
 
 [[noreturn]] void truncated(ImageFormat format, std::string_view detail) {
-  throw InputError("corrupt or truncated " + std::string(image_format_name(format)) + " image (" +
-                   std::string(detail) + ")");
+  throw InputError("corrupt or truncated " + std::string(image_format_name(format)) + " image (" + std::string(detail) +
+                   ")");
 }
 
 ImageHeader png_header(std::string_view bytes) {
@@ -105,10 +107,14 @@ std::optional<ImageFormat> sniff_format(std::string_view bytes) {
 
 std::string_view image_format_name(ImageFormat format) {
   switch (format) {
-    case ImageFormat::kJpeg: return "JPEG";
-    case ImageFormat::kPng: return "PNG";
-    case ImageFormat::kWebp: return "WebP";
-    case ImageFormat::kBmp: return "BMP";
+    case ImageFormat::kJpeg:
+      return "JPEG";
+    case ImageFormat::kPng:
+      return "PNG";
+    case ImageFormat::kWebp:
+      return "WebP";
+    case ImageFormat::kBmp:
+      return "BMP";
   }
   return "unknown";
 }
@@ -119,10 +125,18 @@ ImageHeader inspect_image(std::string_view bytes, std::uint64_t max_pixels) {
   if (!format) throw InputError("not a supported image (expected JPEG, PNG, WebP or BMP)");
   ImageHeader header;
   switch (*format) {
-    case ImageFormat::kJpeg: header = jpeg_header(bytes); break;
-    case ImageFormat::kPng: header = png_header(bytes); break;
-    case ImageFormat::kWebp: header = webp_header(bytes); break;
-    case ImageFormat::kBmp: header = bmp_header(bytes); break;
+    case ImageFormat::kJpeg:
+      header = jpeg_header(bytes);
+      break;
+    case ImageFormat::kPng:
+      header = png_header(bytes);
+      break;
+    case ImageFormat::kWebp:
+      header = webp_header(bytes);
+      break;
+    case ImageFormat::kBmp:
+      header = bmp_header(bytes);
+      break;
   }
   const std::string size = std::to_string(header.width) + " x " + std::to_string(header.height);
   if (header.width <= 0 || header.height <= 0) {

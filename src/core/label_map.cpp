@@ -17,8 +17,8 @@ cv::Mat normalize_label_map(const cv::Mat& labels) {
   double max_label = 0.0;
   cv::minMaxLoc(labels, nullptr, &max_label);
   if (max_label > kMaxLabel) {
-    throw InputError("label map holds label " + std::to_string(static_cast<int>(max_label)) +
-                     "; labels must be 0.." + std::to_string(kMaxLabel));
+    throw InputError("label map holds label " + std::to_string(static_cast<int>(max_label)) + "; labels must be 0.." +
+                     std::to_string(kMaxLabel));
   }
   if (labels.cols == kImageWidth && labels.rows == kImageHeight) return labels;
   // The reference resizes label maps with Pillow's NEAREST.

@@ -37,8 +37,8 @@ void run_jobs(std::vector<Job>& jobs) {
   std::exception_ptr error;
 
   auto ready = [&](std::size_t i) {
-    return state[i] == State::kWaiting &&
-           std::all_of(jobs[i].after.begin(), jobs[i].after.end(), [&](std::size_t d) { return state[d] == State::kDone; });
+    return state[i] == State::kWaiting && std::all_of(jobs[i].after.begin(), jobs[i].after.end(),
+                                                      [&](std::size_t d) { return state[d] == State::kDone; });
   };
   auto worker = [&](const cv::Range&) {
     std::unique_lock lock(mutex);

@@ -176,7 +176,8 @@ MaskRequest parse_mask_request(const IncomingMessage& message, const std::vector
   if (!document.contains("image") || document["image"].is_null()) throw InputError("image is required");
   const nlohmann::json& image = document["image"];
   if (!image.is_object()) throw InputError("image must be an object with type and data");
-  if (!image.contains("type") || !image["type"].is_string()) throw InputError("image.type must be \"url\" or \"base64\"");
+  if (!image.contains("type") || !image["type"].is_string())
+    throw InputError("image.type must be \"url\" or \"base64\"");
   if (!image.contains("data") || !image["data"].is_string()) throw InputError("image.data must be a string");
   const std::string type = image["type"].get<std::string>();
   std::string data = image["data"].get<std::string>();
@@ -199,6 +200,5 @@ MaskRequest parse_mask_request(const IncomingMessage& message, const std::vector
 }
 
 RequestIdentity identify_request(std::string_view message) { return read_message(message).who; }
-
 
 }  // namespace mc::core

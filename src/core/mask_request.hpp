@@ -20,7 +20,7 @@ struct MaskRequest {
   std::string request_id;
   std::vector<MaskType> mask_types;
   ImageKind image_kind = ImageKind::kUrl;
-  std::string image_data;  // the URL, or base64 without any data-URL prefix
+  std::string image_data;             // the URL, or base64 without any data-URL prefix
   std::vector<std::string> warnings;  // e.g. an unknown gender taken as "other"
 };
 

@@ -95,8 +95,7 @@ MaskRecipe mask_recipe(MaskType type, Gender gender) {
   // the lower part of ethnic_combined.
   switch (type) {
     case MaskType::kUpperBody:
-      return male ? MaskRecipe{{{upper, 2, false}}, true}
-                  : MaskRecipe{{{upper, 3, false}, {lower, 2, false}}, true};
+      return male ? MaskRecipe{{{upper, 2, false}}, true} : MaskRecipe{{{upper, 3, false}, {lower, 2, false}}, true};
     case MaskType::kUpperBodyTshirts:
     case MaskType::kUpperBodyCoat:
       return male ? MaskRecipe{{{upper, 2, false}, {lower, 2, false}}, true}

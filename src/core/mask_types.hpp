@@ -20,9 +20,8 @@ enum class MaskType {
 };
 
 inline constexpr std::array<MaskType, 7> kAllMaskTypes = {
-    MaskType::kUpperBody,      MaskType::kUpperBodyTshirts, MaskType::kUpperBodyCoat,
-    MaskType::kLowerBody,      MaskType::kEthnicCombined,   MaskType::kBaggyLower,
-    MaskType::kDress};
+    MaskType::kUpperBody,      MaskType::kUpperBodyTshirts, MaskType::kUpperBodyCoat, MaskType::kLowerBody,
+    MaskType::kEthnicCombined, MaskType::kBaggyLower,       MaskType::kDress};
 
 // The wire name, e.g. "upper_body_tshirts".
 std::string_view mask_type_name(MaskType type);

@@ -5,8 +5,8 @@
 namespace mc::core {
 
 // Structuring elements as the reference builds them.
-cv::Mat ellipse_kernel(int size);   // cv2.getStructuringElement(MORPH_ELLIPSE, (size, size))
-cv::Mat square_kernel(int size);    // np.ones((size, size))
+cv::Mat ellipse_kernel(int size);  // cv2.getStructuringElement(MORPH_ELLIPSE, (size, size))
+cv::Mat square_kernel(int size);   // np.ones((size, size))
 
 // The bounding box of the non-zero pixels grown by `margin` on every side and
 // clipped to the image; empty when the mask is all zero.

@@ -22,8 +22,7 @@ cv::Mat parsing_affine(cv::Size image, int input_size);
 
 // The network input for `bgr` (8-bit, 3 channels): warped into S x S
 // (bilinear, black border), normalised, as a [1, 3, S, S] float blob.
-cv::Mat parsing_input_blob(const cv::Mat& bgr, int input_size,
-                           const ParsingNormalization& normalization = {});
+cv::Mat parsing_input_blob(const cv::Mat& bgr, int input_size, const ParsingNormalization& normalization = {});
 
 // Labels from the fusion logits ([1, C, s, s] float): bilinear upsampling to
 // S x S with aligned corners, inverse warp to `image`, argmax over channels

@@ -22,8 +22,7 @@ cv::Mat to_person_image(const cv::Mat& bgr) {
   if (cropped.cols == kImageWidth && cropped.rows == kImageHeight) return cropped.clone();
   const bool shrinking = cropped.rows > kImageHeight;
   cv::Mat person;
-  cv::resize(cropped, person, cv::Size(kImageWidth, kImageHeight), 0, 0,
-             shrinking ? cv::INTER_AREA : cv::INTER_CUBIC);
+  cv::resize(cropped, person, cv::Size(kImageWidth, kImageHeight), 0, 0, shrinking ? cv::INTER_AREA : cv::INTER_CUBIC);
   return person;
 }
 

@@ -86,9 +86,7 @@ Edge make_edge(int x0, int y0, int x1, int y1) {
 }
 
 // (y - y0) * dx + x0 in float, as Draw.c evaluates it.
-float edge_x(const Edge& e, int y) {
-  return static_cast<float>(y - e.y0) * e.dx + static_cast<float>(e.x0);
-}
+float edge_x(const Edge& e, int y) { return static_cast<float>(y - e.y0) * e.dx + static_cast<float>(e.x0); }
 
 // polygon_generic of Pillow 9.4: scan lines, with its "connect discontiguous
 // corners" adjustment (which writes into xx at the other edge's index, as
@@ -134,8 +132,8 @@ void polygon_fill(Canvas& canvas, std::vector<Edge>& edges) {
               xx[k] = current.dx > 0.0F ? std::max(adjacent, adjacent_other) + 1.0F
                                         : std::min(adjacent, adjacent_other) - 1.0F;
             } else {
-              xx[k] = current.dx > 0.0F ? std::min(adjacent, adjacent_other)
-                                        : std::max(adjacent, adjacent_other) + 1.0F;
+              xx[k] =
+                  current.dx > 0.0F ? std::min(adjacent, adjacent_other) : std::max(adjacent, adjacent_other) + 1.0F;
             }
             break;
           }
@@ -378,9 +376,8 @@ void clip_span(const std::vector<ClipNode>& nodes, int root, std::int32_t x0, st
     const bool keep =
         (node.type == ClipType::kOr &&
          ((t.type == 1 && (tail == nullptr || tail->type == -1)) || (t.type == -1 && k1 == 0 && k2 == 0))) ||
-        (node.type == ClipType::kAnd &&
-         ((t.type == 1 && (tail == nullptr || tail->type == -1) && k1 > 0 && k2 > 0) ||
-          (t.type == -1 && tail != nullptr && tail->type == 1 && (k1 == 0 || k2 == 0))));
+        (node.type == ClipType::kAnd && ((t.type == 1 && (tail == nullptr || tail->type == -1) && k1 > 0 && k2 > 0) ||
+                                         (t.type == -1 && tail != nullptr && tail->type == 1 && (k1 == 0 || k2 == 0))));
     if (keep) {
       out.push_back(t);
       tail = &out.back();
@@ -524,8 +521,8 @@ void curve_joint(Canvas& canvas, std::span<const cv::Point> points, std::size_t 
   for (int k = 0; k < 2; ++k) {
     const cv::Point start = ends[k][0];
     const cv::Point end = ends[k][1];
-    angles[k] = py_mod(degrees(std::atan2(static_cast<double>(end.x - start.x), static_cast<double>(start.y - end.y))),
-                       360.0);
+    angles[k] =
+        py_mod(degrees(std::atan2(static_cast<double>(end.x - start.x), static_cast<double>(start.y - end.y))), 360.0);
   }
   if (angles[0] == angles[1]) return;  // a straight line needs no joint
 
@@ -551,8 +548,8 @@ void curve_joint(Canvas& canvas, std::span<const cv::Point> points, std::size_t 
     start = angles[0] - 90.0;
     end = angles[1] - 90.0;
   }
-  pieslice_filled(canvas, c_int(box.x0), c_int(box.y0), c_int(box.x1), c_int(box.y1),
-                  static_cast<float>(start - 90.0), static_cast<float>(end - 90.0));
+  pieslice_filled(canvas, c_int(box.x0), c_int(box.y0), c_int(box.x1), c_int(box.y1), static_cast<float>(start - 90.0),
+                  static_cast<float>(end - 90.0));
 
   if (width > 8) {
     // Pillow covers possible gaps between the segments and the joint.

@@ -31,10 +31,10 @@ struct Limb {
 
 // docs/algorithm.md section 3 step 5: the 19 limbs (1-based pairs made 0-based) and their PAF channels.
 constexpr std::array<Limb, kLimbCount> kLimbs = {{
-    {1, 2, 12, 13},  {1, 5, 20, 21},   {2, 3, 14, 15},   {3, 4, 16, 17},   {5, 6, 22, 23},
-    {6, 7, 24, 25},  {1, 8, 0, 1},     {8, 9, 2, 3},     {9, 10, 4, 5},    {1, 11, 6, 7},
-    {11, 12, 8, 9},  {12, 13, 10, 11}, {1, 0, 28, 29},   {0, 14, 30, 31},  {14, 16, 34, 35},
-    {0, 15, 32, 33}, {15, 17, 36, 37}, {2, 16, 18, 19},  {5, 17, 26, 27},
+    {1, 2, 12, 13},  {1, 5, 20, 21},   {2, 3, 14, 15},  {3, 4, 16, 17},  {5, 6, 22, 23},
+    {6, 7, 24, 25},  {1, 8, 0, 1},     {8, 9, 2, 3},    {9, 10, 4, 5},   {1, 11, 6, 7},
+    {11, 12, 8, 9},  {12, 13, 10, 11}, {1, 0, 28, 29},  {0, 14, 30, 31}, {14, 16, 34, 35},
+    {0, 15, 32, 33}, {15, 17, 36, 37}, {2, 16, 18, 19}, {5, 17, 26, 27},
 }};
 // Only the first 17 limbs may start a new person.
 constexpr std::size_t kLimbsStartingPeople = 17;
@@ -149,7 +149,8 @@ std::vector<LimbConnection> connect_limb(int limb_index, const std::vector<Peak>
       for (int s = 0; s < kPafSamples; ++s) {
         const int x = round_half_even(linspace(a.x, b.x, kPafSamples, s));
         const int y = round_half_even(linspace(a.y, b.y, kPafSamples, s));
-        const double projected = static_cast<double>(paf_x.at<float>(y, x)) * dx + static_cast<double>(paf_y.at<float>(y, x)) * dy;
+        const double projected =
+            static_cast<double>(paf_x.at<float>(y, x)) * dx + static_cast<double>(paf_y.at<float>(y, x)) * dy;
         sum += projected;
         if (projected > kPafThreshold) ++above_threshold;
       }
@@ -285,20 +286,19 @@ PoseDetection detect_people(const PoseMaps& maps) {
       }
     }
   }
-  std::erase_if(people, [](const Person& person) {
-    return person.part_count < 4.0 || person.score / person.part_count < 0.4;
-  });
+  std::erase_if(people,
+                [](const Person& person) { return person.part_count < 4.0 || person.score / person.part_count < 0.4; });
   return detection;
 }
 
 PoseResult choose_person(const PoseDetection& detection) {
   if (detection.people.empty()) throw InputError("no person detected");
-  const auto best = std::max_element(detection.people.begin(), detection.people.end(),
-                                     [](const Person& l, const Person& r) {
-                                       const int lp = l.assigned_parts();
-                                       const int rp = r.assigned_parts();
-                                       return lp != rp ? lp < rp : l.score < r.score;
-                                     });
+  const auto best =
+      std::max_element(detection.people.begin(), detection.people.end(), [](const Person& l, const Person& r) {
+        const int lp = l.assigned_parts();
+        const int rp = r.assigned_parts();
+        return lp != rp ? lp < rp : l.score < r.score;
+      });
   const std::vector<const Peak*> peak_by_id = index_peaks(detection.peaks);
   PoseResult result;
   result.people_found = static_cast<int>(detection.people.size());

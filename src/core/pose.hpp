@@ -16,8 +16,8 @@ inline constexpr int kPafChannels = 38;
 inline constexpr int kHeatmapChannels = 19;  // 18 parts + background
 
 struct PoseInput {
-  cv::Mat blob;          // [1, 3, H', W'] float, padded to a multiple of 8
-  cv::Size unpadded;     // the scaled image before padding
+  cv::Mat blob;       // [1, 3, H', W'] float, padded to a multiple of 8
+  cv::Size unpadded;  // the scaled image before padding
 };
 
 // docs/algorithm.md section 3 steps 1-2: the person image (BGR, any size) to the network input.
@@ -35,13 +35,13 @@ PoseMaps upsample_pose_outputs(const cv::Mat& paf, const cv::Mat& heatmap, cv::S
 struct Peak {
   cv::Point position;  // 384 x 512 pixels
   float score = 0.0f;
-  int id = 0;          // running index over all parts
+  int id = 0;  // running index over all parts
 };
 
 struct Person {
   std::vector<int> part_peak;  // 18 entries: peak id or -1
   double score = 0.0;
-  double part_count = 0.0;     // the reference's running count, used for its filter
+  double part_count = 0.0;  // the reference's running count, used for its filter
   [[nodiscard]] int assigned_parts() const;
 };
 
@@ -60,9 +60,9 @@ inline constexpr int kLimbCount = 19;
 std::vector<Peak> find_peaks(const cv::Mat& heatmap, int first_id);
 
 struct LimbConnection {
-  int peak_a;   // running peak ids
+  int peak_a;  // running peak ids
   int peak_b;
-  double score; // mean PAF projection plus the distance prior
+  double score;  // mean PAF projection plus the distance prior
 };
 
 // docs/algorithm.md section 3 step 5 for limb `limb` (0..18, spec order): the accepted connections in

@@ -23,13 +23,16 @@ nlohmann::json completed_result(const RequestIdentity& who, const std::map<MaskT
                                 const std::string& processed_at) {
   nlohmann::json paths = nlohmann::json::object();
   for (const auto& [type, url] : mask_urls) paths[std::string(mask_type_name(type))] = url;
-  return {{"user_id", who.user_id},     {"gender", who.gender},  {"request_id", who.request_id},
-          {"status", "completed"},      {"mask_paths", paths},   {"processed_at", processed_at}};
+  return {{"user_id", who.user_id}, {"gender", who.gender}, {"request_id", who.request_id},
+          {"status", "completed"},  {"mask_paths", paths},  {"processed_at", processed_at}};
 }
 
 nlohmann::json failed_result(const RequestIdentity& who, const std::string& error, const std::string& processed_at) {
-  return {{"user_id", who.user_id}, {"gender", who.gender},        {"request_id", who.request_id},
-          {"status", "failed"},     {"error", bounded_text(error, kMaxErrorBytes)},
+  return {{"user_id", who.user_id},
+          {"gender", who.gender},
+          {"request_id", who.request_id},
+          {"status", "failed"},
+          {"error", bounded_text(error, kMaxErrorBytes)},
           {"mask_paths", nlohmann::json::object()},
           {"processed_at", processed_at}};
 }

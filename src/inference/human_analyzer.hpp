@@ -25,7 +25,7 @@ struct ModelSettings {
 
 // What the three networks say about one person image.
 struct HumanAnalysis {
-  cv::Mat parse;              // 768 x 1024 labels 0..18
+  cv::Mat parse;  // 768 x 1024 labels 0..18
   core::Keypoints keypoints{};
   std::vector<std::string> warnings;
   // Stage durations, for logs and benchmarks.

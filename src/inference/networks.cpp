@@ -101,8 +101,7 @@ std::vector<cv::Mat> OnnxNetwork::forward(const cv::Mat& blob) {
         results.emplace_back(static_cast<int>(shape.size()), shape.data(), CV_32F);
         values.push_back(tensor_over(memory_, results.back()));
       }
-      session_.Run(Ort::RunOptions{nullptr}, &input_name, &input, 1, output_names.data(), values.data(),
-                   values.size());
+      session_.Run(Ort::RunOptions{nullptr}, &input_name, &input, 1, output_names.data(), values.data(), values.size());
       return results;
     }
     // First pass at this input shape: ONNX Runtime allocates, we copy once and remember the shapes.
@@ -117,8 +116,8 @@ std::vector<cv::Mat> OnnxNetwork::forward(const cv::Mat& blob) {
       }
       const std::vector<std::int64_t> dims = info.GetShape();
       const std::vector<int> shape(dims.begin(), dims.end());
-      results.push_back(cv::Mat(static_cast<int>(shape.size()), shape.data(), CV_32F, value.GetTensorMutableData<float>())
-                            .clone());
+      results.push_back(
+          cv::Mat(static_cast<int>(shape.size()), shape.data(), CV_32F, value.GetTensorMutableData<float>()).clone());
       shapes.push_back(shape);
     }
     output_shapes_.emplace(input_shape, std::move(shapes));

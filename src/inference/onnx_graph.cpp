@@ -14,11 +14,11 @@ namespace mc::inference {
 
 namespace {
 
-using google::protobuf::io::CodedInputStream;
 using google::protobuf::internal::WireFormatLite;
+using google::protobuf::io::CodedInputStream;
 
-constexpr int kModelGraphField = 7;   // ModelProto.graph
-constexpr int kGraphOutputField = 12; // GraphProto.output
+constexpr int kModelGraphField = 7;    // ModelProto.graph
+constexpr int kGraphOutputField = 12;  // GraphProto.output
 
 class FileDescriptor {
  public:

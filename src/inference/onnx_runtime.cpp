@@ -32,16 +32,21 @@ GraphOptimizationLevel optimization_level(const std::string& name) {
 }
 
 std::mutex g_log_mutex;
-spdlog::logger* g_log = nullptr;      // guarded by g_log_mutex
-std::string* g_capture = nullptr;     // while set, messages are collected here instead
+spdlog::logger* g_log = nullptr;   // guarded by g_log_mutex
+std::string* g_capture = nullptr;  // while set, messages are collected here instead
 
 spdlog::level::level_enum spdlog_level(OrtLoggingLevel severity) {
   switch (severity) {
-    case ORT_LOGGING_LEVEL_VERBOSE: return spdlog::level::trace;
-    case ORT_LOGGING_LEVEL_INFO: return spdlog::level::debug;
-    case ORT_LOGGING_LEVEL_WARNING: return spdlog::level::warn;
-    case ORT_LOGGING_LEVEL_ERROR: return spdlog::level::err;
-    case ORT_LOGGING_LEVEL_FATAL: return spdlog::level::critical;
+    case ORT_LOGGING_LEVEL_VERBOSE:
+      return spdlog::level::trace;
+    case ORT_LOGGING_LEVEL_INFO:
+      return spdlog::level::debug;
+    case ORT_LOGGING_LEVEL_WARNING:
+      return spdlog::level::warn;
+    case ORT_LOGGING_LEVEL_ERROR:
+      return spdlog::level::err;
+    case ORT_LOGGING_LEVEL_FATAL:
+      return spdlog::level::critical;
   }
   return spdlog::level::err;
 }
@@ -128,9 +133,10 @@ ComputeDevice resolve_compute_device(int gpu_id, spdlog::logger& log) {
     append_cuda(probe, gpu_id);
   } catch (const Ort::Exception& error) {
     const std::string why = details.text();
-    log.warn("GPU_ID={} asks for CUDA, but ONNX Runtime's CUDA execution provider cannot be used ({}{}{}); running "
-             "on the CPU",
-             gpu_id, error.what(), why.empty() ? "" : ": ", why);
+    log.warn(
+        "GPU_ID={} asks for CUDA, but ONNX Runtime's CUDA execution provider cannot be used ({}{}{}); running "
+        "on the CPU",
+        gpu_id, error.what(), why.empty() ? "" : ": ", why);
     return {};
   }
   return {true, gpu_id};

@@ -59,7 +59,8 @@ class KafkaEvents : public RdKafka::EventCb {
       }
       log_json(log_, spdlog::level::warn, event.str(),
                {{"stage", "kafka"}, {"event", "kafka_error"}, {"code", RdKafka::err2str(event.err())}});
-    } else if (event.type() == RdKafka::Event::EVENT_LOG && event.severity() <= RdKafka::Event::EVENT_SEVERITY_WARNING) {
+    } else if (event.type() == RdKafka::Event::EVENT_LOG &&
+               event.severity() <= RdKafka::Event::EVENT_SEVERITY_WARNING) {
       log_json(log_, spdlog::level::warn, event.str(), {{"stage", "kafka"}, {"event", "kafka_log"}});
     }
   }
@@ -165,8 +166,11 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     ProducerPoller poller(*producer_);
     auto workers = std::make_unique<UserOrderedExecutor>(settings_.concurrency);
     log_json(log_, spdlog::level::info, "consuming",
-             {{"stage", "service"}, {"event", "started"}, {"topic", settings_.kafka.input_topic},
-              {"group", settings_.kafka.consumer_group}, {"concurrency", settings_.concurrency}});
+             {{"stage", "service"},
+              {"event", "started"},
+              {"topic", settings_.kafka.input_topic},
+              {"group", settings_.kafka.consumer_group},
+              {"concurrency", settings_.concurrency}});
     while (!stop_.stopping.load()) {
       try {
         std::unique_ptr<RdKafka::Message> message(consumer_->consume(100));
@@ -199,7 +203,9 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     workers.reset();
     producer_->flush(10000);
     log_json(log_, spdlog::level::info, "stopped",
-             {{"stage", "service"}, {"event", "stopped"}, {"unfinished", tracker_.in_flight()},
+             {{"stage", "service"},
+              {"event", "stopped"},
+              {"unfinished", tracker_.in_flight()},
               {"dropped_publications", dropped_publications_.load()}});
   }
 
@@ -293,7 +299,10 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
       stop_.fail(1);
     }
     log_json(log_, spdlog::level::info, "partitions revoked",
-             {{"stage", "kafka"}, {"event", "revoked"}, {"count", partitions.size()}, {"lost", lost},
+             {{"stage", "kafka"},
+              {"event", "revoked"},
+              {"count", partitions.size()},
+              {"lost", lost},
               {"still_running", unfinished}});
   }
 
@@ -309,7 +318,9 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     if (found == leases_.end()) {
       // Only a partition assigned through rebalance_cb is ours to process.
       log_json(log_, spdlog::level::warn, "message of a partition not assigned here; skipped",
-               {{"stage", "kafka"}, {"event", "unassigned_message"}, {"partition", message.partition()},
+               {{"stage", "kafka"},
+                {"event", "unassigned_message"},
+                {"partition", message.partition()},
                 {"offset", message.offset()}});
       return;
     }
@@ -342,21 +353,26 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
       deliver(process_safely(payload, incoming, position, interruption));
       report_finished(partition, position.offset, lease);
     } catch (const Abandoned&) {
-      log_json(log_, spdlog::level::warn, "unfinished (shutdown or partition revoked); it will be delivered again",
-               {{"stage", "service"}, {"event", "abandoned"}, {"partition", partition.second},
-                {"offset", position.offset}});
+      log_json(
+          log_, spdlog::level::warn, "unfinished (shutdown or partition revoked); it will be delivered again",
+          {{"stage", "service"}, {"event", "abandoned"}, {"partition", partition.second}, {"offset", position.offset}});
     } catch (const std::exception& error) {
       // Publishing itself failed in a way nothing above foresaw: the offset
       // moves on rather than blocking the partition, and the loss is logged.
       ++dropped_publications_;
       log_json(log_, spdlog::level::critical, std::string("outcome could not be published: ") + error.what(),
-               {{"stage", "publish"}, {"event", "outcome_dropped"}, {"partition", partition.second},
-                {"offset", position.offset}, {"dropped_publications", dropped_publications_.load()}});
+               {{"stage", "publish"},
+                {"event", "outcome_dropped"},
+                {"partition", partition.second},
+                {"offset", position.offset},
+                {"dropped_publications", dropped_publications_.load()}});
       report_finished(partition, position.offset, lease);
     } catch (...) {
       ++dropped_publications_;
       log_json(log_, spdlog::level::critical, "outcome could not be published: unknown exception",
-               {{"stage", "publish"}, {"event", "outcome_dropped"}, {"partition", partition.second},
+               {{"stage", "publish"},
+                {"event", "outcome_dropped"},
+                {"partition", partition.second},
                 {"offset", position.offset}});
       report_finished(partition, position.offset, lease);
     }
@@ -382,7 +398,9 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
   Outcome unexpected(const std::string& payload, const core::RequestIdentity& who, const std::string& what) {
     const std::string text = "Mask generation failed: " + what;
     log_json(log_, spdlog::level::err, text,
-             {{"stage", "process"}, {"event", "unexpected_error"}, {"user_id", who.user_id},
+             {{"stage", "process"},
+              {"event", "unexpected_error"},
+              {"user_id", who.user_id},
               {"request_id", who.request_id}});
     return failed_outcome(who, text, payload, 0);
   }
@@ -395,7 +413,8 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     if (publish(settings_.kafka.poison_topic, outcome.key, wire(outcome.poison->message()))) return;
     // Too large for the broker: once more with the original message cut.
     log_json(log_, spdlog::level::warn, "poison message too large; sending it with original_message truncated",
-             {{"stage", "publish"}, {"event", "poison_truncated"},
+             {{"stage", "publish"},
+              {"event", "poison_truncated"},
               {"original_bytes", outcome.poison->original.size()},
               {"limit", settings_.poison_original_max_bytes}});
     if (!publish(settings_.kafka.poison_topic, outcome.key,
@@ -407,7 +426,9 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
   void drop(const char* what, const std::string& topic) {
     ++dropped_publications_;
     log_json(log_, spdlog::level::err, std::string(what) + " too large for the broker; dropped",
-             {{"stage", "publish"}, {"event", "publication_dropped"}, {"topic", topic},
+             {{"stage", "publish"},
+              {"event", "publication_dropped"},
+              {"topic", topic},
               {"dropped_publications", dropped_publications_.load()}});
   }
 
@@ -427,8 +448,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
       do {
         auto* holder = new std::shared_ptr<std::promise<RdKafka::ErrorCode>>(delivered);
         code = producer_->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-                                  const_cast<char*>(payload.data()), payload.size(), key.data(), key.size(), 0,
-                                  holder);
+                                  const_cast<char*>(payload.data()), payload.size(), key.data(), key.size(), 0, holder);
         if (code != RdKafka::ERR_NO_ERROR) delete holder;  // not queued: no callback will come
         if (code == RdKafka::ERR__QUEUE_FULL) std::this_thread::sleep_for(std::chrono::milliseconds(50));
       } while (code == RdKafka::ERR__QUEUE_FULL && !interruption.due());
@@ -494,8 +514,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     }
     RdKafka::TopicPartition::destroy(stored);
 
-    const bool busy =
-        active_.load() >= settings_.concurrency || retry_.infrastructure_waits() > 0;
+    const bool busy = active_.load() >= settings_.concurrency || retry_.infrastructure_waits() > 0;
     if (busy && !paused_) {
       set_paused(true);
     } else if (!busy && paused_ && !stop_.stopping.load()) {
@@ -539,7 +558,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
   DeliveryReports deliveries_;
   std::unique_ptr<RdKafka::Producer> producer_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
-  OffsetTracker tracker_;                                   // consume thread only
+  OffsetTracker tracker_;                                        // consume thread only
   std::map<Partition, std::shared_ptr<PartitionLease>> leases_;  // consume thread only
   bool paused_ = false;
   std::atomic<int> active_{0};  // messages queued or running

@@ -111,9 +111,8 @@ Outcome RequestProcessor::fail(Job& job, const Failure& failure) {
   if (failure.recorded) {
     const std::string stored_error = core::bounded_text(failure.error, core::kMaxErrorBytes);
     try {
-      retry_.until_done(job.log, "record", job.interruption, [&] {
-        store_.record_request_failed(job.who.user_id, job.who.request_id, stored_error);
-      });
+      retry_.until_done(job.log, "record", job.interruption,
+                        [&] { store_.record_request_failed(job.who.user_id, job.who.request_id, stored_error); });
     } catch (const InfrastructureRefusal&) {
       // Logged; the failed result and poison message still go out.
     }
@@ -130,10 +129,9 @@ std::optional<Outcome> RequestProcessor::validate(Job& job) {
   job.who = identity_of(job.request);
   job.log.identify(job.request.user_id, job.request.request_id);
   for (const auto& warning : job.request.warnings) job.log.warn("validate", "request_warning", warning);
-  job.log.info(
-      "validate", "request_accepted", "request accepted",
-      {{"mask_types", job.request.mask_types.size()},
-       {"image_type", job.request.image_kind == core::MaskRequest::ImageKind::kUrl ? "url" : "base64"}});
+  job.log.info("validate", "request_accepted", "request accepted",
+               {{"mask_types", job.request.mask_types.size()},
+                {"image_type", job.request.image_kind == core::MaskRequest::ImageKind::kUrl ? "url" : "base64"}});
   return std::nullopt;
 }
 
@@ -188,7 +186,8 @@ std::string RequestProcessor::image_bytes(Job& job, std::optional<Failure>& fail
     try {
       std::string bytes =
           adapters::fetch_image(request.image_data, settings_.fetch, [&] { return job.interruption.due(); });
-      job.log.info("fetch", "image_downloaded", "image downloaded", {{"bytes", bytes.size()}, {"attempt", attempt + 1}});
+      job.log.info("fetch", "image_downloaded", "image downloaded",
+                   {{"bytes", bytes.size()}, {"attempt", attempt + 1}});
       return bytes;
     } catch (const adapters::FetchCancelled&) {
       throw Abandoned();
@@ -229,10 +228,10 @@ inference::HumanAnalysis RequestProcessor::analyze(Job& job, const cv::Mat& pers
     const auto started = std::chrono::steady_clock::now();
     auto lease = models_.acquire();
     inference::HumanAnalysis analysis = lease->analyze(person);
-    job.log.info("inference", "models_done", "parsing and pose done",
-                 {{"duration_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      std::chrono::steady_clock::now() - started)
-                                      .count()}});
+    job.log.info(
+        "inference", "models_done", "parsing and pose done",
+        {{"duration_ms",
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()}});
     for (const auto& warning : analysis.warnings) job.log.warn("inference", "pose_warning", warning);
     return analysis;
   } catch (const core::InputError& error) {
@@ -283,9 +282,8 @@ void RequestProcessor::save(Job& job, const StoredMasks& stored) {
   if (!written) {
     job.log.info("database", "row_kept", "a request consumed later already wrote this user's row; row kept");
   }
-  retry_.until_done(job.log, "record", job.interruption, [&] {
-    store_.record_request_completed(request.user_id, request.request_id, stored.filenames);
-  });
+  retry_.until_done(job.log, "record", job.interruption,
+                    [&] { store_.record_request_completed(request.user_id, request.request_id, stored.filenames); });
 }
 
 }  // namespace mc::service

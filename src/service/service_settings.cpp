@@ -28,8 +28,8 @@ KafkaSettings read_kafka_settings(SettingsReader& env) {
   }
   if (kafka.security_protocol.rfind("SASL", 0) == 0) {
     if (!one_of(kafka.sasl_mechanism, {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"})) {
-      env.problem("KAFKA_SASL_MECHANISM must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (got \"" +
-                  kafka.sasl_mechanism + "\")");
+      env.problem("KAFKA_SASL_MECHANISM must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (got \"" + kafka.sasl_mechanism +
+                  "\")");
     }
     if (kafka.username.empty() || kafka.password.empty()) {
       env.problem("KAFKA_USERNAME and KAFKA_PASSWORD are required with KAFKA_SECURITY_PROTOCOL=" +
@@ -81,9 +81,9 @@ ServiceSettings load_service_settings(const EnvironmentReader& environment) {
   settings.models = read_model_settings(env);
   const std::string types = env.optional("MASK_TYPES_DEFAULT", "");
   try {
-    settings.default_mask_types = types.empty() ? std::vector<core::MaskType>(core::kAllMaskTypes.begin(),
-                                                                             core::kAllMaskTypes.end())
-                                                : core::parse_mask_type_list(types);
+    settings.default_mask_types =
+        types.empty() ? std::vector<core::MaskType>(core::kAllMaskTypes.begin(), core::kAllMaskTypes.end())
+                      : core::parse_mask_type_list(types);
   } catch (const core::InputError& error) {
     env.problem(std::string("MASK_TYPES_DEFAULT: ") + error.what());
   }

@@ -15,7 +15,6 @@ namespace mc::service {
 
 using adapters::KafkaSettings;
 
-
 // Every variable of the Python service's configuration (docs/compatibility.md) plus ours (README).
 struct ServiceSettings {
   KafkaSettings kafka;
@@ -25,15 +24,15 @@ struct ServiceSettings {
   int max_retries = 5;                             // MAX_RETRIES (>= 0)
   std::vector<core::MaskType> default_mask_types;  // MASK_TYPES_DEFAULT
   int inference_instances = 1;                     // INFERENCE_INSTANCES
-  RetrySettings retry;  // RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS, DEPENDENCY_PERMANENT_ATTEMPTS
-  std::chrono::seconds shutdown_grace{30};           // SHUTDOWN_GRACE_SECONDS
-  std::chrono::seconds rebalance_wait{15};           // REBALANCE_WAIT_SECONDS
-  std::chrono::seconds claim_wait{120};              // CLAIM_WAIT_SECONDS
-  int decode_concurrency = 1;                        // DECODE_CONCURRENCY (images decoded at once)
-  std::size_t poison_original_max_bytes = 65536;     // POISON_ORIGINAL_MAX_BYTES
-  adapters::FetchSettings fetch;                     // IMAGE_* settings
-  std::uint64_t max_image_pixels = 40'000'000;       // MAX_IMAGE_PIXELS
-  std::string log_level = "info";                    // LOG_LEVEL
+  RetrySettings retry;                      // RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS, DEPENDENCY_PERMANENT_ATTEMPTS
+  std::chrono::seconds shutdown_grace{30};  // SHUTDOWN_GRACE_SECONDS
+  std::chrono::seconds rebalance_wait{15};  // REBALANCE_WAIT_SECONDS
+  std::chrono::seconds claim_wait{120};     // CLAIM_WAIT_SECONDS
+  int decode_concurrency = 1;               // DECODE_CONCURRENCY (images decoded at once)
+  std::size_t poison_original_max_bytes = 65536;  // POISON_ORIGINAL_MAX_BYTES
+  adapters::FetchSettings fetch;                  // IMAGE_* settings
+  std::uint64_t max_image_pixels = 40'000'000;    // MAX_IMAGE_PIXELS
+  std::string log_level = "info";                 // LOG_LEVEL
 };
 
 // Reads everything, reporting every problem at once (core::SetupError).

@@ -26,16 +26,15 @@ StorageSettings read_storage_settings(SettingsReader& env) {
   settings.s3.request_timeout = std::chrono::milliseconds(env.number("S3_REQUEST_TIMEOUT_MS", 30000, 1, 3600000));
   static const std::regex kEndpoint("^[A-Za-z0-9.-]+(:[0-9]{1,5})?$");
   if (!settings.s3.endpoint.empty() && !std::regex_match(settings.s3.endpoint, kEndpoint)) {
-    env.problem("MINIO_ENDPOINT must be host or host:port without a scheme (got \"" +
-                           settings.s3.endpoint + "\")");
+    env.problem("MINIO_ENDPOINT must be host or host:port without a scheme (got \"" + settings.s3.endpoint + "\")");
   }
   if (!settings.s3.bucket.empty() && !adapters::valid_bucket_name(settings.s3.bucket)) {
     env.problem("MINIO_BUCKET \"" + settings.s3.bucket +
-                           "\" is not a valid bucket name (3-63 lower-case letters, digits, dots, hyphens)");
+                "\" is not a valid bucket name (3-63 lower-case letters, digits, dots, hyphens)");
   }
 
-  const std::string default_base = std::string(settings.s3.secure ? "https://" : "http://") + settings.s3.endpoint +
-                                   "/" + settings.s3.bucket;
+  const std::string default_base =
+      std::string(settings.s3.secure ? "https://" : "http://") + settings.s3.endpoint + "/" + settings.s3.bucket;
   settings.base_url = env.optional("BASE_URL", default_base);
   while (!settings.base_url.empty() && settings.base_url.back() == '/') settings.base_url.pop_back();
   static const std::regex kUrl("^https?://[^/\\s?#]+(/[^\\s?#]*)?$");
@@ -47,8 +46,7 @@ StorageSettings read_storage_settings(SettingsReader& env) {
   settings.postgres.dsn = env.required("POSTGRES_DSN");
   if (!settings.postgres.dsn.empty()) {
     if (const auto problem = adapters::dsn_problem(settings.postgres.dsn)) {
-      env.problem("POSTGRES_DSN " + *problem + " (got \"" + adapters::redact_dsn(settings.postgres.dsn) +
-                             "\")");
+      env.problem("POSTGRES_DSN " + *problem + " (got \"" + adapters::redact_dsn(settings.postgres.dsn) + "\")");
     }
   }
   settings.postgres.pool_size = static_cast<int>(env.number("POSTGRES_POOL_SIZE", 4, 1, 64));

@@ -29,6 +29,4 @@ StorageSettings load_storage_settings(const EnvironmentReader& environment);
 // The same, adding its problems to `reader` (for a larger set of settings).
 StorageSettings read_storage_settings(SettingsReader& reader);
 
-
-
 }  // namespace mc::service

@@ -29,7 +29,7 @@ class UserOrderedExecutor {
   std::mutex mutex_;
   std::condition_variable ready_;
   std::map<std::string, std::deque<std::function<void()>>> queues_;  // key -> its waiting tasks
-  std::deque<std::string> runnable_;  // keys whose next task may start
+  std::deque<std::string> runnable_;                                 // keys whose next task may start
   bool closing_ = false;
   std::vector<std::thread> threads_;
 };

@@ -35,21 +35,22 @@ std::string error_of(const std::string& bytes, std::uint64_t max_pixels = 40'000
 std::string jpeg_with_orientation(const cv::Mat& image, std::uint8_t orientation) {
   const std::string jpeg = encode(".jpg", image, {cv::IMWRITE_JPEG_QUALITY, 100});
   const std::string tiff = std::string("MM\0\x2a\0\0\0\x08", 8) + std::string("\0\x01", 2) +  // one entry
-                           std::string("\x01\x12\0\x03\0\0\0\x01", 8) +                     // 0x0112 SHORT x1
+                           std::string("\x01\x12\0\x03\0\0\0\x01", 8) +                       // 0x0112 SHORT x1
                            std::string("\0", 1) + static_cast<char>(orientation) + std::string("\0\0", 2) +
                            std::string("\0\0\0\0", 4);  // no next IFD
   const std::string payload = std::string("Exif\0\0", 6) + tiff;
   const auto length = static_cast<std::uint16_t>(payload.size() + 2);
-  const std::string app1 = std::string("\xFF\xE1", 2) + static_cast<char>(length >> 8) +
-                           static_cast<char>(length & 0xFF) + payload;
+  const std::string app1 =
+      std::string("\xFF\xE1", 2) + static_cast<char>(length >> 8) + static_cast<char>(length & 0xFF) + payload;
   return jpeg.substr(0, 2) + app1 + jpeg.substr(2);
 }
 
 TEST(ImageHeader, ReadsFormatAndSizeOfEachFormat) {
   const cv::Mat image(30, 40, CV_8UC3, cv::Scalar(10, 20, 30));
-  const std::vector<std::pair<std::string, ImageFormat>> cases = {
-      {".jpg", ImageFormat::kJpeg}, {".png", ImageFormat::kPng}, {".webp", ImageFormat::kWebp},
-      {".bmp", ImageFormat::kBmp}};
+  const std::vector<std::pair<std::string, ImageFormat>> cases = {{".jpg", ImageFormat::kJpeg},
+                                                                  {".png", ImageFormat::kPng},
+                                                                  {".webp", ImageFormat::kWebp},
+                                                                  {".bmp", ImageFormat::kBmp}};
   for (const auto& [extension, format] : cases) {
     const auto header = inspect_image(encode(extension, image), 1000000);
     EXPECT_EQ(header.format, format) << extension;
@@ -73,7 +74,8 @@ TEST(ImageDecoding, RefusesBadImagesNamingTheProblem) {
   EXPECT_EQ(error_of(png.substr(0, png.size() - 20)), "corrupt or truncated PNG image (no IEND chunk)");
   EXPECT_EQ(error_of(jpeg.substr(0, jpeg.size() - 30)), "corrupt or truncated JPEG image (no end-of-image marker)");
   EXPECT_EQ(error_of(webp.substr(0, webp.size() - 10)), "corrupt or truncated WebP image (shorter than its RIFF size)");
-  EXPECT_EQ(error_of(bmp.substr(0, bmp.size() - 10)), "corrupt or truncated BMP image (shorter than its declared size)");
+  EXPECT_EQ(error_of(bmp.substr(0, bmp.size() - 10)),
+            "corrupt or truncated BMP image (shorter than its declared size)");
   EXPECT_EQ(error_of(png, 1000), "image is too large: 40 x 30 = 0.0 MP, over the limit of 0.0 MP");
   std::string zero = png;
   zero.replace(16, 4, std::string(4, '\0'));
@@ -98,7 +100,7 @@ TEST(ImageDecoding, GreyBecomesThreeEqualChannels) {
 }
 
 TEST(ImageDecoding, AlphaIsCompositedOverWhite) {
-  cv::Mat bgra(10, 10, CV_8UC4, cv::Scalar(0, 0, 200, 0));  // fully transparent red
+  cv::Mat bgra(10, 10, CV_8UC4, cv::Scalar(0, 0, 200, 0));        // fully transparent red
   bgra(cv::Rect(0, 0, 5, 10)).setTo(cv::Scalar(0, 0, 200, 255));  // opaque on the left
   bgra(cv::Rect(5, 0, 1, 10)).setTo(cv::Scalar(0, 0, 200, 128));  // half
   for (const auto& bytes : {encode(".png", bgra), encode(".webp", bgra, {cv::IMWRITE_WEBP_QUALITY, 101})}) {

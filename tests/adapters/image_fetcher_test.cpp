@@ -20,14 +20,16 @@
 
 namespace {
 
+using mc::adapters::fetch_image;
 using mc::adapters::FetchSettings;
 using mc::adapters::ImageFetchError;
-using mc::adapters::fetch_image;
 
 class FetchTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server.Get("/img", [](const httplib::Request&, httplib::Response& r) { r.set_content(std::string(500, 'x'), "image/png"); });
+    server.Get("/img", [](const httplib::Request&, httplib::Response& r) {
+      r.set_content(std::string(500, 'x'), "image/png");
+    });
     for (int i = 1; i <= 4; ++i) {
       server.Get("/hop" + std::to_string(i), [i](const httplib::Request&, httplib::Response& r) {
         r.set_redirect(i == 1 ? "/img" : "/hop" + std::to_string(i - 1));
@@ -91,29 +93,57 @@ TEST(BlockedAddresses, LoopbackPrivateLinkLocalAndMulticastAreNamed) {
 TEST(BlockedAddresses, SpecialPurposeRangesAreRefusedTheirNeighboursAllowed) {
   using mc::adapters::blocked_address_reason;
   const std::vector<std::pair<std::string, std::string>> refused = {
-      {"192.0.0.0", "IETF protocol assignment"}, {"192.0.0.255", "IETF protocol assignment"},
-      {"192.0.2.0", "documentation"},           {"192.0.2.255", "documentation"},
-      {"198.51.100.0", "documentation"},        {"198.51.100.255", "documentation"},
-      {"203.0.113.0", "documentation"},         {"203.0.113.255", "documentation"},
-      {"198.18.0.0", "benchmarking"},           {"198.19.255.255", "benchmarking"},
-      {"255.255.255.255", "broadcast"},         {"255.255.255.254", "reserved"},
-      {"64:ff9b::", "NAT64"},                   {"64:ff9b::ffff:ffff", "NAT64"},
-      {"64:ff9b::8.8.8.8", "NAT64"},            {"64:ff9b:1::", "NAT64 (local use)"},
+      {"192.0.0.0", "IETF protocol assignment"},
+      {"192.0.0.255", "IETF protocol assignment"},
+      {"192.0.2.0", "documentation"},
+      {"192.0.2.255", "documentation"},
+      {"198.51.100.0", "documentation"},
+      {"198.51.100.255", "documentation"},
+      {"203.0.113.0", "documentation"},
+      {"203.0.113.255", "documentation"},
+      {"198.18.0.0", "benchmarking"},
+      {"198.19.255.255", "benchmarking"},
+      {"255.255.255.255", "broadcast"},
+      {"255.255.255.254", "reserved"},
+      {"64:ff9b::", "NAT64"},
+      {"64:ff9b::ffff:ffff", "NAT64"},
+      {"64:ff9b::8.8.8.8", "NAT64"},
+      {"64:ff9b:1::", "NAT64 (local use)"},
       {"64:ff9b:1:ffff:ffff:ffff:ffff:ffff", "NAT64 (local use)"},
-      {"2002::", "6to4"},                       {"2002:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "6to4"},
-      {"::2", "IPv4-compatible"},               {"::ffff:ffff", "IPv4-compatible"},
-      {"::8.8.8.8", "IPv4-compatible"},         {"::", "unspecified"},
-      {"fec0::", "site-local"},                 {"feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "site-local"},
+      {"2002::", "6to4"},
+      {"2002:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "6to4"},
+      {"::2", "IPv4-compatible"},
+      {"::ffff:ffff", "IPv4-compatible"},
+      {"::8.8.8.8", "IPv4-compatible"},
+      {"::", "unspecified"},
+      {"fec0::", "site-local"},
+      {"feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "site-local"},
       {"febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "link-local"},
-      {"2001:db8::", "documentation"},          {"2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", "documentation"},
+      {"2001:db8::", "documentation"},
+      {"2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", "documentation"},
   };
   for (const auto& [address, reason] : refused) EXPECT_EQ(blocked_address_reason(address), reason) << address;
   const std::vector<std::string> allowed = {
-      "191.255.255.255", "192.0.1.0",   "192.0.1.255", "192.0.3.0",  "198.51.99.255", "198.51.101.0",
-      "203.0.112.255",   "203.0.114.0", "198.17.255.255", "198.20.0.0", "8.8.8.8",
-      "2606:4700::1111", "64:ff9a:ffff:ffff:ffff:ffff:ffff:ffff", "64:ff9b::1:0:0", "64:ff9b:2::",
-      "2001:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "2003::", "::1:0:0",
-      "2001:db7:ffff:ffff:ffff:ffff:ffff:ffff", "2001:db9::",
+      "191.255.255.255",
+      "192.0.1.0",
+      "192.0.1.255",
+      "192.0.3.0",
+      "198.51.99.255",
+      "198.51.101.0",
+      "203.0.112.255",
+      "203.0.114.0",
+      "198.17.255.255",
+      "198.20.0.0",
+      "8.8.8.8",
+      "2606:4700::1111",
+      "64:ff9a:ffff:ffff:ffff:ffff:ffff:ffff",
+      "64:ff9b::1:0:0",
+      "64:ff9b:2::",
+      "2001:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+      "2003::",
+      "::1:0:0",
+      "2001:db7:ffff:ffff:ffff:ffff:ffff:ffff",
+      "2001:db9::",
   };
   for (const auto& address : allowed) EXPECT_EQ(blocked_address_reason(address), "") << address;
 }
@@ -141,7 +171,8 @@ TEST(BlockedAddresses, SocketAddressesAreCheckedLikeText) {
 TEST_F(FetchTest, DownloadsAndFollowsUpToThreeRedirects) {
   EXPECT_EQ(fetch_image(url("/img"), allowed).size(), 500U);
   EXPECT_EQ(fetch_image(url("/hop3"), allowed).size(), 500U);
-  EXPECT_EQ(error_of(url("/hop4"), allowed), std::make_pair(false, std::string("Failed to download image: more than 3 redirects")));
+  EXPECT_EQ(error_of(url("/hop4"), allowed),
+            std::make_pair(false, std::string("Failed to download image: more than 3 redirects")));
 }
 
 TEST_F(FetchTest, RefusesLoopbackUnlessAllowed) {
@@ -227,7 +258,8 @@ TEST_F(ProxyEnvironmentTest, AllowedAddressesAreFetchedDirectly) {
 }
 
 TEST_F(FetchTest, ClassifiesFailures) {
-  EXPECT_EQ(error_of(url("/missing"), allowed), std::make_pair(false, std::string("Failed to download image: HTTP 404")));
+  EXPECT_EQ(error_of(url("/missing"), allowed),
+            std::make_pair(false, std::string("Failed to download image: HTTP 404")));
   EXPECT_EQ(error_of(url("/busy"), allowed), std::make_pair(true, std::string("Failed to download image: HTTP 503")));
   const auto timeout = error_of(url("/slow"), allowed);
   EXPECT_TRUE(timeout.first);
@@ -239,7 +271,8 @@ TEST_F(FetchTest, ClassifiesFailures) {
   EXPECT_EQ(error_of("not a url", allowed).second, "Failed to download image: invalid URL");
   FetchSettings small = allowed;
   small.max_bytes = 100;
-  EXPECT_EQ(error_of(url("/img"), small), std::make_pair(false, std::string("Failed to download image: image is larger than 100 bytes")));
+  EXPECT_EQ(error_of(url("/img"), small),
+            std::make_pair(false, std::string("Failed to download image: image is larger than 100 bytes")));
 }
 
 TEST_F(FetchTest, ACancelledDownloadStopsAndSaysSo) {

@@ -31,9 +31,9 @@ TEST(MaskUrls, AgreeWithTheS3ObjectUrlForEveryAllowedCharacter) {
   const mc::adapters::S3Client client(settings());
   const std::string base_url = "http://minio.example:9000/masks";  // BASE_URL's default for these settings
   for (const auto& [user_id, request_id] : {std::pair<std::string, std::string>{"anna@example.com", "req+1"},
-                                           {"a=b:c,d~e", "x..y"},
-                                           {"user:42", "2026-01-01T00:00:00Z"},
-                                           {"AZaz09-_.@+=:,~", "..."}}) {
+                                            {"a=b:c,d~e", "x..y"},
+                                            {"user:42", "2026-01-01T00:00:00Z"},
+                                            {"AZaz09-_.@+=:,~", "..."}}) {
     ASSERT_EQ(mc::core::id_problem(user_id), "") << user_id;
     ASSERT_EQ(mc::core::id_problem(request_id), "") << request_id;
     const std::string key = mc::core::mask_object_key(user_id, request_id, "dress_mask.png");

@@ -83,8 +83,8 @@ TEST_F(MasksCli, WritesOnlyTheRequestedTypes) {
 }
 
 TEST_F(MasksCli, WritesAPreviewWithOnePanelPerType) {
-  const CliRun run = run_cli(args(parse, keypoints, "--gender M --types dress,lower_body --preview " +
-                                                        (dir / "preview.png").string()));
+  const CliRun run = run_cli(
+      args(parse, keypoints, "--gender M --types dress,lower_body --preview " + (dir / "preview.png").string()));
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const cv::Mat preview = cv::imread((dir / "preview.png").string(), cv::IMREAD_UNCHANGED);
   ASSERT_FALSE(preview.empty());
@@ -151,9 +151,7 @@ TEST_F(MasksCli, UnknownMaskType) {
   expect_error(run_cli(args(parse, keypoints, "--gender M --types upper_body,cape")), "unknown mask type \"cape\"");
 }
 
-TEST_F(MasksCli, UnknownGender) {
-  expect_error(run_cli(args(parse, keypoints, "--gender Q")), "unknown gender \"Q\"");
-}
+TEST_F(MasksCli, UnknownGender) { expect_error(run_cli(args(parse, keypoints, "--gender Q")), "unknown gender \"Q\""); }
 
 TEST_F(MasksCli, MissingRequiredOption) {
   const CliRun run = run_cli("masks --parse " + parse.string() + " --out " + (dir / "out").string());

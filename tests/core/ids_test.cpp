@@ -69,8 +69,8 @@ TEST(Ids, ControlBytesAndNonAsciiAreShownAsHex) {
   EXPECT_EQ(id_problem("a\tb"), refused_byte("\\x09"));
   EXPECT_EQ(id_problem("a\x7F"), refused_byte("\\x7F"));
   EXPECT_EQ(id_problem("caf\xC3\xA9"), refused_byte("\\xC3"));  // valid UTF-8, not ASCII
-  EXPECT_EQ(id_problem("a\xFF\xFE"), refused_byte("\\xFF"));     // invalid UTF-8
-  EXPECT_EQ(id_problem("\xC3"), refused_byte("\\xC3"));          // truncated sequence
+  EXPECT_EQ(id_problem("a\xFF\xFE"), refused_byte("\\xFF"));    // invalid UTF-8
+  EXPECT_EQ(id_problem("\xC3"), refused_byte("\\xC3"));         // truncated sequence
   for (int byte = 0; byte < 256; ++byte) {
     const std::string problem = id_problem(std::string("a") + static_cast<char>(byte));
     EXPECT_TRUE(printable_ascii(problem)) << byte;

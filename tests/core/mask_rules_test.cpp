@@ -62,8 +62,8 @@ cv::Mat mask_of(const Mannequin& m, MaskType type, Gender gender) {
 }
 
 bool is_upper_type(MaskType type) {
-  return type == MaskType::kUpperBody || type == MaskType::kUpperBodyTshirts ||
-         type == MaskType::kUpperBodyCoat || type == MaskType::kEthnicCombined || type == MaskType::kDress;
+  return type == MaskType::kUpperBody || type == MaskType::kUpperBodyTshirts || type == MaskType::kUpperBodyCoat ||
+         type == MaskType::kEthnicCombined || type == MaskType::kDress;
 }
 
 // Hand pixels: parsed arm pixels well beyond the extended wrist (docs/algorithm.md section 4 step 3).
@@ -123,8 +123,7 @@ TEST_P(UpperBodyTypes, HandsStayUnmasked) {
 
 TEST_P(LowerBodyTypes, KeepUpperClothesAndArms) {
   for (int label : {kUpperClothes, kLeftArm, kRightArm}) {
-    EXPECT_EQ(masked_pixels(mask, inset(label_region(mannequin.parse, label), kMargin / 2)), 0)
-        << "label " << label;
+    EXPECT_EQ(masked_pixels(mask, inset(label_region(mannequin.parse, label), kMargin / 2)), 0) << "label " << label;
   }
 }
 
@@ -245,8 +244,7 @@ TEST(MaskEngine, ComputesEachDistinctPartOnce) {
   const Mannequin m = make_mannequin();
   // Male: upper 2, lower 2, upper 1, lower 10 + shoes, lower 7 + shoes, dresses 2.
   EXPECT_EQ(generate_masks(m.parse, m.keypoints, Gender::kMale, kAllMaskTypes).parts_computed, 6U);
-  const std::array<MaskType, 3> shared = {MaskType::kUpperBodyTshirts, MaskType::kUpperBodyCoat,
-                                          MaskType::kLowerBody};
+  const std::array<MaskType, 3> shared = {MaskType::kUpperBodyTshirts, MaskType::kUpperBodyCoat, MaskType::kLowerBody};
   EXPECT_EQ(generate_masks(m.parse, m.keypoints, Gender::kFemale, shared).parts_computed, 2U);
 }
 

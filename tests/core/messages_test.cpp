@@ -44,11 +44,11 @@ TEST(Utf8, AgreesWithNlohmannOnRandomBytes) {
 
 TEST(Utf8, KnownSequences) {
   EXPECT_TRUE(is_valid_utf8("José \xE2\x82\xAC \xF0\x9F\x98\x80"));
-  EXPECT_FALSE(is_valid_utf8("Jos\xE9"));          // Latin-1
-  EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));         // overlong '/'
-  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));     // a surrogate
+  EXPECT_FALSE(is_valid_utf8("Jos\xE9"));           // Latin-1
+  EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));          // overlong '/'
+  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));      // a surrogate
   EXPECT_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));  // above U+10FFFF
-  EXPECT_FALSE(is_valid_utf8("\xE2\x82"));         // truncated
+  EXPECT_FALSE(is_valid_utf8("\xE2\x82"));          // truncated
   EXPECT_EQ(to_valid_utf8("Jos\xE9!"), "Jos\xEF\xBF\xBD!");
 }
 

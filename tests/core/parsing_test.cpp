@@ -43,8 +43,9 @@ TEST(ParsingInput, NormalisesBgrWithTheSchpMeanAndStd) {
   for (int c = 0; c < 3; ++c) {
     EXPECT_NEAR(blob.ptr<float>(0, c)[236 * 473 + 236], expected[static_cast<std::size_t>(c)], 1e-5) << c;
     // The bars left and right are black before normalisation.
-    EXPECT_NEAR(blob.ptr<float>(0, c)[236 * 473 + 5], -ParsingNormalization{}.mean[static_cast<std::size_t>(c)] /
-                                                           ParsingNormalization{}.std[static_cast<std::size_t>(c)],
+    EXPECT_NEAR(blob.ptr<float>(0, c)[236 * 473 + 5],
+                -ParsingNormalization{}.mean[static_cast<std::size_t>(c)] /
+                    ParsingNormalization{}.std[static_cast<std::size_t>(c)],
                 1e-5);
   }
 }
@@ -74,7 +75,7 @@ TEST(ParsingLabels, WarpsBackToTheImageSize) {
 TEST(AtrRefinement, FillsSmallHolesKeepsBigOnesAndArms) {
   cv::Mat labels(400, 400, CV_8UC1, cv::Scalar(kBackground));
   cv::rectangle(labels, {50, 50}, {350, 350}, kUpperClothes, cv::FILLED);
-  cv::rectangle(labels, {80, 80}, {100, 100}, kBackground, cv::FILLED);   // small hole: 441 px
+  cv::rectangle(labels, {80, 80}, {100, 100}, kBackground, cv::FILLED);  // small hole: 441 px
   cv::rectangle(labels, {200, 200}, {300, 300}, kBag, cv::FILLED);       // big hole: 10201 px
   cv::rectangle(labels, {60, 300}, {120, 340}, kLeftArm, cv::FILLED);    // arm inside the region
   cv::rectangle(labels, {360, 0}, {399, 60}, kHair, cv::FILLED);         // outside the region
@@ -89,7 +90,7 @@ TEST(AtrRefinement, FillsSmallHolesKeepsBigOnesAndArms) {
 TEST(AtrRefinement, KeepsTheReferenceWrapAroundForArmsInsideABigHole) {
   cv::Mat labels(400, 400, CV_8UC1, cv::Scalar(kBackground));
   cv::rectangle(labels, {50, 50}, {350, 350}, kUpperClothes, cv::FILLED);
-  cv::rectangle(labels, {150, 150}, {250, 250}, kBag, cv::FILLED);      // big hole
+  cv::rectangle(labels, {150, 150}, {250, 250}, kBag, cv::FILLED);       // big hole
   cv::rectangle(labels, {190, 190}, {210, 210}, kRightArm, cv::FILLED);  // arm island inside it
   const cv::Mat refined = refine_atr_labels(labels);
   EXPECT_EQ(refined.at<std::uint8_t>(160, 160), kBag);

@@ -17,21 +17,37 @@ using namespace mc::core;
 struct LimbChannels {
   int a, b, x, y;
 };
-const std::vector<LimbChannels> kLimbs = {
-    {1, 2, 12, 13},  {1, 5, 20, 21},   {2, 3, 14, 15}, {3, 4, 16, 17},  {5, 6, 22, 23},  {6, 7, 24, 25},
-    {1, 8, 0, 1},    {8, 9, 2, 3},     {9, 10, 4, 5},  {1, 11, 6, 7},   {11, 12, 8, 9},  {12, 13, 10, 11},
-    {1, 0, 28, 29},  {0, 14, 30, 31},  {14, 16, 34, 35}, {0, 15, 32, 33}, {15, 17, 36, 37}, {2, 16, 18, 19},
-    {5, 17, 26, 27}};
+const std::vector<LimbChannels> kLimbs = {{1, 2, 12, 13},   {1, 5, 20, 21},  {2, 3, 14, 15},   {3, 4, 16, 17},
+                                          {5, 6, 22, 23},   {6, 7, 24, 25},  {1, 8, 0, 1},     {8, 9, 2, 3},
+                                          {9, 10, 4, 5},    {1, 11, 6, 7},   {11, 12, 8, 9},   {12, 13, 10, 11},
+                                          {1, 0, 28, 29},   {0, 14, 30, 31}, {14, 16, 34, 35}, {0, 15, 32, 33},
+                                          {15, 17, 36, 37}, {2, 16, 18, 19}, {5, 17, 26, 27}};
 
 using Person18 = std::array<std::optional<cv::Point>, 18>;
 
 Person18 standing_person(cv::Point offset = {0, 0}, double scale = 1.0) {
-  const std::array<cv::Point, 18> base = {{{192, 80}, {192, 128}, {145, 150}, {111, 220}, {95, 295}, {239, 150},
-                                           {273, 220}, {289, 295}, {163, 290}, {163, 370}, {163, 468}, {221, 290},
-                                           {221, 370}, {221, 468}, {180, 70}, {204, 70}, {165, 76}, {219, 76}}};
+  const std::array<cv::Point, 18> base = {{{192, 80},
+                                           {192, 128},
+                                           {145, 150},
+                                           {111, 220},
+                                           {95, 295},
+                                           {239, 150},
+                                           {273, 220},
+                                           {289, 295},
+                                           {163, 290},
+                                           {163, 370},
+                                           {163, 468},
+                                           {221, 290},
+                                           {221, 370},
+                                           {221, 468},
+                                           {180, 70},
+                                           {204, 70},
+                                           {165, 76},
+                                           {219, 76}}};
   Person18 person;
   for (std::size_t i = 0; i < 18; ++i) {
-    person[i] = cv::Point(static_cast<int>(base[i].x * scale) + offset.x, static_cast<int>(base[i].y * scale) + offset.y);
+    person[i] =
+        cv::Point(static_cast<int>(base[i].x * scale) + offset.x, static_cast<int>(base[i].y * scale) + offset.y);
   }
   return person;
 }
@@ -78,7 +94,7 @@ TEST(PoseInput, ScalesPadsAndCentresPixelValues) {
   EXPECT_EQ(input.unpadded, cv::Size(138, 184));
   ASSERT_EQ(input.blob.dims, 4);
   EXPECT_EQ(input.blob.size[2], 184);
-  EXPECT_EQ(input.blob.size[3], 144);  // padded to a multiple of 8
+  EXPECT_EQ(input.blob.size[3], 144);                                                // padded to a multiple of 8
   EXPECT_FLOAT_EQ(input.blob.ptr<float>(0, 0)[10 * 144 + 10], 192 / 256.0f - 0.5f);  // B first
   EXPECT_FLOAT_EQ(input.blob.ptr<float>(0, 2)[10 * 144 + 10], -0.5f);
   EXPECT_FLOAT_EQ(input.blob.ptr<float>(0, 1)[10 * 144 + 141], 0.0f) << "padding is 128";

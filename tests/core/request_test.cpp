@@ -33,8 +33,8 @@ TEST(MaskRequestParsing, ReadsTheSeedsUrlExample) {
   EXPECT_EQ(request.user_id, "123");
   EXPECT_EQ(request.gender, "M");
   EXPECT_EQ(request.request_id, "req-123-001");
-  EXPECT_EQ(request.mask_types, (std::vector<MaskType>{MaskType::kUpperBody, MaskType::kLowerBody,
-                                                       MaskType::kEthnicCombined}));
+  EXPECT_EQ(request.mask_types,
+            (std::vector<MaskType>{MaskType::kUpperBody, MaskType::kLowerBody, MaskType::kEthnicCombined}));
   EXPECT_EQ(request.image_kind, MaskRequest::ImageKind::kUrl);
   EXPECT_EQ(request.image_data, "http://example.com/user_image.jpg");
 }
@@ -52,8 +52,13 @@ TEST(MaskRequestParsing, AcceptsIntegerIdsCommaTypesDataUrlsAndDefaults) {
 }
 
 TEST(MaskRequestParsing, GenderIsNormalisedAndUnknownOnesBecomeOtherWithAWarning) {
-  for (const auto& [given, expected] : std::vector<std::pair<std::string, std::string>>{
-           {"M", "M"}, {"male", "M"}, {"MALE", "M"}, {"f", "F"}, {"Female", "F"}, {"other", "other"}, {"OTHER", "other"}}) {
+  for (const auto& [given, expected] : std::vector<std::pair<std::string, std::string>>{{"M", "M"},
+                                                                                        {"male", "M"},
+                                                                                        {"MALE", "M"},
+                                                                                        {"f", "F"},
+                                                                                        {"Female", "F"},
+                                                                                        {"other", "other"},
+                                                                                        {"OTHER", "other"}}) {
     const MaskRequest request =
         parse(R"({"user_id": "1", "gender": ")" + given + R"(", "image": {"type": "url", "data": "http://x/y"}})");
     EXPECT_EQ(request.gender, expected) << given;
@@ -89,7 +94,8 @@ TEST(MaskRequestParsing, RefusesIdsThatWouldBreakKeysOrUrls) {
   const std::string allowed = " (allowed: letters, digits and - _ . @ + = : , ~)";
   EXPECT_EQ(error_of(R"({"user_id": "a/b")" + image), "user_id contains \"/\", which is not allowed" + allowed);
   EXPECT_EQ(error_of(R"({"user_id": "..")" + image), "user_id is \"..\", which is not allowed");
-  EXPECT_EQ(error_of(R"({"user_id": "a\u0001b")" + image), "user_id contains \"\\x01\", which is not allowed" + allowed);
+  EXPECT_EQ(error_of(R"({"user_id": "a\u0001b")" + image),
+            "user_id contains \"\\x01\", which is not allowed" + allowed);
   EXPECT_EQ(error_of(R"({"user_id": "")" + image), "user_id is empty");
   EXPECT_EQ(error_of(R"({"user_id": ")" + std::string(256, 'a') + "\"" + image),
             "user_id is 256 bytes long (at most 255 are allowed)");

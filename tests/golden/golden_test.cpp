@@ -37,7 +37,9 @@ struct GoldenCase {
 const std::array<GoldenCase, 3> kCases = {{
     {"male_pants", {test_support::LowerGarment::kPants, true, true, true}, core::Gender::kMale, false},
     {"female_skirt", {test_support::LowerGarment::kSkirt, false, true, true}, core::Gender::kFemale, false},
-    {"female_dress_missing_left_wrist", {test_support::LowerGarment::kDress, true, false, false}, core::Gender::kFemale,
+    {"female_dress_missing_left_wrist",
+     {test_support::LowerGarment::kDress, true, false, false},
+     core::Gender::kFemale,
      true},
 }};
 

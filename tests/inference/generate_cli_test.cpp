@@ -76,8 +76,8 @@ class GenerateCli : public ::testing::Test {
 
     const mc::core::Keypoints got_keypoints = mc::adapters::read_keypoints_json(dir / "out" / "keypoints.json");
     for (std::size_t i = 0; i < mc::core::kKeypointCount; ++i) {
-      EXPECT_LE(cv::norm(got_keypoints[i] - keypoints[i]), 3.0) << "keypoint " << i << " at " << got_keypoints[i]
-                                                                << ", expected " << keypoints[i];
+      EXPECT_LE(cv::norm(got_keypoints[i] - keypoints[i]), 3.0)
+          << "keypoint " << i << " at " << got_keypoints[i] << ", expected " << keypoints[i];
     }
 
     const auto expected = mc::core::generate_masks(parse, keypoints, mc::core::Gender::kMale,
@@ -133,8 +133,7 @@ TEST_F(GenerateCli, SubsetOfTypesWritesOnlyThose) {
 TEST_F(GenerateCli, SeveralPeopleUseTheMostCompleteOneAndWarn) {
   const CliRun run = generate(write_image("figure.png", photo), "two_people", "--dump-parse --dump-keypoints");
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_NE(run.output.find("2 people detected; using the one with the most body parts (18 of 18)"),
-            std::string::npos)
+  EXPECT_NE(run.output.find("2 people detected; using the one with the most body parts (18 of 18)"), std::string::npos)
       << run.output;
   expect_figure_recovered();
   std::ifstream in(dir / "out" / "keypoints.json");
@@ -176,10 +175,9 @@ TEST_F(GenerateCli, BadImagesAreRefusedWithTheirProblem) {
 TEST_F(GenerateCli, MissingCheckpointsStopStartUpNamingThePath) {
   const fs::path empty = dir / "checkpoints";
   fs::create_directories(empty);
-  const CliRun run = mc::test_support::run_command(std::string(MC_CLI_PATH) + " generate --image " +
-                                                   write_image("figure.png", photo).string() +
-                                                   " --gender F --checkpoints " + empty.string() + " --out " +
-                                                   (dir / "out").string());
+  const CliRun run = mc::test_support::run_command(
+      std::string(MC_CLI_PATH) + " generate --image " + write_image("figure.png", photo).string() +
+      " --gender F --checkpoints " + empty.string() + " --out " + (dir / "out").string());
   expect_error(run, 2, (empty / "humanparsing" / "parsing_atr.onnx").string() + " (missing)");
   EXPECT_NE(run.output.find((empty / "openpose" / "ckpts" / "body_pose_model.pth").string() + " (missing)"),
             std::string::npos)
@@ -190,8 +188,10 @@ TEST_F(GenerateCli, APthWithoutItsOnnxNamesTheConversionCommand) {
   const fs::path root = dir / "checkpoints";
   fs::create_directories(root / "humanparsing");
   fs::create_directories(root / "openpose" / "ckpts");
-  fs::copy_file(kModels / "one_person" / "humanparsing" / "parsing_atr.onnx", root / "humanparsing" / "parsing_atr.onnx");
-  fs::copy_file(kModels / "one_person" / "humanparsing" / "parsing_lip.onnx", root / "humanparsing" / "parsing_lip.onnx");
+  fs::copy_file(kModels / "one_person" / "humanparsing" / "parsing_atr.onnx",
+                root / "humanparsing" / "parsing_atr.onnx");
+  fs::copy_file(kModels / "one_person" / "humanparsing" / "parsing_lip.onnx",
+                root / "humanparsing" / "parsing_lip.onnx");
   write_bytes("checkpoints/openpose/ckpts/body_pose_model.pth", "weights");
   const fs::path pose = root / "openpose" / "ckpts";
   expect_error(generate(write_image("figure.png", photo), "", "--checkpoints " + root.string()), 2,
@@ -209,8 +209,8 @@ TEST_F(GenerateCli, UnreadableCheckpointIsASetupError) {
 
 TEST_F(GenerateCli, BadVariablesAreASetupErrorNamingEach) {
   const std::string command = std::string("env GPU_ID=abc ORT_INTER_OP_THREADS=0 ") + MC_CLI_PATH +
-                              " generate --image " + write_image("figure.png", photo).string() +
-                              " --gender M --out " + (dir / "out").string();
+                              " generate --image " + write_image("figure.png", photo).string() + " --gender M --out " +
+                              (dir / "out").string();
   const CliRun run = mc::test_support::run_command(command);
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_NE(run.output.find("GPU_ID must be a whole number from -1 to 64 (got \"abc\")"), std::string::npos)

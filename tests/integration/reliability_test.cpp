@@ -88,8 +88,8 @@ class ReliabilityTest : public ServiceTest {
 };
 
 TEST_F(ReliabilityTest, OddMessagesEachGetOneOutcomeAndTheServiceKeepsGoing) {
-  const std::string latin1 = std::string(R"({"user_id":"Jos)") + "\xE9" +
-                             R"(","request_id":"req-latin1","image":{"type":"url","data":"x"}})";
+  const std::string latin1 =
+      std::string(R"({"user_id":"Jos)") + "\xE9" + R"(","request_id":"req-latin1","image":{"type":"url","data":"x"}})";
   std::string binary(300, '\0');
   std::mt19937 random(7);
   for (auto& byte : binary) byte = static_cast<char>(random() & 0xFF);
@@ -137,9 +137,8 @@ TEST_F(ReliabilityTest, OddMessagesEachGetOneOutcomeAndTheServiceKeepsGoing) {
       EXPECT_TRUE(bytes == latin1 || bytes == binary) << "the exact bytes travel in base64";
     }
   }
-  const auto big_poison = std::find_if(poisons.begin(), poisons.end(), [](const json& message) {
-    return message.value("request_id", "") == "req-big";
-  });
+  const auto big_poison = std::find_if(
+      poisons.begin(), poisons.end(), [](const json& message) { return message.value("request_id", "") == "req-big"; });
   ASSERT_NE(big_poison, poisons.end());
   EXPECT_EQ((*big_poison)["original_message_truncated"], true);
   EXPECT_EQ((*big_poison)["original_message_bytes"], big.dump().size());

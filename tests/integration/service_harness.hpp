@@ -285,8 +285,8 @@ class ImageServer {
   }();
 };
 
-using mc::test_support::HttpResult;
 using mc::test_support::http_get;
+using mc::test_support::HttpResult;
 
 class ServiceTest : public ::testing::Test {
  protected:
@@ -367,8 +367,7 @@ class ServiceTest : public ::testing::Test {
     return *instances.back();
   }
 
-  static json request(const std::string& user, const std::string& request_id, json image,
-                      json types = nullptr) {
+  static json request(const std::string& user, const std::string& request_id, json image, json types = nullptr) {
     json message = {{"user_id", user}, {"gender", "M"}, {"request_id", request_id}, {"image", image}};
     if (!types.is_null()) message["mask_types"] = types;
     return message;
@@ -391,6 +390,5 @@ class ServiceTest : public ::testing::Test {
   std::string figure_png;
   fs::path log_path;
 };
-
 
 }  // namespace mc::service_test

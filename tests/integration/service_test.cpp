@@ -28,7 +28,8 @@ TEST_F(ServiceTest, UrlAndBase64RequestsGiveTheSeedsResultsMasksRowsAndRecords) 
     EXPECT_EQ(url, env["BASE_URL"] + "/123/req-url/" + type + "_mask.png");
     const HttpResult file = http_get(url.get<std::string>());
     ASSERT_EQ(file.status, 200) << url;
-    const cv::Mat mask = cv::imdecode(std::vector<std::uint8_t>(file.body.begin(), file.body.end()), cv::IMREAD_UNCHANGED);
+    const cv::Mat mask =
+        cv::imdecode(std::vector<std::uint8_t>(file.body.begin(), file.body.end()), cv::IMREAD_UNCHANGED);
     EXPECT_EQ(mask.size(), cv::Size(768, 1024)) << type;
     EXPECT_EQ(mask.type(), CV_8UC1) << type;
   }
@@ -37,8 +38,9 @@ TEST_F(ServiceTest, UrlAndBase64RequestsGiveTheSeedsResultsMasksRowsAndRecords) 
   EXPECT_EQ(b64_result["mask_paths"].size(), 2U);
   EXPECT_TRUE(b64_result["mask_paths"].contains("dress"));
 
-  const auto row = query("SELECT request_id, gender, upper_body_tshirts_mask, dress_mask, upper_body_mask "
-                         "FROM user_mask_outputs WHERE user_id = '456'")[0];
+  const auto row = query(
+      "SELECT request_id, gender, upper_body_tshirts_mask, dress_mask, upper_body_mask "
+      "FROM user_mask_outputs WHERE user_id = '456'")[0];
   EXPECT_EQ(row[0].as<std::string>(), "req-b64");
   EXPECT_EQ(row[1].as<std::string>(), "M");
   EXPECT_EQ(row[2].as<std::string>(), "upper_body_tshirts_mask.png");
@@ -73,9 +75,9 @@ TEST_F(ServiceTest, SendWaitPrintsTheResultOfItsRequest) {
   std::ofstream(photo, std::ios::binary) << figure_png;
   std::string command = "env";
   for (const auto& [name, value] : env) command += " " + name + "=" + value;
-  const auto run = mc::test_support::run_command(command + " " + MC_CLI_PATH +
-                                                 " send --user-id 77 --gender F --image-path " + photo.string() +
-                                                 " --mask-types dress,lower_body --request-id req-send --wait --timeout 90");
+  const auto run = mc::test_support::run_command(
+      command + " " + MC_CLI_PATH + " send --user-id 77 --gender F --image-path " + photo.string() +
+      " --mask-types dress,lower_body --request-id req-send --wait --timeout 90");
   fs::remove(photo);
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const auto json_start = run.output.find('{');
@@ -151,8 +153,8 @@ TEST_F(ServiceTest, AnImageServerThatAlwaysFailsIsPoisonedAfterMaxRetries) {
 }
 
 TEST_F(ServiceTest, ARepeatedRequestIdIsAnsweredFromItsRecordWithoutComputingAgain) {
-  const json message = request("13", "req-same", {{"type", "url"}, {"data", images->url("/figure.png")}},
-                               json::array({"lower_body"}));
+  const json message =
+      request("13", "req-same", {{"type", "url"}, {"data", images->url("/figure.png")}}, json::array({"lower_body"}));
   send(message);
   send(message);
   start_service();
@@ -254,10 +256,9 @@ TEST(ServiceConfiguration, BadConfigurationExitsTwoNamingEachProblem) {
                   "MINIO_ACCESS_KEY=a MINIO_SECRET_KEY=sekret2 MINIO_BUCKET=masks MASK_TYPES_DEFAULT=cape ") +
       MC_CLI_PATH + " serve");
   EXPECT_EQ(run.exit_code, 2) << run.output;
-  for (const char* problem :
-       {"KAFKA_BOOTSTRAP_SERVERS is required", "SERVICE_CONCURRENCY must be", "MAX_RETRIES must be",
-        "KAFKA_USERNAME and KAFKA_PASSWORD are required", "MINIO_ENDPOINT must be host or host:port",
-        "MASK_TYPES_DEFAULT"}) {
+  for (const char* problem : {"KAFKA_BOOTSTRAP_SERVERS is required", "SERVICE_CONCURRENCY must be",
+                              "MAX_RETRIES must be", "KAFKA_USERNAME and KAFKA_PASSWORD are required",
+                              "MINIO_ENDPOINT must be host or host:port", "MASK_TYPES_DEFAULT"}) {
     EXPECT_NE(run.output.find(problem), std::string::npos) << problem << "\n" << run.output;
   }
   EXPECT_EQ(run.output.find("sekret"), std::string::npos) << run.output;

@@ -55,8 +55,8 @@ adapters::S3Settings s3_settings(const std::string& bucket = "masks") {
   return settings;
 }
 
-using mc::test_support::HttpResult;
 using mc::test_support::http_get;
+using mc::test_support::HttpResult;
 
 std::string random_bytes(std::size_t size) {
   std::mt19937 generator(42);
@@ -214,11 +214,14 @@ class PostgresTest : public ::testing::Test {
 
 TEST_F(PostgresTest, UpsertInsertsThenUpdatesAndNullsUnrequestedTypes) {
   store->ensure_schema();
-  store->upsert_user_masks({"123", "M", "req-1",
-                            {{core::MaskType::kUpperBody, "upper_body_mask.png"},
-                             {core::MaskType::kDress, "dress_mask.png"}}});
-  auto row = query("SELECT gender, request_id, upper_body_mask, dress_mask, lower_body_mask, updated_at "
-                   "FROM user_mask_outputs WHERE user_id = '123'")[0];
+  store->upsert_user_masks(
+      {"123",
+       "M",
+       "req-1",
+       {{core::MaskType::kUpperBody, "upper_body_mask.png"}, {core::MaskType::kDress, "dress_mask.png"}}});
+  auto row = query(
+      "SELECT gender, request_id, upper_body_mask, dress_mask, lower_body_mask, updated_at "
+      "FROM user_mask_outputs WHERE user_id = '123'")[0];
   EXPECT_EQ(row[0].as<std::string>(), "M");
   EXPECT_EQ(row[1].as<std::string>(), "req-1");
   EXPECT_EQ(row[2].as<std::string>(), "upper_body_mask.png");
@@ -227,8 +230,9 @@ TEST_F(PostgresTest, UpsertInsertsThenUpdatesAndNullsUnrequestedTypes) {
   EXPECT_FALSE(row[5].is_null());
 
   store->upsert_user_masks({"123", "F", "req-2", {{core::MaskType::kLowerBody, "lower_body_mask.png"}}});
-  row = query("SELECT gender, request_id, upper_body_mask, dress_mask, lower_body_mask FROM user_mask_outputs "
-              "WHERE user_id = '123'")[0];
+  row = query(
+      "SELECT gender, request_id, upper_body_mask, dress_mask, lower_body_mask FROM user_mask_outputs "
+      "WHERE user_id = '123'")[0];
   EXPECT_EQ(row[0].as<std::string>(), "F");
   EXPECT_EQ(row[1].as<std::string>(), "req-2");
   EXPECT_TRUE(row[2].is_null()) << "unrequested types become NULL: the row matches its request_id";
@@ -247,7 +251,9 @@ TEST_F(PostgresTest, EightConcurrentUpsertsForDifferentUsersAllLand) {
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&, i] {
       try {
-        store->upsert_user_masks({"user-" + std::to_string(i), "F", "req-" + std::to_string(i),
+        store->upsert_user_masks({"user-" + std::to_string(i),
+                                  "F",
+                                  "req-" + std::to_string(i),
                                   {{core::MaskType::kDress, "dress_mask.png"}}});
       } catch (const std::exception&) {
         ++failures;
@@ -311,7 +317,7 @@ TEST_F(PostgresTest, AUsersRowIsNotOverwrittenByARequestConsumedEarlier) {
     store->record_request_started(record);
   };
   const adapters::MessagePosition newer{1, 20, 2000};
-  const adapters::MessagePosition older_same_partition{1, 10, 3000};  // offsets decide within a partition
+  const adapters::MessagePosition older_same_partition{1, 10, 3000};   // offsets decide within a partition
   const adapters::MessagePosition older_other_partition{2, 99, 1000};  // timestamps across partitions
   const adapters::MessagePosition later_other_partition{2, 100, 5000};
   const std::map<core::MaskType, std::string> dress{{core::MaskType::kDress, "dress_mask.png"}};
@@ -345,10 +351,11 @@ TEST_F(PostgresTest, AClaimIsHeldByOneHolderAtATime) {
 }
 
 TEST_F(PostgresTest, MigrateRekeysTheFirstReleasesRequestRecords) {
-  query("CREATE TABLE mask_requests (request_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, gender TEXT, "
-        "mask_types TEXT[] NOT NULL DEFAULT '{}', status TEXT NOT NULL, error TEXT, attempts INTEGER NOT NULL "
-        "DEFAULT 0, filenames JSONB NOT NULL DEFAULT '{}', created_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT "
-        "now(), updated_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), completed_at TIMESTAMP WITH TIME ZONE)");
+  query(
+      "CREATE TABLE mask_requests (request_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, gender TEXT, "
+      "mask_types TEXT[] NOT NULL DEFAULT '{}', status TEXT NOT NULL, error TEXT, attempts INTEGER NOT NULL "
+      "DEFAULT 0, filenames JSONB NOT NULL DEFAULT '{}', created_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT "
+      "now(), updated_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), completed_at TIMESTAMP WITH TIME ZONE)");
   query("INSERT INTO mask_requests (request_id, user_id, status) VALUES ('r1', 'u1', 'completed')");
   const std::string first = cli("migrate");
   EXPECT_EQ(last_exit, 0) << first;
@@ -363,14 +370,16 @@ TEST_F(PostgresTest, MigrateRekeysTheFirstReleasesRequestRecords) {
 }
 
 TEST_F(PostgresTest, MigrateAddsTheMissingColumnsOfAnOlderTable) {
-  query("CREATE TABLE user_mask_outputs (user_id TEXT PRIMARY KEY, gender TEXT, request_id TEXT, "
-        "upper_body_mask TEXT, lower_body_mask TEXT, updated_at TIMESTAMP WITH TIME ZONE DEFAULT now())");
-  query("INSERT INTO user_mask_outputs (user_id, gender, request_id, upper_body_mask) "
-        "VALUES ('old', 'M', 'r0', 'upper_body_mask.png')");
+  query(
+      "CREATE TABLE user_mask_outputs (user_id TEXT PRIMARY KEY, gender TEXT, request_id TEXT, "
+      "upper_body_mask TEXT, lower_body_mask TEXT, updated_at TIMESTAMP WITH TIME ZONE DEFAULT now())");
+  query(
+      "INSERT INTO user_mask_outputs (user_id, gender, request_id, upper_body_mask) "
+      "VALUES ('old', 'M', 'r0', 'upper_body_mask.png')");
   const std::string first = cli("migrate");
   EXPECT_EQ(last_exit, 0) << first;
-  for (const char* column : {"upper_body_tshirts_mask", "upper_body_coat_mask", "ethnic_combined_mask",
-                             "baggy_lower_mask", "dress_mask"}) {
+  for (const char* column :
+       {"upper_body_tshirts_mask", "upper_body_coat_mask", "ethnic_combined_mask", "baggy_lower_mask", "dress_mask"}) {
     EXPECT_NE(first.find(std::string("added column user_mask_outputs.") + column), std::string::npos) << first;
   }
   EXPECT_NE(first.find("created table mask_requests"), std::string::npos) << first;
@@ -385,9 +394,11 @@ TEST_F(PostgresTest, MigrateAddsTheMissingColumnsOfAnOlderTable) {
 
 TEST_F(PostgresTest, UrlsPrintsEachMaskTypesUrl) {
   store->ensure_schema();
-  store->upsert_user_masks({"123", "M", "req-123-001",
-                            {{core::MaskType::kUpperBody, "upper_body_mask.png"},
-                             {core::MaskType::kLowerBody, "lower_body_mask.png"}}});
+  store->upsert_user_masks(
+      {"123",
+       "M",
+       "req-123-001",
+       {{core::MaskType::kUpperBody, "upper_body_mask.png"}, {core::MaskType::kLowerBody, "lower_body_mask.png"}}});
   EXPECT_EQ(cli("urls --user-id 123", "BASE_URL=http://127.0.0.1:9000/masks"),
             "upper_body http://127.0.0.1:9000/masks/123/req-123-001/upper_body_mask.png\n"
             "lower_body http://127.0.0.1:9000/masks/123/req-123-001/lower_body_mask.png\n");
@@ -409,7 +420,8 @@ TEST_F(PostgresTest, UrlsPrintsEachMaskTypesUrl) {
 TEST_F(PostgresTest, BadConfigurationNamesEveryProblemWithoutSecrets) {
   const auto run = test_support::run_command(
       "env -i POSTGRES_DSN=mysql://root:hunter2@db/x MINIO_ACCESS_KEY=k MINIO_SECRET_KEY=topsecret "
-      "MINIO_BUCKET=Bad_Bucket BASE_URL=ftp://files PRESIGNED_URL_EXPIRY=0 " + std::string(MC_CLI_PATH) + " migrate");
+      "MINIO_BUCKET=Bad_Bucket BASE_URL=ftp://files PRESIGNED_URL_EXPIRY=0 " +
+      std::string(MC_CLI_PATH) + " migrate");
   EXPECT_EQ(run.exit_code, 2) << run.output;
   for (const char* problem : {"MINIO_ENDPOINT is required", "MINIO_BUCKET \"Bad_Bucket\" is not a valid bucket name",
                               "BASE_URL must be an http:// or https:// URL", "PRESIGNED_URL_EXPIRY must be",

@@ -77,8 +77,8 @@ struct StepTally {
     if (diff == 0) {
       ++identical;
     } else if (differences.size() < 10) {
-      differences.push_back(what + ": " + (diff < 0 ? std::string("size or type differs")
-                                                    : std::to_string(diff) + " pixels differ"));
+      differences.push_back(what + ": " +
+                            (diff < 0 ? std::string("size or type differs") : std::to_string(diff) + " pixels differ"));
     }
   }
   void report(const std::string& step) const {
@@ -97,9 +97,9 @@ TEST(OracleSteps, NearestResizeMatchesPillow) {
   std::uniform_int_distribution<int> side(1, 600);
   // The sizes of the masks' own resizes, label maps of other sizes to 768 x 1024, then random ones.
   std::vector<std::pair<cv::Size, cv::Size>> cases = {
-      {{768, 1024}, {384, 512}}, {{384, 512}, {768, 1024}}, {{1000, 1333}, {768, 1024}},
+      {{768, 1024}, {384, 512}},  {{384, 512}, {768, 1024}},   {{1000, 1333}, {768, 1024}},
       {{767, 1023}, {768, 1024}}, {{1536, 2048}, {768, 1024}}, {{500, 700}, {768, 1024}},
-      {{769, 1025}, {768, 1024}}, {{3, 4}, {768, 1024}},      {{768, 1024}, {768, 1024}}};
+      {{769, 1025}, {768, 1024}}, {{3, 4}, {768, 1024}},       {{768, 1024}, {768, 1024}}};
   for (int i = 0; i < 300; ++i) cases.push_back({{side(rng), side(rng)}, {side(rng), side(rng)}});
 
   json jobs = json::array();
@@ -157,7 +157,8 @@ TEST(OracleSteps, PolylinesMatchPillow) {
   for (int i = 0; i < 600; ++i) {
     const int count = i % 5 == 0 ? 2 : (i % 7 == 0 ? 4 : 3);
     std::vector<cv::Point> points;
-    for (int k = 0; k < count; ++k) points.emplace_back(random_coordinate(rng, size.width), random_coordinate(rng, size.height));
+    for (int k = 0; k < count; ++k)
+      points.emplace_back(random_coordinate(rng, size.width), random_coordinate(rng, size.height));
     if (i % 11 == 0) points[1] = points[0];                      // zero-length segment
     if (i % 13 == 0) points.back() = points[1] * 2 - points[0];  // straight: no joint
     const int width = i % 3 == 0 ? std::uniform_int_distribution<int>(2, 90)(rng) : core::kArmLineWidth;
@@ -168,8 +169,12 @@ TEST(OracleSteps, PolylinesMatchPillow) {
       flat.push_back(p.y);
     }
     const std::string out = scratch.file("line" + std::to_string(i) + ".png");
-    jobs.push_back({{"kind", "line"}, {"points", flat}, {"width", width}, {"joint", curve ? json("curve") : json()},
-                    {"size", {size.width, size.height}}, {"out", out}});
+    jobs.push_back({{"kind", "line"},
+                    {"points", flat},
+                    {"width", width},
+                    {"joint", curve ? json("curve") : json()},
+                    {"size", {size.width, size.height}},
+                    {"out", out}});
     polylines.push_back(points);
     widths.push_back(width);
     curves.push_back(curve);
@@ -224,7 +229,8 @@ TEST(OracleSteps, ArmImagesMatchPillow) {
   StepTally tally;
   for (std::size_t i = 0; i < arms.size(); ++i) {
     const Arm& a = arms[i];
-    const cv::Mat ours = core::draw_arm_image({core::kWorkWidth, core::kWorkHeight}, a.shoulder, a.elbow, a.wrist, a.side);
+    const cv::Mat ours =
+        core::draw_arm_image({core::kWorkWidth, core::kWorkHeight}, a.shoulder, a.elbow, a.wrist, a.side);
     std::ostringstream what;
     what << "arm " << i << " shoulder " << a.shoulder << " elbow " << a.elbow << " wrist " << a.wrist;
     tally.add(ours, read_png(scratch.file("arm" + std::to_string(i) + ".png")), what.str());
@@ -323,8 +329,8 @@ TEST(OracleSteps, LargestRegionMatchesOpenCVIncludingTies) {
 TEST(OracleParsing, InputWarpMatchesOpenCVAndNumpy) {
   Scratch scratch("parsing_input");
   cv::theRNG().state = static_cast<std::uint64_t>(env_int("MC_ORACLE_SEED", 20240610)) + 7;
-  const std::vector<std::pair<cv::Size, int>> cases = {
-      {{768, 1024}, 512}, {{768, 1024}, 473}, {{1024, 768}, 512}, {{333, 500}, 473}, {{640, 480}, 512}, {{97, 61}, 473}};
+  const std::vector<std::pair<cv::Size, int>> cases = {{{768, 1024}, 512}, {{768, 1024}, 473}, {{1024, 768}, 512},
+                                                       {{333, 500}, 473},  {{640, 480}, 512},  {{97, 61}, 473}};
   json jobs = json::array();
   std::vector<cv::Mat> images;
   for (std::size_t i = 0; i < cases.size(); ++i) {
@@ -441,8 +447,8 @@ TEST(OracleMasks, RandomFiguresMatchTheReference) {
   double min_iou = 1.0;
   for (int i = 0; i < figures; ++i) {
     const auto& person = people[static_cast<std::size_t>(i)];
-    const auto generated = core::generate_masks(person.parse, person.keypoints, core::gender_column(person.gender),
-                                                core::kAllMaskTypes);
+    const auto generated =
+        core::generate_masks(person.parse, person.keypoints, core::gender_column(person.gender), core::kAllMaskTypes);
     for (const auto& [type, mask] : generated.masks) {
       const std::string name(core::mask_type_name(type));
       const cv::Mat oracle = read_png(scratch.file("out" + std::to_string(i) + "/" + core::mask_file_name(type)));

@@ -46,16 +46,32 @@ constexpr int kCellCols = 18;
 
 // Limbs as docs/algorithm.md section 3 step 5 lists them, 0-based parts and PAF channels.
 constexpr std::array<std::array<int, 4>, core::kLimbCount> kLimbs = {{
-    {1, 2, 12, 13},  {1, 5, 20, 21},   {2, 3, 14, 15},   {3, 4, 16, 17},   {5, 6, 22, 23},
-    {6, 7, 24, 25},  {1, 8, 0, 1},     {8, 9, 2, 3},     {9, 10, 4, 5},    {1, 11, 6, 7},
-    {11, 12, 8, 9},  {12, 13, 10, 11}, {1, 0, 28, 29},   {0, 14, 30, 31},  {14, 16, 34, 35},
-    {0, 15, 32, 33}, {15, 17, 36, 37}, {2, 16, 18, 19},  {5, 17, 26, 27},
+    {1, 2, 12, 13},  {1, 5, 20, 21},   {2, 3, 14, 15},  {3, 4, 16, 17},  {5, 6, 22, 23},
+    {6, 7, 24, 25},  {1, 8, 0, 1},     {8, 9, 2, 3},    {9, 10, 4, 5},   {1, 11, 6, 7},
+    {11, 12, 8, 9},  {12, 13, 10, 11}, {1, 0, 28, 29},  {0, 14, 30, 31}, {14, 16, 34, 35},
+    {0, 15, 32, 33}, {15, 17, 36, 37}, {2, 16, 18, 19}, {5, 17, 26, 27},
 }};
 
 // A standing person in 384 x 512 pixels, OpenPose order, about 300 px tall.
 constexpr std::array<std::array<float, 2>, core::kKeypointCount> kTemplate = {{
-    {0, -130}, {0, -95}, {-35, -95}, {-50, -45}, {-55, 5}, {35, -95}, {50, -45}, {55, 5}, {-20, 10},
-    {-22, 80}, {-24, 150}, {20, 10}, {22, 80}, {24, 150}, {-8, -138}, {8, -138}, {-18, -132}, {18, -132},
+    {0, -130},
+    {0, -95},
+    {-35, -95},
+    {-50, -45},
+    {-55, 5},
+    {35, -95},
+    {50, -45},
+    {55, 5},
+    {-20, 10},
+    {-22, 80},
+    {-24, 150},
+    {20, 10},
+    {22, 80},
+    {24, 150},
+    {-8, -138},
+    {8, -138},
+    {-18, -132},
+    {18, -132},
 }};
 
 void write_floats(const std::string& path, const float* data, std::size_t count) {
@@ -89,8 +105,8 @@ Person random_person(std::mt19937& rng, float missing_chance) {
   std::normal_distribution<float> jitter(0.0F, 6.0F * scale);
   Person person;
   for (std::size_t p = 0; p < core::kKeypointCount; ++p) {
-    person.points[p] = centre + scale * cv::Point2f(kTemplate[p][0], kTemplate[p][1]) +
-                       cv::Point2f(jitter(rng), jitter(rng));
+    person.points[p] =
+        centre + scale * cv::Point2f(kTemplate[p][0], kTemplate[p][1]) + cv::Point2f(jitter(rng), jitter(rng));
     person.present[p] = unit(rng) >= missing_chance;
   }
   return person;
@@ -190,7 +206,8 @@ NetworkOutputs random_outputs(std::mt19937& rng) {
 core::PoseMaps random_full_maps(std::mt19937& rng) {
   std::uniform_real_distribution<float> unit(0.0F, 1.0F);
   core::PoseMaps maps;
-  for (int c = 0; c < core::kPafChannels; ++c) maps.paf.emplace_back(cv::Mat::zeros(core::kWorkHeight, core::kWorkWidth, CV_32F));
+  for (int c = 0; c < core::kPafChannels; ++c)
+    maps.paf.emplace_back(cv::Mat::zeros(core::kWorkHeight, core::kWorkWidth, CV_32F));
   for (int c = 0; c < core::kHeatmapChannels; ++c) {
     maps.heatmap.emplace_back(cv::Mat::zeros(core::kWorkHeight, core::kWorkWidth, CV_32F));
   }
@@ -212,11 +229,16 @@ core::PoseMaps random_full_maps(std::mt19937& rng) {
     Person person = random_person(rng, 0.2F);
     for (std::size_t p = 0; p < core::kKeypointCount; ++p) {
       const float roll = unit(rng);
-      if (roll < 0.04F) person.points[p].x = 0.0F;
-      else if (roll < 0.08F) person.points[p].x = static_cast<float>(core::kWorkWidth - 1);
-      else if (roll < 0.11F) person.points[p].y = 0.0F;
-      else if (roll < 0.14F) person.points[p].y = static_cast<float>(core::kWorkHeight - 1);
-      else if (roll < 0.16F && p > 0) person.points[p] = person.points[p - 1];  // two parts on one pixel
+      if (roll < 0.04F)
+        person.points[p].x = 0.0F;
+      else if (roll < 0.08F)
+        person.points[p].x = static_cast<float>(core::kWorkWidth - 1);
+      else if (roll < 0.11F)
+        person.points[p].y = 0.0F;
+      else if (roll < 0.14F)
+        person.points[p].y = static_cast<float>(core::kWorkHeight - 1);
+      else if (roll < 0.16F && p > 0)
+        person.points[p] = person.points[p - 1];  // two parts on one pixel
     }
     if (unit(rng) < 0.1F) person.points[4] = person.points[3] + 3.0F * (person.points[4] - person.points[3]);
     people.emplace_back(person.points, person.present);
@@ -231,8 +253,10 @@ core::PoseMaps random_full_maps(std::mt19937& rng) {
       if (kind == 0) {  // single-pixel spike
         plane.at<float>(c) += 4.0F + 16.0F * unit(rng);
       } else if (kind == 1) {  // plateau, 1..6 wide: ties after the blur
-        const cv::Rect box(c, cv::Size(std::uniform_int_distribution<int>(1, 6)(rng), std::uniform_int_distribution<int>(1, 6)(rng)));
-        plane(box & cv::Rect(0, 0, plane.cols, plane.rows)).setTo(cv::Scalar(1.0 + 4.0 * static_cast<double>(unit(rng))));
+        const cv::Rect box(
+            c, cv::Size(std::uniform_int_distribution<int>(1, 6)(rng), std::uniform_int_distribution<int>(1, 6)(rng)));
+        plane(box & cv::Rect(0, 0, plane.cols, plane.rows))
+            .setTo(cv::Scalar(1.0 + 4.0 * static_cast<double>(unit(rng))));
       } else {  // Gaussian, centred on a pixel or between two
         const float sigma = 1.5F + 5.0F * unit(rng);
         const cv::Point2f centre = cv::Point2f(c) + (kind == 2 ? cv::Point2f(0.5F, 0.0F) : cv::Point2f(0.0F, 0.0F));
@@ -259,9 +283,11 @@ core::PoseMaps random_full_maps(std::mt19937& rng) {
       const float width = 1.0F + 6.0F * unit(rng);
       const float magnitude = unit(rng) < 0.1F ? -1.0F : 0.2F + 0.8F * unit(rng);
       const float broken_from = unit(rng) < 0.15F ? unit(rng) : 2.0F;  // a band that stops part way
-      const cv::Rect box = cv::Rect(cv::Point(cv::Point2f(std::min(pa.x, pb.x), std::min(pa.y, pb.y)) - cv::Point2f(width, width)),
-                                    cv::Point(cv::Point2f(std::max(pa.x, pb.x), std::max(pa.y, pb.y)) + cv::Point2f(width + 1.0F, width + 1.0F))) &
-                           cv::Rect(0, 0, core::kWorkWidth, core::kWorkHeight);
+      const cv::Rect box =
+          cv::Rect(cv::Point(cv::Point2f(std::min(pa.x, pb.x), std::min(pa.y, pb.y)) - cv::Point2f(width, width)),
+                   cv::Point(cv::Point2f(std::max(pa.x, pb.x), std::max(pa.y, pb.y)) +
+                             cv::Point2f(width + 1.0F, width + 1.0F))) &
+          cv::Rect(0, 0, core::kWorkWidth, core::kWorkHeight);
       for (int y = box.y; y < box.y + box.height; ++y) {
         for (int x = box.x; x < box.x + box.width; ++x) {
           const cv::Point2f v = cv::Point2f(static_cast<float>(x), static_cast<float>(y)) - pa;
@@ -304,7 +330,8 @@ void write_sparse(const std::string& path, const core::PoseMaps& maps) {
     }
   }
   std::ofstream(path, std::ios::binary)
-      .write(reinterpret_cast<const char*>(triples.data()), static_cast<std::streamsize>(triples.size() * sizeof(std::int32_t)));
+      .write(reinterpret_cast<const char*>(triples.data()),
+             static_cast<std::streamsize>(triples.size() * sizeof(std::int32_t)));
 }
 
 // Agreement of one step over all cases.
@@ -357,8 +384,9 @@ struct DetectionTallies {
       }
       same = same && diff == 0.0;
       peaks_same = peaks_same && same;
-      peaks.add(same, diff, scene + " part " + std::to_string(part) + ": " + std::to_string(mine.size()) +
-                                " peaks, oracle " + std::to_string(theirs.size()));
+      peaks.add(same, diff,
+                scene + " part " + std::to_string(part) + ": " + std::to_string(mine.size()) + " peaks, oracle " +
+                    std::to_string(theirs.size()));
     }
     if (!peaks_same) return;  // the later steps would compare different inputs
     for (int k = 0; k < core::kLimbCount; ++k) {
@@ -374,8 +402,9 @@ struct DetectionTallies {
         diff = std::max(diff, std::abs(theirs[i][2].get<double>() - mine[i].score));
       }
       connections.add(same && diff == 0.0, diff,
-                      scene + " limb " + std::to_string(k) + ": " + std::to_string(mine.size()) + " connections, oracle " +
-                          std::to_string(theirs.size()) + ", score difference " + std::to_string(diff));
+                      scene + " limb " + std::to_string(k) + ": " + std::to_string(mine.size()) +
+                          " connections, oracle " + std::to_string(theirs.size()) + ", score difference " +
+                          std::to_string(diff));
     }
     const json& their_people = oracle["people"];
     bool same = their_people.size() == ours.people.size();
@@ -405,8 +434,10 @@ struct DetectionTallies {
     const core::PoseResult result = core::choose_person(ours);
     double kp_diff = 0.0;
     for (std::size_t p = 0; p < core::kKeypointCount; ++p) {
-      kp_diff = std::max({kp_diff, std::abs(their_keypoints["points"][p][0].get<double>() - static_cast<double>(result.keypoints[p].x)),
-                          std::abs(their_keypoints["points"][p][1].get<double>() - static_cast<double>(result.keypoints[p].y))});
+      kp_diff = std::max(
+          {kp_diff,
+           std::abs(their_keypoints["points"][p][0].get<double>() - static_cast<double>(result.keypoints[p].x)),
+           std::abs(their_keypoints["points"][p][1].get<double>() - static_cast<double>(result.keypoints[p].y))});
     }
     keypoints.add(kp_diff == 0.0, kp_diff, scene + ": keypoints differ by " + std::to_string(kp_diff));
   }
@@ -432,11 +463,13 @@ int scene_count() { return env_int("MC_ORACLE_POSE_SCENES", 50); }
 TEST(OraclePose, InputBlobMatchesBodyPy) {
   Scratch scratch("pose_input");
   std::mt19937 rng = seeded_rng(20);
-  std::vector<cv::Size> sizes = {{768, 1024}, {768, 1024}, {768, 1024}, {384, 512}, {767, 1023}, {1000, 1333}, {97, 61}};
+  std::vector<cv::Size> sizes = {{768, 1024}, {768, 1024},  {768, 1024}, {384, 512},
+                                 {767, 1023}, {1000, 1333}, {97, 61}};
   const int extra = std::max(3, scene_count() / 10);
-  for (int i = 0; i < extra; ++i) sizes.push_back(i % 2 == 0 ? cv::Size(768, 1024)
-                                                            : cv::Size(std::uniform_int_distribution<int>(40, 1200)(rng),
-                                                                       std::uniform_int_distribution<int>(40, 1200)(rng)));
+  for (int i = 0; i < extra; ++i)
+    sizes.push_back(i % 2 == 0 ? cv::Size(768, 1024)
+                               : cv::Size(std::uniform_int_distribution<int>(40, 1200)(rng),
+                                          std::uniform_int_distribution<int>(40, 1200)(rng)));
   cv::theRNG().state = static_cast<std::uint64_t>(env_int("MC_ORACLE_SEED", 20240610)) + 21;
   json jobs = json::array();
   std::vector<cv::Mat> images;
@@ -447,7 +480,8 @@ TEST(OraclePose, InputBlobMatchesBodyPy) {
     images.push_back(bgr);
     const std::string id = std::to_string(i);
     if (!cv::imwrite(scratch.file("in" + id + ".png"), bgr)) throw std::runtime_error("cannot write png");
-    jobs.push_back({{"kind", "pose_input"}, {"in", scratch.file("in" + id + ".png")}, {"out", scratch.file("out" + id + ".f32")}});
+    jobs.push_back(
+        {{"kind", "pose_input"}, {"in", scratch.file("in" + id + ".png")}, {"out", scratch.file("out" + id + ".f32")}});
   }
   run_oracle(scratch, jobs);
   Tally tally;
@@ -471,7 +505,8 @@ TEST(OraclePose, InputBlobMatchesBodyPy) {
 
 // Writes one case's network outputs for the oracle and returns the job that
 // names them; callers add where the oracle writes its answer.
-json outputs_job(const Scratch& scratch, const std::string& kind, const std::string& id, const NetworkOutputs& outputs) {
+json outputs_job(const Scratch& scratch, const std::string& kind, const std::string& id,
+                 const NetworkOutputs& outputs) {
   write_floats(scratch.file("paf" + id + ".f32"), outputs.paf.ptr<float>(), outputs.paf.total());
   write_floats(scratch.file("heat" + id + ".f32"), outputs.heatmap.ptr<float>(), outputs.heatmap.total());
   return {{"kind", kind},
@@ -507,13 +542,15 @@ TEST(OraclePose, UpsamplingMatchesBodyPy) {
     const auto heat = read_floats(scratch.file("heat_up" + id + ".f32"), core::kHeatmapChannels * plane_size);
     for (int c = 0; c < kPlanes; ++c) {
       const bool is_paf = c < core::kPafChannels;
-      const cv::Mat& mine = is_paf ? ours.paf[static_cast<std::size_t>(c)] : ours.heatmap[static_cast<std::size_t>(c - core::kPafChannels)];
+      const cv::Mat& mine = is_paf ? ours.paf[static_cast<std::size_t>(c)]
+                                   : ours.heatmap[static_cast<std::size_t>(c - core::kPafChannels)];
       const float* data = is_paf ? paf.data() + static_cast<std::size_t>(c) * plane_size
                                  : heat.data() + static_cast<std::size_t>(c - core::kPafChannels) * plane_size;
       ASSERT_EQ(mine.size(), cv::Size(core::kWorkWidth, core::kWorkHeight));
       const cv::Mat theirs(core::kWorkHeight, core::kWorkWidth, CV_32F, const_cast<float*>(data));
       const double diff = cv::norm(mine, theirs, cv::NORM_INF);
-      tally.add(diff == 0.0, diff, "case " + id + " plane " + std::to_string(c) + ": max difference " + std::to_string(diff));
+      tally.add(diff == 0.0, diff,
+                "case " + id + " plane " + std::to_string(c) + ": max difference " + std::to_string(diff));
     }
   }
   tally.report("upsampled planes (x8 Lanczos-4, crop, Lanczos-4 to 384 x 512)");
@@ -556,7 +593,9 @@ TEST(OraclePose, DetectionFromFullResolutionMapsMatchesBodyPy) {
     scenes.push_back(random_full_maps(rng));
     const std::string id = std::to_string(i);
     write_sparse(scratch.file("maps" + id + ".i32"), scenes.back());
-    jobs.push_back({{"kind", "pose_detect"}, {"sparse", scratch.file("maps" + id + ".i32")}, {"out", scratch.file("out" + id + ".json")}});
+    jobs.push_back({{"kind", "pose_detect"},
+                    {"sparse", scratch.file("maps" + id + ".i32")},
+                    {"out", scratch.file("out" + id + ".json")}});
   }
   run_oracle(scratch, jobs);
   DetectionTallies tallies;
@@ -565,7 +604,8 @@ TEST(OraclePose, DetectionFromFullResolutionMapsMatchesBodyPy) {
                     json::parse(std::ifstream(scratch.file("out" + std::to_string(i) + ".json"))),
                     "scene " + std::to_string(i));
   }
-  std::cout << "oracle pose, " << cases << " full-resolution scenes (plateaus, spikes, edges, copies, constant fields):\n";
+  std::cout << "oracle pose, " << cases
+            << " full-resolution scenes (plateaus, spikes, edges, copies, constant fields):\n";
   tallies.report();
   tallies.expect_all_identical();
 }

@@ -91,23 +91,28 @@ RandomFigure random_figure(std::mt19937& rng, int index) {
   if (lower_kind == 0) {
     const double cuff = dice.uniform(0.0, 1.0);
     cv::line(p, pixel(right_hip), pixel(right_knee), cv::Scalar(kPants), leg_width + 6);
-    cv::line(p, pixel(right_knee), pixel(right_knee + (right_ankle - right_knee) * cuff), cv::Scalar(kPants), leg_width + 6);
+    cv::line(p, pixel(right_knee), pixel(right_knee + (right_ankle - right_knee) * cuff), cv::Scalar(kPants),
+             leg_width + 6);
     cv::line(p, pixel(left_hip), pixel(left_knee), cv::Scalar(kPants), leg_width + 6);
-    cv::line(p, pixel(left_knee), pixel(left_knee + (left_ankle - left_knee) * cuff), cv::Scalar(kPants), leg_width + 6);
-    fill_quad(p, {right_hip + cv::Point2d(-10, -20), left_hip + cv::Point2d(10, -20), left_hip + cv::Point2d(5, 60),
-                  right_hip + cv::Point2d(-5, 60)},
+    cv::line(p, pixel(left_knee), pixel(left_knee + (left_ankle - left_knee) * cuff), cv::Scalar(kPants),
+             leg_width + 6);
+    fill_quad(p,
+              {right_hip + cv::Point2d(-10, -20), left_hip + cv::Point2d(10, -20), left_hip + cv::Point2d(5, 60),
+               right_hip + cv::Point2d(-5, 60)},
               kPants);
   } else {
     const double flare = dice.uniform(20.0, 90.0) * s;
     const double hem = hip_y + dice.uniform(80.0, 260.0) * s;
-    fill_quad(p, {right_hip + cv::Point2d(-8, -20), left_hip + cv::Point2d(8, -20), cv::Point2d(left_hip.x + flare, hem),
-                  cv::Point2d(right_hip.x - flare, hem)},
+    fill_quad(p,
+              {right_hip + cv::Point2d(-8, -20), left_hip + cv::Point2d(8, -20), cv::Point2d(left_hip.x + flare, hem),
+               cv::Point2d(right_hip.x - flare, hem)},
               lower_kind == 1 ? kSkirt : kDress);
   }
-  cv::ellipse(p, pixel(right_ankle + cv::Point2d(-12, 10)), cv::Size(static_cast<int>(40 * s), static_cast<int>(18 * s)), 0,
-              0, 360, cv::Scalar(kRightShoe), cv::FILLED);
-  cv::ellipse(p, pixel(left_ankle + cv::Point2d(12, 10)), cv::Size(static_cast<int>(40 * s), static_cast<int>(18 * s)), 0, 0,
-              360, cv::Scalar(kLeftShoe), cv::FILLED);
+  cv::ellipse(p, pixel(right_ankle + cv::Point2d(-12, 10)),
+              cv::Size(static_cast<int>(40 * s), static_cast<int>(18 * s)), 0, 0, 360, cv::Scalar(kRightShoe),
+              cv::FILLED);
+  cv::ellipse(p, pixel(left_ankle + cv::Point2d(12, 10)), cv::Size(static_cast<int>(40 * s), static_cast<int>(18 * s)),
+              0, 0, 360, cv::Scalar(kLeftShoe), cv::FILLED);
 
   // Arms behind or in front of the torso; they run on past the wrist (the hand).
   const bool arms_in_front = dice.chance(0.5);
@@ -125,8 +130,9 @@ RandomFigure random_figure(std::mt19937& rng, int index) {
   };
   if (!arms_in_front) draw_arms();
   const int torso = lower_kind == 2 ? kDress : kUpperClothes;
-  fill_quad(p, {right_shoulder + cv::Point2d(-15, -20), left_shoulder + cv::Point2d(15, -20), left_hip + cv::Point2d(12, 10),
-                right_hip + cv::Point2d(-12, 10)},
+  fill_quad(p,
+            {right_shoulder + cv::Point2d(-15, -20), left_shoulder + cv::Point2d(15, -20),
+             left_hip + cv::Point2d(12, 10), right_hip + cv::Point2d(-12, 10)},
             torso);
   if (dice.chance(0.3)) {
     cv::rectangle(p, pixel(right_hip + cv::Point2d(-10, -15)), pixel(left_hip + cv::Point2d(10, 0)), cv::Scalar(kBelt),
@@ -137,10 +143,11 @@ RandomFigure random_figure(std::mt19937& rng, int index) {
   // Neck, head, hair and accessories.
   const double head_w = dice.uniform(48.0, 66.0) * s;
   const double head_h = dice.uniform(60.0, 80.0) * s;
-  cv::rectangle(p, pixel({cx - 25 * s, head_y + head_h * 0.6}), pixel({cx + 25 * s, shoulder_y - 5}),
-                cv::Scalar(kNeck), cv::FILLED);
-  cv::ellipse(p, pixel({cx, head_y - head_h * 0.45}), cv::Size(static_cast<int>(head_w * 1.1), static_cast<int>(head_h * 0.6)),
-              0, 0, 360, cv::Scalar(kHair), cv::FILLED);
+  cv::rectangle(p, pixel({cx - 25 * s, head_y + head_h * 0.6}), pixel({cx + 25 * s, shoulder_y - 5}), cv::Scalar(kNeck),
+                cv::FILLED);
+  cv::ellipse(p, pixel({cx, head_y - head_h * 0.45}),
+              cv::Size(static_cast<int>(head_w * 1.1), static_cast<int>(head_h * 0.6)), 0, 0, 360, cv::Scalar(kHair),
+              cv::FILLED);
   cv::ellipse(p, pixel({cx, head_y}), cv::Size(static_cast<int>(head_w), static_cast<int>(head_h)), 0, 0, 360,
               cv::Scalar(kFace), cv::FILLED);
   if (dice.chance(0.3)) {

@@ -31,8 +31,8 @@ class ConvertOpenPose : public ::testing::Test {
     const auto made = run_command(kPython + " " + (kSource / "tests/tools/make_random_openpose.py").string() + " " +
                                   dir().string() + " 184 144 96 128");
     ASSERT_EQ(made.exit_code, 0) << made.output;
-    conversion() = run_command(kPython + " " + (kSource / "tools/convert_openpose.py").string() + " " +
-                               pth().string() + " " + onnx().string());
+    conversion() = run_command(kPython + " " + (kSource / "tools/convert_openpose.py").string() + " " + pth().string() +
+                               " " + onnx().string());
   }
   static void TearDownTestSuite() { fs::remove_all(dir()); }
 
@@ -72,8 +72,8 @@ TEST(ConvertOpenPoseInput, RefusesFilesThatAreNotTheBodyModel) {
   fs::create_directories(folder);
   const fs::path junk = folder / "junk.pth";
   std::ofstream(junk) << "not a checkpoint";
-  const auto run = run_command(kPython + " " + (kSource / "tools/convert_openpose.py").string() + " " +
-                               junk.string() + " " + (folder / "junk.onnx").string());
+  const auto run = run_command(kPython + " " + (kSource / "tools/convert_openpose.py").string() + " " + junk.string() +
+                               " " + (folder / "junk.onnx").string());
   EXPECT_NE(run.exit_code, 0);
   EXPECT_NE(run.output.find("junk.pth: cannot be read as a PyTorch state dict"), std::string::npos) << run.output;
   EXPECT_FALSE(fs::exists(folder / "junk.onnx"));

@@ -31,8 +31,8 @@ class SchpParity : public ::testing::Test {
   static void SetUpTestSuite() {
     dir() = fs::temp_directory_path() / ("mc_schp_parity_" + std::to_string(::getpid()));
     fs::remove_all(dir());
-    made() = run_command(kPython + " " + (kSource / "tests/tools/make_random_schp.py").string() + " " +
-                         dir().string() + " " + std::to_string(kClasses) + " " + std::to_string(kSize));
+    made() = run_command(kPython + " " + (kSource / "tests/tools/make_random_schp.py").string() + " " + dir().string() +
+                         " " + std::to_string(kClasses) + " " + std::to_string(kSize));
   }
   static void TearDownTestSuite() { fs::remove_all(dir()); }
 
@@ -44,7 +44,6 @@ class SchpParity : public ::testing::Test {
     static mc::test_support::CliRun run;
     return run;
   }
-
 
   // Largest difference relative to the largest reference value, on outputs
   // of a random network that must not be degenerate.
@@ -76,7 +75,8 @@ TEST_F(SchpParity, AllThreeOutputsMatchPyTorch) {
       for (std::size_t i = 0; i < outputs.size(); ++i) {
         ASSERT_EQ(outputs[i].size[1], channels[i]) << names[i];
         ASSERT_EQ(outputs[i].size[2], kCells) << names[i];
-        const cv::Mat expected = mc::test_support::read_float_blob(dir() / (std::string(names[i]) + ".f32"), channels[i], kCells, kCells);
+        const cv::Mat expected =
+            mc::test_support::read_float_blob(dir() / (std::string(names[i]) + ".f32"), channels[i], kCells, kCells);
         EXPECT_LT(relative_error(outputs[i], expected), 1e-4) << names[i] << ", " << optimization << ", pass " << pass;
       }
     }
@@ -88,7 +88,8 @@ TEST_F(SchpParity, TheParsingRunnerReturnsTheFusionLogits) {
   mc::inference::ParsingNetwork lip(dir() / "schp.onnx", kSize, kClasses, "", mc::inference::RuntimeSettings{},
                                     mc::inference::ComputeDevice{});
   const cv::Mat logits = lip.fusion_logits(mc::test_support::read_float_blob(dir() / "input.f32", 3, kSize, kSize));
-  EXPECT_LT(relative_error(logits, mc::test_support::read_float_blob(dir() / "fusion.f32", kClasses, kCells, kCells)), 1e-4);
+  EXPECT_LT(relative_error(logits, mc::test_support::read_float_blob(dir() / "fusion.f32", kClasses, kCells, kCells)),
+            1e-4);
 }
 
 }  // namespace
