@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# The full test suite: installs what is missing, builds the release and the
+# The full test suite: installs what is missing, checks the formatting
+# (scripts/check_format.sh), builds the release and the
 # ASan + UBSan configurations, runs every test in both, then runs each fuzz
 # target for 10 seconds. Exits non-zero when anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
+
+echo "== format"
+bash scripts/check_format.sh
 
 jobs=$(nproc)
 for preset in release asan; do
