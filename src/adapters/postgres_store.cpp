@@ -384,6 +384,13 @@ void PostgresStore::record_request_failed(const std::string& user_id, const std:
   });
 }
 
+void PostgresStore::check() {
+  with_connection("check", [](pqxx::connection& connection) {
+    pqxx::nontransaction txn(connection);
+    txn.exec("SELECT 1");
+  });
+}
+
 std::optional<RequestRecord> PostgresStore::find_request(const std::string& user_id, const std::string& request_id) {
   return with_connection("read request", [&](pqxx::connection& connection) -> std::optional<RequestRecord> {
     pqxx::read_transaction txn(connection);

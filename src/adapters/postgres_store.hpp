@@ -117,6 +117,10 @@ class PostgresStore {
     PostgresStore* store_;
     std::string key_;
   };
+  // Runs SELECT 1 on a pooled connection (the readiness check); throws
+  // DependencyError when the server does not answer.
+  void check();
+
   // A claim, or nothing when someone holds it now.
   std::optional<Claim> try_claim_request(const std::string& user_id, const std::string& request_id);
 

@@ -61,10 +61,7 @@ S3Client::S3Client(S3Settings settings) : settings_(std::move(settings)) {
 
 S3Client::~S3Client() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
 
-std::string S3Client::object_url(const std::string& key) const {
-  return std::string(settings_.secure ? "https://" : "http://") + settings_.endpoint + "/" + settings_.bucket + "/" +
-         uri_encode(key, true);
-}
+std::string S3Client::object_url(const std::string& key) const { return bucket_url() + "/" + uri_encode(key, true); }
 
 S3Client::Response S3Client::perform(const char* method, const std::string& url, std::string_view body,
                                      const std::string& content_type, const std::string& action) {
@@ -107,16 +104,22 @@ S3Client::Response S3Client::perform(const char* method, const std::string& url,
   return response;
 }
 
-bool S3Client::ensure_bucket() {
-  const std::string url =
-      std::string(settings_.secure ? "https://" : "http://") + settings_.endpoint + "/" + settings_.bucket;
+std::string S3Client::bucket_url() const {
+  return std::string(settings_.secure ? "https://" : "http://") + settings_.endpoint + "/" + settings_.bucket;
+}
+
+bool S3Client::bucket_exists() {
   const std::string action = "MinIO bucket check failed";
-  const Response head = perform("HEAD", url, {}, {}, action);
-  if (head.status == 200) return false;
-  if (head.status != 404) {
-    throw DependencyError(head.status >= 500 ? DependencyError::Kind::kTransient : DependencyError::Kind::kPermanent,
-                          action + ": HTTP " + std::to_string(head.status) + " for bucket " + settings_.bucket);
-  }
+  const Response head = perform("HEAD", bucket_url(), {}, {}, action);
+  if (head.status == 200) return true;
+  if (head.status == 404) return false;
+  throw DependencyError(head.status >= 500 ? DependencyError::Kind::kTransient : DependencyError::Kind::kPermanent,
+                        action + ": HTTP " + std::to_string(head.status) + " for bucket " + settings_.bucket);
+}
+
+bool S3Client::ensure_bucket() {
+  if (bucket_exists()) return false;
+  const std::string url = bucket_url();
   const Response created = perform("PUT", url, {}, {}, "MinIO bucket creation failed");
   if (created.status != 200) {
     throw DependencyError(
@@ -124,6 +127,12 @@ bool S3Client::ensure_bucket() {
         "MinIO bucket creation failed: HTTP " + std::to_string(created.status) + s3_error_detail(created.body));
   }
   return true;
+}
+
+void S3Client::check_bucket() {
+  if (!bucket_exists()) {
+    throw DependencyError(DependencyError::Kind::kPermanent, "MinIO bucket " + settings_.bucket + " does not exist");
+  }
 }
 
 namespace {

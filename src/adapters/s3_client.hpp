@@ -34,6 +34,9 @@ class S3Client {
 
   // Creates the bucket when it does not exist. Returns true when it created it.
   bool ensure_bucket();
+  // HEAD of the bucket (the readiness check); throws DependencyError unless
+  // it exists.
+  void check_bucket();
   void put_object(const std::string& key, std::string_view bytes, const std::string& content_type);
   std::string get_object(const std::string& key);
   // A presigned GET URL valid for `expiry` from now.
@@ -45,6 +48,8 @@ class S3Client {
     long status = 0;
     std::string body;
   };
+  [[nodiscard]] std::string bucket_url() const;
+  bool bucket_exists();  // throws DependencyError unless HEAD says 200 or 404
   Response perform(const char* method, const std::string& url, std::string_view body, const std::string& content_type,
                    const std::string& action);
 

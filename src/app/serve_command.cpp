@@ -5,12 +5,18 @@
 #include <condition_variable>
 #include <csignal>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "adapters/postgres_store.hpp"
 #include "adapters/s3_client.hpp"
+#include "inference/onnx_runtime.hpp"
+#include "service/dependency_monitor.hpp"
+#include "service/health.hpp"
 #include "service/json_log.hpp"
 #include "service/kafka_service.hpp"
+#include "service/metrics.hpp"
+#include "service/status_server.hpp"
 #include "service/request_processor.hpp"
 #include "service/service_settings.hpp"
 
@@ -91,10 +97,28 @@ int run_serve_command() {
             {"postgres", adapters::redact_dsn(settings.storage.postgres.dsn)},
             {"s3", settings.storage.s3.endpoint},
             {"bucket", settings.storage.s3.bucket}});
+  ServiceMetrics metrics(BuildInfo{MC_VERSION, inference::onnxruntime_version()});
+  HealthState health(settings.health_stall_limit);
+  // Up first, so that probes see the start-up (live, not ready).
+  std::optional<StatusServer> status;
+  if (settings.metrics_port > 0) {
+    status.emplace(settings.metrics_bind_address, settings.metrics_port, health, metrics, *log);
+  }
+
+  const auto loading = std::chrono::steady_clock::now();
   inference::AnalyzerPool models(settings.models, settings.inference_instances, *log);
+  models.warm_up();
+  metrics.set_model_load_time(std::chrono::steady_clock::now() - loading);
+  health.set_models_ready();
+  log_json(
+      *log, spdlog::level::info, "models loaded and warmed",
+      {{"stage", "startup"},
+       {"event", "models_ready"},
+       {"duration_ms",
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - loading).count()}});
   adapters::PostgresStore store(settings.storage.postgres);
-  RetryPolicy retry(settings.retry);
-  RequestProcessor processor(settings, store, models, retry, *log);
+  RetryPolicy retry(settings.retry, &metrics);
+  RequestProcessor processor(settings, store, models, retry, *log, &metrics);
 
   // Dependencies may still be starting: wait for them, as for any outage.
   const RequestLog startup(*log, "", "");
@@ -120,7 +144,11 @@ int run_serve_command() {
              {{"stage", "startup"}, {"event", "startup_failed"}});
     return 3;
   }
-  KafkaService service(settings, processor, retry, *log, stop);
+  const DependencyMonitor monitor(
+      {{Dependency::kPostgres, [&store] { store.check(); }},
+       {Dependency::kS3, [s3 = std::make_shared<adapters::S3Client>(settings.storage.s3)] { s3->check_bucket(); }}},
+      settings.dependency_check_interval, health, metrics, *log);
+  KafkaService service(settings, processor, retry, *log, stop, metrics, health);
   service.run();
   g_stop_state = nullptr;
   return stop.exit_code.load();

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/errors.hpp"
 #include "core/labels.hpp"
 #include "core/parsing.hpp"
 #include "core/pose.hpp"
@@ -77,6 +78,17 @@ AnalyzerPool::Lease AnalyzerPool::acquire() {
   HumanAnalyzer* analyzer = idle_.back();
   idle_.pop_back();
   return Lease(*this, *analyzer);
+}
+
+void AnalyzerPool::warm_up() {
+  const cv::Mat blank(1024, 768, CV_8UC3, cv::Scalar(128, 128, 128));
+  for (const auto& analyzer : analyzers_) {
+    try {
+      analyzer->analyze(blank);
+    } catch (const core::InputError&) {
+      // "no person detected": expected; every network has run.
+    }
+  }
 }
 
 void AnalyzerPool::release(HumanAnalyzer& analyzer) {

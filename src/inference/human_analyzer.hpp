@@ -89,6 +89,10 @@ class AnalyzerPool {
   // Waits for a free analyzer.
   Lease acquire();
 
+  // Runs every analyzer once on a blank image, so that the first request
+  // does not pay for ONNX Runtime's lazy initialisation. Call before use.
+  void warm_up();
+
  private:
   void release(HumanAnalyzer& analyzer);
 

@@ -164,4 +164,6 @@ Ort::Session make_session(const std::filesystem::path& path, const RuntimeSettin
   }
 }
 
+std::string onnxruntime_version() { return Ort::GetVersionString(); }
+
 }  // namespace mc::inference

@@ -43,6 +43,9 @@ ComputeDevice resolve_compute_device(int gpu_id, spdlog::logger& log);
 // "onnxruntime: ..." lines (JSON in the service), else to stderr.
 Ort::Env& ort_env();
 
+// The loaded ONNX Runtime library's version ("1.29.0").
+std::string onnxruntime_version();
+
 // Sends ONNX Runtime's log messages to `log` (nullptr: back to stderr). The
 // logger must outlive the routing; AnalyzerPool routes for its lifetime.
 void route_ort_logs(spdlog::logger* log);

@@ -7,6 +7,7 @@
 
 #include "service/json_log.hpp"
 #include "adapters/kafka_config.hpp"
+#include "adapters/kafka_statistics.hpp"
 #include "service/user_ordered_executor.hpp"
 #include "core/errors.hpp"
 #include "core/mask_request.hpp"
@@ -34,12 +35,17 @@ std::string wire(const nlohmann::json& message) {
   return message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-// librdkafka's own log lines and errors, as JSON lines. A fatal error (the
-// idempotent producer or the consumer can no longer keep its guarantees)
-// stops the service with a non-zero exit, so that it is restarted.
+// How often librdkafka reports its statistics (consumer lag, broker states).
+constexpr const char* kStatisticsIntervalMs = "5000";
+
+// librdkafka's own log lines and errors, as JSON lines, and its statistics,
+// as metrics. A fatal error (the idempotent producer or the consumer can no
+// longer keep its guarantees) stops the service with a non-zero exit, so
+// that it is restarted.
 class KafkaEvents : public RdKafka::EventCb {
  public:
-  KafkaEvents(spdlog::logger& log, StopState& stop) : log_(log), stop_(stop) {}
+  KafkaEvents(spdlog::logger& log, StopState& stop, ServiceMetrics& metrics)
+      : log_(log), stop_(stop), metrics_(metrics) {}
   void event_cb(RdKafka::Event& event) override {
     try {
       report(event);
@@ -50,6 +56,15 @@ class KafkaEvents : public RdKafka::EventCb {
 
  private:
   void report(RdKafka::Event& event) {
+    if (event.type() == RdKafka::Event::EVENT_STATS) {
+      const adapters::KafkaStatistics statistics = adapters::parse_kafka_statistics(event.str());
+      metrics_.set_consumer_lags(statistics.consumer_lags);
+      metrics_.set_dependency_up(Dependency::kKafka, statistics.brokers_up > 0);
+      return;
+    }
+    if (event.type() == RdKafka::Event::EVENT_ERROR && event.err() == RdKafka::ERR__ALL_BROKERS_DOWN) {
+      metrics_.set_dependency_up(Dependency::kKafka, false);
+    }
     if (event.type() == RdKafka::Event::EVENT_ERROR) {
       if (event.fatal()) {
         log_json(log_, spdlog::level::critical, "fatal Kafka error: " + event.str(),
@@ -67,6 +82,7 @@ class KafkaEvents : public RdKafka::EventCb {
 
   spdlog::logger& log_;
   StopState& stop_;
+  ServiceMetrics& metrics_;
 };
 
 // Resolves the promise a produce() call carried as its opaque (a heap
@@ -122,8 +138,15 @@ struct PartitionLease {
 class KafkaService::Impl : public RdKafka::RebalanceCb {
  public:
   Impl(const ServiceSettings& settings, RequestProcessor& processor, RetryPolicy& retry, spdlog::logger& log,
-       StopState& stop)
-      : settings_(settings), processor_(processor), retry_(retry), log_(log), stop_(stop), events_(log, stop) {
+       StopState& stop, ServiceMetrics& metrics, HealthState& health)
+      : settings_(settings),
+        processor_(processor),
+        retry_(retry),
+        log_(log),
+        stop_(stop),
+        metrics_(metrics),
+        health_(health),
+        events_(log, stop, metrics) {
     std::string error;
     auto producer_conf = kafka_client_conf(settings.kafka);
     set_kafka_property(*producer_conf, "enable.idempotence", "true");
@@ -150,6 +173,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     set_kafka_property(*consumer_conf, "auto.commit.interval.ms", "1000");
     // How soon the group notices a member that died without leaving.
     set_kafka_property(*consumer_conf, "session.timeout.ms", std::to_string(settings.kafka.session_timeout_ms));
+    set_kafka_property(*consumer_conf, "statistics.interval.ms", kStatisticsIntervalMs);
     consumer_conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), conf_error);
     consumer_conf->set("event_cb", static_cast<RdKafka::EventCb*>(&events_), conf_error);
     consumer_.reset(RdKafka::KafkaConsumer::create(consumer_conf.get(), error));
@@ -174,6 +198,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     while (!stop_.stopping.load()) {
       try {
         std::unique_ptr<RdKafka::Message> message(consumer_->consume(100));
+        health_.loop_polled(HealthState::Clock::now());
         handle(*message, *workers);
         settle();
       } catch (const std::exception& error) {
@@ -185,12 +210,14 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
         stop_.fail(1);
       }
     }
+    health_.set_shutting_down();
     stop_.deadline_ns = (std::chrono::steady_clock::now() + settings_.shutdown_grace).time_since_epoch().count();
     log_json(log_, spdlog::level::info, "stopping: no new work, finishing what is in flight",
              {{"stage", "service"}, {"event", "stopping"}, {"in_flight", active_.load()}});
     set_paused(true);
     while (active_.load() > 0 && !stop_.past_deadline()) {
       std::unique_ptr<RdKafka::Message> message(consumer_->consume(100));  // keeps the group alive
+      health_.loop_polled(HealthState::Clock::now());
       settle();
     }
     settle();
@@ -258,6 +285,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
       log_json(log_, spdlog::level::warn, "pausing or resuming new partitions failed: " + RdKafka::err2str(flow),
                {{"stage", "kafka"}, {"event", "flow_control_failed"}});
     }
+    health_.set_group_joined(true);
     log_json(log_, spdlog::level::info, "partitions assigned",
              {{"stage", "kafka"}, {"event", "assigned"}, {"count", partitions.size()}, {"paused", paused_}});
   }
@@ -265,6 +293,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
   // Drops the partitions' queued work, waits (REBALANCE_WAIT_SECONDS at most)
   // for their running work, commits what finished, and lets them go.
   void revoke(RdKafka::KafkaConsumer& consumer, std::vector<RdKafka::TopicPartition*>& partitions) {
+    health_.set_group_joined(false);
     std::vector<std::shared_ptr<PartitionLease>> revoked;
     for (auto* partition : partitions) {
       const auto found = leases_.find({partition->topic(), partition->partition()});
@@ -333,9 +362,10 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     auto incoming = std::make_shared<const core::IncomingMessage>(core::read_message(payload));
     const std::string& user = incoming->who.user_id;
     ++active_;
+    const auto consumed = std::chrono::steady_clock::now();
     workers.submit(user.empty() ? kUnidentifiedLane : "user:" + user,
-                   [this, partition, position, lease, incoming, payload = std::move(payload)] {
-                     run_task(partition, position, lease, payload, *incoming);
+                   [this, partition, position, lease, incoming, consumed, payload = std::move(payload)] {
+                     run_task(partition, position, lease, payload, *incoming, consumed);
                      --active_;
                    });
   }
@@ -344,14 +374,19 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
   // finished, or (shutdown, revoked) left for redelivery. Nothing escapes.
   void run_task(const Partition& partition, const adapters::MessagePosition& position,
                 const std::shared_ptr<PartitionLease>& lease, const std::string& payload,
-                const core::IncomingMessage& incoming) noexcept {
+                const core::IncomingMessage& incoming, std::chrono::steady_clock::time_point consumed) noexcept {
     if (lease->revoked.load()) return;  // its next owner consumes it again
     ++lease->running;
     try {
+      metrics_.observe(Stage::kQueueWait, std::chrono::steady_clock::now() - consumed);
       const Interruption interruption = Interruption::for_request(stop_, &lease->revoked);
       interruption.check();
-      deliver(process_safely(payload, incoming, position, interruption));
+      const Outcome outcome = process_safely(payload, incoming, position, interruption);
+      const auto publishing = std::chrono::steady_clock::now();
+      deliver(outcome);
+      metrics_.observe(Stage::kPublish, std::chrono::steady_clock::now() - publishing);
       report_finished(partition, position.offset, lease);
+      count_outcome(outcome, std::chrono::steady_clock::now() - consumed);
     } catch (const Abandoned&) {
       log_json(
           log_, spdlog::level::warn, "unfinished (shutdown or partition revoked); it will be delivered again",
@@ -360,6 +395,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
       // Publishing itself failed in a way nothing above foresaw: the offset
       // moves on rather than blocking the partition, and the loss is logged.
       ++dropped_publications_;
+      metrics_.publication_dropped();
       log_json(log_, spdlog::level::critical, std::string("outcome could not be published: ") + error.what(),
                {{"stage", "publish"},
                 {"event", "outcome_dropped"},
@@ -369,6 +405,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
       report_finished(partition, position.offset, lease);
     } catch (...) {
       ++dropped_publications_;
+      metrics_.publication_dropped();
       log_json(log_, spdlog::level::critical, "outcome could not be published: unknown exception",
                {{"stage", "publish"},
                 {"event", "outcome_dropped"},
@@ -405,26 +442,37 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     return failed_outcome(who, text, payload, 0);
   }
 
+  void count_outcome(const Outcome& outcome, std::chrono::nanoseconds duration) {
+    metrics_.request_finished(outcome.poison ? "failed" : "completed", outcome.poison ? "unclassified" : "none",
+                              duration);
+  }
+
   void deliver(const Outcome& outcome) {
     if (!publish(settings_.kafka.output_topic, outcome.key, wire(outcome.result))) {
       drop("result", settings_.kafka.output_topic);
     }
     if (!outcome.poison) return;
-    if (publish(settings_.kafka.poison_topic, outcome.key, wire(outcome.poison->message()))) return;
+    if (publish(settings_.kafka.poison_topic, outcome.key, wire(outcome.poison->message()))) {
+      metrics_.poison_published();
+      return;
+    }
     // Too large for the broker: once more with the original message cut.
     log_json(log_, spdlog::level::warn, "poison message too large; sending it with original_message truncated",
              {{"stage", "publish"},
               {"event", "poison_truncated"},
               {"original_bytes", outcome.poison->original.size()},
               {"limit", settings_.poison_original_max_bytes}});
-    if (!publish(settings_.kafka.poison_topic, outcome.key,
-                 wire(outcome.poison->message(settings_.poison_original_max_bytes)))) {
+    if (publish(settings_.kafka.poison_topic, outcome.key,
+                wire(outcome.poison->message(settings_.poison_original_max_bytes)))) {
+      metrics_.poison_published();
+    } else {
       drop("poison message", settings_.kafka.poison_topic);
     }
   }
 
   void drop(const char* what, const std::string& topic) {
     ++dropped_publications_;
+    metrics_.publication_dropped();
     log_json(log_, spdlog::level::err, std::string(what) + " too large for the broker; dropped",
              {{"stage", "publish"},
               {"event", "publication_dropped"},
@@ -469,6 +517,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
         throw Abandoned();
       }
       waiting.start();
+      retry_.count_retry("publish", true);
       log_json(log_, spdlog::level::err, "publishing failed: " + RdKafka::err2str(code),
                {{"stage", "publish"}, {"event", "dependency_unavailable"}, {"topic", topic}, {"attempt", attempt + 1}});
       RetryPolicy::sleep(retry_.backoff(attempt), interruption);
@@ -514,6 +563,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     }
     RdKafka::TopicPartition::destroy(stored);
 
+    metrics_.set_in_flight(active_.load());
     const bool busy = active_.load() >= settings_.concurrency || retry_.infrastructure_waits() > 0;
     if (busy && !paused_) {
       set_paused(true);
@@ -533,6 +583,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     }
     RdKafka::TopicPartition::destroy(assignment);
     paused_ = paused;
+    metrics_.set_intake_paused(paused);
   }
 
   void commit() {
@@ -554,6 +605,8 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
   RetryPolicy& retry_;
   spdlog::logger& log_;
   StopState& stop_;
+  ServiceMetrics& metrics_;
+  HealthState& health_;
   KafkaEvents events_;
   DeliveryReports deliveries_;
   std::unique_ptr<RdKafka::Producer> producer_;
@@ -568,8 +621,8 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
 };
 
 KafkaService::KafkaService(const ServiceSettings& settings, RequestProcessor& processor, RetryPolicy& retry,
-                           spdlog::logger& log, StopState& stop)
-    : impl_(std::make_unique<Impl>(settings, processor, retry, log, stop)) {}
+                           spdlog::logger& log, StopState& stop, ServiceMetrics& metrics, HealthState& health)
+    : impl_(std::make_unique<Impl>(settings, processor, retry, log, stop, metrics, health)) {}
 
 KafkaService::~KafkaService() = default;
 

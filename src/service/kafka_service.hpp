@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "service/health.hpp"
+#include "service/metrics.hpp"
 #include "service/request_processor.hpp"
 #include "service/service_settings.hpp"
 
@@ -33,8 +35,10 @@ std::chrono::seconds shutdown_margin();
 
 class KafkaService {
  public:
+  // Reports into `metrics` and `health` (consume loop polls, group
+  // membership, shutdown, consumer lag).
   KafkaService(const ServiceSettings& settings, RequestProcessor& processor, RetryPolicy& retry, spdlog::logger& log,
-               StopState& stop);
+               StopState& stop, ServiceMetrics& metrics, HealthState& health);
   ~KafkaService();
   KafkaService(const KafkaService&) = delete;
   KafkaService& operator=(const KafkaService&) = delete;

@@ -53,13 +53,22 @@ void Slots::release() {
 }
 
 RequestProcessor::RequestProcessor(const ServiceSettings& settings, adapters::PostgresStore& store,
-                                   inference::AnalyzerPool& models, RetryPolicy& retry, spdlog::logger& log)
+                                   inference::AnalyzerPool& models, RetryPolicy& retry, spdlog::logger& log,
+                                   ServiceMetrics* metrics)
     : settings_(settings),
       store_(store),
       models_(models),
       log_(log),
       retry_(retry),
+      metrics_(metrics),
       decoding_(settings.decode_concurrency) {}
+
+RequestProcessor::StageTimes::~StageTimes() {
+  if (metrics_ == nullptr) return;
+  for (const auto& [stage, duration] : spent_) metrics_->observe(stage, duration);
+}
+
+void RequestProcessor::StageTimes::add(Stage stage, std::chrono::nanoseconds duration) { spent_[stage] += duration; }
 
 std::unique_ptr<adapters::S3Client> RequestProcessor::take_s3_client() {
   {
@@ -80,7 +89,8 @@ void RequestProcessor::return_s3_client(std::unique_ptr<adapters::S3Client> clie
 
 Outcome RequestProcessor::process(const std::string& message, const core::IncomingMessage& incoming,
                                   const adapters::MessagePosition& position, const Interruption& interruption) {
-  Job job{message, incoming, position, interruption, incoming.who, RequestLog(log_, "", ""), {}};
+  StageTimes times(metrics_);
+  Job job{message, incoming, position, interruption, incoming.who, RequestLog(log_, "", ""), {}, times};
   job.log.identify(job.who.user_id, job.who.request_id);
   if (auto invalid = validate(job)) return std::move(*invalid);
   try {
@@ -111,8 +121,8 @@ Outcome RequestProcessor::fail(Job& job, const Failure& failure) {
   if (failure.recorded) {
     const std::string stored_error = core::bounded_text(failure.error, core::kMaxErrorBytes);
     try {
-      retry_.until_done(job.log, "record", job.interruption,
-                        [&] { store_.record_request_failed(job.who.user_id, job.who.request_id, stored_error); });
+      retried(job, Stage::kDatabase, "record",
+              [&] { store_.record_request_failed(job.who.user_id, job.who.request_id, stored_error); });
     } catch (const InfrastructureRefusal&) {
       // Logged; the failed result and poison message still go out.
     }
@@ -136,9 +146,8 @@ std::optional<Outcome> RequestProcessor::validate(Job& job) {
 }
 
 std::optional<Outcome> RequestProcessor::answer_if_completed(Job& job) {
-  const auto previous = retry_.until_done(job.log, "dedupe", job.interruption, [&] {
-    return store_.find_request(job.request.user_id, job.request.request_id);
-  });
+  const auto previous = retried(job, Stage::kDatabase, "dedupe",
+                                [&] { return store_.find_request(job.request.user_id, job.request.request_id); });
   if (!previous || previous->status != "completed") return std::nullopt;
   std::map<core::MaskType, std::string> urls;
   for (const auto& [type, file] : previous->filenames) {
@@ -152,9 +161,8 @@ std::optional<Outcome> RequestProcessor::answer_if_completed(Job& job) {
 std::optional<adapters::PostgresStore::Claim> RequestProcessor::claim(Job& job) {
   const auto give_up = std::chrono::steady_clock::now() + settings_.claim_wait;
   for (int attempt = 0;; ++attempt) {
-    auto claimed = retry_.until_done(job.log, "claim", job.interruption, [&] {
-      return store_.try_claim_request(job.request.user_id, job.request.request_id);
-    });
+    auto claimed = retried(job, Stage::kDatabase, "claim",
+                           [&] { return store_.try_claim_request(job.request.user_id, job.request.request_id); });
     if (claimed) return claimed;
     if (std::chrono::steady_clock::now() >= give_up) {
       // Its holder may be an instance cut off from the network whose session
@@ -175,7 +183,7 @@ bool RequestProcessor::record_started(Job& job) {
   record.gender = job.request.gender;
   record.mask_types = job.request.mask_types;
   record.position = job.position;
-  return retry_.until_done(job.log, "record", job.interruption, [&] { return store_.record_request_started(record); });
+  return retried(job, Stage::kDatabase, "record", [&] { return store_.record_request_started(record); });
 }
 
 std::string RequestProcessor::image_bytes(Job& job, std::optional<Failure>& failure) {
@@ -201,6 +209,7 @@ std::string RequestProcessor::image_bytes(Job& job, std::optional<Failure>& fail
         return {};
       }
       const auto delay = retry_.backoff(attempt);
+      retry_.count_retry("fetch", true);
       job.log.warn("fetch", "retry_scheduled", error.what(), {{"attempt", attempt + 1}, {"delay_ms", delay.count()}});
       RetryPolicy::sleep(delay, job.interruption);
     }
@@ -209,13 +218,15 @@ std::string RequestProcessor::image_bytes(Job& job, std::optional<Failure>& fail
 
 cv::Mat RequestProcessor::load_person(Job& job, std::optional<Failure>& failure) {
   try {
-    const std::string bytes = image_bytes(job, failure);
+    const std::string bytes = job.times.time(Stage::kFetch, [&] { return image_bytes(job, failure); });
     if (failure) return {};
     job.interruption.check();
     // Decoding a large image takes several times its pixels in memory:
     // bounded, so that concurrent requests cannot exhaust it together.
     const Slots::Lease decoding = decoding_.acquire();
-    return core::to_person_image(adapters::decode_image(bytes, settings_.max_image_pixels));
+    return job.times.time(Stage::kDecode, [&] {
+      return core::to_person_image(adapters::decode_image(bytes, settings_.max_image_pixels));
+    });
   } catch (const core::InputError& error) {
     failure = Failure{std::string("Invalid image data: ") + error.what(), 0, true};
     return {};
@@ -228,6 +239,9 @@ inference::HumanAnalysis RequestProcessor::analyze(Job& job, const cv::Mat& pers
     const auto started = std::chrono::steady_clock::now();
     auto lease = models_.acquire();
     inference::HumanAnalysis analysis = lease->analyze(person);
+    job.times.add(Stage::kParsingAtr, analysis.atr_time);
+    job.times.add(Stage::kParsingLip, analysis.lip_time);
+    job.times.add(Stage::kPose, analysis.pose_time);
     job.log.info(
         "inference", "models_done", "parsing and pose done",
         {{"duration_ms",
@@ -245,18 +259,19 @@ inference::HumanAnalysis RequestProcessor::analyze(Job& job, const cv::Mat& pers
 RequestProcessor::StoredMasks RequestProcessor::upload_masks(Job& job, const inference::HumanAnalysis& analysis) {
   const core::MaskRequest& request = job.request;
   const core::Gender gender = core::gender_column(request.gender == "M" ? "M" : "F");
-  const core::GeneratedMasks masks =
-      core::generate_masks(analysis.parse, analysis.keypoints, gender, request.mask_types);
+  const core::GeneratedMasks masks = job.times.time(Stage::kMasks, [&] {
+    return core::generate_masks(analysis.parse, analysis.keypoints, gender, request.mask_types);
+  });
   StoredMasks stored;
   std::unique_ptr<adapters::S3Client> s3 = take_s3_client();
   try {
     for (const auto& [type, mask] : masks.masks) {
       job.interruption.check();
       std::vector<std::uint8_t> png;
-      cv::imencode(".png", mask, png);
+      job.times.time(Stage::kEncode, [&] { cv::imencode(".png", mask, png); });
       const std::string file = core::mask_file_name(type);
       const std::string key = core::mask_object_key(request.user_id, request.request_id, file);
-      retry_.until_done(job.log, "upload", job.interruption, [&] {
+      retried(job, Stage::kUpload, "upload", [&] {
         s3->put_object(key, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()), "image/png");
       });
       stored.filenames[type] = file;
@@ -275,15 +290,15 @@ void RequestProcessor::save(Job& job, const StoredMasks& stored) {
   const core::MaskRequest& request = job.request;
   // A request revoked by now is finished by the partition's next owner.
   job.interruption.check();
-  const bool written = retry_.until_done(job.log, "database", job.interruption, [&] {
+  const bool written = retried(job, Stage::kDatabase, "database", [&] {
     return store_.upsert_user_masks({request.user_id, request.gender, request.request_id, stored.filenames},
                                     job.position);
   });
   if (!written) {
     job.log.info("database", "row_kept", "a request consumed later already wrote this user's row; row kept");
   }
-  retry_.until_done(job.log, "record", job.interruption,
-                    [&] { store_.record_request_completed(request.user_id, request.request_id, stored.filenames); });
+  retried(job, Stage::kDatabase, "record",
+          [&] { store_.record_request_completed(request.user_id, request.request_id, stored.filenames); });
 }
 
 }  // namespace mc::service

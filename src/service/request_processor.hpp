@@ -17,6 +17,7 @@
 #include "adapters/postgres_store.hpp"
 #include "adapters/s3_client.hpp"
 #include "service/json_log.hpp"
+#include "service/metrics.hpp"
 #include "service/retry_policy.hpp"
 #include "service/service_settings.hpp"
 #include "service/shutdown.hpp"
@@ -79,8 +80,9 @@ class Slots {
 // one processor serves every worker; the per-request state lives in process().
 class RequestProcessor {
  public:
+  // Each request's time per stage goes to `metrics` when given.
   RequestProcessor(const ServiceSettings& settings, adapters::PostgresStore& store, inference::AnalyzerPool& models,
-                   RetryPolicy& retry, spdlog::logger& log);
+                   RetryPolicy& retry, spdlog::logger& log, ServiceMetrics* metrics = nullptr);
 
   // `position` orders this request against others of its user (a newer one
   // that already wrote the user's row is not overwritten).
@@ -89,6 +91,32 @@ class RequestProcessor {
                   const adapters::MessagePosition& position, const Interruption& interruption);
 
  private:
+  // The time one request spent in each stage it entered; reported to the
+  // metrics when it goes out of scope, whatever way the request ended.
+  class StageTimes {
+   public:
+    explicit StageTimes(ServiceMetrics* metrics) : metrics_(metrics) {}
+    ~StageTimes();
+    StageTimes(const StageTimes&) = delete;
+    StageTimes& operator=(const StageTimes&) = delete;
+    void add(Stage stage, std::chrono::nanoseconds duration);
+    // Runs `work`, adding its time to `stage` (also when it throws).
+    template <typename Work>
+    auto time(Stage stage, Work work) {
+      struct Clock {
+        StageTimes& times;
+        Stage stage;
+        std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+        ~Clock() { times.add(stage, std::chrono::steady_clock::now() - started); }
+      } clock{*this, stage};
+      return work();
+    }
+
+   private:
+    ServiceMetrics* metrics_;
+    std::map<Stage, std::chrono::nanoseconds> spent_;
+  };
+
   // One request on its way through the stages.
   struct Job {
     const std::string& message;
@@ -98,6 +126,7 @@ class RequestProcessor {
     core::RequestIdentity who;  // best effort until validated
     RequestLog log;
     core::MaskRequest request;
+    StageTimes& times;
   };
   struct Failure {
     std::string error;
@@ -124,6 +153,12 @@ class RequestProcessor {
   void save(Job& job, const StoredMasks& stored);
 
   std::string image_bytes(Job& job, std::optional<Failure>& failure);
+  // Calls `work` through the retry policy (as `log_stage` in the logs), its
+  // time counted to `stage`.
+  template <typename Work>
+  auto retried(Job& job, Stage stage, const char* log_stage, Work work) {
+    return job.times.time(stage, [&] { return retry_.until_done(job.log, log_stage, job.interruption, work); });
+  }
   Outcome fail(Job& job, const Failure& failure);
 
   // S3 clients, one per request at a time (each keeps its connection open).
@@ -137,6 +172,7 @@ class RequestProcessor {
   inference::AnalyzerPool& models_;
   spdlog::logger& log_;
   RetryPolicy& retry_;
+  ServiceMetrics* metrics_;
   Slots decoding_;
 };
 

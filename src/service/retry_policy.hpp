@@ -9,6 +9,7 @@
 
 #include "adapters/dependency_error.hpp"
 #include "service/json_log.hpp"
+#include "service/metrics.hpp"
 #include "service/shutdown.hpp"
 
 namespace mc::service {
@@ -37,7 +38,14 @@ struct RetrySettings {
 // processor, the result publisher and start-up. Thread-safe.
 class RetryPolicy {
  public:
-  explicit RetryPolicy(RetrySettings settings) : settings_(settings) {}
+  // Each retry is counted in `metrics` (maskcomponent_retries_total) when given.
+  explicit RetryPolicy(RetrySettings settings, ServiceMetrics* metrics = nullptr)
+      : settings_(settings), metrics_(metrics) {}
+
+  // Counts a retry of `stage` decided elsewhere (image fetches, publishing).
+  void count_retry(std::string_view stage, bool transient) {
+    if (metrics_ != nullptr) metrics_->retried(stage, transient);
+  }
 
   // Random in [0, min(max, base * 2^attempt)].
   std::chrono::milliseconds backoff(int attempt);
@@ -86,6 +94,7 @@ class RetryPolicy {
         }
         log.error(stage, "dependency_unavailable", error.what(),
                   {{"attempt", attempt + 1}, {"transient", error.transient()}});
+        count_retry(stage, error.transient());
         sleep(backoff(attempt), interruption);
       }
     }
@@ -93,6 +102,7 @@ class RetryPolicy {
 
  private:
   RetrySettings settings_;
+  ServiceMetrics* metrics_;
   std::atomic<int> waits_{0};
   std::mutex random_mutex_;
   std::mt19937_64 random_{std::random_device{}()};

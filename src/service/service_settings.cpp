@@ -106,6 +106,16 @@ ServiceSettings load_service_settings(const EnvironmentReader& environment) {
   if (!one_of(settings.log_level, {"trace", "debug", "info", "warn", "error"})) {
     env.problem("LOG_LEVEL must be trace, debug, info, warn or error (got \"" + settings.log_level + "\")");
   }
+  settings.metrics_port = static_cast<int>(env.number("METRICS_PORT", 9108, 0, 65535));
+  settings.metrics_bind_address = env.optional("METRICS_BIND_ADDRESS", "0.0.0.0");
+  settings.health_stall_limit = std::chrono::seconds(env.number("HEALTH_STALL_SECONDS", 60, 1, 86400));
+  if (settings.health_stall_limit <= settings.rebalance_wait) {
+    // A rebalance holds the consume loop for up to REBALANCE_WAIT_SECONDS.
+    env.problem("HEALTH_STALL_SECONDS must be greater than REBALANCE_WAIT_SECONDS (" +
+                std::to_string(settings.rebalance_wait.count()) + ")");
+  }
+  settings.dependency_check_interval =
+      std::chrono::seconds(env.number("DEPENDENCY_CHECK_INTERVAL_SECONDS", 10, 1, 3600));
   env.throw_if_problems();
   return settings;
 }

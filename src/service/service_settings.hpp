@@ -33,6 +33,11 @@ struct ServiceSettings {
   adapters::FetchSettings fetch;                  // IMAGE_* settings
   std::uint64_t max_image_pixels = 40'000'000;    // MAX_IMAGE_PIXELS
   std::string log_level = "info";                 // LOG_LEVEL
+  // The operators' endpoint (/healthz, /readyz, /metrics).
+  int metrics_port = 9108;                             // METRICS_PORT (0: off)
+  std::string metrics_bind_address = "0.0.0.0";        // METRICS_BIND_ADDRESS
+  std::chrono::seconds health_stall_limit{60};         // HEALTH_STALL_SECONDS
+  std::chrono::seconds dependency_check_interval{10};  // DEPENDENCY_CHECK_INTERVAL_SECONDS
 };
 
 // Reads everything, reporting every problem at once (core::SetupError).

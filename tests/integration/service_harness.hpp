@@ -195,6 +195,9 @@ class ServiceProcess {
     }
   }
 
+  // Sends `signal` without waiting.
+  void signal(int signal) { ::kill(pid_, signal); }
+
   // Sends `signal` and waits for the exit code (-1 on timeout).
   int stop(int signal = SIGTERM, std::chrono::seconds timeout = 60s) {
     ::kill(pid_, signal);
@@ -312,6 +315,7 @@ class ServiceTest : public ::testing::Test {
     env["RETRY_BASE_DELAY_MS"] = "50";
     env["RETRY_MAX_DELAY_MS"] = "200";
     env["SERVICE_CONCURRENCY"] = "2";
+    env["METRICS_PORT"] = "0";  // off; the operations tests choose a free port
     env["PATH"] = "/usr/bin:/bin";
     // The sanitizer settings of the ASan run (its leak suppressions) reach the service too.
     for (const char* name : {"LSAN_OPTIONS", "ASAN_OPTIONS", "UBSAN_OPTIONS"}) {

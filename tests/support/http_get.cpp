@@ -14,6 +14,7 @@ HttpResult http_get(const std::string& url) {
         return size * count;
       });
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 20L);
   if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
   curl_easy_cleanup(curl);
   return result;

@@ -1,0 +1,42 @@
+#include "service/health.hpp"
+
+namespace mc::service {
+
+void HealthState::set_dependency(Dependency dependency, bool answered, const std::string& detail) {
+  const std::lock_guard lock(mutex_);
+  if (dependency == Dependency::kPostgres) {
+    postgres_ok_ = answered;
+    postgres_detail_ = detail;
+  } else if (dependency == Dependency::kS3) {
+    s3_ok_ = answered;
+    s3_detail_ = detail;
+  }
+}
+
+HealthState::Verdict HealthState::liveness(Clock::time_point now) const {
+  const std::int64_t last = last_poll_ns_.load();
+  if (last == 0) return {true, "live: starting\n"};
+  const auto since = now - Clock::time_point(Clock::duration(last));
+  if (since > stall_limit_) {
+    return {false, "not live: the consume loop has not polled for " +
+                       std::to_string(std::chrono::duration_cast<std::chrono::seconds>(since).count()) + " s (limit " +
+                       std::to_string(stall_limit_.count()) + " s)\n"};
+  }
+  return {true, "live\n"};
+}
+
+HealthState::Verdict HealthState::readiness() const {
+  std::string failing;
+  if (shutting_down_.load()) failing += "shutting down\n";
+  if (!models_ready_.load()) failing += "models: loading\n";
+  if (!group_joined_.load()) failing += "kafka: consumer group not joined\n";
+  {
+    const std::lock_guard lock(mutex_);
+    if (!postgres_ok_) failing += "postgres: " + postgres_detail_ + "\n";
+    if (!s3_ok_) failing += "s3: " + s3_detail_ + "\n";
+  }
+  if (failing.empty()) return {true, "ready\n"};
+  return {false, "not ready:\n" + failing};
+}
+
+}  // namespace mc::service

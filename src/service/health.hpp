@@ -1,0 +1,56 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <string>
+
+#include "service/metrics.hpp"
+
+namespace mc::service {
+
+// What /healthz and /readyz answer (docs/operations.md). Fed by start-up, the
+// consume loop, the rebalance callback and the dependency checks. Thread-safe.
+class HealthState {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // `stall_limit`: how long the consume loop may go without polling before
+  // the process counts as not live (longer than a rebalance may block it).
+  explicit HealthState(std::chrono::seconds stall_limit) : stall_limit_(stall_limit) {}
+
+  void set_models_ready() { models_ready_ = true; }
+  // The consume loop returned from a poll (its first call starts liveness
+  // checking; before it, start-up is in progress and counts as live).
+  void loop_polled(Clock::time_point now) { last_poll_ns_ = now.time_since_epoch().count(); }
+  // Between a revocation and the next assignment the member is rebalancing.
+  void set_group_joined(bool joined) { group_joined_ = joined; }
+  // `detail` says why a check failed (no secrets: it is served over HTTP).
+  void set_dependency(Dependency dependency, bool answered, const std::string& detail = {});
+  void set_shutting_down() { shutting_down_ = true; }
+
+  struct Verdict {
+    bool ok = false;
+    std::string body;  // one line per condition
+  };
+  // Live unless the consume loop, once started, stopped polling.
+  [[nodiscard]] Verdict liveness(Clock::time_point now) const;
+  // Ready when models are warm, the group is joined, PostgreSQL and S3
+  // answered their last check, and no shutdown is under way.
+  [[nodiscard]] Verdict readiness() const;
+
+ private:
+  const std::chrono::seconds stall_limit_;
+  std::atomic<bool> models_ready_{false};
+  std::atomic<bool> group_joined_{false};
+  std::atomic<bool> shutting_down_{false};
+  std::atomic<std::int64_t> last_poll_ns_{0};
+  mutable std::mutex mutex_;
+  // Unchecked dependencies count as not answered.
+  bool postgres_ok_ = false;
+  bool s3_ok_ = false;
+  std::string postgres_detail_ = "not checked yet";
+  std::string s3_detail_ = "not checked yet";
+};
+
+}  // namespace mc::service

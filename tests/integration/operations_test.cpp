@@ -1,0 +1,242 @@
+// The operators' endpoint of `maskcomponent serve`: /healthz, /readyz and
+// /metrics in each state, the counters after a known stream, and a real
+// Prometheus server (Debian's prometheus) scraping the service.
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "service_harness.hpp"
+
+namespace mc::service_test {
+namespace {
+
+// A port free on loopback now (the kernel's choice).
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  socklen_t length = sizeof(address);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  const int port = ntohs(address.sin_port);
+  ::close(fd);
+  return port;
+}
+
+// The sum of the series of `name` whose labels include every one of
+// `labels` (`key="value"` each), or nothing when there is none.
+std::optional<double> metric(const std::string& text, const std::string& name,
+                             const std::vector<std::string>& labels = {}) {
+  std::istringstream lines(text);
+  std::string line;
+  std::optional<double> sum;
+  while (std::getline(lines, line)) {
+    if (line.rfind(name, 0) != 0) continue;
+    const char next = line.size() > name.size() ? line[name.size()] : '\0';
+    if (next != '{' && next != ' ') continue;
+    const std::string series = line.substr(0, line.rfind(' '));
+    bool all = true;
+    for (const auto& label : labels) all = all && series.find(label) != std::string::npos;
+    if (all) sum = sum.value_or(0) + std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return sum;
+}
+
+class OperationsTest : public ServiceTest {
+ protected:
+  void SetUp() override {
+    ServiceTest::SetUp();
+    port = free_port();
+    env["METRICS_PORT"] = std::to_string(port);
+    env["METRICS_BIND_ADDRESS"] = "127.0.0.1";
+    env["DEPENDENCY_CHECK_INTERVAL_SECONDS"] = "1";
+  }
+  HttpResult get(const std::string& path) { return http_get("http://127.0.0.1:" + std::to_string(port) + path); }
+  // Polls `path` until `accept` or the timeout; returns the last answer.
+  HttpResult wait_for(const std::string& path, const std::function<bool(const HttpResult&)>& accept,
+                      std::chrono::seconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    HttpResult last;
+    while (std::chrono::steady_clock::now() < deadline) {
+      last = get(path);
+      if (accept(last)) return last;
+      std::this_thread::sleep_for(100ms);
+    }
+    return last;
+  }
+  // /metrics once `name{labels}` has reached `value` (or after the timeout).
+  std::string metrics_when(const std::string& name, const std::vector<std::string>& labels, double value) {
+    return wait_for(
+               "/metrics", [&](const HttpResult& answer) { return metric(answer.body, name, labels) == value; }, 15s)
+        .body;
+  }
+  int port = 0;
+};
+
+TEST_F(OperationsTest, EndpointsAnswerWhileStartingWhenReadyWithADependencyDownAndWhileShuttingDown) {
+  start_service();
+  // Starting: the endpoint is up before the models; live, not ready.
+  const HttpResult first = wait_for(
+      "/healthz", [](const HttpResult& answer) { return answer.status != 0; }, 60s);
+  EXPECT_EQ(first.status, 200) << first.body;
+  const HttpResult starting = get("/readyz");
+  EXPECT_EQ(starting.status, 503) << starting.body;
+  EXPECT_NE(starting.body.find("not ready"), std::string::npos) << starting.body;
+
+  const HttpResult ready = wait_for(
+      "/readyz", [](const HttpResult& answer) { return answer.status == 200; }, 90s);
+  ASSERT_EQ(ready.status, 200) << ready.body;
+  EXPECT_EQ(ready.body, "ready\n");
+  const std::string text = get("/metrics").body;
+  EXPECT_EQ(metric(text, "maskcomponent_build_info", {"version=\""}), 1.0) << text;
+  EXPECT_GT(metric(text, "maskcomponent_model_load_seconds").value_or(0), 0.0) << text;
+  EXPECT_EQ(metric(text, "maskcomponent_dependency_up", {"dependency=\"postgres\""}), 1.0) << text;
+  EXPECT_EQ(metric(text, "maskcomponent_dependency_up", {"dependency=\"s3\""}), 1.0) << text;
+  EXPECT_EQ(get("/nothing-here").status, 404);
+
+  // S3 down: not ready, naming S3; still live.
+  const std::string script = MC_SERVICES_SCRIPT;
+  ASSERT_EQ(mc::test_support::run_command(script + " stop s3").exit_code, 0);
+  const HttpResult down = wait_for(
+      "/readyz", [](const HttpResult& answer) { return answer.status == 503; }, 30s);
+  const int s3_up =
+      static_cast<int>(metric(get("/metrics").body, "maskcomponent_dependency_up", {"dependency=\"s3\""}).value_or(-1));
+  const HttpResult live = get("/healthz");
+  ASSERT_EQ(mc::test_support::run_command(script + " start s3").exit_code, 0);
+  EXPECT_EQ(down.status, 503);
+  EXPECT_NE(down.body.find("s3:"), std::string::npos) << down.body;
+  EXPECT_EQ(down.body.find("postgres:"), std::string::npos) << down.body;
+  EXPECT_EQ(s3_up, 0);
+  EXPECT_EQ(live.status, 200) << live.body;
+  const HttpResult back = wait_for(
+      "/readyz", [](const HttpResult& answer) { return answer.status == 200; }, 30s);
+  EXPECT_EQ(back.status, 200) << back.body;
+
+  // Shutting down with a request in flight (its image takes 3 s): not ready.
+  send(request("ops", "req-slow", {{"type", "url"}, {"data", images->url("/slow.png")}}, json::array({"dress"})));
+  ASSERT_EQ(wait_for(
+                "/metrics",
+                [](const HttpResult& answer) {
+                  return metric(answer.body, "maskcomponent_requests_in_flight").value_or(0) > 0;
+                },
+                30s)
+                .status,
+            200);
+  service->signal(SIGTERM);
+  const HttpResult stopping = wait_for(
+      "/readyz", [](const HttpResult& answer) { return answer.body.find("shutting down") != std::string::npos; }, 10s);
+  EXPECT_EQ(stopping.status, 503) << stopping.body;
+  EXPECT_EQ(service->stop(0), 0);  // signal 0: only waits for the exit
+  EXPECT_EQ(kafka->read(output, 1, 10s).size(), 1U) << "the request in flight was finished";
+}
+
+TEST_F(OperationsTest, CountersFollowAKnownStreamOfGoodAndBadRequests) {
+  start_service();
+  for (int i = 0; i < 3; ++i) {
+    send(request(numbered("good", i), numbered("req-good-", i), {{"type", "url"}, {"data", images->url("/figure.png")}},
+                 json::array({"dress"})));
+  }
+  kafka->publish(input, "", "not json at all");
+  send(json{{"gender", "M"}, {"request_id", "req-no-user"}, {"image", {{"type", "url"}, {"data", "x"}}}});
+  send(request("bad", "req-missing", {{"type", "url"}, {"data", images->url("/missing.png")}}));
+  ASSERT_EQ(kafka->read(output, 6, 120s).size(), 6U);
+
+  const std::string text = metrics_when("maskcomponent_request_duration_seconds_count", {}, 6);
+  EXPECT_EQ(metric(text, "maskcomponent_request_duration_seconds_count"), 6.0) << text;
+  EXPECT_EQ(metric(text, "maskcomponent_requests_total", {"outcome=\"completed\""}), 3.0) << text;
+  EXPECT_EQ(metric(text, "maskcomponent_requests_total", {"outcome=\"failed\""}), 3.0) << text;
+  EXPECT_EQ(metric(text, "maskcomponent_poison_messages_total"), 3.0) << text;
+  for (const char* stage : {"parsing_atr", "parsing_lip", "pose", "masks", "encode", "upload"}) {
+    EXPECT_EQ(metric(text, "maskcomponent_stage_duration_seconds_count", {std::string("stage=\"") + stage + "\""}), 3.0)
+        << stage << "\n"
+        << text;
+  }
+  EXPECT_EQ(metric(text, "maskcomponent_stage_duration_seconds_count", {"stage=\"publish\""}), 6.0) << text;
+  EXPECT_EQ(metric(text, "maskcomponent_stage_duration_seconds_count", {"stage=\"queue_wait\""}), 6.0) << text;
+  EXPECT_EQ(metric(text, "maskcomponent_requests_in_flight"), 0.0) << text;
+  EXPECT_EQ(metric(text, "maskcomponent_dropped_publications_total"), 0.0) << text;
+  EXPECT_EQ(service->stop(), 0);
+}
+
+// Prometheus 2 (Debian's prometheus) on loopback, scraping the service
+// every second; stopped with the test.
+class PrometheusServer {
+ public:
+  PrometheusServer(int target_port, const fs::path& folder) : port_(free_port()) {
+    fs::create_directories(folder / "data");
+    std::ofstream(folder / "prometheus.yml")
+        << "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+        << "scrape_configs:\n  - job_name: maskcomponent\n"
+        << "    static_configs:\n      - targets: ['127.0.0.1:" << target_port << "']\n";
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      const int fd = ::open((folder / "prometheus.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      const std::string config = "--config.file=" + (folder / "prometheus.yml").string();
+      const std::string storage = "--storage.tsdb.path=" + (folder / "data").string();
+      const std::string listen = "--web.listen-address=127.0.0.1:" + std::to_string(port_);
+      ::execl("/usr/bin/prometheus", "prometheus", config.c_str(), storage.c_str(), listen.c_str(), nullptr);
+      ::_exit(127);
+    }
+  }
+  ~PrometheusServer() {
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  PrometheusServer(const PrometheusServer&) = delete;
+  PrometheusServer& operator=(const PrometheusServer&) = delete;
+
+  // The instant value of `query`, or nothing while Prometheus has none.
+  std::optional<double> query(const std::string& promql) {
+    std::string encoded;
+    for (const char c : promql) {
+      if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') {
+        encoded += c;
+      } else {
+        char hex[4];
+        std::snprintf(hex, sizeof(hex), "%%%02X", static_cast<unsigned char>(c));
+        encoded += hex;
+      }
+    }
+    const HttpResult answer = http_get("http://127.0.0.1:" + std::to_string(port_) + "/api/v1/query?query=" + encoded);
+    if (answer.status != 200) return std::nullopt;
+    const json body = json::parse(answer.body, nullptr, false);
+    if (body.is_discarded() || body.value("status", "") != "success") return std::nullopt;
+    const json& result = body["data"]["result"];
+    if (!result.is_array() || result.empty()) return std::nullopt;
+    return std::stod(result[0]["value"][1].get<std::string>());
+  }
+
+ private:
+  int port_;
+  pid_t pid_ = -1;
+};
+
+TEST_F(OperationsTest, ARealPrometheusServerScrapesTheRequestCount) {
+  ASSERT_TRUE(fs::exists("/usr/bin/prometheus")) << "Debian's prometheus package is not installed";
+  const fs::path folder = fs::temp_directory_path() / ("mc_prometheus_" + suffix);
+  start_service();
+  PrometheusServer prometheus(port, folder);
+  send(request("prom0", "req-prom-0", {{"type", "url"}, {"data", images->url("/figure.png")}}, json::array({"dress"})));
+  send(request("prom1", "req-prom-1", {{"type", "url"}, {"data", images->url("/figure.png")}}, json::array({"dress"})));
+  ASSERT_EQ(kafka->read(output, 2, 120s).size(), 2U);
+
+  std::optional<double> count;
+  std::optional<double> up;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    count = prometheus.query("sum(maskcomponent_requests_total{outcome=\"completed\"})");
+    up = prometheus.query("up{job=\"maskcomponent\"}");
+    if (count == 2.0 && up == 1.0) break;
+    std::this_thread::sleep_for(500ms);
+  }
+  EXPECT_EQ(count, 2.0);
+  EXPECT_EQ(up, 1.0);
+  EXPECT_EQ(service->stop(), 0);
+  fs::remove_all(folder);
+}
+
+}  // namespace
+}  // namespace mc::service_test
