@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 seconds="${1:-10}"
 build="build/fuzz"
-targets="${MC_FUZZ_TARGETS:-request base64 image label_map keypoints result}"
+targets="${MC_FUZZ_TARGETS:-request base64 image label_map keypoints result kafka_statistics}"
 
 # The longest input each target is given: requests and results carry a small
 # JSON message; images and label maps need room for a header and some data.
