@@ -156,6 +156,10 @@ TEST_F(OperationsTest, CountersFollowAKnownStreamOfGoodAndBadRequests) {
   EXPECT_EQ(metric(text, "maskcomponent_stage_duration_seconds_count", {"stage=\"queue_wait\""}), 6.0) << text;
   EXPECT_EQ(metric(text, "maskcomponent_requests_in_flight"), 0.0) << text;
   EXPECT_EQ(metric(text, "maskcomponent_dropped_publications_total"), 0.0) << text;
+  // librdkafka's statistics (every 5 s): the input's partitions, all read.
+  const std::string lag = metrics_when("maskcomponent_consumer_lag_messages", {"topic=\"" + input + "\""}, 0);
+  EXPECT_EQ(metric(lag, "maskcomponent_consumer_lag_messages", {"topic=\"" + input + "\""}), 0.0) << lag;
+  EXPECT_EQ(metric(lag, "maskcomponent_dependency_up", {"dependency=\"kafka\""}), 1.0) << lag;
   EXPECT_EQ(service->stop(), 0);
 }
 
