@@ -83,6 +83,18 @@ std::string filenames_json(const std::map<core::MaskType, std::string>& filename
   return object.dump();
 }
 
+// A gender as stored: its text, or NULL.
+std::optional<std::string> gender_value(const std::optional<core::Gender>& gender) {
+  if (!gender) return std::nullopt;
+  return std::string(core::gender_text(*gender));
+}
+
+// A stored gender: none for NULL or a text that is not one of ours.
+std::optional<core::Gender> stored_gender(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return core::gender_from_text(field.as<std::string>());
+}
+
 // Connection problems, a server shutting down, serialisation failures,
 // deadlocks, a statement cancelled by statement_timeout (57014), a lock not
 // available (55P03) and insufficient resources (class 53) pass with time.
@@ -311,10 +323,10 @@ bool PostgresStore::upsert_user_masks(const UserMasksRow& row, const MessagePosi
   return with_connection("upsert user_mask_outputs", [&](pqxx::connection& connection) {
     pqxx::work txn(connection);
     const pqxx::result written = position.partition < 0
-                                     ? txn.exec_params(sql, row.user_id, row.gender, row.request_id,
+                                     ? txn.exec_params(sql, row.user_id, gender_value(row.gender), row.request_id,
                                                        pqxx::prepare::make_dynamic_params(filenames))
-                                     : txn.exec_params(sql + guard, row.user_id, row.gender, row.request_id,
-                                                       pqxx::prepare::make_dynamic_params(filenames),
+                                     : txn.exec_params(sql + guard, row.user_id, gender_value(row.gender),
+                                                       row.request_id, pqxx::prepare::make_dynamic_params(filenames),
                                                        position.partition, position.offset, position.timestamp_ms);
     txn.commit();
     return written.affected_rows() > 0;
@@ -329,7 +341,7 @@ std::optional<UserMasksRow> PostgresStore::find_user_masks(const std::string& us
     const pqxx::row& found = result[0];
     UserMasksRow row;
     row.user_id = found["user_id"].as<std::string>();
-    row.gender = found["gender"].is_null() ? "" : found["gender"].as<std::string>();
+    row.gender = stored_gender(found["gender"]);
     row.request_id = found["request_id"].is_null() ? "" : found["request_id"].as<std::string>();
     for (const core::MaskType type : core::kAllMaskTypes) {
       const pqxx::field field = found[mask_column(type)];
@@ -353,7 +365,7 @@ bool PostgresStore::record_request_started(const RequestRecord& record) {
         "mask_types = EXCLUDED.mask_types, message_partition = EXCLUDED.message_partition, "
         "message_offset = EXCLUDED.message_offset, message_time = EXCLUDED.message_time "
         "WHERE mask_requests.status <> 'completed'",
-        record.request_id, record.user_id, record.gender, types_array(record.mask_types),
+        record.request_id, record.user_id, gender_value(record.gender), types_array(record.mask_types),
         std::max<std::int32_t>(position.partition, -1), position.offset, position.timestamp_ms);
     txn.commit();
     return started.affected_rows() > 0;
@@ -388,7 +400,7 @@ std::optional<RequestRecord> PostgresStore::find_request(const std::string& user
   return with_connection("read request", [&](pqxx::connection& connection) -> std::optional<RequestRecord> {
     pqxx::read_transaction txn(connection);
     const pqxx::result result = txn.exec_params(
-        "SELECT request_id, user_id, COALESCE(gender, ''), array_to_string(mask_types, ','), status, "
+        "SELECT request_id, user_id, gender, array_to_string(mask_types, ','), status, "
         "COALESCE(error, ''), attempts, filenames::text FROM mask_requests WHERE user_id = $1 AND request_id = $2",
         user_id, request_id);
     if (result.empty()) return std::nullopt;
@@ -396,7 +408,7 @@ std::optional<RequestRecord> PostgresStore::find_request(const std::string& user
     RequestRecord record;
     record.request_id = row[0].as<std::string>();
     record.user_id = row[1].as<std::string>();
-    record.gender = row[2].as<std::string>();
+    record.gender = stored_gender(row[2]);
     const std::string types = row[3].as<std::string>();
     if (!types.empty()) record.mask_types = core::parse_mask_type_list(types);
     record.status = row[4].as<std::string>();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "adapters/dependency_error.hpp"
+#include "core/gender.hpp"
 #include "core/mask_types.hpp"
 
 namespace mc::adapters {
@@ -44,7 +45,7 @@ struct MessagePosition {
 // One row of user_mask_outputs: filenames by mask type (absent = NULL).
 struct UserMasksRow {
   std::string user_id;
-  std::string gender;
+  std::optional<core::Gender> gender;  // stored as its text; none: NULL (or a text we do not know, when read)
   std::string request_id;
   std::map<core::MaskType, std::string> filenames;
 };
@@ -53,7 +54,7 @@ struct UserMasksRow {
 struct RequestRecord {
   std::string request_id;
   std::string user_id;
-  std::string gender;
+  std::optional<core::Gender> gender;  // as in UserMasksRow
   std::vector<core::MaskType> mask_types;
   std::string status;  // processing, completed, failed
   std::string error;

@@ -244,9 +244,8 @@ inference::HumanAnalysis RequestProcessor::analyze(Job& job, const cv::Mat& pers
 
 RequestProcessor::StoredMasks RequestProcessor::upload_masks(Job& job, const inference::HumanAnalysis& analysis) {
   const core::MaskRequest& request = job.request;
-  const core::Gender gender = core::gender_column(request.gender == "M" ? "M" : "F");
   const core::GeneratedMasks masks =
-      core::generate_masks(analysis.parse, analysis.keypoints, gender, request.mask_types);
+      core::generate_masks(analysis.parse, analysis.keypoints, request.gender, request.mask_types);
   StoredMasks stored;
   std::unique_ptr<adapters::S3Client> s3 = take_s3_client();
   try {
