@@ -4,11 +4,13 @@
 
 #include <array>
 #include <regex>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
 #include "core/mask_types.hpp"
+#include "core/request_status.hpp"
 
 namespace mc::adapters {
 
@@ -29,13 +31,28 @@ CREATE TABLE IF NOT EXISTS user_mask_outputs (
     updated_at TIMESTAMP WITH TIME ZONE DEFAULT now()
 ))";
 
-constexpr std::string_view kCreateMaskRequests = R"(
+// A status as an SQL literal: 'completed'.
+std::string status_literal(core::RequestStatus status) {
+  std::string literal(1, '\'');
+  literal.append(core::request_status_text(status));
+  literal.push_back('\'');
+  return literal;
+}
+
+std::string create_mask_requests_sql() {
+  std::string statuses;
+  for (const core::RequestStatus status : core::kAllRequestStatuses) {
+    if (!statuses.empty()) statuses += ", ";
+    statuses += status_literal(status);
+  }
+  return R"(
 CREATE TABLE IF NOT EXISTS mask_requests (
     request_id TEXT NOT NULL,
     user_id TEXT NOT NULL,
     gender TEXT,
     mask_types TEXT[] NOT NULL DEFAULT '{}',
-    status TEXT NOT NULL CHECK (status IN ('processing', 'completed', 'failed')),
+    status TEXT NOT NULL CHECK (status IN ()" +
+         statuses + R"()),
     error TEXT,
     attempts INTEGER NOT NULL DEFAULT 0,
     filenames JSONB NOT NULL DEFAULT '{}',
@@ -47,6 +64,7 @@ CREATE TABLE IF NOT EXISTS mask_requests (
     message_time BIGINT,
     PRIMARY KEY (user_id, request_id)
 ))";
+}
 
 // Columns mask_requests gained after its first release, for adding them.
 const std::vector<std::pair<std::string, std::string>> kLaterRequestColumns = {
@@ -263,7 +281,7 @@ MigrationReport PostgresStore::ensure_schema() {
       }
     }
     if (!table_exists("mask_requests")) {
-      txn.exec0(std::string(kCreateMaskRequests));
+      txn.exec0(create_mask_requests_sql());
       report.changes.push_back("created table mask_requests");
     } else {
       const pqxx::result existing = txn.exec_params(
@@ -353,18 +371,26 @@ std::optional<UserMasksRow> PostgresStore::find_user_masks(const std::string& us
 
 bool PostgresStore::record_request_started(const RequestRecord& record) {
   const auto& position = record.position;
+  const std::string processing = status_literal(core::RequestStatus::kProcessing);
+  const std::string completed = status_literal(core::RequestStatus::kCompleted);
   return with_connection("record request", [&](pqxx::connection& connection) {
     pqxx::work txn(connection);
     const pqxx::result started = txn.exec_params(
         "INSERT INTO mask_requests (request_id, user_id, gender, mask_types, status, attempts, message_partition, "
-        "message_offset, message_time) VALUES ($1, $2, $3, $4::text[], 'processing', 1, NULLIF($5::integer, -1), "
-        "CASE WHEN $5::integer < 0 THEN NULL ELSE $6::bigint END, CASE WHEN $5::integer < 0 THEN NULL ELSE $7::bigint "
-        "END) "
-        "ON CONFLICT (user_id, request_id) DO UPDATE SET status = 'processing', error = NULL, "
-        "attempts = mask_requests.attempts + 1, updated_at = now(), gender = EXCLUDED.gender, "
-        "mask_types = EXCLUDED.mask_types, message_partition = EXCLUDED.message_partition, "
-        "message_offset = EXCLUDED.message_offset, message_time = EXCLUDED.message_time "
-        "WHERE mask_requests.status <> 'completed'",
+        "message_offset, message_time) VALUES ($1, $2, $3, $4::text[], " +
+            processing +
+            ", 1, NULLIF($5::integer, -1), "
+            "CASE WHEN $5::integer < 0 THEN NULL ELSE $6::bigint END, CASE WHEN $5::integer < 0 THEN NULL ELSE "
+            "$7::bigint "
+            "END) "
+            "ON CONFLICT (user_id, request_id) DO UPDATE SET status = " +
+            processing +
+            ", error = NULL, "
+            "attempts = mask_requests.attempts + 1, updated_at = now(), gender = EXCLUDED.gender, "
+            "mask_types = EXCLUDED.mask_types, message_partition = EXCLUDED.message_partition, "
+            "message_offset = EXCLUDED.message_offset, message_time = EXCLUDED.message_time "
+            "WHERE mask_requests.status <> " +
+            completed,
         record.request_id, record.user_id, gender_value(record.gender), types_array(record.mask_types),
         std::max<std::int32_t>(position.partition, -1), position.offset, position.timestamp_ms);
     txn.commit();
@@ -376,10 +402,10 @@ void PostgresStore::record_request_completed(const std::string& user_id, const s
                                              const std::map<core::MaskType, std::string>& filenames) {
   with_connection("record request", [&](pqxx::connection& connection) {
     pqxx::work txn(connection);
-    txn.exec_params(
-        "UPDATE mask_requests SET status = 'completed', error = NULL, filenames = $3::jsonb, "
-        "updated_at = now(), completed_at = now() WHERE user_id = $1 AND request_id = $2",
-        user_id, request_id, filenames_json(filenames));
+    txn.exec_params("UPDATE mask_requests SET status = " + status_literal(core::RequestStatus::kCompleted) +
+                        ", error = NULL, filenames = $3::jsonb, "
+                        "updated_at = now(), completed_at = now() WHERE user_id = $1 AND request_id = $2",
+                    user_id, request_id, filenames_json(filenames));
     txn.commit();
   });
 }
@@ -388,10 +414,10 @@ void PostgresStore::record_request_failed(const std::string& user_id, const std:
                                           const std::string& error) {
   with_connection("record request", [&](pqxx::connection& connection) {
     pqxx::work txn(connection);
-    txn.exec_params(
-        "UPDATE mask_requests SET status = 'failed', error = $3, updated_at = now() "
-        "WHERE user_id = $1 AND request_id = $2 AND status <> 'completed'",
-        user_id, request_id, error);
+    txn.exec_params("UPDATE mask_requests SET status = " + status_literal(core::RequestStatus::kFailed) +
+                        ", error = $3, updated_at = now() WHERE user_id = $1 AND request_id = $2 AND status <> " +
+                        status_literal(core::RequestStatus::kCompleted),
+                    user_id, request_id, error);
     txn.commit();
   });
 }
@@ -411,7 +437,11 @@ std::optional<RequestRecord> PostgresStore::find_request(const std::string& user
     record.gender = stored_gender(row[2]);
     const std::string types = row[3].as<std::string>();
     if (!types.empty()) record.mask_types = core::parse_mask_type_list(types);
-    record.status = row[4].as<std::string>();
+    const std::string status = row[4].as<std::string>();
+    const auto known = core::request_status_from_text(status);
+    // The table's CHECK allows no other; a conversion error is a permanent failure.
+    if (!known) throw std::runtime_error("unknown request status \"" + status + "\"");
+    record.status = *known;
     record.error = row[5].as<std::string>();
     record.attempts = row[6].as<int>();
     const nlohmann::json filenames = nlohmann::json::parse(row[7].as<std::string>());

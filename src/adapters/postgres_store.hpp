@@ -15,6 +15,7 @@
 #include "adapters/dependency_error.hpp"
 #include "core/gender.hpp"
 #include "core/mask_types.hpp"
+#include "core/request_status.hpp"
 
 namespace mc::adapters {
 
@@ -56,7 +57,7 @@ struct RequestRecord {
   std::string user_id;
   std::optional<core::Gender> gender;  // as in UserMasksRow
   std::vector<core::MaskType> mask_types;
-  std::string status;  // processing, completed, failed
+  core::RequestStatus status = core::RequestStatus::kProcessing;
   std::string error;
   int attempts = 0;
   std::map<core::MaskType, std::string> filenames;

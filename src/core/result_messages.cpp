@@ -6,6 +6,7 @@
 
 #include "core/base64.hpp"
 #include "core/json_text.hpp"
+#include "core/request_status.hpp"
 #include "core/utf8.hpp"
 
 namespace mc::core {
@@ -32,15 +33,16 @@ nlohmann::json completed_result(const RequestIdentity& who, const std::map<MaskT
                                 const std::string& processed_at) {
   nlohmann::json paths = nlohmann::json::object();
   for (const auto& [type, url] : mask_urls) paths[std::string(mask_type_name(type))] = url;
-  return {{"user_id", who.user_id}, {"gender", gender_field(who)}, {"request_id", who.request_id},
-          {"status", "completed"},  {"mask_paths", paths},         {"processed_at", processed_at}};
+  return {{"user_id", who.user_id},       {"gender", gender_field(who)},
+          {"request_id", who.request_id}, {"status", std::string(request_status_text(RequestStatus::kCompleted))},
+          {"mask_paths", paths},          {"processed_at", processed_at}};
 }
 
 nlohmann::json failed_result(const RequestIdentity& who, const std::string& error, const std::string& processed_at) {
   return {{"user_id", who.user_id},
           {"gender", gender_field(who)},
           {"request_id", who.request_id},
-          {"status", "failed"},
+          {"status", std::string(request_status_text(RequestStatus::kFailed))},
           {"error", bounded_text(error, kMaxErrorBytes)},
           {"mask_paths", nlohmann::json::object()},
           {"processed_at", processed_at}};
@@ -51,7 +53,7 @@ nlohmann::json poison_message(const RequestIdentity& who, const std::string& err
   nlohmann::json message = {{"user_id", who.user_id},
                             {"gender", gender_field(who)},
                             {"request_id", who.request_id},
-                            {"status", "failed"},
+                            {"status", std::string(request_status_text(RequestStatus::kFailed))},
                             {"error", bounded_text(error, kMaxErrorBytes)},
                             {"retry_count", retry_count},
                             {"processed_at", processed_at}};

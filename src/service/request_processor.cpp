@@ -139,7 +139,7 @@ std::optional<Outcome> RequestProcessor::answer_if_completed(Job& job) {
   const auto previous = retry_.until_done(job.log, "dedupe", job.interruption, [&] {
     return store_.find_request(job.request.user_id, job.request.request_id);
   });
-  if (!previous || previous->status != "completed") return std::nullopt;
+  if (!previous || previous->status != core::RequestStatus::kCompleted) return std::nullopt;
   std::map<core::MaskType, std::string> urls;
   for (const auto& [type, file] : previous->filenames) {
     urls[type] = core::mask_url(settings_.storage.base_url, previous->user_id, previous->request_id, file);

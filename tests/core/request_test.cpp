@@ -5,6 +5,7 @@
 
 #include "core/errors.hpp"
 #include "core/mask_request.hpp"
+#include "core/request_status.hpp"
 #include "core/result_messages.hpp"
 
 namespace {
@@ -121,6 +122,17 @@ TEST(ResultMessages, FollowTheSeedsFormats) {
   EXPECT_EQ(poison["retry_count"], 5);
   EXPECT_EQ(poison_message(who, "e", "{broken", 0, "t")["original_message"], "{broken");
   EXPECT_EQ(iso8601_utc(std::chrono::system_clock::from_time_t(1764158400)), "2025-11-26T12:00:00Z");
+}
+
+TEST(RequestStatus, TextIsWhatIsStoredAndPublished) {
+  EXPECT_EQ(request_status_text(RequestStatus::kProcessing), "processing");
+  EXPECT_EQ(request_status_text(RequestStatus::kCompleted), "completed");
+  EXPECT_EQ(request_status_text(RequestStatus::kFailed), "failed");
+  for (const RequestStatus status : kAllRequestStatuses) {
+    EXPECT_EQ(request_status_from_text(request_status_text(status)), status);
+  }
+  EXPECT_FALSE(request_status_from_text("Completed"));
+  EXPECT_FALSE(request_status_from_text(""));
 }
 
 }  // namespace

@@ -277,24 +277,24 @@ TEST_F(PostgresTest, RequestRecordsFollowARequest) {
   EXPECT_TRUE(store->record_request_started(record));  // a retry
   auto found = store->find_request("9", "req-9");
   ASSERT_TRUE(found);
-  EXPECT_EQ(found->status, "processing");
+  EXPECT_EQ(found->status, core::RequestStatus::kProcessing);
   EXPECT_EQ(found->gender, core::Gender::kFemale);
   EXPECT_EQ(found->attempts, 2);
   EXPECT_EQ(found->mask_types, record.mask_types);
   store->record_request_failed("9", "req-9", "Failed to download image: HTTP 404");
   EXPECT_EQ(store->find_request("9", "req-9")->error, "Failed to download image: HTTP 404");
-  EXPECT_EQ(store->find_request("9", "req-9")->status, "failed");
+  EXPECT_EQ(store->find_request("9", "req-9")->status, core::RequestStatus::kFailed);
   EXPECT_TRUE(store->record_request_started(record));  // redelivered after a failure
   store->record_request_completed("9", "req-9", {{core::MaskType::kDress, "dress_mask.png"}});
   found = store->find_request("9", "req-9");
-  EXPECT_EQ(found->status, "completed");
+  EXPECT_EQ(found->status, core::RequestStatus::kCompleted);
   EXPECT_EQ(found->filenames.at(core::MaskType::kDress), "dress_mask.png");
 
   // A completed record is never downgraded.
   EXPECT_FALSE(store->record_request_started(record));
   store->record_request_failed("9", "req-9", "late failure of a second copy");
   found = store->find_request("9", "req-9");
-  EXPECT_EQ(found->status, "completed");
+  EXPECT_EQ(found->status, core::RequestStatus::kCompleted);
   EXPECT_EQ(found->attempts, 3);
   EXPECT_EQ(found->error, "");
 
@@ -302,8 +302,8 @@ TEST_F(PostgresTest, RequestRecordsFollowARequest) {
   EXPECT_FALSE(store->find_request("10", "req-9"));
   record.user_id = "10";
   EXPECT_TRUE(store->record_request_started(record));
-  EXPECT_EQ(store->find_request("10", "req-9")->status, "processing");
-  EXPECT_EQ(store->find_request("9", "req-9")->status, "completed");
+  EXPECT_EQ(store->find_request("10", "req-9")->status, core::RequestStatus::kProcessing);
+  EXPECT_EQ(store->find_request("9", "req-9")->status, core::RequestStatus::kCompleted);
   EXPECT_FALSE(store->find_request("9", "nope"));
 }
 
@@ -364,7 +364,7 @@ TEST_F(PostgresTest, MigrateRekeysTheFirstReleasesRequestRecords) {
   EXPECT_NE(first.find("added column mask_requests.message_offset"), std::string::npos) << first;
   EXPECT_NE(first.find("primary key of mask_requests to (user_id, request_id)"), std::string::npos) << first;
   EXPECT_EQ(cli("migrate"), "schema is up to date\n");
-  EXPECT_EQ(store->find_request("u1", "r1")->status, "completed") << "existing records are kept";
+  EXPECT_EQ(store->find_request("u1", "r1")->status, core::RequestStatus::kCompleted) << "existing records are kept";
   EXPECT_FALSE(store->find_request("u1", "r1")->gender) << "a NULL gender reads as none";
   adapters::RequestRecord record;
   record.request_id = "r1";
