@@ -402,7 +402,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
               {"event", "unexpected_error"},
               {"user_id", who.user_id},
               {"request_id", who.request_id}});
-    return failed_outcome(who, text, payload, 0);
+    return failed_outcome(FailureKind::kInternal, who, text, payload, 0);
   }
 
   void deliver(const Outcome& outcome) {

@@ -18,24 +18,11 @@ namespace mc::service {
 
 namespace {
 
-std::string now_iso() { return core::iso8601_utc(std::chrono::system_clock::now()); }
-
 core::RequestIdentity identity_of(const core::MaskRequest& request) {
   return {request.user_id, request.gender, request.request_id};
 }
 
 }  // namespace
-
-nlohmann::json Outcome::Poison::message(std::size_t max_original_bytes) const {
-  return core::poison_message(who, error, original, retry_count, processed_at, max_original_bytes);
-}
-
-Outcome failed_outcome(const core::RequestIdentity& who, const std::string& error, std::string_view message,
-                       int retry_count) {
-  const std::string at = now_iso();
-  return Outcome{who.user_id, core::failed_result(who, error, at),
-                 Outcome::Poison{who, error, std::string(message), retry_count, at}};
-}
 
 Slots::Lease Slots::acquire() {
   std::unique_lock lock(mutex_);
@@ -100,9 +87,10 @@ Outcome RequestProcessor::process(const std::string& message, const core::Incomi
     const StoredMasks stored = upload_masks(job, analysis);
     save(job, stored);
     job.log.info("process", "request_completed", "masks ready");
-    return Outcome{job.request.user_id, core::completed_result(job.who, stored.urls, now_iso()), std::nullopt};
+    return completed_outcome(job.who, stored.urls);
   } catch (const InfrastructureRefusal& refusal) {
-    return fail(job, {std::string("Infrastructure refused the request: ") + refusal.what(), refusal.attempts(), true});
+    return fail(job, {FailureKind::kInfrastructure,
+                      std::string("Infrastructure refused the request: ") + refusal.what(), refusal.attempts(), true});
   }
 }
 
@@ -117,14 +105,14 @@ Outcome RequestProcessor::fail(Job& job, const Failure& failure) {
       // Logged; the failed result and poison message still go out.
     }
   }
-  return failed_outcome(job.who, failure.error, job.message, failure.retry_count);
+  return failed_outcome(failure.kind, job.who, failure.error, job.message, failure.retry_count);
 }
 
 std::optional<Outcome> RequestProcessor::validate(Job& job) {
   try {
     job.request = core::parse_mask_request(job.incoming, settings_.default_mask_types, core::generate_request_id);
   } catch (const core::InputError& error) {
-    return fail(job, {std::string("Invalid request: ") + error.what(), 0, false});
+    return fail(job, {FailureKind::kInvalidRequest, std::string("Invalid request: ") + error.what(), 0, false});
   }
   job.who = identity_of(job.request);
   job.log.identify(job.request.user_id, job.request.request_id);
@@ -146,7 +134,7 @@ std::optional<Outcome> RequestProcessor::answer_if_completed(Job& job) {
   }
   job.log.info("dedupe", "already_completed", "request already completed; publishing its result again");
   const core::RequestIdentity recorded{previous->user_id, previous->gender, previous->request_id};
-  return Outcome{recorded.user_id, core::completed_result(recorded, urls, now_iso()), std::nullopt};
+  return answered_from_record(recorded, urls);
 }
 
 std::optional<adapters::PostgresStore::Claim> RequestProcessor::claim(Job& job) {
@@ -193,11 +181,12 @@ std::string RequestProcessor::image_bytes(Job& job, std::optional<Failure>& fail
       throw Abandoned();
     } catch (const adapters::ImageFetchError& error) {
       if (!error.transient()) {
-        failure = Failure{error.what(), 0, true};
+        failure = Failure{FailureKind::kImageUnavailable, error.what(), 0, true};
         return {};
       }
       if (attempt >= settings_.max_retries) {
-        failure = Failure{std::string("Max retries exceeded: ") + error.what(), attempt, true};
+        failure = Failure{FailureKind::kImageUnavailable, std::string("Max retries exceeded: ") + error.what(), attempt,
+                          true};
         return {};
       }
       const auto delay = retry_.backoff(attempt);
@@ -217,7 +206,7 @@ cv::Mat RequestProcessor::load_person(Job& job, std::optional<Failure>& failure)
     const Slots::Lease decoding = decoding_.acquire();
     return core::to_person_image(adapters::decode_image(bytes, settings_.max_image_pixels));
   } catch (const core::InputError& error) {
-    failure = Failure{std::string("Invalid image data: ") + error.what(), 0, true};
+    failure = Failure{FailureKind::kInvalidImage, std::string("Invalid image data: ") + error.what(), 0, true};
     return {};
   }
 }
@@ -235,9 +224,9 @@ inference::HumanAnalysis RequestProcessor::analyze(Job& job, const cv::Mat& pers
     for (const auto& warning : analysis.warnings) job.log.warn("inference", "pose_warning", warning);
     return analysis;
   } catch (const core::InputError& error) {
-    failure = Failure{error.what(), 0, true};
+    failure = Failure{FailureKind::kNoPerson, error.what(), 0, true};  // "no person detected"
   } catch (const cv::Exception& error) {
-    failure = Failure{std::string("Mask generation failed: ") + error.what(), 0, true};
+    failure = Failure{FailureKind::kInference, std::string("Mask generation failed: ") + error.what(), 0, true};
   }
   return {};
 }

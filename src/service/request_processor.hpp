@@ -17,6 +17,7 @@
 #include "adapters/postgres_store.hpp"
 #include "adapters/s3_client.hpp"
 #include "service/json_log.hpp"
+#include "service/outcome.hpp"
 #include "service/retry_policy.hpp"
 #include "service/service_settings.hpp"
 #include "service/shutdown.hpp"
@@ -24,27 +25,6 @@
 #include "inference/human_analyzer.hpp"
 
 namespace mc::service {
-
-// What one message produced: the result for mask_output and, for a hopeless
-// message, what its poison message is made of (built when published, so that
-// an oversize one can be made again with the original message cut).
-struct Outcome {
-  struct Poison {
-    core::RequestIdentity who;
-    std::string error;
-    std::string original;
-    int retry_count = 0;
-    std::string processed_at;
-    [[nodiscard]] nlohmann::json message(std::size_t max_original_bytes = std::string::npos) const;
-  };
-  std::string key;  // user_id (the result's Kafka key)
-  nlohmann::json result;
-  std::optional<Poison> poison;
-};
-
-// The failed result and poison message for `message`, whatever its bytes.
-Outcome failed_outcome(const core::RequestIdentity& who, const std::string& error, std::string_view message,
-                       int retry_count);
 
 // A counting semaphore: at most `slots` holders at once.
 class Slots {
@@ -100,6 +80,7 @@ class RequestProcessor {
     core::MaskRequest request;
   };
   struct Failure {
+    FailureKind kind;
     std::string error;
     int retry_count = 0;
     bool recorded = true;  // the request has a record to mark failed
