@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <array>
 #include <regex>
 #include <stdexcept>
@@ -162,7 +163,14 @@ std::string redact_dsn(const std::string& dsn) {
   return std::regex_replace(std::regex_replace(dsn, kPassword, "$1***@"), kPasswordParameter, "$1***");
 }
 
-PostgresStore::PostgresStore(PostgresSettings settings) : settings_(std::move(settings)) {
+struct PostgresStore::Connection {
+  explicit Connection(const std::string& dsn) : connection(dsn) {}
+  pqxx::connection connection;
+};
+
+PostgresStore::PostgresStore(PostgresSettings settings)
+    : settings_(std::move(settings)),
+      connections_([this] { return connect(); }, static_cast<std::size_t>(std::max(1, settings_.pool_size))) {
   connect_dsn_ = settings_.dsn;
   if (connect_dsn_.find("connect_timeout=") == std::string::npos) {
     add_parameter(connect_dsn_, "connect_timeout=" + std::to_string(settings_.connect_timeout.count()));
@@ -190,67 +198,43 @@ PostgresStore::PostgresStore(PostgresSettings settings) : settings_(std::move(se
 
 PostgresStore::~PostgresStore() = default;
 
-struct PostgresStore::Connection {
-  explicit Connection(const std::string& dsn) : connection(dsn) {}
-  pqxx::connection connection;
-};
-
 std::unique_ptr<PostgresStore::Connection> PostgresStore::connect() {
   return std::make_unique<Connection>(connect_dsn_);
 }
 
 template <typename Work>
 auto PostgresStore::with_connection(const std::string& action, Work work) {
-  std::unique_ptr<Connection> connection;
-  {
-    std::unique_lock lock(mutex_);
-    if (!available_.wait_for(lock, settings_.connect_timeout,
-                             [this] { return !idle_.empty() || open_ < settings_.pool_size; })) {
-      throw DependencyError(DependencyError::Kind::kTransient, "Database connection failed: " + action + ": all " +
-                                                                   std::to_string(settings_.pool_size) +
-                                                                   " pooled connections stayed busy");
+  // A free pooled connection, or a new one when fewer than pool_size are open.
+  auto lease = [&] {
+    try {
+      return connections_.try_acquire_for(settings_.connect_timeout);
+    } catch (const pqxx::failure& error) {
+      throw database_error(error, action);
+    } catch (const std::exception& error) {
+      throw DependencyError(DependencyError::Kind::kPermanent, "Database error: " + action + ": " + error.what());
     }
-    if (!idle_.empty()) {
-      connection = std::move(idle_.back());
-      idle_.pop_back();
-    } else {
-      ++open_;
-    }
+  }();
+  if (!lease) {
+    throw DependencyError(DependencyError::Kind::kTransient, "Database connection failed: " + action + ": all " +
+                                                                 std::to_string(settings_.pool_size) +
+                                                                 " pooled connections stayed busy");
   }
-  // Gives the connection back, or forgets it when it is broken.
-  auto finish = [&](bool keep) {
-    {
-      const std::lock_guard lock(mutex_);
-      if (keep && connection) {
-        idle_.push_back(std::move(connection));
-      } else {
-        --open_;
-      }
-    }
-    available_.notify_one();
-  };
+  // The lease gives the connection back when it goes, unless it is broken
+  // (discarded: the next call connects again).
   try {
-    if (!connection) connection = connect();
-    if constexpr (std::is_void_v<decltype(work(connection->connection))>) {
-      work(connection->connection);
-      finish(true);
-    } else {
-      auto result = work(connection->connection);
-      finish(true);
-      return result;
-    }
+    return work((*lease)->connection);
   } catch (const pqxx::failure& error) {
     DependencyError failure = database_error(error, action);
-    finish(!failure.transient());  // a permanent SQL error leaves the connection usable
+    if (failure.transient()) lease->discard();  // a permanent SQL error leaves the connection usable
     throw failure;
   } catch (const std::exception& error) {
     // Not the server's doing (a conversion, a malformed stored value): the
     // connection's state is unknown, so it is dropped, and retrying would
     // meet the same problem.
-    finish(false);
+    lease->discard();
     throw DependencyError(DependencyError::Kind::kPermanent, "Database error: " + action + ": " + error.what());
   } catch (...) {
-    finish(false);
+    lease->discard();
     throw;
   }
 }

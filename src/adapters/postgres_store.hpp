@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -15,6 +14,7 @@
 #include "adapters/dependency_error.hpp"
 #include "core/gender.hpp"
 #include "core/mask_types.hpp"
+#include "core/pool.hpp"
 #include "core/request_status.hpp"
 
 namespace mc::adapters {
@@ -131,10 +131,7 @@ class PostgresStore {
 
   PostgresSettings settings_;
   std::string connect_dsn_;
-  std::mutex mutex_;
-  std::condition_variable available_;
-  std::vector<std::unique_ptr<Connection>> idle_;
-  int open_ = 0;
+  core::Pool<Connection> connections_;  // at most pool_size, made on demand
   std::mutex claims_mutex_;
   std::unique_ptr<Connection> claims_connection_;  // holds the advisory locks
   std::set<std::string> claimed_;                  // keys held by this process

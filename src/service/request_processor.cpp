@@ -42,28 +42,12 @@ void Slots::release() {
 RequestProcessor::RequestProcessor(const ServiceSettings& settings, adapters::PostgresStore& store,
                                    inference::AnalyzerPool& models, RetryPolicy& retry, spdlog::logger& log)
     : settings_(settings),
+      s3_clients_([&settings] { return std::make_unique<adapters::S3Client>(settings.storage.s3); }),
       store_(store),
       models_(models),
       log_(log),
       retry_(retry),
       decoding_(settings.decode_concurrency) {}
-
-std::unique_ptr<adapters::S3Client> RequestProcessor::take_s3_client() {
-  {
-    const std::lock_guard lock(s3_mutex_);
-    if (!idle_s3_clients_.empty()) {
-      auto client = std::move(idle_s3_clients_.back());
-      idle_s3_clients_.pop_back();
-      return client;
-    }
-  }
-  return std::make_unique<adapters::S3Client>(settings_.storage.s3);
-}
-
-void RequestProcessor::return_s3_client(std::unique_ptr<adapters::S3Client> client) {
-  const std::lock_guard lock(s3_mutex_);
-  idle_s3_clients_.push_back(std::move(client));
-}
 
 Outcome RequestProcessor::process(const std::string& message, const core::IncomingMessage& incoming,
                                   const adapters::MessagePosition& position, const Interruption& interruption) {
@@ -236,25 +220,19 @@ RequestProcessor::StoredMasks RequestProcessor::upload_masks(Job& job, const inf
   const core::GeneratedMasks masks =
       core::generate_masks(analysis.parse, analysis.keypoints, request.gender, request.mask_types);
   StoredMasks stored;
-  std::unique_ptr<adapters::S3Client> s3 = take_s3_client();
-  try {
-    for (const auto& [type, mask] : masks.masks) {
-      job.interruption.check();
-      std::vector<std::uint8_t> png;
-      cv::imencode(".png", mask, png);
-      const std::string file = core::mask_file_name(type);
-      const std::string key = core::mask_object_key(request.user_id, request.request_id, file);
-      retry_.until_done(job.log, "upload", job.interruption, [&] {
-        s3->put_object(key, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()), "image/png");
-      });
-      stored.filenames[type] = file;
-      stored.urls[type] = core::mask_url(settings_.storage.base_url, request.user_id, request.request_id, file);
-    }
-  } catch (...) {
-    return_s3_client(std::move(s3));
-    throw;
+  const auto s3 = s3_clients_.acquire();
+  for (const auto& [type, mask] : masks.masks) {
+    job.interruption.check();
+    std::vector<std::uint8_t> png;
+    cv::imencode(".png", mask, png);
+    const std::string file = core::mask_file_name(type);
+    const std::string key = core::mask_object_key(request.user_id, request.request_id, file);
+    retry_.until_done(job.log, "upload", job.interruption, [&] {
+      s3->put_object(key, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()), "image/png");
+    });
+    stored.filenames[type] = file;
+    stored.urls[type] = core::mask_url(settings_.storage.base_url, request.user_id, request.request_id, file);
   }
-  return_s3_client(std::move(s3));
   job.log.info("upload", "masks_uploaded", "masks uploaded", {{"count", stored.filenames.size()}});
   return stored;
 }

@@ -22,6 +22,7 @@
 #include "service/service_settings.hpp"
 #include "service/shutdown.hpp"
 #include "core/mask_request.hpp"
+#include "core/pool.hpp"
 #include "inference/human_analyzer.hpp"
 
 namespace mc::service {
@@ -107,13 +108,10 @@ class RequestProcessor {
   std::string image_bytes(Job& job, std::optional<Failure>& failure);
   Outcome fail(Job& job, const Failure& failure);
 
-  // S3 clients, one per request at a time (each keeps its connection open).
-  std::unique_ptr<adapters::S3Client> take_s3_client();
-  void return_s3_client(std::unique_ptr<adapters::S3Client> client);
-
   const ServiceSettings& settings_;
-  std::mutex s3_mutex_;
-  std::vector<std::unique_ptr<adapters::S3Client>> idle_s3_clients_;
+  // S3 clients, one per request at a time (each keeps its connection open),
+  // made when none is idle.
+  core::Pool<adapters::S3Client> s3_clients_;
   adapters::PostgresStore& store_;
   inference::AnalyzerPool& models_;
   spdlog::logger& log_;
