@@ -94,7 +94,11 @@ int run_serve_command() {
   inference::AnalyzerPool models(settings.models, settings.inference_instances, *log);
   adapters::PostgresStore store(settings.storage.postgres);
   RetryPolicy retry(settings.retry);
-  RequestProcessor processor(settings, store, models, retry, *log);
+  PostgresRequestStore request_store(store);
+  S3MaskStorage mask_storage(settings.storage.s3);
+  HttpImageSource images(settings.fetch);
+  PooledAnalyzer analyzer(models);
+  RequestProcessor processor(settings, {request_store, mask_storage, images, analyzer}, retry, *log);
 
   // Dependencies may still be starting: wait for them, as for any outage.
   const RequestLog startup(*log, "", "");

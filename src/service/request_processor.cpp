@@ -39,15 +39,9 @@ void Slots::release() {
   freed_.notify_one();
 }
 
-RequestProcessor::RequestProcessor(const ServiceSettings& settings, adapters::PostgresStore& store,
-                                   inference::AnalyzerPool& models, RetryPolicy& retry, spdlog::logger& log)
-    : settings_(settings),
-      s3_clients_([&settings] { return std::make_unique<adapters::S3Client>(settings.storage.s3); }),
-      store_(store),
-      models_(models),
-      log_(log),
-      retry_(retry),
-      decoding_(settings.decode_concurrency) {}
+RequestProcessor::RequestProcessor(const ServiceSettings& settings, Ports ports, RetryPolicy& retry,
+                                   spdlog::logger& log)
+    : settings_(settings), ports_(ports), log_(log), retry_(retry), decoding_(settings.decode_concurrency) {}
 
 Outcome RequestProcessor::process(const std::string& message, const core::IncomingMessage& incoming,
                                   const adapters::MessagePosition& position, const Interruption& interruption) {
@@ -84,7 +78,7 @@ Outcome RequestProcessor::fail(Job& job, const Failure& failure) {
     const std::string stored_error = core::bounded_text(failure.error, core::kMaxErrorBytes);
     try {
       retry_.until_done(job.log, "record", job.interruption,
-                        [&] { store_.record_request_failed(job.who.user_id, job.who.request_id, stored_error); });
+                        [&] { ports_.store.record_request_failed(job.who.user_id, job.who.request_id, stored_error); });
     } catch (const InfrastructureRefusal&) {
       // Logged; the failed result and poison message still go out.
     }
@@ -109,7 +103,7 @@ std::optional<Outcome> RequestProcessor::validate(Job& job) {
 
 std::optional<Outcome> RequestProcessor::answer_if_completed(Job& job) {
   const auto previous = retry_.until_done(job.log, "dedupe", job.interruption, [&] {
-    return store_.find_request(job.request.user_id, job.request.request_id);
+    return ports_.store.find_request(job.request.user_id, job.request.request_id);
   });
   if (!previous || previous->status != core::RequestStatus::kCompleted) return std::nullopt;
   std::map<core::MaskType, std::string> urls;
@@ -121,18 +115,18 @@ std::optional<Outcome> RequestProcessor::answer_if_completed(Job& job) {
   return answered_from_record(recorded, urls);
 }
 
-std::optional<adapters::PostgresStore::Claim> RequestProcessor::claim(Job& job) {
+std::unique_ptr<RequestClaim> RequestProcessor::claim(Job& job) {
   const auto give_up = std::chrono::steady_clock::now() + settings_.claim_wait;
   for (int attempt = 0;; ++attempt) {
     auto claimed = retry_.until_done(job.log, "claim", job.interruption, [&] {
-      return store_.try_claim_request(job.request.user_id, job.request.request_id);
+      return ports_.store.try_claim_request(job.request.user_id, job.request.request_id);
     });
     if (claimed) return claimed;
     if (std::chrono::steady_clock::now() >= give_up) {
       // Its holder may be an instance cut off from the network whose session
       // the server has not ended yet: liveness before deduplication.
       job.log.warn("claim", "claim_wait_exceeded", "another holder kept this request too long; computing it anyway");
-      return std::nullopt;
+      return nullptr;
     }
     if (attempt == 0) job.log.info("claim", "claimed_elsewhere", "another worker is computing this request; waiting");
     RetryPolicy::sleep(std::min<std::chrono::milliseconds>(std::chrono::milliseconds(1000), retry_.backoff(attempt)),
@@ -147,7 +141,8 @@ bool RequestProcessor::record_started(Job& job) {
   record.gender = job.request.gender;
   record.mask_types = job.request.mask_types;
   record.position = job.position;
-  return retry_.until_done(job.log, "record", job.interruption, [&] { return store_.record_request_started(record); });
+  return retry_.until_done(job.log, "record", job.interruption,
+                           [&] { return ports_.store.record_request_started(record); });
 }
 
 std::string RequestProcessor::image_bytes(Job& job, std::optional<Failure>& failure) {
@@ -156,8 +151,7 @@ std::string RequestProcessor::image_bytes(Job& job, std::optional<Failure>& fail
   for (int attempt = 0;; ++attempt) {
     job.interruption.check();
     try {
-      std::string bytes =
-          adapters::fetch_image(request.image_data, settings_.fetch, [&] { return job.interruption.due(); });
+      std::string bytes = ports_.images.fetch(request.image_data, [&] { return job.interruption.due(); });
       job.log.info("fetch", "image_downloaded", "image downloaded",
                    {{"bytes", bytes.size()}, {"attempt", attempt + 1}});
       return bytes;
@@ -199,8 +193,7 @@ inference::HumanAnalysis RequestProcessor::analyze(Job& job, const cv::Mat& pers
   try {
     job.interruption.check();
     const auto started = std::chrono::steady_clock::now();
-    auto lease = models_.acquire();
-    inference::HumanAnalysis analysis = lease->analyze(person);
+    inference::HumanAnalysis analysis = ports_.analyzer.analyze(person);
     job.log.info(
         "inference", "models_done", "parsing and pose done",
         {{"duration_ms",
@@ -220,7 +213,6 @@ RequestProcessor::StoredMasks RequestProcessor::upload_masks(Job& job, const inf
   const core::GeneratedMasks masks =
       core::generate_masks(analysis.parse, analysis.keypoints, request.gender, request.mask_types);
   StoredMasks stored;
-  const auto s3 = s3_clients_.acquire();
   for (const auto& [type, mask] : masks.masks) {
     job.interruption.check();
     std::vector<std::uint8_t> png;
@@ -228,7 +220,8 @@ RequestProcessor::StoredMasks RequestProcessor::upload_masks(Job& job, const inf
     const std::string file = core::mask_file_name(type);
     const std::string key = core::mask_object_key(request.user_id, request.request_id, file);
     retry_.until_done(job.log, "upload", job.interruption, [&] {
-      s3->put_object(key, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()), "image/png");
+      ports_.masks.put_object(key, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()),
+                              "image/png");
     });
     stored.filenames[type] = file;
     stored.urls[type] = core::mask_url(settings_.storage.base_url, request.user_id, request.request_id, file);
@@ -242,14 +235,15 @@ void RequestProcessor::save(Job& job, const StoredMasks& stored) {
   // A request revoked by now is finished by the partition's next owner.
   job.interruption.check();
   const bool written = retry_.until_done(job.log, "database", job.interruption, [&] {
-    return store_.upsert_user_masks({request.user_id, request.gender, request.request_id, stored.filenames},
-                                    job.position);
+    return ports_.store.upsert_user_masks({request.user_id, request.gender, request.request_id, stored.filenames},
+                                          job.position);
   });
   if (!written) {
     job.log.info("database", "row_kept", "a request consumed later already wrote this user's row; row kept");
   }
-  retry_.until_done(job.log, "record", job.interruption,
-                    [&] { store_.record_request_completed(request.user_id, request.request_id, stored.filenames); });
+  retry_.until_done(job.log, "record", job.interruption, [&] {
+    ports_.store.record_request_completed(request.user_id, request.request_id, stored.filenames);
+  });
 }
 
 }  // namespace mc::service

@@ -15,14 +15,13 @@
 #include <spdlog/spdlog.h>
 
 #include "adapters/postgres_store.hpp"
-#include "adapters/s3_client.hpp"
 #include "service/json_log.hpp"
 #include "service/outcome.hpp"
+#include "service/processor_ports.hpp"
 #include "service/retry_policy.hpp"
 #include "service/service_settings.hpp"
 #include "service/shutdown.hpp"
 #include "core/mask_request.hpp"
-#include "core/pool.hpp"
 #include "inference/human_analyzer.hpp"
 
 namespace mc::service {
@@ -57,11 +56,18 @@ class Slots {
 // backoff until they pass or the request is interrupted; they never make a
 // failed result. Permanent refusals end the request after
 // DEPENDENCY_PERMANENT_ATTEMPTS attempts with a failed result. Thread-safe:
-// one processor serves every worker; the per-request state lives in process().
+// one processor serves every worker (its ports must be thread-safe too); the
+// per-request state lives in process().
 class RequestProcessor {
  public:
-  RequestProcessor(const ServiceSettings& settings, adapters::PostgresStore& store, inference::AnalyzerPool& models,
-                   RetryPolicy& retry, spdlog::logger& log);
+  // What the processor works with (service/processor_ports.hpp).
+  struct Ports {
+    RequestStore& store;
+    MaskStorage& masks;
+    ImageSource& images;
+    Analyzer& analyzer;
+  };
+  RequestProcessor(const ServiceSettings& settings, Ports ports, RetryPolicy& retry, spdlog::logger& log);
 
   // `position` orders this request against others of its user (a newer one
   // that already wrote the user's row is not overwritten).
@@ -97,7 +103,7 @@ class RequestProcessor {
   std::optional<Outcome> answer_if_completed(Job& job);
   // Waits until this request is ours to compute (no other worker or instance
   // holds it), or, after CLAIM_WAIT_SECONDS, nothing: compute it anyway.
-  std::optional<adapters::PostgresStore::Claim> claim(Job& job);
+  std::unique_ptr<RequestClaim> claim(Job& job);
   // False when the record had completed meanwhile.
   bool record_started(Job& job);
   cv::Mat load_person(Job& job, std::optional<Failure>& failure);
@@ -109,11 +115,7 @@ class RequestProcessor {
   Outcome fail(Job& job, const Failure& failure);
 
   const ServiceSettings& settings_;
-  // S3 clients, one per request at a time (each keeps its connection open),
-  // made when none is idle.
-  core::Pool<adapters::S3Client> s3_clients_;
-  adapters::PostgresStore& store_;
-  inference::AnalyzerPool& models_;
+  Ports ports_;
   spdlog::logger& log_;
   RetryPolicy& retry_;
   Slots decoding_;
