@@ -2,13 +2,16 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <array>
 #include <regex>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
 #include "core/mask_types.hpp"
+#include "core/request_status.hpp"
 
 namespace mc::adapters {
 
@@ -29,13 +32,28 @@ CREATE TABLE IF NOT EXISTS user_mask_outputs (
     updated_at TIMESTAMP WITH TIME ZONE DEFAULT now()
 ))";
 
-constexpr std::string_view kCreateMaskRequests = R"(
+// A status as an SQL literal: 'completed'.
+std::string status_literal(core::RequestStatus status) {
+  std::string literal(1, '\'');
+  literal.append(core::request_status_text(status));
+  literal.push_back('\'');
+  return literal;
+}
+
+std::string create_mask_requests_sql() {
+  std::string statuses;
+  for (const core::RequestStatus status : core::kAllRequestStatuses) {
+    if (!statuses.empty()) statuses += ", ";
+    statuses += status_literal(status);
+  }
+  return R"(
 CREATE TABLE IF NOT EXISTS mask_requests (
     request_id TEXT NOT NULL,
     user_id TEXT NOT NULL,
     gender TEXT,
     mask_types TEXT[] NOT NULL DEFAULT '{}',
-    status TEXT NOT NULL CHECK (status IN ('processing', 'completed', 'failed')),
+    status TEXT NOT NULL CHECK (status IN ()" +
+         statuses + R"()),
     error TEXT,
     attempts INTEGER NOT NULL DEFAULT 0,
     filenames JSONB NOT NULL DEFAULT '{}',
@@ -47,6 +65,7 @@ CREATE TABLE IF NOT EXISTS mask_requests (
     message_time BIGINT,
     PRIMARY KEY (user_id, request_id)
 ))";
+}
 
 // Columns mask_requests gained after its first release, for adding them.
 const std::vector<std::pair<std::string, std::string>> kLaterRequestColumns = {
@@ -81,6 +100,18 @@ std::string filenames_json(const std::map<core::MaskType, std::string>& filename
   nlohmann::json object = nlohmann::json::object();
   for (const auto& [type, name] : filenames) object[std::string(core::mask_type_name(type))] = name;
   return object.dump();
+}
+
+// A gender as stored: its text, or NULL.
+std::optional<std::string> gender_value(const std::optional<core::Gender>& gender) {
+  if (!gender) return std::nullopt;
+  return std::string(core::gender_text(*gender));
+}
+
+// A stored gender: none for NULL or a text that is not one of ours.
+std::optional<core::Gender> stored_gender(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return core::gender_from_text(field.as<std::string>());
 }
 
 // Connection problems, a server shutting down, serialisation failures,
@@ -132,7 +163,14 @@ std::string redact_dsn(const std::string& dsn) {
   return std::regex_replace(std::regex_replace(dsn, kPassword, "$1***@"), kPasswordParameter, "$1***");
 }
 
-PostgresStore::PostgresStore(PostgresSettings settings) : settings_(std::move(settings)) {
+struct PostgresStore::Connection {
+  explicit Connection(const std::string& dsn) : connection(dsn) {}
+  pqxx::connection connection;
+};
+
+PostgresStore::PostgresStore(PostgresSettings settings)
+    : settings_(std::move(settings)),
+      connections_([this] { return connect(); }, static_cast<std::size_t>(std::max(1, settings_.pool_size))) {
   connect_dsn_ = settings_.dsn;
   if (connect_dsn_.find("connect_timeout=") == std::string::npos) {
     add_parameter(connect_dsn_, "connect_timeout=" + std::to_string(settings_.connect_timeout.count()));
@@ -160,67 +198,43 @@ PostgresStore::PostgresStore(PostgresSettings settings) : settings_(std::move(se
 
 PostgresStore::~PostgresStore() = default;
 
-struct PostgresStore::Connection {
-  explicit Connection(const std::string& dsn) : connection(dsn) {}
-  pqxx::connection connection;
-};
-
 std::unique_ptr<PostgresStore::Connection> PostgresStore::connect() {
   return std::make_unique<Connection>(connect_dsn_);
 }
 
 template <typename Work>
 auto PostgresStore::with_connection(const std::string& action, Work work) {
-  std::unique_ptr<Connection> connection;
-  {
-    std::unique_lock lock(mutex_);
-    if (!available_.wait_for(lock, settings_.connect_timeout,
-                             [this] { return !idle_.empty() || open_ < settings_.pool_size; })) {
-      throw DependencyError(DependencyError::Kind::kTransient, "Database connection failed: " + action + ": all " +
-                                                                   std::to_string(settings_.pool_size) +
-                                                                   " pooled connections stayed busy");
+  // A free pooled connection, or a new one when fewer than pool_size are open.
+  auto lease = [&] {
+    try {
+      return connections_.try_acquire_for(settings_.connect_timeout);
+    } catch (const pqxx::failure& error) {
+      throw database_error(error, action);
+    } catch (const std::exception& error) {
+      throw DependencyError(DependencyError::Kind::kPermanent, "Database error: " + action + ": " + error.what());
     }
-    if (!idle_.empty()) {
-      connection = std::move(idle_.back());
-      idle_.pop_back();
-    } else {
-      ++open_;
-    }
+  }();
+  if (!lease) {
+    throw DependencyError(DependencyError::Kind::kTransient, "Database connection failed: " + action + ": all " +
+                                                                 std::to_string(settings_.pool_size) +
+                                                                 " pooled connections stayed busy");
   }
-  // Gives the connection back, or forgets it when it is broken.
-  auto finish = [&](bool keep) {
-    {
-      const std::lock_guard lock(mutex_);
-      if (keep && connection) {
-        idle_.push_back(std::move(connection));
-      } else {
-        --open_;
-      }
-    }
-    available_.notify_one();
-  };
+  // The lease gives the connection back when it goes, unless it is broken
+  // (discarded: the next call connects again).
   try {
-    if (!connection) connection = connect();
-    if constexpr (std::is_void_v<decltype(work(connection->connection))>) {
-      work(connection->connection);
-      finish(true);
-    } else {
-      auto result = work(connection->connection);
-      finish(true);
-      return result;
-    }
+    return work((*lease)->connection);
   } catch (const pqxx::failure& error) {
     DependencyError failure = database_error(error, action);
-    finish(!failure.transient());  // a permanent SQL error leaves the connection usable
+    if (failure.transient()) lease->discard();  // a permanent SQL error leaves the connection usable
     throw failure;
   } catch (const std::exception& error) {
     // Not the server's doing (a conversion, a malformed stored value): the
     // connection's state is unknown, so it is dropped, and retrying would
     // meet the same problem.
-    finish(false);
+    lease->discard();
     throw DependencyError(DependencyError::Kind::kPermanent, "Database error: " + action + ": " + error.what());
   } catch (...) {
-    finish(false);
+    lease->discard();
     throw;
   }
 }
@@ -251,7 +265,7 @@ MigrationReport PostgresStore::ensure_schema() {
       }
     }
     if (!table_exists("mask_requests")) {
-      txn.exec0(std::string(kCreateMaskRequests));
+      txn.exec0(create_mask_requests_sql());
       report.changes.push_back("created table mask_requests");
     } else {
       const pqxx::result existing = txn.exec_params(
@@ -311,10 +325,10 @@ bool PostgresStore::upsert_user_masks(const UserMasksRow& row, const MessagePosi
   return with_connection("upsert user_mask_outputs", [&](pqxx::connection& connection) {
     pqxx::work txn(connection);
     const pqxx::result written = position.partition < 0
-                                     ? txn.exec_params(sql, row.user_id, row.gender, row.request_id,
+                                     ? txn.exec_params(sql, row.user_id, gender_value(row.gender), row.request_id,
                                                        pqxx::prepare::make_dynamic_params(filenames))
-                                     : txn.exec_params(sql + guard, row.user_id, row.gender, row.request_id,
-                                                       pqxx::prepare::make_dynamic_params(filenames),
+                                     : txn.exec_params(sql + guard, row.user_id, gender_value(row.gender),
+                                                       row.request_id, pqxx::prepare::make_dynamic_params(filenames),
                                                        position.partition, position.offset, position.timestamp_ms);
     txn.commit();
     return written.affected_rows() > 0;
@@ -329,7 +343,7 @@ std::optional<UserMasksRow> PostgresStore::find_user_masks(const std::string& us
     const pqxx::row& found = result[0];
     UserMasksRow row;
     row.user_id = found["user_id"].as<std::string>();
-    row.gender = found["gender"].is_null() ? "" : found["gender"].as<std::string>();
+    row.gender = stored_gender(found["gender"]);
     row.request_id = found["request_id"].is_null() ? "" : found["request_id"].as<std::string>();
     for (const core::MaskType type : core::kAllMaskTypes) {
       const pqxx::field field = found[mask_column(type)];
@@ -341,19 +355,27 @@ std::optional<UserMasksRow> PostgresStore::find_user_masks(const std::string& us
 
 bool PostgresStore::record_request_started(const RequestRecord& record) {
   const auto& position = record.position;
+  const std::string processing = status_literal(core::RequestStatus::kProcessing);
+  const std::string completed = status_literal(core::RequestStatus::kCompleted);
   return with_connection("record request", [&](pqxx::connection& connection) {
     pqxx::work txn(connection);
     const pqxx::result started = txn.exec_params(
         "INSERT INTO mask_requests (request_id, user_id, gender, mask_types, status, attempts, message_partition, "
-        "message_offset, message_time) VALUES ($1, $2, $3, $4::text[], 'processing', 1, NULLIF($5::integer, -1), "
-        "CASE WHEN $5::integer < 0 THEN NULL ELSE $6::bigint END, CASE WHEN $5::integer < 0 THEN NULL ELSE $7::bigint "
-        "END) "
-        "ON CONFLICT (user_id, request_id) DO UPDATE SET status = 'processing', error = NULL, "
-        "attempts = mask_requests.attempts + 1, updated_at = now(), gender = EXCLUDED.gender, "
-        "mask_types = EXCLUDED.mask_types, message_partition = EXCLUDED.message_partition, "
-        "message_offset = EXCLUDED.message_offset, message_time = EXCLUDED.message_time "
-        "WHERE mask_requests.status <> 'completed'",
-        record.request_id, record.user_id, record.gender, types_array(record.mask_types),
+        "message_offset, message_time) VALUES ($1, $2, $3, $4::text[], " +
+            processing +
+            ", 1, NULLIF($5::integer, -1), "
+            "CASE WHEN $5::integer < 0 THEN NULL ELSE $6::bigint END, CASE WHEN $5::integer < 0 THEN NULL ELSE "
+            "$7::bigint "
+            "END) "
+            "ON CONFLICT (user_id, request_id) DO UPDATE SET status = " +
+            processing +
+            ", error = NULL, "
+            "attempts = mask_requests.attempts + 1, updated_at = now(), gender = EXCLUDED.gender, "
+            "mask_types = EXCLUDED.mask_types, message_partition = EXCLUDED.message_partition, "
+            "message_offset = EXCLUDED.message_offset, message_time = EXCLUDED.message_time "
+            "WHERE mask_requests.status <> " +
+            completed,
+        record.request_id, record.user_id, gender_value(record.gender), types_array(record.mask_types),
         std::max<std::int32_t>(position.partition, -1), position.offset, position.timestamp_ms);
     txn.commit();
     return started.affected_rows() > 0;
@@ -364,10 +386,10 @@ void PostgresStore::record_request_completed(const std::string& user_id, const s
                                              const std::map<core::MaskType, std::string>& filenames) {
   with_connection("record request", [&](pqxx::connection& connection) {
     pqxx::work txn(connection);
-    txn.exec_params(
-        "UPDATE mask_requests SET status = 'completed', error = NULL, filenames = $3::jsonb, "
-        "updated_at = now(), completed_at = now() WHERE user_id = $1 AND request_id = $2",
-        user_id, request_id, filenames_json(filenames));
+    txn.exec_params("UPDATE mask_requests SET status = " + status_literal(core::RequestStatus::kCompleted) +
+                        ", error = NULL, filenames = $3::jsonb, "
+                        "updated_at = now(), completed_at = now() WHERE user_id = $1 AND request_id = $2",
+                    user_id, request_id, filenames_json(filenames));
     txn.commit();
   });
 }
@@ -376,10 +398,10 @@ void PostgresStore::record_request_failed(const std::string& user_id, const std:
                                           const std::string& error) {
   with_connection("record request", [&](pqxx::connection& connection) {
     pqxx::work txn(connection);
-    txn.exec_params(
-        "UPDATE mask_requests SET status = 'failed', error = $3, updated_at = now() "
-        "WHERE user_id = $1 AND request_id = $2 AND status <> 'completed'",
-        user_id, request_id, error);
+    txn.exec_params("UPDATE mask_requests SET status = " + status_literal(core::RequestStatus::kFailed) +
+                        ", error = $3, updated_at = now() WHERE user_id = $1 AND request_id = $2 AND status <> " +
+                        status_literal(core::RequestStatus::kCompleted),
+                    user_id, request_id, error);
     txn.commit();
   });
 }
@@ -395,7 +417,7 @@ std::optional<RequestRecord> PostgresStore::find_request(const std::string& user
   return with_connection("read request", [&](pqxx::connection& connection) -> std::optional<RequestRecord> {
     pqxx::read_transaction txn(connection);
     const pqxx::result result = txn.exec_params(
-        "SELECT request_id, user_id, COALESCE(gender, ''), array_to_string(mask_types, ','), status, "
+        "SELECT request_id, user_id, gender, array_to_string(mask_types, ','), status, "
         "COALESCE(error, ''), attempts, filenames::text FROM mask_requests WHERE user_id = $1 AND request_id = $2",
         user_id, request_id);
     if (result.empty()) return std::nullopt;
@@ -403,10 +425,14 @@ std::optional<RequestRecord> PostgresStore::find_request(const std::string& user
     RequestRecord record;
     record.request_id = row[0].as<std::string>();
     record.user_id = row[1].as<std::string>();
-    record.gender = row[2].as<std::string>();
+    record.gender = stored_gender(row[2]);
     const std::string types = row[3].as<std::string>();
     if (!types.empty()) record.mask_types = core::parse_mask_type_list(types);
-    record.status = row[4].as<std::string>();
+    const std::string status = row[4].as<std::string>();
+    const auto known = core::request_status_from_text(status);
+    // The table's CHECK allows no other; a conversion error is a permanent failure.
+    if (!known) throw std::runtime_error("unknown request status \"" + status + "\"");
+    record.status = *known;
     record.error = row[5].as<std::string>();
     record.attempts = row[6].as<int>();
     const nlohmann::json filenames = nlohmann::json::parse(row[7].as<std::string>());

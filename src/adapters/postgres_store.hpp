@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -13,7 +12,10 @@
 #include <vector>
 
 #include "adapters/dependency_error.hpp"
+#include "core/gender.hpp"
 #include "core/mask_types.hpp"
+#include "core/pool.hpp"
+#include "core/request_status.hpp"
 
 namespace mc::adapters {
 
@@ -44,7 +46,7 @@ struct MessagePosition {
 // One row of user_mask_outputs: filenames by mask type (absent = NULL).
 struct UserMasksRow {
   std::string user_id;
-  std::string gender;
+  std::optional<core::Gender> gender;  // stored as its text; none: NULL (or a text we do not know, when read)
   std::string request_id;
   std::map<core::MaskType, std::string> filenames;
 };
@@ -53,9 +55,9 @@ struct UserMasksRow {
 struct RequestRecord {
   std::string request_id;
   std::string user_id;
-  std::string gender;
+  std::optional<core::Gender> gender;  // as in UserMasksRow
   std::vector<core::MaskType> mask_types;
-  std::string status;  // processing, completed, failed
+  core::RequestStatus status = core::RequestStatus::kProcessing;
   std::string error;
   int attempts = 0;
   std::map<core::MaskType, std::string> filenames;
@@ -133,10 +135,7 @@ class PostgresStore {
 
   PostgresSettings settings_;
   std::string connect_dsn_;
-  std::mutex mutex_;
-  std::condition_variable available_;
-  std::vector<std::unique_ptr<Connection>> idle_;
-  int open_ = 0;
+  core::Pool<Connection> connections_;  // at most pool_size, made on demand
   std::mutex claims_mutex_;
   std::unique_ptr<Connection> claims_connection_;  // holds the advisory locks
   std::set<std::string> claimed_;                  // keys held by this process

@@ -76,7 +76,7 @@ CLI::App* add_generate_command(CLI::App& app, GenerateOptions& options) {
 
 void run_generate_command(const GenerateOptions& options) {
   if (!options.environment_problems.empty()) throw core::SetupError(options.environment_problems);
-  const core::Gender gender = core::gender_column(validate_cli_gender(options.gender));
+  const core::Gender gender = validate_cli_gender(options.gender);
   const std::vector<core::MaskType> types = requested_mask_types(options.types);
   const std::string bytes = adapters::read_file(options.image_path);
   const cv::Mat photo = [&] {

@@ -1,7 +1,5 @@
 #include "app/mask_output.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <iostream>
 #include <stdexcept>
 
@@ -10,11 +8,8 @@
 
 namespace mc::app {
 
-std::string validate_cli_gender(const std::string& gender) {
-  std::string upper = gender;
-  std::transform(upper.begin(), upper.end(), upper.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  if (upper == "M" || upper == "F" || upper == "MALE" || upper == "FEMALE" || upper == "OTHER") return upper;
+core::Gender validate_cli_gender(const std::string& gender) {
+  if (const auto known = core::gender_from_text(gender)) return *known;
   throw core::InputError("unknown gender \"" + gender + "\" (expected M, F, MALE, FEMALE or OTHER)");
 }
 

@@ -4,13 +4,14 @@
 #include <string>
 #include <vector>
 
+#include "core/gender.hpp"
 #include "core/mask_engine.hpp"
 #include "core/mask_types.hpp"
 
 namespace mc::app {
 
 // Accepts M, F, MALE, FEMALE and OTHER in any case; throws InputError otherwise.
-std::string validate_cli_gender(const std::string& gender);
+core::Gender validate_cli_gender(const std::string& gender);
 
 // A comma-separated list of mask types; empty means all seven.
 std::vector<core::MaskType> requested_mask_types(const std::string& list);

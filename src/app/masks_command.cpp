@@ -37,7 +37,7 @@ CLI::App* add_masks_command(CLI::App& app, MasksOptions& options) {
 }
 
 void run_masks_command(const MasksOptions& options) {
-  const core::Gender gender = core::gender_column(validate_cli_gender(options.gender));
+  const core::Gender gender = validate_cli_gender(options.gender);
   const std::vector<core::MaskType> types = requested_mask_types(options.types);
   const cv::Mat parse = adapters::read_label_png(options.parse_path);
   const core::Keypoints keypoints = adapters::read_keypoints_json(options.keypoints_path);

@@ -118,7 +118,11 @@ int run_serve_command() {
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - loading).count()}});
   adapters::PostgresStore store(settings.storage.postgres);
   RetryPolicy retry(settings.retry, &metrics);
-  RequestProcessor processor(settings, store, models, retry, *log, &metrics);
+  PostgresRequestStore request_store(store);
+  S3MaskStorage mask_storage(settings.storage.s3);
+  HttpImageSource images(settings.fetch);
+  PooledAnalyzer analyzer(models);
+  RequestProcessor processor(settings, {request_store, mask_storage, images, analyzer}, retry, *log, &metrics);
 
   // Dependencies may still be starting: wait for them, as for any outage.
   const RequestLog startup(*log, "", "");

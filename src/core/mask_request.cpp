@@ -1,7 +1,6 @@
 #include "core/mask_request.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <random>
 
@@ -18,13 +17,6 @@ namespace {
 
 // MinIO refuses object key path segments over 255 bytes.
 constexpr std::size_t kMaxIdBytes = 255;
-
-std::string upper(std::string_view text) {
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return result;
-}
 
 // An id as text: ids may be strings or integers (the Python service's
 // backends send both). Nothing for other JSON types.
@@ -77,8 +69,7 @@ RequestIdentity identify_document(const nlohmann::json& document) {
   };
   identity.user_id = text("user_id");
   identity.request_id = text("request_id");
-  bool known = true;
-  identity.gender = normalise_gender(text("gender"), known);
+  identity.gender = gender_from_text(text("gender")).value_or(Gender::kOther);
   return identity;
 }
 
@@ -90,16 +81,6 @@ std::string generate_request_id() {
   std::snprintf(text, sizeof text, "req-%016llx%08llx", static_cast<unsigned long long>(generator()),
                 static_cast<unsigned long long>(generator() & 0xFFFFFFFF));
   return text;
-}
-
-std::string normalise_gender(std::string_view gender, bool& known) {
-  const std::string value = upper(gender);
-  known = true;
-  if (value == "M" || value == "MALE") return "M";
-  if (value == "F" || value == "FEMALE") return "F";
-  if (value == "OTHER") return "other";
-  known = false;
-  return "other";
 }
 
 std::string id_problem(std::string_view id) {
@@ -165,8 +146,8 @@ MaskRequest parse_mask_request(const IncomingMessage& message, const std::vector
     if (!document["gender"].is_string()) throw InputError("gender must be a string");
     gender = document["gender"].get<std::string>();
   }
-  bool known = true;
-  request.gender = normalise_gender(gender, known);
+  const std::optional<Gender> known = gender_from_text(gender);
+  request.gender = known.value_or(Gender::kOther);
   if (!known) request.warnings.push_back("unknown gender \"" + bounded_text(gender, 64) + "\" taken as \"other\"");
 
   request.mask_types = document.contains("mask_types") && !document["mask_types"].is_null()

@@ -16,7 +16,7 @@ namespace mc::core {
 struct MaskRequest {
   enum class ImageKind { kUrl, kBase64 };
   std::string user_id;
-  std::string gender;  // normalised: "M", "F" or "other"
+  Gender gender = Gender::kOther;  // an absent or unknown gender is kOther
   std::string request_id;
   std::vector<MaskType> mask_types;
   ImageKind image_kind = ImageKind::kUrl;
@@ -43,10 +43,6 @@ MaskRequest parse_mask_request(const IncomingMessage& message, const std::vector
 // A fresh random request id: "req-" and 24 hex digits.
 std::string generate_request_id();
 
-// M/MALE -> "M", F/FEMALE -> "F", OTHER -> "other" (any case); anything else
-// is "other" too, and `known` is set to false.
-std::string normalise_gender(std::string_view gender, bool& known);
-
 // Ids become object key and URL path segments. Allowed: 1 to 255 bytes (MinIO's
 // limit for a path segment) of ASCII letters, digits and - _ . @ + = : , ~;
 // "." and ".." alone are refused. Returns the problem, quoting at most the
@@ -59,7 +55,9 @@ std::string id_problem(std::string_view id);
 constexpr std::size_t kMaxEchoedIdBytes = 255;
 struct RequestIdentity {
   std::string user_id;
-  std::string gender;
+  // The gender as normalised (an unknown or non-string one is kOther); none
+  // when the message is not a JSON object we read (published as "").
+  std::optional<Gender> gender;
   std::string request_id;
 };
 RequestIdentity identify_request(std::string_view message);

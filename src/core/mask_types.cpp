@@ -28,12 +28,6 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::toupper(static_cast<unsigned char>(x)) == std::toupper(static_cast<unsigned char>(y));
-  });
-}
-
 std::string known_names() {
   std::string names;
   for (const auto& entry : kNames) {
@@ -82,13 +76,8 @@ std::vector<MaskType> parse_mask_type_list(std::string_view comma_separated) {
 
 std::string mask_file_name(MaskType type) { return std::string(mask_type_name(type)) + "_mask.png"; }
 
-Gender gender_column(std::string_view gender) {
-  const std::string_view value = trim(gender);
-  return (iequals(value, "M") || iequals(value, "MALE")) ? Gender::kMale : Gender::kFemale;
-}
-
 MaskRecipe mask_recipe(MaskType type, Gender gender) {
-  const bool male = gender == Gender::kMale;
+  const bool male = gender_column(gender) == GenderColumn::kMale;
   constexpr auto upper = Category::kUpperBody;
   constexpr auto lower = Category::kLowerBody;
   // The table of docs/algorithm.md section 5. Shoes are masked only in baggy_lower and in

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/gender.hpp"
+
 namespace mc::core {
 
 enum class MaskType {
@@ -32,12 +34,6 @@ std::vector<MaskType> parse_mask_type_list(std::string_view comma_separated);
 // The PNG file name of a mask: "{mask_type}_mask.png".
 std::string mask_file_name(MaskType type);
 
-// Which column of the gender table (docs/algorithm.md section 5) a request uses.
-enum class Gender { kMale, kFemale };
-// "M" and "MALE" in any case are male; everything else uses the female column
-// (reference behaviour, docs/algorithm.md section 5).
-Gender gender_column(std::string_view gender);
-
 // The garment category of one mask part (docs/algorithm.md section 4).
 enum class Category { kUpperBody, kLowerBody, kDresses };
 
@@ -49,7 +45,8 @@ struct PartSpec {
   auto operator<=>(const PartSpec&) const = default;
 };
 
-// How a mask type is built from parts for a gender (docs/algorithm.md section 5).
+// How a mask type is built from parts for a gender (docs/algorithm.md section 5;
+// the column is gender_column(gender)).
 struct MaskRecipe {
   std::vector<PartSpec> parts;
   // Union types OR their parts and close the result with a 7 x 7 ellipse.

@@ -6,9 +6,19 @@
 
 #include "core/base64.hpp"
 #include "core/json_text.hpp"
+#include "core/request_status.hpp"
 #include "core/utf8.hpp"
 
 namespace mc::core {
+
+namespace {
+
+// "" for a message whose gender could not be read at all.
+std::string gender_field(const RequestIdentity& who) {
+  return who.gender ? std::string(gender_text(*who.gender)) : std::string();
+}
+
+}  // namespace
 
 std::string iso8601_utc(std::chrono::system_clock::time_point when) {
   const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
@@ -23,15 +33,16 @@ nlohmann::json completed_result(const RequestIdentity& who, const std::map<MaskT
                                 const std::string& processed_at) {
   nlohmann::json paths = nlohmann::json::object();
   for (const auto& [type, url] : mask_urls) paths[std::string(mask_type_name(type))] = url;
-  return {{"user_id", who.user_id}, {"gender", who.gender}, {"request_id", who.request_id},
-          {"status", "completed"},  {"mask_paths", paths},  {"processed_at", processed_at}};
+  return {{"user_id", who.user_id},       {"gender", gender_field(who)},
+          {"request_id", who.request_id}, {"status", std::string(request_status_text(RequestStatus::kCompleted))},
+          {"mask_paths", paths},          {"processed_at", processed_at}};
 }
 
 nlohmann::json failed_result(const RequestIdentity& who, const std::string& error, const std::string& processed_at) {
   return {{"user_id", who.user_id},
-          {"gender", who.gender},
+          {"gender", gender_field(who)},
           {"request_id", who.request_id},
-          {"status", "failed"},
+          {"status", std::string(request_status_text(RequestStatus::kFailed))},
           {"error", bounded_text(error, kMaxErrorBytes)},
           {"mask_paths", nlohmann::json::object()},
           {"processed_at", processed_at}};
@@ -40,9 +51,9 @@ nlohmann::json failed_result(const RequestIdentity& who, const std::string& erro
 nlohmann::json poison_message(const RequestIdentity& who, const std::string& error, std::string_view original_message,
                               int retry_count, const std::string& processed_at, std::size_t max_original_bytes) {
   nlohmann::json message = {{"user_id", who.user_id},
-                            {"gender", who.gender},
+                            {"gender", gender_field(who)},
                             {"request_id", who.request_id},
-                            {"status", "failed"},
+                            {"status", std::string(request_status_text(RequestStatus::kFailed))},
                             {"error", bounded_text(error, kMaxErrorBytes)},
                             {"retry_count", retry_count},
                             {"processed_at", processed_at}};

@@ -24,6 +24,19 @@ auto timed(std::chrono::nanoseconds& elapsed, Work work) {
   return result;
 }
 
+std::vector<std::unique_ptr<HumanAnalyzer>> load_analyzers(const ModelSettings& settings, int instances,
+                                                           spdlog::logger& log) {
+  const CheckpointPaths checkpoints = locate_checkpoints(settings.checkpoints_dir);
+  const ComputeDevice device = resolve_compute_device(settings.gpu_id, log);
+  ModelSettings each = settings;
+  if (each.runtime.intra_op_threads <= 0) each.runtime.intra_op_threads = default_intra_op_threads(instances);
+  std::vector<std::unique_ptr<HumanAnalyzer>> analyzers;
+  for (int i = 0; i < std::max(1, instances); ++i) {
+    analyzers.push_back(std::make_unique<HumanAnalyzer>(checkpoints, each, device));
+  }
+  return analyzers;
+}
+
 }  // namespace
 
 HumanAnalyzer::HumanAnalyzer(const CheckpointPaths& checkpoints, const ModelSettings& settings,
@@ -55,48 +68,26 @@ HumanAnalysis HumanAnalyzer::analyze(const cv::Mat& person_bgr) {
   return analysis;
 }
 
-AnalyzerPool::AnalyzerPool(const ModelSettings& settings, int instances, spdlog::logger& log) : log_(&log) {
-  route_ort_logs(&log);
-  const CheckpointPaths checkpoints = locate_checkpoints(settings.checkpoints_dir);
-  const ComputeDevice device = resolve_compute_device(settings.gpu_id, log);
-  ModelSettings each = settings;
-  if (each.runtime.intra_op_threads <= 0) each.runtime.intra_op_threads = default_intra_op_threads(instances);
-  for (int i = 0; i < std::max(1, instances); ++i) {
-    analyzers_.push_back(std::make_unique<HumanAnalyzer>(checkpoints, each, device));
-    idle_.push_back(analyzers_.back().get());
-  }
-}
+AnalyzerPool::LogRoute::LogRoute(spdlog::logger& log) : log_(&log) { route_ort_logs(log_); }
 
-AnalyzerPool::~AnalyzerPool() {
-  analyzers_.clear();  // sessions first: they may still log
+AnalyzerPool::LogRoute::~LogRoute() {
   if (routed_ort_logger() == log_) route_ort_logs(nullptr);
 }
 
-AnalyzerPool::Lease AnalyzerPool::acquire() {
-  std::unique_lock lock(mutex_);
-  available_.wait(lock, [this] { return !idle_.empty(); });
-  HumanAnalyzer* analyzer = idle_.back();
-  idle_.pop_back();
-  return Lease(*this, *analyzer);
-}
+AnalyzerPool::AnalyzerPool(const ModelSettings& settings, int instances, spdlog::logger& log)
+    : route_(log), analyzers_(load_analyzers(settings, instances, log)), instances_(instances) {}
 
 void AnalyzerPool::warm_up() {
   const cv::Mat blank(1024, 768, CV_8UC3, cv::Scalar(128, 128, 128));
-  for (const auto& analyzer : analyzers_) {
+  std::vector<Lease> all;  // every instance at once, so that each runs once
+  for (int i = 0; i < instances_; ++i) all.push_back(analyzers_.acquire());
+  for (auto& analyzer : all) {
     try {
       analyzer->analyze(blank);
     } catch (const core::InputError&) {
       // "no person detected": expected; every network has run.
     }
   }
-}
-
-void AnalyzerPool::release(HumanAnalyzer& analyzer) {
-  {
-    const std::lock_guard lock(mutex_);
-    idle_.push_back(&analyzer);
-  }
-  available_.notify_one();
 }
 
 }  // namespace mc::inference

@@ -1,16 +1,15 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include <opencv2/core.hpp>
 
 #include "core/keypoints.hpp"
+#include "core/pool.hpp"
 #include "inference/networks.hpp"
 
 namespace mc::inference {
@@ -64,43 +63,37 @@ class AnalyzerPool {
   // forward passes get the machine's cores divided by `instances`.
   // ONNX Runtime's own log messages go to `log` while the pool lives.
   AnalyzerPool(const ModelSettings& settings, int instances, spdlog::logger& log);
-  ~AnalyzerPool();
   AnalyzerPool(const AnalyzerPool&) = delete;
   AnalyzerPool& operator=(const AnalyzerPool&) = delete;
 
-  class Lease {
-   public:
-    Lease(AnalyzerPool& pool, HumanAnalyzer& analyzer) : pool_(&pool), analyzer_(&analyzer) {}
-    Lease(Lease&& other) noexcept : pool_(other.pool_), analyzer_(other.analyzer_) { other.pool_ = nullptr; }
-    Lease(const Lease&) = delete;
-    Lease& operator=(const Lease&) = delete;
-    Lease& operator=(Lease&&) = delete;
-    ~Lease() {
-      if (pool_ != nullptr) pool_->release(*analyzer_);
-    }
-    HumanAnalyzer* operator->() { return analyzer_; }
-    HumanAnalyzer& operator*() { return *analyzer_; }
-
-   private:
-    AnalyzerPool* pool_;
-    HumanAnalyzer* analyzer_;
-  };
+  // Gives its analyzer back when it goes.
+  using Lease = core::Pool<HumanAnalyzer>::Lease;
 
   // Waits for a free analyzer.
-  Lease acquire();
+  [[nodiscard]] Lease acquire() { return analyzers_.acquire(); }
 
   // Runs every analyzer once on a blank image, so that the first request
   // does not pay for ONNX Runtime's lazy initialisation. Call before use.
   void warm_up();
 
  private:
-  void release(HumanAnalyzer& analyzer);
+  // Routes ONNX Runtime's log messages to `log` while it lives. Declared
+  // before the analyzers, so that it ends after them (their sessions may
+  // still log), also when loading them fails.
+  class LogRoute {
+   public:
+    explicit LogRoute(spdlog::logger& log);
+    ~LogRoute();
+    LogRoute(const LogRoute&) = delete;
+    LogRoute& operator=(const LogRoute&) = delete;
 
-  spdlog::logger* log_;
-  std::vector<std::unique_ptr<HumanAnalyzer>> analyzers_;
-  std::vector<HumanAnalyzer*> idle_;
-  std::mutex mutex_;
-  std::condition_variable available_;
+   private:
+    spdlog::logger* log_;
+  };
+
+  LogRoute route_;
+  core::Pool<HumanAnalyzer> analyzers_;
+  int instances_;
 };
 
 }  // namespace mc::inference

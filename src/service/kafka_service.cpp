@@ -439,12 +439,12 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
               {"event", "unexpected_error"},
               {"user_id", who.user_id},
               {"request_id", who.request_id}});
-    return failed_outcome(who, text, payload, 0);
+    return failed_outcome(FailureKind::kInternal, who, text, payload, 0);
   }
 
   void count_outcome(const Outcome& outcome, std::chrono::nanoseconds duration) {
-    metrics_.request_finished(outcome.poison ? "failed" : "completed", outcome.poison ? "unclassified" : "none",
-                              duration);
+    metrics_.request_finished(outcome_kind_name(outcome.kind),
+                              outcome.failure ? failure_kind_name(*outcome.failure) : "none", duration);
   }
 
   void deliver(const Outcome& outcome) {

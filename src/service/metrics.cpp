@@ -2,6 +2,8 @@
 
 #include <prometheus/text_serializer.h>
 
+#include "service/outcome.hpp"
+
 namespace mc::service {
 
 namespace {
@@ -119,8 +121,12 @@ ServiceMetrics::ServiceMetrics(const BuildInfo& build)
   // rather than nothing.
   for (const Stage stage : kAllStages) stage_duration_.Add({{"stage", std::string(stage_name(stage))}}, kStageBuckets);
   request_duration_.Add({}, kRequestBuckets);
-  for (const char* outcome : {"completed", "answered_from_record"}) {
-    requests_.Add({{"outcome", outcome}, {"failure_class", "none"}});
+  for (const OutcomeKind outcome : {OutcomeKind::kCompleted, OutcomeKind::kAnsweredFromRecord}) {
+    requests_.Add({{"outcome", std::string(outcome_kind_name(outcome))}, {"failure_class", "none"}});
+  }
+  for (const FailureKind failure : kAllFailureKinds) {
+    requests_.Add({{"outcome", std::string(outcome_kind_name(OutcomeKind::kFailed))},
+                   {"failure_class", std::string(failure_kind_name(failure))}});
   }
   for (const Dependency dependency : kAllDependencies) {
     dependency_up_.Add({{"dependency", std::string(dependency_name(dependency))}});

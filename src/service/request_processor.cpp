@@ -18,24 +18,11 @@ namespace mc::service {
 
 namespace {
 
-std::string now_iso() { return core::iso8601_utc(std::chrono::system_clock::now()); }
-
 core::RequestIdentity identity_of(const core::MaskRequest& request) {
   return {request.user_id, request.gender, request.request_id};
 }
 
 }  // namespace
-
-nlohmann::json Outcome::Poison::message(std::size_t max_original_bytes) const {
-  return core::poison_message(who, error, original, retry_count, processed_at, max_original_bytes);
-}
-
-Outcome failed_outcome(const core::RequestIdentity& who, const std::string& error, std::string_view message,
-                       int retry_count) {
-  const std::string at = now_iso();
-  return Outcome{who.user_id, core::failed_result(who, error, at),
-                 Outcome::Poison{who, error, std::string(message), retry_count, at}};
-}
 
 Slots::Lease Slots::acquire() {
   std::unique_lock lock(mutex_);
@@ -52,12 +39,10 @@ void Slots::release() {
   freed_.notify_one();
 }
 
-RequestProcessor::RequestProcessor(const ServiceSettings& settings, adapters::PostgresStore& store,
-                                   inference::AnalyzerPool& models, RetryPolicy& retry, spdlog::logger& log,
-                                   ServiceMetrics* metrics)
+RequestProcessor::RequestProcessor(const ServiceSettings& settings, Ports ports, RetryPolicy& retry,
+                                   spdlog::logger& log, ServiceMetrics* metrics)
     : settings_(settings),
-      store_(store),
-      models_(models),
+      ports_(ports),
       log_(log),
       retry_(retry),
       metrics_(metrics),
@@ -69,23 +54,6 @@ RequestProcessor::StageTimes::~StageTimes() {
 }
 
 void RequestProcessor::StageTimes::add(Stage stage, std::chrono::nanoseconds duration) { spent_[stage] += duration; }
-
-std::unique_ptr<adapters::S3Client> RequestProcessor::take_s3_client() {
-  {
-    const std::lock_guard lock(s3_mutex_);
-    if (!idle_s3_clients_.empty()) {
-      auto client = std::move(idle_s3_clients_.back());
-      idle_s3_clients_.pop_back();
-      return client;
-    }
-  }
-  return std::make_unique<adapters::S3Client>(settings_.storage.s3);
-}
-
-void RequestProcessor::return_s3_client(std::unique_ptr<adapters::S3Client> client) {
-  const std::lock_guard lock(s3_mutex_);
-  idle_s3_clients_.push_back(std::move(client));
-}
 
 Outcome RequestProcessor::process(const std::string& message, const core::IncomingMessage& incoming,
                                   const adapters::MessagePosition& position, const Interruption& interruption) {
@@ -110,9 +78,10 @@ Outcome RequestProcessor::process(const std::string& message, const core::Incomi
     const StoredMasks stored = upload_masks(job, analysis);
     save(job, stored);
     job.log.info("process", "request_completed", "masks ready");
-    return Outcome{job.request.user_id, core::completed_result(job.who, stored.urls, now_iso()), std::nullopt};
+    return completed_outcome(job.who, stored.urls);
   } catch (const InfrastructureRefusal& refusal) {
-    return fail(job, {std::string("Infrastructure refused the request: ") + refusal.what(), refusal.attempts(), true});
+    return fail(job, {FailureKind::kInfrastructure,
+                      std::string("Infrastructure refused the request: ") + refusal.what(), refusal.attempts(), true});
   }
 }
 
@@ -122,19 +91,19 @@ Outcome RequestProcessor::fail(Job& job, const Failure& failure) {
     const std::string stored_error = core::bounded_text(failure.error, core::kMaxErrorBytes);
     try {
       retried(job, Stage::kDatabase, "record",
-              [&] { store_.record_request_failed(job.who.user_id, job.who.request_id, stored_error); });
+              [&] { ports_.store.record_request_failed(job.who.user_id, job.who.request_id, stored_error); });
     } catch (const InfrastructureRefusal&) {
       // Logged; the failed result and poison message still go out.
     }
   }
-  return failed_outcome(job.who, failure.error, job.message, failure.retry_count);
+  return failed_outcome(failure.kind, job.who, failure.error, job.message, failure.retry_count);
 }
 
 std::optional<Outcome> RequestProcessor::validate(Job& job) {
   try {
     job.request = core::parse_mask_request(job.incoming, settings_.default_mask_types, core::generate_request_id);
   } catch (const core::InputError& error) {
-    return fail(job, {std::string("Invalid request: ") + error.what(), 0, false});
+    return fail(job, {FailureKind::kInvalidRequest, std::string("Invalid request: ") + error.what(), 0, false});
   }
   job.who = identity_of(job.request);
   job.log.identify(job.request.user_id, job.request.request_id);
@@ -147,28 +116,28 @@ std::optional<Outcome> RequestProcessor::validate(Job& job) {
 
 std::optional<Outcome> RequestProcessor::answer_if_completed(Job& job) {
   const auto previous = retried(job, Stage::kDatabase, "dedupe",
-                                [&] { return store_.find_request(job.request.user_id, job.request.request_id); });
-  if (!previous || previous->status != "completed") return std::nullopt;
+                                [&] { return ports_.store.find_request(job.request.user_id, job.request.request_id); });
+  if (!previous || previous->status != core::RequestStatus::kCompleted) return std::nullopt;
   std::map<core::MaskType, std::string> urls;
   for (const auto& [type, file] : previous->filenames) {
     urls[type] = core::mask_url(settings_.storage.base_url, previous->user_id, previous->request_id, file);
   }
   job.log.info("dedupe", "already_completed", "request already completed; publishing its result again");
   const core::RequestIdentity recorded{previous->user_id, previous->gender, previous->request_id};
-  return Outcome{recorded.user_id, core::completed_result(recorded, urls, now_iso()), std::nullopt};
+  return answered_from_record(recorded, urls);
 }
 
-std::optional<adapters::PostgresStore::Claim> RequestProcessor::claim(Job& job) {
+std::unique_ptr<RequestClaim> RequestProcessor::claim(Job& job) {
   const auto give_up = std::chrono::steady_clock::now() + settings_.claim_wait;
   for (int attempt = 0;; ++attempt) {
     auto claimed = retried(job, Stage::kDatabase, "claim",
-                           [&] { return store_.try_claim_request(job.request.user_id, job.request.request_id); });
+                           [&] { return ports_.store.try_claim_request(job.request.user_id, job.request.request_id); });
     if (claimed) return claimed;
     if (std::chrono::steady_clock::now() >= give_up) {
       // Its holder may be an instance cut off from the network whose session
       // the server has not ended yet: liveness before deduplication.
       job.log.warn("claim", "claim_wait_exceeded", "another holder kept this request too long; computing it anyway");
-      return std::nullopt;
+      return nullptr;
     }
     if (attempt == 0) job.log.info("claim", "claimed_elsewhere", "another worker is computing this request; waiting");
     RetryPolicy::sleep(std::min<std::chrono::milliseconds>(std::chrono::milliseconds(1000), retry_.backoff(attempt)),
@@ -183,7 +152,7 @@ bool RequestProcessor::record_started(Job& job) {
   record.gender = job.request.gender;
   record.mask_types = job.request.mask_types;
   record.position = job.position;
-  return retried(job, Stage::kDatabase, "record", [&] { return store_.record_request_started(record); });
+  return retried(job, Stage::kDatabase, "record", [&] { return ports_.store.record_request_started(record); });
 }
 
 std::string RequestProcessor::image_bytes(Job& job, std::optional<Failure>& failure) {
@@ -192,8 +161,7 @@ std::string RequestProcessor::image_bytes(Job& job, std::optional<Failure>& fail
   for (int attempt = 0;; ++attempt) {
     job.interruption.check();
     try {
-      std::string bytes =
-          adapters::fetch_image(request.image_data, settings_.fetch, [&] { return job.interruption.due(); });
+      std::string bytes = ports_.images.fetch(request.image_data, [&] { return job.interruption.due(); });
       job.log.info("fetch", "image_downloaded", "image downloaded",
                    {{"bytes", bytes.size()}, {"attempt", attempt + 1}});
       return bytes;
@@ -201,11 +169,12 @@ std::string RequestProcessor::image_bytes(Job& job, std::optional<Failure>& fail
       throw Abandoned();
     } catch (const adapters::ImageFetchError& error) {
       if (!error.transient()) {
-        failure = Failure{error.what(), 0, true};
+        failure = Failure{FailureKind::kImageUnavailable, error.what(), 0, true};
         return {};
       }
       if (attempt >= settings_.max_retries) {
-        failure = Failure{std::string("Max retries exceeded: ") + error.what(), attempt, true};
+        failure = Failure{FailureKind::kImageUnavailable, std::string("Max retries exceeded: ") + error.what(), attempt,
+                          true};
         return {};
       }
       const auto delay = retry_.backoff(attempt);
@@ -228,7 +197,7 @@ cv::Mat RequestProcessor::load_person(Job& job, std::optional<Failure>& failure)
       return core::to_person_image(adapters::decode_image(bytes, settings_.max_image_pixels));
     });
   } catch (const core::InputError& error) {
-    failure = Failure{std::string("Invalid image data: ") + error.what(), 0, true};
+    failure = Failure{FailureKind::kInvalidImage, std::string("Invalid image data: ") + error.what(), 0, true};
     return {};
   }
 }
@@ -237,8 +206,7 @@ inference::HumanAnalysis RequestProcessor::analyze(Job& job, const cv::Mat& pers
   try {
     job.interruption.check();
     const auto started = std::chrono::steady_clock::now();
-    auto lease = models_.acquire();
-    inference::HumanAnalysis analysis = lease->analyze(person);
+    inference::HumanAnalysis analysis = ports_.analyzer.analyze(person);
     job.times.add(Stage::kParsingAtr, analysis.atr_time);
     job.times.add(Stage::kParsingLip, analysis.lip_time);
     job.times.add(Stage::kPose, analysis.pose_time);
@@ -249,39 +217,32 @@ inference::HumanAnalysis RequestProcessor::analyze(Job& job, const cv::Mat& pers
     for (const auto& warning : analysis.warnings) job.log.warn("inference", "pose_warning", warning);
     return analysis;
   } catch (const core::InputError& error) {
-    failure = Failure{error.what(), 0, true};
+    failure = Failure{FailureKind::kNoPerson, error.what(), 0, true};  // "no person detected"
   } catch (const cv::Exception& error) {
-    failure = Failure{std::string("Mask generation failed: ") + error.what(), 0, true};
+    failure = Failure{FailureKind::kInference, std::string("Mask generation failed: ") + error.what(), 0, true};
   }
   return {};
 }
 
 RequestProcessor::StoredMasks RequestProcessor::upload_masks(Job& job, const inference::HumanAnalysis& analysis) {
   const core::MaskRequest& request = job.request;
-  const core::Gender gender = core::gender_column(request.gender == "M" ? "M" : "F");
   const core::GeneratedMasks masks = job.times.time(Stage::kMasks, [&] {
-    return core::generate_masks(analysis.parse, analysis.keypoints, gender, request.mask_types);
+    return core::generate_masks(analysis.parse, analysis.keypoints, request.gender, request.mask_types);
   });
   StoredMasks stored;
-  std::unique_ptr<adapters::S3Client> s3 = take_s3_client();
-  try {
-    for (const auto& [type, mask] : masks.masks) {
-      job.interruption.check();
-      std::vector<std::uint8_t> png;
-      job.times.time(Stage::kEncode, [&] { cv::imencode(".png", mask, png); });
-      const std::string file = core::mask_file_name(type);
-      const std::string key = core::mask_object_key(request.user_id, request.request_id, file);
-      retried(job, Stage::kUpload, "upload", [&] {
-        s3->put_object(key, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()), "image/png");
-      });
-      stored.filenames[type] = file;
-      stored.urls[type] = core::mask_url(settings_.storage.base_url, request.user_id, request.request_id, file);
-    }
-  } catch (...) {
-    return_s3_client(std::move(s3));
-    throw;
+  for (const auto& [type, mask] : masks.masks) {
+    job.interruption.check();
+    std::vector<std::uint8_t> png;
+    job.times.time(Stage::kEncode, [&] { cv::imencode(".png", mask, png); });
+    const std::string file = core::mask_file_name(type);
+    const std::string key = core::mask_object_key(request.user_id, request.request_id, file);
+    retried(job, Stage::kUpload, "upload", [&] {
+      ports_.masks.put_object(key, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()),
+                              "image/png");
+    });
+    stored.filenames[type] = file;
+    stored.urls[type] = core::mask_url(settings_.storage.base_url, request.user_id, request.request_id, file);
   }
-  return_s3_client(std::move(s3));
   job.log.info("upload", "masks_uploaded", "masks uploaded", {{"count", stored.filenames.size()}});
   return stored;
 }
@@ -291,14 +252,14 @@ void RequestProcessor::save(Job& job, const StoredMasks& stored) {
   // A request revoked by now is finished by the partition's next owner.
   job.interruption.check();
   const bool written = retried(job, Stage::kDatabase, "database", [&] {
-    return store_.upsert_user_masks({request.user_id, request.gender, request.request_id, stored.filenames},
-                                    job.position);
+    return ports_.store.upsert_user_masks({request.user_id, request.gender, request.request_id, stored.filenames},
+                                          job.position);
   });
   if (!written) {
     job.log.info("database", "row_kept", "a request consumed later already wrote this user's row; row kept");
   }
   retried(job, Stage::kDatabase, "record",
-          [&] { store_.record_request_completed(request.user_id, request.request_id, stored.filenames); });
+          [&] { ports_.store.record_request_completed(request.user_id, request.request_id, stored.filenames); });
 }
 
 }  // namespace mc::service

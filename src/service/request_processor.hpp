@@ -15,9 +15,10 @@
 #include <spdlog/spdlog.h>
 
 #include "adapters/postgres_store.hpp"
-#include "adapters/s3_client.hpp"
 #include "service/json_log.hpp"
 #include "service/metrics.hpp"
+#include "service/outcome.hpp"
+#include "service/processor_ports.hpp"
 #include "service/retry_policy.hpp"
 #include "service/service_settings.hpp"
 #include "service/shutdown.hpp"
@@ -25,27 +26,6 @@
 #include "inference/human_analyzer.hpp"
 
 namespace mc::service {
-
-// What one message produced: the result for mask_output and, for a hopeless
-// message, what its poison message is made of (built when published, so that
-// an oversize one can be made again with the original message cut).
-struct Outcome {
-  struct Poison {
-    core::RequestIdentity who;
-    std::string error;
-    std::string original;
-    int retry_count = 0;
-    std::string processed_at;
-    [[nodiscard]] nlohmann::json message(std::size_t max_original_bytes = std::string::npos) const;
-  };
-  std::string key;  // user_id (the result's Kafka key)
-  nlohmann::json result;
-  std::optional<Poison> poison;
-};
-
-// The failed result and poison message for `message`, whatever its bytes.
-Outcome failed_outcome(const core::RequestIdentity& who, const std::string& error, std::string_view message,
-                       int retry_count);
 
 // A counting semaphore: at most `slots` holders at once.
 class Slots {
@@ -77,12 +57,20 @@ class Slots {
 // backoff until they pass or the request is interrupted; they never make a
 // failed result. Permanent refusals end the request after
 // DEPENDENCY_PERMANENT_ATTEMPTS attempts with a failed result. Thread-safe:
-// one processor serves every worker; the per-request state lives in process().
+// one processor serves every worker (its ports must be thread-safe too); the
+// per-request state lives in process().
 class RequestProcessor {
  public:
+  // What the processor works with (service/processor_ports.hpp).
+  struct Ports {
+    RequestStore& store;
+    MaskStorage& masks;
+    ImageSource& images;
+    Analyzer& analyzer;
+  };
   // Each request's time per stage goes to `metrics` when given.
-  RequestProcessor(const ServiceSettings& settings, adapters::PostgresStore& store, inference::AnalyzerPool& models,
-                   RetryPolicy& retry, spdlog::logger& log, ServiceMetrics* metrics = nullptr);
+  RequestProcessor(const ServiceSettings& settings, Ports ports, RetryPolicy& retry, spdlog::logger& log,
+                   ServiceMetrics* metrics = nullptr);
 
   // `position` orders this request against others of its user (a newer one
   // that already wrote the user's row is not overwritten).
@@ -129,6 +117,7 @@ class RequestProcessor {
     StageTimes& times;
   };
   struct Failure {
+    FailureKind kind;
     std::string error;
     int retry_count = 0;
     bool recorded = true;  // the request has a record to mark failed
@@ -144,7 +133,7 @@ class RequestProcessor {
   std::optional<Outcome> answer_if_completed(Job& job);
   // Waits until this request is ours to compute (no other worker or instance
   // holds it), or, after CLAIM_WAIT_SECONDS, nothing: compute it anyway.
-  std::optional<adapters::PostgresStore::Claim> claim(Job& job);
+  std::unique_ptr<RequestClaim> claim(Job& job);
   // False when the record had completed meanwhile.
   bool record_started(Job& job);
   cv::Mat load_person(Job& job, std::optional<Failure>& failure);
@@ -161,15 +150,8 @@ class RequestProcessor {
   }
   Outcome fail(Job& job, const Failure& failure);
 
-  // S3 clients, one per request at a time (each keeps its connection open).
-  std::unique_ptr<adapters::S3Client> take_s3_client();
-  void return_s3_client(std::unique_ptr<adapters::S3Client> client);
-
   const ServiceSettings& settings_;
-  std::mutex s3_mutex_;
-  std::vector<std::unique_ptr<adapters::S3Client>> idle_s3_clients_;
-  adapters::PostgresStore& store_;
-  inference::AnalyzerPool& models_;
+  Ports ports_;
   spdlog::logger& log_;
   RetryPolicy& retry_;
   ServiceMetrics* metrics_;

@@ -148,9 +148,31 @@ TEST(GenderTable, MaleUpperBodyKeepsPantsFemaleUpperBodyMasksThem) {
 }
 
 TEST(GenderTable, OnlyMAndMaleInAnyCaseUseTheMaleColumn) {
-  for (const char* male : {"M", "m", "MALE", "Male", "male"}) EXPECT_EQ(gender_column(male), Gender::kMale) << male;
-  for (const char* female : {"F", "FEMALE", "female", "other", "", "X"}) {
-    EXPECT_EQ(gender_column(female), Gender::kFemale) << female;
+  for (const char* male : {"M", "m", "MALE", "Male", "male"}) {
+    EXPECT_EQ(gender_from_text(male), Gender::kMale) << male;
+  }
+  for (const char* female : {"F", "f", "FEMALE", "female"}) EXPECT_EQ(gender_from_text(female), Gender::kFemale);
+  for (const char* other : {"other", "OTHER"}) EXPECT_EQ(gender_from_text(other), Gender::kOther) << other;
+  for (const char* unknown : {"", "X", " M", "Mx"}) EXPECT_FALSE(gender_from_text(unknown)) << unknown;
+  EXPECT_EQ(gender_column(Gender::kMale), GenderColumn::kMale);
+  EXPECT_EQ(gender_column(Gender::kFemale), GenderColumn::kFemale);
+  EXPECT_EQ(gender_column(Gender::kOther), GenderColumn::kFemale);
+}
+
+TEST(GenderTable, TextIsTheWireText) {
+  EXPECT_EQ(gender_text(Gender::kMale), "M");
+  EXPECT_EQ(gender_text(Gender::kFemale), "F");
+  EXPECT_EQ(gender_text(Gender::kOther), "other");
+  for (const Gender gender : {Gender::kMale, Gender::kFemale, Gender::kOther}) {
+    EXPECT_EQ(gender_from_text(gender_text(gender)), gender);
+  }
+}
+
+TEST(GenderTable, OtherUsesTheFemaleColumn) {
+  const Mannequin m = make_mannequin();
+  for (const MaskType type : kAllMaskTypes) {
+    EXPECT_EQ(cv::countNonZero(mask_of(m, type, Gender::kOther) != mask_of(m, type, Gender::kFemale)), 0)
+        << mask_type_name(type);
   }
 }
 

@@ -111,8 +111,21 @@ TEST(RequestIdentity, EchoedIdsAreBoundedAndValid) {
   EXPECT_EQ(identify_request(std::string(100000, '[')).user_id, "");
 }
 
+TEST(RequestIdentity, GenderIsNormalisedAndEmptyOnlyWhenTheMessageIsNoObject) {
+  EXPECT_EQ(identify_request(R"({"gender": "female"})").gender, Gender::kFemale);
+  EXPECT_EQ(identify_request(R"({"gender": "x"})").gender, Gender::kOther);
+  EXPECT_EQ(identify_request(R"({"gender": 3})").gender, Gender::kOther);
+  EXPECT_EQ(identify_request(R"({})").gender, Gender::kOther);
+  EXPECT_FALSE(identify_request("not json").gender);
+  EXPECT_FALSE(identify_request("[1]").gender);
+  // What the failed result and poison message of such messages carry.
+  EXPECT_EQ(failed_result(identify_request("not json"), "e", "t")["gender"], "");
+  EXPECT_EQ(poison_message(identify_request("[1]"), "e", "[1]", 0, "t")["gender"], "");
+  EXPECT_EQ(failed_result(identify_request(R"({"gender": "x"})"), "e", "t")["gender"], "other");
+}
+
 TEST(PoisonMessage, CarriesAnyBytesAsValidJson) {
-  const RequestIdentity who{"u", "M", "r"};
+  const RequestIdentity who{"u", Gender::kMale, "r"};
   std::mt19937 random(5);
   for (int i = 0; i < 200; ++i) {
     std::string bytes(random() % 300, '\0');
@@ -129,7 +142,7 @@ TEST(PoisonMessage, CarriesAnyBytesAsValidJson) {
 }
 
 TEST(PoisonMessage, ParsedWhenJsonTextWhenNotTruncatedWhenLong) {
-  const RequestIdentity who{"u", "M", "r"};
+  const RequestIdentity who{"u", Gender::kMale, "r"};
   EXPECT_EQ(poison_message(who, "e", R"({"user_id": "1"})", 0, "t")["original_message"]["user_id"], "1");
   EXPECT_EQ(poison_message(who, "e", "{broken", 0, "t")["original_message"], "{broken");
   const std::string deep = std::string(5000, '[') + std::string(5000, ']');
@@ -150,7 +163,7 @@ TEST(PoisonMessage, ParsedWhenJsonTextWhenNotTruncatedWhenLong) {
 }
 
 TEST(FailedResult, ErrorTextsAreBounded) {
-  const RequestIdentity who{"u", "M", "r"};
+  const RequestIdentity who{"u", Gender::kMale, "r"};
   const json result = failed_result(who, "unknown mask type " + std::string(600000, 'x'), "t");
   EXPECT_LE(result["error"].get<std::string>().size(), kMaxErrorBytes);
   EXPECT_LE(poison_message(who, std::string(600000, 'x'), "{}", 0, "t")["error"].get<std::string>().size(),

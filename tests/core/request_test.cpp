@@ -5,6 +5,7 @@
 
 #include "core/errors.hpp"
 #include "core/mask_request.hpp"
+#include "core/request_status.hpp"
 #include "core/result_messages.hpp"
 
 namespace {
@@ -31,7 +32,7 @@ TEST(MaskRequestParsing, ReadsTheSeedsUrlExample) {
       "mask_types": ["upper_body", "lower_body", "ethnic_combined"],
       "image": {"type": "url", "data": "http://example.com/user_image.jpg"}})");
   EXPECT_EQ(request.user_id, "123");
-  EXPECT_EQ(request.gender, "M");
+  EXPECT_EQ(request.gender, Gender::kMale);
   EXPECT_EQ(request.request_id, "req-123-001");
   EXPECT_EQ(request.mask_types,
             (std::vector<MaskType>{MaskType::kUpperBody, MaskType::kLowerBody, MaskType::kEthnicCombined}));
@@ -43,7 +44,7 @@ TEST(MaskRequestParsing, AcceptsIntegerIdsCommaTypesDataUrlsAndDefaults) {
   const MaskRequest request = parse(R"({"user_id": 456, "gender": "female", "mask_types": "dress, lower_body",
       "image": {"type": "base64", "data": "data:image/png;base64,iVBORw0KGgo="}})");
   EXPECT_EQ(request.user_id, "456");
-  EXPECT_EQ(request.gender, "F");
+  EXPECT_EQ(request.gender, Gender::kFemale);
   EXPECT_EQ(request.request_id, "req-generated");
   EXPECT_EQ(request.mask_types, (std::vector<MaskType>{MaskType::kDress, MaskType::kLowerBody}));
   EXPECT_EQ(request.image_kind, MaskRequest::ImageKind::kBase64);
@@ -61,14 +62,14 @@ TEST(MaskRequestParsing, GenderIsNormalisedAndUnknownOnesBecomeOtherWithAWarning
                                                                                         {"OTHER", "other"}}) {
     const MaskRequest request =
         parse(R"({"user_id": "1", "gender": ")" + given + R"(", "image": {"type": "url", "data": "http://x/y"}})");
-    EXPECT_EQ(request.gender, expected) << given;
+    EXPECT_EQ(gender_text(request.gender), expected) << given;
     EXPECT_TRUE(request.warnings.empty()) << given;
   }
   const MaskRequest unknown = parse(R"({"user_id": "1", "gender": "x", "image": {"type": "url", "data": "http://x"}})");
-  EXPECT_EQ(unknown.gender, "other");
+  EXPECT_EQ(unknown.gender, Gender::kOther);
   ASSERT_EQ(unknown.warnings.size(), 1U);
   EXPECT_EQ(unknown.warnings[0], "unknown gender \"x\" taken as \"other\"");
-  EXPECT_EQ(parse(R"({"user_id": "1", "image": {"type": "url", "data": "http://x"}})").gender, "other");
+  EXPECT_EQ(parse(R"({"user_id": "1", "image": {"type": "url", "data": "http://x"}})").gender, Gender::kOther);
 }
 
 TEST(MaskRequestParsing, RefusesBadMessagesNamingTheProblem) {
@@ -106,7 +107,7 @@ TEST(MaskRequestParsing, RefusesIdsThatWouldBreakKeysOrUrls) {
 }
 
 TEST(ResultMessages, FollowTheSeedsFormats) {
-  const RequestIdentity who{"123", "M", "req-123-001"};
+  const RequestIdentity who{"123", Gender::kMale, "req-123-001"};
   const auto done = completed_result(who, {{MaskType::kDress, "http://h/masks/123/req-123-001/dress_mask.png"}},
                                      "2025-11-26T12:00:00Z");
   EXPECT_EQ(done, nlohmann::json::parse(R"({"user_id": "123", "gender": "M", "request_id": "req-123-001",
@@ -121,6 +122,17 @@ TEST(ResultMessages, FollowTheSeedsFormats) {
   EXPECT_EQ(poison["retry_count"], 5);
   EXPECT_EQ(poison_message(who, "e", "{broken", 0, "t")["original_message"], "{broken");
   EXPECT_EQ(iso8601_utc(std::chrono::system_clock::from_time_t(1764158400)), "2025-11-26T12:00:00Z");
+}
+
+TEST(RequestStatus, TextIsWhatIsStoredAndPublished) {
+  EXPECT_EQ(request_status_text(RequestStatus::kProcessing), "processing");
+  EXPECT_EQ(request_status_text(RequestStatus::kCompleted), "completed");
+  EXPECT_EQ(request_status_text(RequestStatus::kFailed), "failed");
+  for (const RequestStatus status : kAllRequestStatuses) {
+    EXPECT_EQ(request_status_from_text(request_status_text(status)), status);
+  }
+  EXPECT_FALSE(request_status_from_text("Completed"));
+  EXPECT_FALSE(request_status_from_text(""));
 }
 
 }  // namespace

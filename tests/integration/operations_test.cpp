@@ -140,20 +140,26 @@ TEST_F(OperationsTest, CountersFollowAKnownStreamOfGoodAndBadRequests) {
   kafka->publish(input, "", "not json at all");
   send(json{{"gender", "M"}, {"request_id", "req-no-user"}, {"image", {{"type", "url"}, {"data", "x"}}}});
   send(request("bad", "req-missing", {{"type", "url"}, {"data", images->url("/missing.png")}}));
-  ASSERT_EQ(kafka->read(output, 6, 120s).size(), 6U);
+  // The same request again (its user's lane runs it after the first): answered from its record.
+  send(request("good0", "req-good-0", {{"type", "url"}, {"data", images->url("/figure.png")}}, json::array({"dress"})));
+  ASSERT_EQ(kafka->read(output, 7, 120s).size(), 7U);
 
-  const std::string text = metrics_when("maskcomponent_request_duration_seconds_count", {}, 6);
-  EXPECT_EQ(metric(text, "maskcomponent_request_duration_seconds_count"), 6.0) << text;
+  const std::string text = metrics_when("maskcomponent_request_duration_seconds_count", {}, 7);
+  EXPECT_EQ(metric(text, "maskcomponent_request_duration_seconds_count"), 7.0) << text;
   EXPECT_EQ(metric(text, "maskcomponent_requests_total", {"outcome=\"completed\""}), 3.0) << text;
+  EXPECT_EQ(metric(text, "maskcomponent_requests_total", {"outcome=\"answered_from_record\""}), 1.0) << text;
   EXPECT_EQ(metric(text, "maskcomponent_requests_total", {"outcome=\"failed\""}), 3.0) << text;
+  EXPECT_EQ(metric(text, "maskcomponent_requests_total", {"failure_class=\"invalid_request\""}), 2.0) << text;
+  EXPECT_EQ(metric(text, "maskcomponent_requests_total", {"failure_class=\"image_unavailable\""}), 1.0) << text;
+  EXPECT_EQ(metric(text, "maskcomponent_requests_total", {"failure_class=\"infrastructure\""}), 0.0) << text;
   EXPECT_EQ(metric(text, "maskcomponent_poison_messages_total"), 3.0) << text;
   for (const char* stage : {"parsing_atr", "parsing_lip", "pose", "masks", "encode", "upload"}) {
     EXPECT_EQ(metric(text, "maskcomponent_stage_duration_seconds_count", {std::string("stage=\"") + stage + "\""}), 3.0)
         << stage << "\n"
         << text;
   }
-  EXPECT_EQ(metric(text, "maskcomponent_stage_duration_seconds_count", {"stage=\"publish\""}), 6.0) << text;
-  EXPECT_EQ(metric(text, "maskcomponent_stage_duration_seconds_count", {"stage=\"queue_wait\""}), 6.0) << text;
+  EXPECT_EQ(metric(text, "maskcomponent_stage_duration_seconds_count", {"stage=\"publish\""}), 7.0) << text;
+  EXPECT_EQ(metric(text, "maskcomponent_stage_duration_seconds_count", {"stage=\"queue_wait\""}), 7.0) << text;
   EXPECT_EQ(metric(text, "maskcomponent_requests_in_flight"), 0.0) << text;
   EXPECT_EQ(metric(text, "maskcomponent_dropped_publications_total"), 0.0) << text;
   // librdkafka's statistics (every 5 s): the input's partitions, all read.

@@ -216,7 +216,7 @@ TEST_F(PostgresTest, UpsertInsertsThenUpdatesAndNullsUnrequestedTypes) {
   store->ensure_schema();
   store->upsert_user_masks(
       {"123",
-       "M",
+       core::Gender::kMale,
        "req-1",
        {{core::MaskType::kUpperBody, "upper_body_mask.png"}, {core::MaskType::kDress, "dress_mask.png"}}});
   auto row = query(
@@ -229,7 +229,8 @@ TEST_F(PostgresTest, UpsertInsertsThenUpdatesAndNullsUnrequestedTypes) {
   EXPECT_TRUE(row[4].is_null());
   EXPECT_FALSE(row[5].is_null());
 
-  store->upsert_user_masks({"123", "F", "req-2", {{core::MaskType::kLowerBody, "lower_body_mask.png"}}});
+  store->upsert_user_masks(
+      {"123", core::Gender::kFemale, "req-2", {{core::MaskType::kLowerBody, "lower_body_mask.png"}}});
   row = query(
       "SELECT gender, request_id, upper_body_mask, dress_mask, lower_body_mask FROM user_mask_outputs "
       "WHERE user_id = '123'")[0];
@@ -252,7 +253,7 @@ TEST_F(PostgresTest, EightConcurrentUpsertsForDifferentUsersAllLand) {
     threads.emplace_back([&, i] {
       try {
         store->upsert_user_masks({"user-" + std::to_string(i),
-                                  "F",
+                                  core::Gender::kFemale,
                                   "req-" + std::to_string(i),
                                   {{core::MaskType::kDress, "dress_mask.png"}}});
       } catch (const std::exception&) {
@@ -270,29 +271,30 @@ TEST_F(PostgresTest, RequestRecordsFollowARequest) {
   adapters::RequestRecord record;
   record.request_id = "req-9";
   record.user_id = "9";
-  record.gender = "F";
+  record.gender = core::Gender::kFemale;
   record.mask_types = {core::MaskType::kDress, core::MaskType::kLowerBody};
   EXPECT_TRUE(store->record_request_started(record));
   EXPECT_TRUE(store->record_request_started(record));  // a retry
   auto found = store->find_request("9", "req-9");
   ASSERT_TRUE(found);
-  EXPECT_EQ(found->status, "processing");
+  EXPECT_EQ(found->status, core::RequestStatus::kProcessing);
+  EXPECT_EQ(found->gender, core::Gender::kFemale);
   EXPECT_EQ(found->attempts, 2);
   EXPECT_EQ(found->mask_types, record.mask_types);
   store->record_request_failed("9", "req-9", "Failed to download image: HTTP 404");
   EXPECT_EQ(store->find_request("9", "req-9")->error, "Failed to download image: HTTP 404");
-  EXPECT_EQ(store->find_request("9", "req-9")->status, "failed");
+  EXPECT_EQ(store->find_request("9", "req-9")->status, core::RequestStatus::kFailed);
   EXPECT_TRUE(store->record_request_started(record));  // redelivered after a failure
   store->record_request_completed("9", "req-9", {{core::MaskType::kDress, "dress_mask.png"}});
   found = store->find_request("9", "req-9");
-  EXPECT_EQ(found->status, "completed");
+  EXPECT_EQ(found->status, core::RequestStatus::kCompleted);
   EXPECT_EQ(found->filenames.at(core::MaskType::kDress), "dress_mask.png");
 
   // A completed record is never downgraded.
   EXPECT_FALSE(store->record_request_started(record));
   store->record_request_failed("9", "req-9", "late failure of a second copy");
   found = store->find_request("9", "req-9");
-  EXPECT_EQ(found->status, "completed");
+  EXPECT_EQ(found->status, core::RequestStatus::kCompleted);
   EXPECT_EQ(found->attempts, 3);
   EXPECT_EQ(found->error, "");
 
@@ -300,8 +302,8 @@ TEST_F(PostgresTest, RequestRecordsFollowARequest) {
   EXPECT_FALSE(store->find_request("10", "req-9"));
   record.user_id = "10";
   EXPECT_TRUE(store->record_request_started(record));
-  EXPECT_EQ(store->find_request("10", "req-9")->status, "processing");
-  EXPECT_EQ(store->find_request("9", "req-9")->status, "completed");
+  EXPECT_EQ(store->find_request("10", "req-9")->status, core::RequestStatus::kProcessing);
+  EXPECT_EQ(store->find_request("9", "req-9")->status, core::RequestStatus::kCompleted);
   EXPECT_FALSE(store->find_request("9", "nope"));
 }
 
@@ -311,7 +313,7 @@ TEST_F(PostgresTest, AUsersRowIsNotOverwrittenByARequestConsumedEarlier) {
     adapters::RequestRecord record;
     record.request_id = request_id;
     record.user_id = "order";
-    record.gender = "F";
+    record.gender = core::Gender::kFemale;
     record.mask_types = {core::MaskType::kDress};
     record.position = position;
     store->record_request_started(record);
@@ -322,17 +324,17 @@ TEST_F(PostgresTest, AUsersRowIsNotOverwrittenByARequestConsumedEarlier) {
   const adapters::MessagePosition later_other_partition{2, 100, 5000};
   const std::map<core::MaskType, std::string> dress{{core::MaskType::kDress, "dress_mask.png"}};
   start("new", newer);
-  EXPECT_TRUE(store->upsert_user_masks({"order", "F", "new", dress}, newer));
+  EXPECT_TRUE(store->upsert_user_masks({"order", core::Gender::kFemale, "new", dress}, newer));
   start("old-1", older_same_partition);
-  EXPECT_FALSE(store->upsert_user_masks({"order", "F", "old-1", dress}, older_same_partition));
+  EXPECT_FALSE(store->upsert_user_masks({"order", core::Gender::kFemale, "old-1", dress}, older_same_partition));
   start("old-2", older_other_partition);
-  EXPECT_FALSE(store->upsert_user_masks({"order", "F", "old-2", dress}, older_other_partition));
+  EXPECT_FALSE(store->upsert_user_masks({"order", core::Gender::kFemale, "old-2", dress}, older_other_partition));
   EXPECT_EQ(store->find_user_masks("order")->request_id, "new");
   start("later", later_other_partition);
-  EXPECT_TRUE(store->upsert_user_masks({"order", "F", "later", dress}, later_other_partition));
+  EXPECT_TRUE(store->upsert_user_masks({"order", core::Gender::kFemale, "later", dress}, later_other_partition));
   EXPECT_EQ(store->find_user_masks("order")->request_id, "later");
   // Without a position (the tools) the upsert always writes.
-  EXPECT_TRUE(store->upsert_user_masks({"order", "F", "tool", dress}));
+  EXPECT_TRUE(store->upsert_user_masks({"order", core::Gender::kFemale, "tool", dress}));
   EXPECT_EQ(store->find_user_masks("order")->request_id, "tool");
 }
 
@@ -362,7 +364,8 @@ TEST_F(PostgresTest, MigrateRekeysTheFirstReleasesRequestRecords) {
   EXPECT_NE(first.find("added column mask_requests.message_offset"), std::string::npos) << first;
   EXPECT_NE(first.find("primary key of mask_requests to (user_id, request_id)"), std::string::npos) << first;
   EXPECT_EQ(cli("migrate"), "schema is up to date\n");
-  EXPECT_EQ(store->find_request("u1", "r1")->status, "completed") << "existing records are kept";
+  EXPECT_EQ(store->find_request("u1", "r1")->status, core::RequestStatus::kCompleted) << "existing records are kept";
+  EXPECT_FALSE(store->find_request("u1", "r1")->gender) << "a NULL gender reads as none";
   adapters::RequestRecord record;
   record.request_id = "r1";
   record.user_id = "u2";
@@ -387,7 +390,7 @@ TEST_F(PostgresTest, MigrateAddsTheMissingColumnsOfAnOlderTable) {
   EXPECT_EQ(cli("migrate"), "schema is up to date\n");
   EXPECT_EQ(query("SELECT upper_body_mask FROM user_mask_outputs WHERE user_id = 'old'")[0][0].as<std::string>(),
             "upper_body_mask.png");
-  store->upsert_user_masks({"old", "M", "r1", {{core::MaskType::kDress, "dress_mask.png"}}});
+  store->upsert_user_masks({"old", core::Gender::kMale, "r1", {{core::MaskType::kDress, "dress_mask.png"}}});
   EXPECT_EQ(query("SELECT dress_mask FROM user_mask_outputs WHERE user_id = 'old'")[0][0].as<std::string>(),
             "dress_mask.png");
 }
@@ -396,7 +399,7 @@ TEST_F(PostgresTest, UrlsPrintsEachMaskTypesUrl) {
   store->ensure_schema();
   store->upsert_user_masks(
       {"123",
-       "M",
+       core::Gender::kMale,
        "req-123-001",
        {{core::MaskType::kUpperBody, "upper_body_mask.png"}, {core::MaskType::kLowerBody, "lower_body_mask.png"}}});
   EXPECT_EQ(cli("urls --user-id 123", "BASE_URL=http://127.0.0.1:9000/masks"),
@@ -435,10 +438,10 @@ TEST_F(PostgresTest, BadConfigurationNamesEveryProblemWithoutSecrets) {
 
 TEST_F(PostgresTest, AStoppedServerIsTransientAndThePoolRecoversAfterRestart) {
   store->ensure_schema();
-  store->upsert_user_masks({"1", "M", "r1", {}});  // pooled connections that the restart breaks
+  store->upsert_user_masks({"1", core::Gender::kMale, "r1", {}});  // pooled connections that the restart breaks
   services("stop postgres");
   try {
-    store->upsert_user_masks({"2", "M", "r2", {}});
+    store->upsert_user_masks({"2", core::Gender::kMale, "r2", {}});
     ADD_FAILURE() << "expected DependencyError";
   } catch (const DependencyError& error) {
     EXPECT_TRUE(error.transient()) << error.what();
@@ -446,7 +449,7 @@ TEST_F(PostgresTest, AStoppedServerIsTransientAndThePoolRecoversAfterRestart) {
     EXPECT_EQ(std::string(error.what()).find("maskpass"), std::string::npos) << error.what();
   }
   services("start postgres");
-  store->upsert_user_masks({"3", "M", "r3", {}});
+  store->upsert_user_masks({"3", core::Gender::kMale, "r3", {}});
   EXPECT_EQ(query("SELECT count(*) FROM user_mask_outputs")[0][0].as<int>(), 2);
 }
 

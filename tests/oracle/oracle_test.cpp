@@ -448,7 +448,8 @@ TEST(OracleMasks, RandomFiguresMatchTheReference) {
   for (int i = 0; i < figures; ++i) {
     const auto& person = people[static_cast<std::size_t>(i)];
     const auto generated =
-        core::generate_masks(person.parse, person.keypoints, core::gender_column(person.gender), core::kAllMaskTypes);
+        core::generate_masks(person.parse, person.keypoints,
+                             core::gender_from_text(person.gender).value_or(core::Gender::kOther), core::kAllMaskTypes);
     for (const auto& [type, mask] : generated.masks) {
       const std::string name(core::mask_type_name(type));
       const cv::Mat oracle = read_png(scratch.file("out" + std::to_string(i) + "/" + core::mask_file_name(type)));

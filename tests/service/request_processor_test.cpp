@@ -1,0 +1,208 @@
+// RequestProcessor driven through in-memory fakes of its ports: the decisions
+// it makes (validate, answer from the record, fail on a permanent refusal),
+// without servers. The same paths against real servers: integration/.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <opencv2/imgcodecs.hpp>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include "adapters/dependency_error.hpp"
+#include "core/base64.hpp"
+#include "core/mask_request.hpp"
+#include "service/request_processor.hpp"
+
+namespace mc::service {
+namespace {
+
+using nlohmann::json;
+
+struct FakeStore final : RequestStore {
+  std::map<std::pair<std::string, std::string>, adapters::RequestRecord> records;
+  int finds = 0, started = 0, completed = 0, failed = 0, upserts = 0;
+
+  std::optional<adapters::RequestRecord> find_request(const std::string& user_id,
+                                                      const std::string& request_id) override {
+    ++finds;
+    const auto found = records.find({user_id, request_id});
+    if (found == records.end()) return std::nullopt;
+    return found->second;
+  }
+  std::unique_ptr<RequestClaim> try_claim_request(const std::string&, const std::string&) override {
+    return std::make_unique<RequestClaim>();
+  }
+  bool record_request_started(const adapters::RequestRecord& record) override {
+    ++started;
+    records[{record.user_id, record.request_id}] = record;
+    return true;
+  }
+  void record_request_completed(const std::string& user_id, const std::string& request_id,
+                                const std::map<core::MaskType, std::string>& filenames) override {
+    ++completed;
+    auto& record = records[{user_id, request_id}];
+    record.status = core::RequestStatus::kCompleted;
+    record.filenames = filenames;
+  }
+  void record_request_failed(const std::string& user_id, const std::string& request_id,
+                             const std::string& error) override {
+    ++failed;
+    auto& record = records[{user_id, request_id}];
+    record.status = core::RequestStatus::kFailed;
+    record.error = error;
+  }
+  bool upsert_user_masks(const adapters::UserMasksRow&, const adapters::MessagePosition&) override {
+    ++upserts;
+    return true;
+  }
+};
+
+struct FakeMasks final : MaskStorage {
+  bool refuse = false;
+  int puts = 0;
+  std::vector<std::string> keys;
+  void put_object(const std::string& key, std::string_view, const std::string&) override {
+    ++puts;
+    if (refuse) throw adapters::DependencyError(adapters::DependencyError::Kind::kPermanent, "HTTP 403 AccessDenied");
+    keys.push_back(key);
+  }
+};
+
+struct FakeImages final : ImageSource {
+  int fetches = 0;
+  std::string fetch(const std::string&, const std::function<bool()>&) override {
+    ++fetches;
+    throw adapters::ImageFetchError(false, "Failed to download image: HTTP 404");
+  }
+};
+
+struct FakeAnalyzer final : Analyzer {
+  int calls = 0;
+  inference::HumanAnalysis analyze(const cv::Mat& person) override {
+    ++calls;
+    inference::HumanAnalysis analysis;
+    analysis.parse = cv::Mat::zeros(person.rows, person.cols, CV_8UC1);
+    return analysis;
+  }
+};
+
+// A small grey PNG as base64.
+std::string png_base64() {
+  std::vector<std::uint8_t> png;
+  cv::imencode(".png", cv::Mat(40, 30, CV_8UC3, cv::Scalar(120, 130, 140)), png);
+  return core::encode_base64(std::string_view(reinterpret_cast<const char*>(png.data()), png.size()));
+}
+
+class RequestProcessorTest : public ::testing::Test {
+ protected:
+  RequestProcessorTest() {
+    settings.default_mask_types = {core::MaskType::kDress};
+    settings.storage.base_url = "http://h/masks";
+    settings.claim_wait = std::chrono::seconds(1);
+  }
+
+  Outcome process(const json& message) {
+    const std::string text = message.dump();
+    const core::IncomingMessage incoming = core::read_message(text);
+    const Interruption interruption = Interruption::for_request(stop);
+    return processor.process(text, incoming, adapters::MessagePosition{0, 7, 1000}, interruption);
+  }
+
+  ServiceSettings settings;
+  FakeStore store;
+  FakeMasks masks;
+  FakeImages images;
+  FakeAnalyzer analyzer;
+  RetryPolicy retry{RetrySettings{std::chrono::milliseconds(1), std::chrono::milliseconds(2), 3}};
+  std::shared_ptr<spdlog::logger> log =
+      std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+  StopState stop;
+  RequestProcessor processor{settings, {store, masks, images, analyzer}, retry, *log};
+};
+
+TEST_F(RequestProcessorTest, AnInvalidRequestFailsWithoutARecord) {
+  const Outcome outcome = process({{"gender", "M"}, {"image", {{"type", "url"}, {"data", "http://x/y"}}}});
+  EXPECT_EQ(outcome.kind, OutcomeKind::kFailed);
+  EXPECT_EQ(outcome.failure, FailureKind::kInvalidRequest);
+  EXPECT_EQ(outcome.result["error"], "Invalid request: user_id is required");
+  EXPECT_EQ(outcome.result["gender"], "M");
+  ASSERT_TRUE(outcome.poison);
+  EXPECT_EQ(outcome.poison->retry_count, 0);
+  EXPECT_EQ(store.finds + store.started + store.failed + store.completed + store.upserts, 0);
+  EXPECT_TRUE(store.records.empty());
+  EXPECT_EQ(analyzer.calls, 0);
+}
+
+TEST_F(RequestProcessorTest, ACompletedRecordIsAnsweredWithoutAnalysis) {
+  adapters::RequestRecord record;
+  record.user_id = "u";
+  record.request_id = "r";
+  record.gender = core::Gender::kFemale;
+  record.status = core::RequestStatus::kCompleted;
+  record.filenames = {{core::MaskType::kDress, "dress_mask.png"}};
+  store.records[{"u", "r"}] = record;
+  const Outcome outcome =
+      process({{"user_id", "u"}, {"request_id", "r"}, {"image", {{"type", "url"}, {"data", "http://x/y"}}}});
+  EXPECT_EQ(outcome.kind, OutcomeKind::kAnsweredFromRecord);
+  EXPECT_FALSE(outcome.failure);
+  EXPECT_FALSE(outcome.poison);
+  EXPECT_EQ(outcome.result["status"], "completed");
+  EXPECT_EQ(outcome.result["gender"], "F") << "the recorded request's gender";
+  EXPECT_EQ(outcome.result["mask_paths"], json({{"dress", "http://h/masks/u/r/dress_mask.png"}}));
+  EXPECT_EQ(analyzer.calls, 0);
+  EXPECT_EQ(images.fetches, 0);
+  EXPECT_EQ(store.started, 0);
+  EXPECT_EQ(masks.puts, 0);
+}
+
+TEST_F(RequestProcessorTest, APermanentStorageRefusalFailsAsInfrastructureAfterTheAttempts) {
+  masks.refuse = true;
+  const Outcome outcome =
+      process({{"user_id", "u"}, {"request_id", "r"}, {"image", {{"type", "base64"}, {"data", png_base64()}}}});
+  EXPECT_EQ(outcome.kind, OutcomeKind::kFailed);
+  EXPECT_EQ(outcome.failure, FailureKind::kInfrastructure);
+  EXPECT_EQ(masks.puts, 3) << "DEPENDENCY_PERMANENT_ATTEMPTS";
+  EXPECT_EQ(outcome.result["error"], "Infrastructure refused the request: HTTP 403 AccessDenied");
+  ASSERT_TRUE(outcome.poison);
+  EXPECT_EQ(outcome.poison->retry_count, 3);
+  EXPECT_EQ(analyzer.calls, 1);
+  EXPECT_EQ(store.failed, 1);
+  EXPECT_EQ(store.records.at({"u", "r"}).status, core::RequestStatus::kFailed);
+  EXPECT_EQ(store.upserts, 0);
+}
+
+TEST_F(RequestProcessorTest, ARequestIsComputedUploadedAndRecorded) {
+  const Outcome outcome =
+      process({{"user_id", "u"}, {"request_id", "r"}, {"image", {{"type", "base64"}, {"data", png_base64()}}}});
+  EXPECT_EQ(outcome.kind, OutcomeKind::kCompleted);
+  EXPECT_FALSE(outcome.failure);
+  EXPECT_EQ(outcome.result["mask_paths"], json({{"dress", "http://h/masks/u/r/dress_mask.png"}}));
+  EXPECT_EQ(masks.keys, std::vector<std::string>{"u/r/dress_mask.png"});
+  EXPECT_EQ(store.upserts, 1);
+  EXPECT_EQ(store.records.at({"u", "r"}).status, core::RequestStatus::kCompleted);
+}
+
+TEST_F(RequestProcessorTest, APermanentDownloadFailureIsImageUnavailable) {
+  const Outcome outcome =
+      process({{"user_id", "u"}, {"request_id", "r"}, {"image", {{"type", "url"}, {"data", "http://x/y"}}}});
+  EXPECT_EQ(outcome.failure, FailureKind::kImageUnavailable);
+  EXPECT_EQ(outcome.result["error"], "Failed to download image: HTTP 404");
+  EXPECT_EQ(images.fetches, 1);
+  EXPECT_EQ(analyzer.calls, 0);
+}
+
+TEST_F(RequestProcessorTest, UndecodableBytesAreAnInvalidImage) {
+  const Outcome outcome = process({{"user_id", "u"},
+                                   {"request_id", "r"},
+                                   {"image", {{"type", "base64"}, {"data", core::encode_base64("not an image")}}}});
+  EXPECT_EQ(outcome.failure, FailureKind::kInvalidImage);
+  EXPECT_EQ(outcome.result["error"].get<std::string>().rfind("Invalid image data: ", 0), 0U);
+}
+
+}  // namespace
+}  // namespace mc::service
