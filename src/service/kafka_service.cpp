@@ -1,18 +1,18 @@
 #include "service/kafka_service.hpp"
 
-#include <future>
 #include <thread>
 
 #include <librdkafka/rdkafkacpp.h>
 
-#include "service/json_log.hpp"
 #include "adapters/kafka_config.hpp"
-#include "adapters/kafka_statistics.hpp"
-#include "service/user_ordered_executor.hpp"
 #include "core/errors.hpp"
 #include "core/mask_request.hpp"
-#include "service/offset_tracker.hpp"
 #include "core/result_messages.hpp"
+#include "service/json_log.hpp"
+#include "service/kafka_events.hpp"
+#include "service/offset_tracker.hpp"
+#include "service/result_publisher.hpp"
+#include "service/user_ordered_executor.hpp"
 
 namespace mc::service {
 
@@ -30,100 +30,6 @@ const std::string kUnidentifiedLane = "\x01unidentified";
 // How long a stopping service may overrun SHUTDOWN_GRACE_SECONDS: enough for
 // the final commit, the producer flush and leaving the group.
 constexpr std::chrono::seconds kShutdownMargin{10};
-
-std::string wire(const nlohmann::json& message) {
-  return message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-// How often librdkafka reports its statistics (consumer lag, broker states).
-constexpr const char* kStatisticsIntervalMs = "5000";
-
-// librdkafka's own log lines and errors, as JSON lines, and its statistics,
-// as metrics. A fatal error (the idempotent producer or the consumer can no
-// longer keep its guarantees) stops the service with a non-zero exit, so
-// that it is restarted.
-class KafkaEvents : public RdKafka::EventCb {
- public:
-  KafkaEvents(spdlog::logger& log, StopState& stop, ServiceMetrics& metrics)
-      : log_(log), stop_(stop), metrics_(metrics) {}
-  void event_cb(RdKafka::Event& event) override {
-    try {
-      report(event);
-    } catch (...) {
-      // Nothing may unwind into librdkafka's C frames.
-    }
-  }
-
- private:
-  void report(RdKafka::Event& event) {
-    if (event.type() == RdKafka::Event::EVENT_STATS) {
-      const adapters::KafkaStatistics statistics = adapters::parse_kafka_statistics(event.str());
-      metrics_.set_consumer_lags(statistics.consumer_lags);
-      metrics_.set_dependency_up(Dependency::kKafka, statistics.brokers_up > 0);
-      return;
-    }
-    if (event.type() == RdKafka::Event::EVENT_ERROR && event.err() == RdKafka::ERR__ALL_BROKERS_DOWN) {
-      metrics_.set_dependency_up(Dependency::kKafka, false);
-    }
-    if (event.type() == RdKafka::Event::EVENT_ERROR) {
-      if (event.fatal()) {
-        log_json(log_, spdlog::level::critical, "fatal Kafka error: " + event.str(),
-                 {{"stage", "kafka"}, {"event", "kafka_fatal"}, {"code", RdKafka::err2str(event.err())}});
-        stop_.fail(1);
-        return;
-      }
-      log_json(log_, spdlog::level::warn, event.str(),
-               {{"stage", "kafka"}, {"event", "kafka_error"}, {"code", RdKafka::err2str(event.err())}});
-    } else if (event.type() == RdKafka::Event::EVENT_LOG &&
-               event.severity() <= RdKafka::Event::EVENT_SEVERITY_WARNING) {
-      log_json(log_, spdlog::level::warn, event.str(), {{"stage", "kafka"}, {"event", "kafka_log"}});
-    }
-  }
-
-  spdlog::logger& log_;
-  StopState& stop_;
-  ServiceMetrics& metrics_;
-};
-
-// Resolves the promise a produce() call carried as its opaque (a heap
-// shared_ptr, released here).
-class DeliveryReports : public RdKafka::DeliveryReportCb {
- public:
-  void dr_cb(RdKafka::Message& message) override {
-    auto* holder = static_cast<std::shared_ptr<std::promise<RdKafka::ErrorCode>>*>(message.msg_opaque());
-    if (holder == nullptr) return;
-    try {
-      (*holder)->set_value(message.err());
-    } catch (...) {
-      // A promise is set once; nothing may unwind into librdkafka.
-    }
-    delete holder;
-  }
-};
-
-// Serves the producer's delivery reports until it goes out of scope.
-class ProducerPoller {
- public:
-  explicit ProducerPoller(RdKafka::Producer& producer)
-      : thread_([this, &producer] {
-          while (!done_.load()) producer.poll(50);
-        }) {}
-  ~ProducerPoller() {
-    done_ = true;
-    thread_.join();
-  }
-  ProducerPoller(const ProducerPoller&) = delete;
-  ProducerPoller& operator=(const ProducerPoller&) = delete;
-
- private:
-  std::atomic<bool> done_{false};
-  std::thread thread_;
-};
-
-bool too_large(RdKafka::ErrorCode code) {
-  return code == RdKafka::ERR_MSG_SIZE_TOO_LARGE || code == RdKafka::ERR_RECORD_LIST_TOO_LARGE ||
-         code == RdKafka::ERR_INVALID_RECORD;
-}
 
 // One assignment of one partition. Work consumed under it checks it: once
 // revoked, queued work is dropped, running work stops at its next step, and
@@ -146,17 +52,10 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
         stop_(stop),
         metrics_(metrics),
         health_(health),
-        events_(log, stop, metrics) {
+        events_(log, stop, metrics),
+        publisher_(settings, retry, stop, metrics, log, events_) {
     std::string error;
-    auto producer_conf = kafka_client_conf(settings.kafka);
-    set_kafka_property(*producer_conf, "enable.idempotence", "true");
-    set_kafka_property(*producer_conf, "acks", "all");
-    set_kafka_property(*producer_conf, "linger.ms", "5");
     std::string conf_error;
-    producer_conf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(&deliveries_), conf_error);
-    producer_conf->set("event_cb", static_cast<RdKafka::EventCb*>(&events_), conf_error);
-    producer_.reset(RdKafka::Producer::create(producer_conf.get(), error));
-    if (!producer_) throw core::SetupError("Kafka producer: " + error);
 
     auto consumer_conf = kafka_client_conf(settings.kafka);
     set_kafka_property(*consumer_conf, "group.id", settings.kafka.consumer_group);
@@ -173,7 +72,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     set_kafka_property(*consumer_conf, "auto.commit.interval.ms", "1000");
     // How soon the group notices a member that died without leaving.
     set_kafka_property(*consumer_conf, "session.timeout.ms", std::to_string(settings.kafka.session_timeout_ms));
-    set_kafka_property(*consumer_conf, "statistics.interval.ms", kStatisticsIntervalMs);
+    set_kafka_property(*consumer_conf, "statistics.interval.ms", kKafkaStatisticsIntervalMs);
     consumer_conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), conf_error);
     consumer_conf->set("event_cb", static_cast<RdKafka::EventCb*>(&events_), conf_error);
     consumer_.reset(RdKafka::KafkaConsumer::create(consumer_conf.get(), error));
@@ -187,7 +86,6 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     if (subscribed != RdKafka::ERR_NO_ERROR) {
       throw core::SetupError("Kafka subscribe to " + settings_.kafka.input_topic + ": " + RdKafka::err2str(subscribed));
     }
-    ProducerPoller poller(*producer_);
     auto workers = std::make_unique<UserOrderedExecutor>(settings_.concurrency);
     log_json(log_, spdlog::level::info, "consuming",
              {{"stage", "service"},
@@ -228,12 +126,12 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     for (auto& [partition, lease] : leases_) lease->revoked = true;
     consumer_->close();
     workers.reset();
-    producer_->flush(10000);
+    publisher_.flush(std::chrono::seconds(10));
     log_json(log_, spdlog::level::info, "stopped",
              {{"stage", "service"},
               {"event", "stopped"},
               {"unfinished", tracker_.in_flight()},
-              {"dropped_publications", dropped_publications_.load()}});
+              {"dropped_publications", publisher_.dropped()}});
   }
 
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode code,
@@ -383,7 +281,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
       interruption.check();
       const Outcome outcome = process_safely(payload, incoming, position, interruption);
       const auto publishing = std::chrono::steady_clock::now();
-      deliver(outcome);
+      publisher_.deliver(outcome);
       metrics_.observe(Stage::kPublish, std::chrono::steady_clock::now() - publishing);
       report_finished(partition, position.offset, lease);
       count_outcome(outcome, std::chrono::steady_clock::now() - consumed);
@@ -394,18 +292,16 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     } catch (const std::exception& error) {
       // Publishing itself failed in a way nothing above foresaw: the offset
       // moves on rather than blocking the partition, and the loss is logged.
-      ++dropped_publications_;
-      metrics_.publication_dropped();
+      publisher_.count_dropped();
       log_json(log_, spdlog::level::critical, std::string("outcome could not be published: ") + error.what(),
                {{"stage", "publish"},
                 {"event", "outcome_dropped"},
                 {"partition", partition.second},
                 {"offset", position.offset},
-                {"dropped_publications", dropped_publications_.load()}});
+                {"dropped_publications", publisher_.dropped()}});
       report_finished(partition, position.offset, lease);
     } catch (...) {
-      ++dropped_publications_;
-      metrics_.publication_dropped();
+      publisher_.count_dropped();
       log_json(log_, spdlog::level::critical, "outcome could not be published: unknown exception",
                {{"stage", "publish"},
                 {"event", "outcome_dropped"},
@@ -445,83 +341,6 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
   void count_outcome(const Outcome& outcome, std::chrono::nanoseconds duration) {
     metrics_.request_finished(outcome_kind_name(outcome.kind),
                               outcome.failure ? failure_kind_name(*outcome.failure) : "none", duration);
-  }
-
-  void deliver(const Outcome& outcome) {
-    if (!publish(settings_.kafka.output_topic, outcome.key, wire(outcome.result))) {
-      drop("result", settings_.kafka.output_topic);
-    }
-    if (!outcome.poison) return;
-    if (publish(settings_.kafka.poison_topic, outcome.key, wire(outcome.poison->message()))) {
-      metrics_.poison_published();
-      return;
-    }
-    // Too large for the broker: once more with the original message cut.
-    log_json(log_, spdlog::level::warn, "poison message too large; sending it with original_message truncated",
-             {{"stage", "publish"},
-              {"event", "poison_truncated"},
-              {"original_bytes", outcome.poison->original.size()},
-              {"limit", settings_.poison_original_max_bytes}});
-    if (publish(settings_.kafka.poison_topic, outcome.key,
-                wire(outcome.poison->message(settings_.poison_original_max_bytes)))) {
-      metrics_.poison_published();
-    } else {
-      drop("poison message", settings_.kafka.poison_topic);
-    }
-  }
-
-  void drop(const char* what, const std::string& topic) {
-    ++dropped_publications_;
-    metrics_.publication_dropped();
-    log_json(log_, spdlog::level::err, std::string(what) + " too large for the broker; dropped",
-             {{"stage", "publish"},
-              {"event", "publication_dropped"},
-              {"topic", topic},
-              {"dropped_publications", dropped_publications_.load()}});
-  }
-
-  // Publishes and waits for the broker's acknowledgement. Returns false when
-  // the broker refuses the message as too large. Other failures (a broker
-  // outage) are retried until the acknowledgement comes, pausing intake
-  // meanwhile; a fatal producer error stops the service. The promise is
-  // shared with the delivery callback, so giving up at shutdown leaves
-  // nothing dangling.
-  bool publish(const std::string& topic, const std::string& key, const std::string& payload) {
-    auto waiting = retry_.infrastructure_wait();
-    const Interruption interruption = Interruption::for_request(stop_);
-    for (int attempt = 0;; ++attempt) {
-      auto delivered = std::make_shared<std::promise<RdKafka::ErrorCode>>();
-      auto acknowledged = delivered->get_future();
-      RdKafka::ErrorCode code;
-      do {
-        auto* holder = new std::shared_ptr<std::promise<RdKafka::ErrorCode>>(delivered);
-        code = producer_->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-                                  const_cast<char*>(payload.data()), payload.size(), key.data(), key.size(), 0, holder);
-        if (code != RdKafka::ERR_NO_ERROR) delete holder;  // not queued: no callback will come
-        if (code == RdKafka::ERR__QUEUE_FULL) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      } while (code == RdKafka::ERR__QUEUE_FULL && !interruption.due());
-      if (code == RdKafka::ERR_NO_ERROR) {
-        while (acknowledged.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
-          interruption.check();
-        }
-        code = acknowledged.get();
-      }
-      if (code == RdKafka::ERR_NO_ERROR) return true;
-      if (too_large(code)) return false;
-      if (code == RdKafka::ERR__FATAL) {
-        std::string reason;
-        producer_->fatal_error(reason);
-        log_json(log_, spdlog::level::critical, "fatal producer error: " + reason,
-                 {{"stage", "publish"}, {"event", "kafka_fatal"}, {"topic", topic}});
-        stop_.fail(1);
-        throw Abandoned();
-      }
-      waiting.start();
-      retry_.count_retry("publish", true);
-      log_json(log_, spdlog::level::err, "publishing failed: " + RdKafka::err2str(code),
-               {{"stage", "publish"}, {"event", "dependency_unavailable"}, {"topic", topic}, {"attempt", attempt + 1}});
-      RetryPolicy::sleep(retry_.backoff(attempt), interruption);
-    }
   }
 
   void report_finished(const Partition& partition, std::int64_t offset,
@@ -608,14 +427,12 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
   ServiceMetrics& metrics_;
   HealthState& health_;
   KafkaEvents events_;
-  DeliveryReports deliveries_;
-  std::unique_ptr<RdKafka::Producer> producer_;
+  ResultPublisher publisher_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   OffsetTracker tracker_;                                        // consume thread only
   std::map<Partition, std::shared_ptr<PartitionLease>> leases_;  // consume thread only
   bool paused_ = false;
   std::atomic<int> active_{0};  // messages queued or running
-  std::atomic<long> dropped_publications_{0};
   std::mutex finished_mutex_;
   std::vector<Finished> finished_;
 };

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <librdkafka/rdkafkacpp.h>
+#include <spdlog/spdlog.h>
+
+#include "service/metrics.hpp"
+#include "service/outcome.hpp"
+#include "service/retry_policy.hpp"
+#include "service/service_settings.hpp"
+#include "service/shutdown.hpp"
+
+namespace mc::service {
+
+// Publishes outcomes with an idempotent producer (acks=all): the result to
+// KAFKA_TOPIC_OUTPUT, then the poison message, if any, to
+// KAFKA_TOPIC_POISON, each keyed by user_id and waited for until the broker
+// acknowledges it. A message the broker refuses as too large is not retried
+// as it is: a poison message is made again with its original cut to
+// POISON_ORIGINAL_MAX_BYTES; what is still refused is dropped and counted.
+// A broker outage is retried with backoff (counted as an infrastructure
+// wait, which pauses intake); a fatal producer error stops the service.
+// Serves its delivery reports on a thread of its own. Thread-safe.
+class ResultPublisher {
+ public:
+  ResultPublisher(const ServiceSettings& settings, RetryPolicy& retry, StopState& stop, ServiceMetrics& metrics,
+                  spdlog::logger& log, RdKafka::EventCb& events);
+  ~ResultPublisher();
+  ResultPublisher(const ResultPublisher&) = delete;
+  ResultPublisher& operator=(const ResultPublisher&) = delete;
+
+  // Throws Abandoned when shutdown's grace ended (or a fatal error) before
+  // the broker acknowledged: the message is then delivered again.
+  void deliver(const Outcome& outcome);
+  // Counts an outcome lost for a reason deliver() did not foresee.
+  void count_dropped();
+  [[nodiscard]] long dropped() const { return dropped_.load(); }
+  // Waits up to `timeout` for what is still queued.
+  void flush(std::chrono::milliseconds timeout);
+
+ private:
+  class DeliveryReports;
+  // False when the broker refused `payload` as too large.
+  bool publish(const std::string& topic, const std::string& key, const std::string& payload);
+  void drop(const char* what, const std::string& topic);
+
+  const ServiceSettings& settings_;
+  RetryPolicy& retry_;
+  StopState& stop_;
+  ServiceMetrics& metrics_;
+  spdlog::logger& log_;
+  std::unique_ptr<DeliveryReports> deliveries_;
+  std::unique_ptr<RdKafka::Producer> producer_;
+  std::atomic<long> dropped_{0};
+  std::atomic<bool> done_{false};
+  std::thread poller_;
+};
+
+}  // namespace mc::service
