@@ -30,6 +30,13 @@ KafkaStatistics parse_kafka_statistics(std::string_view json) {
     for (const auto& entry : partitions->items()) {
       const nlohmann::json& partition = entry.value();
       if (!partition.is_object()) continue;
+      // librdkafka keeps reporting a partition it no longer fetches (revoked:
+      // "stopped" or "none"), with a stale lag.
+      const auto fetch_state = partition.find("fetch_state");
+      if (fetch_state != partition.end() && fetch_state->is_string() &&
+          (*fetch_state == "none" || *fetch_state == "stopping" || *fetch_state == "stopped")) {
+        continue;
+      }
       const auto id = partition.find("partition");
       const auto lag = partition.find("consumer_lag");
       if (id == partition.end() || lag == partition.end() || !id->is_number_integer() || !lag->is_number_integer()) {

@@ -11,7 +11,8 @@ namespace mc::adapters {
 // What the service reads from librdkafka's statistics JSON
 // (statistics.interval.ms; the fields of librdkafka's STATISTICS.md).
 struct KafkaStatistics {
-  // (topic, partition) -> consumer_lag, for partitions with a known lag.
+  // (topic, partition) -> consumer_lag, for partitions being fetched (not
+  // "none", "stopping" or "stopped": revoked) with a known lag.
   std::map<std::pair<std::string, int>, std::int64_t> consumer_lags;
   int brokers_up = 0;  // brokers (bootstrap and coordinator included) in state "UP"
 };

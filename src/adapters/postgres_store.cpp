@@ -407,10 +407,16 @@ void PostgresStore::record_request_failed(const std::string& user_id, const std:
 }
 
 void PostgresStore::check() {
-  with_connection("check", [](pqxx::connection& connection) {
-    pqxx::nontransaction txn(connection);
+  // A connection of its own: workers holding every pooled one is no outage.
+  const std::lock_guard lock(check_mutex_);
+  try {
+    if (!check_connection_) check_connection_ = connect();
+    pqxx::nontransaction txn(check_connection_->connection);
     txn.exec("SELECT 1");
-  });
+  } catch (const pqxx::failure& error) {
+    check_connection_.reset();
+    throw database_error(error, "check");
+  }
 }
 
 std::optional<RequestRecord> PostgresStore::find_request(const std::string& user_id, const std::string& request_id) {

@@ -119,8 +119,9 @@ class PostgresStore {
     PostgresStore* store_;
     std::string key_;
   };
-  // Runs SELECT 1 on a pooled connection (the readiness check); throws
-  // DependencyError when the server does not answer.
+  // Runs SELECT 1 on a connection of its own (the readiness check, which
+  // busy workers must not fail); throws DependencyError when the server
+  // does not answer.
   void check();
 
   // A claim, or nothing when someone holds it now.
@@ -139,6 +140,8 @@ class PostgresStore {
   std::mutex claims_mutex_;
   std::unique_ptr<Connection> claims_connection_;  // holds the advisory locks
   std::set<std::string> claimed_;                  // keys held by this process
+  std::mutex check_mutex_;
+  std::unique_ptr<Connection> check_connection_;  // check() only
 };
 
 }  // namespace mc::adapters

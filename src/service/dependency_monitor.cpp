@@ -53,7 +53,7 @@ void DependencyMonitor::check_all() {
       problem = "no answer";
     }
     const bool up = problem.empty();
-    health_.set_dependency(check.dependency, up, problem);
+    health_.set_dependency(check.dependency, up);
     metrics_.set_dependency_up(check.dependency, up);
     if (last_[i] != static_cast<int>(up)) {
       const std::string name(dependency_name(check.dependency));

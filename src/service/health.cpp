@@ -2,14 +2,15 @@
 
 namespace mc::service {
 
-void HealthState::set_dependency(Dependency dependency, bool answered, const std::string& detail) {
+void HealthState::set_dependency(Dependency dependency, bool answered) {
   const std::lock_guard lock(mutex_);
+  const char* state = answered ? "answered" : "no answer to the last check (the log says why)";
   if (dependency == Dependency::kPostgres) {
     postgres_ok_ = answered;
-    postgres_detail_ = detail;
+    postgres_state_ = state;
   } else if (dependency == Dependency::kS3) {
     s3_ok_ = answered;
-    s3_detail_ = detail;
+    s3_state_ = state;
   }
 }
 
@@ -32,8 +33,8 @@ HealthState::Verdict HealthState::readiness() const {
   if (!group_joined_.load()) failing += "kafka: consumer group not joined\n";
   {
     const std::lock_guard lock(mutex_);
-    if (!postgres_ok_) failing += "postgres: " + postgres_detail_ + "\n";
-    if (!s3_ok_) failing += "s3: " + s3_detail_ + "\n";
+    if (!postgres_ok_) failing += "postgres: " + postgres_state_ + "\n";
+    if (!s3_ok_) failing += "s3: " + s3_state_ + "\n";
   }
   if (failing.empty()) return {true, "ready\n"};
   return {false, "not ready:\n" + failing};

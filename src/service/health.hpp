@@ -25,8 +25,9 @@ class HealthState {
   void loop_polled(Clock::time_point now) { last_poll_ns_ = now.time_since_epoch().count(); }
   // Between a revocation and the next assignment the member is rebalancing.
   void set_group_joined(bool joined) { group_joined_ = joined; }
-  // `detail` says why a check failed (no secrets: it is served over HTTP).
-  void set_dependency(Dependency dependency, bool answered, const std::string& detail = {});
+  // Why a check failed is logged, not served: error texts name hosts,
+  // users and buckets.
+  void set_dependency(Dependency dependency, bool answered);
   void set_shutting_down() { shutting_down_ = true; }
 
   struct Verdict {
@@ -49,8 +50,8 @@ class HealthState {
   // Unchecked dependencies count as not answered.
   bool postgres_ok_ = false;
   bool s3_ok_ = false;
-  std::string postgres_detail_ = "not checked yet";
-  std::string s3_detail_ = "not checked yet";
+  std::string postgres_state_ = "not checked yet";
+  std::string s3_state_ = "not checked yet";
 };
 
 }  // namespace mc::service

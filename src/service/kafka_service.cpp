@@ -207,6 +207,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     };
     while (running() > 0 && std::chrono::steady_clock::now() < deadline && !stop_.stopping.load()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      health_.loop_polled(HealthState::Clock::now());  // waiting on purpose, not stuck
     }
     const int unfinished = running();
     const bool lost = consumer.assignment_lost();

@@ -128,9 +128,8 @@ ServiceMetrics::ServiceMetrics(const BuildInfo& build)
     requests_.Add({{"outcome", std::string(outcome_kind_name(OutcomeKind::kFailed))},
                    {"failure_class", std::string(failure_kind_name(failure))}});
   }
-  for (const Dependency dependency : kAllDependencies) {
-    dependency_up_.Add({{"dependency", std::string(dependency_name(dependency))}});
-  }
+  // dependency_up has no series before a dependency's first check: a 0
+  // during a long start-up would look like an outage.
 }
 
 std::string ServiceMetrics::text() const { return prometheus::TextSerializer().Serialize(registry_->Collect()); }

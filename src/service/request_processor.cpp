@@ -50,7 +50,11 @@ RequestProcessor::RequestProcessor(const ServiceSettings& settings, Ports ports,
 
 RequestProcessor::StageTimes::~StageTimes() {
   if (metrics_ == nullptr) return;
-  for (const auto& [stage, duration] : spent_) metrics_->observe(stage, duration);
+  try {
+    for (const auto& [stage, duration] : spent_) metrics_->observe(stage, duration);
+  } catch (...) {
+    // Out of memory: the request's outcome matters more than its figures.
+  }
 }
 
 void RequestProcessor::StageTimes::add(Stage stage, std::chrono::nanoseconds duration) { spent_[stage] += duration; }

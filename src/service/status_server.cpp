@@ -1,5 +1,6 @@
 #include "service/status_server.hpp"
 
+#include <atomic>
 #include <thread>
 
 #include <httplib.h>
@@ -11,6 +12,7 @@ namespace mc::service {
 
 struct StatusServer::Server {
   httplib::Server http;
+  std::atomic<bool> listen_returned{false};
   std::thread thread;
 };
 
@@ -18,12 +20,15 @@ StatusServer::StatusServer(const std::string& address, int port, const HealthSta
                            const ServiceMetrics& metrics, spdlog::logger& log)
     : server_(std::make_unique<Server>()) {
   httplib::Server& http = server_->http;
-  // Probes and scrapes are few: two threads serve them.
-  http.new_task_queue = [] { return new httplib::ThreadPool(2); };
-  http.set_read_timeout(std::chrono::seconds(5));
-  http.set_write_timeout(std::chrono::seconds(5));
+  // Probes and scrapes are few and small: four threads, one request per
+  // connection, short timeouts. cpp-httplib 0.11 bounds each header line
+  // (8 KiB) but not their number nor a request's total time: the port is
+  // for the kubelet and Prometheus, not the open network (docs/operations.md).
+  http.new_task_queue = [] { return new httplib::ThreadPool(4); };
+  http.set_read_timeout(std::chrono::seconds(2));
+  http.set_write_timeout(std::chrono::seconds(2));
   http.set_payload_max_length(1024);
-  http.set_keep_alive_max_count(100);
+  http.set_keep_alive_max_count(1);
 
   auto answer = [](httplib::Response& response, const HealthState::Verdict& verdict) {
     response.status = verdict.ok ? 200 : 503;
@@ -60,10 +65,14 @@ StatusServer::StatusServer(const std::string& address, int port, const HealthSta
                            ": cannot listen (in use, or the address is not local)");
   }
   port_ = port;
-  server_->thread = std::thread([this] { server_->http.listen_after_bind(); });
-  // stop() only reaches a server that is running: wait until it is.
-  for (int waited = 0; !http.is_running() && waited < 200; ++waited) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  server_->thread = std::thread([this] {
+    server_->http.listen_after_bind();
+    server_->listen_returned = true;
+  });
+  // stop() only reaches a server that is running: wait until it is (or
+  // until listening ended at once, when there is nothing to stop).
+  while (!http.is_running() && !server_->listen_returned.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   log_json(log, spdlog::level::info, "status endpoint listening",
            {{"stage", "status"}, {"event", "status_listening"}, {"address", address}, {"port", port_}});

@@ -35,11 +35,8 @@ TEST(ServiceMetrics, EverySeriesAnOperatorAlertsOnExistsFromTheStart) {
         "maskcomponent_stage_duration_seconds_count{stage=\"" + std::string(stage_name(stage)) + "\"}";
     EXPECT_EQ(line_of(text, series), series + " 0") << text;
   }
-  for (const Dependency dependency : kAllDependencies) {
-    const std::string series =
-        "maskcomponent_dependency_up{dependency=\"" + std::string(dependency_name(dependency)) + "\"}";
-    EXPECT_FALSE(line_of(text, series).empty()) << series;
-  }
+  // Not before its first check: a 0 during a long start-up would read as an outage.
+  EXPECT_EQ(text.find("maskcomponent_dependency_up{"), std::string::npos) << text;
 }
 
 TEST(ServiceMetrics, CountsAndDurationsAddUp) {
