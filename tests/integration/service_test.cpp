@@ -253,12 +253,14 @@ TEST(ServiceConfiguration, BadConfigurationExitsTwoNamingEachProblem) {
   const auto run = mc::test_support::run_command(
       std::string("env -i SERVICE_CONCURRENCY=0 MAX_RETRIES=-1 KAFKA_SECURITY_PROTOCOL=SASL_SSL "
                   "POSTGRES_DSN=postgresql://u:sekret@h:5432/d?sslmode=bogus MINIO_ENDPOINT=http://x "
-                  "MINIO_ACCESS_KEY=a MINIO_SECRET_KEY=sekret2 MINIO_BUCKET=masks MASK_TYPES_DEFAULT=cape ") +
+                  "MINIO_ACCESS_KEY=a MINIO_SECRET_KEY=sekret2 MINIO_BUCKET=masks MASK_TYPES_DEFAULT=cape "
+                  "METRICS_PORT=70000 HEALTH_STALL_SECONDS=10 REBALANCE_WAIT_SECONDS=15 ") +
       MC_CLI_PATH + " serve");
   EXPECT_EQ(run.exit_code, 2) << run.output;
   for (const char* problem : {"KAFKA_BOOTSTRAP_SERVERS is required", "SERVICE_CONCURRENCY must be",
                               "MAX_RETRIES must be", "KAFKA_USERNAME and KAFKA_PASSWORD are required",
-                              "MINIO_ENDPOINT must be host or host:port", "MASK_TYPES_DEFAULT"}) {
+                              "MINIO_ENDPOINT must be host or host:port", "MASK_TYPES_DEFAULT", "METRICS_PORT must be",
+                              "HEALTH_STALL_SECONDS must be greater than REBALANCE_WAIT_SECONDS"}) {
     EXPECT_NE(run.output.find(problem), std::string::npos) << problem << "\n" << run.output;
   }
   EXPECT_EQ(run.output.find("sekret"), std::string::npos) << run.output;
