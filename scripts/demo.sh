@@ -11,7 +11,8 @@
 #   CHECKPOINTS_DIR=/path/to/checkpoints DEMO_IMAGE=photo.jpg scripts/demo.sh
 #
 #   scripts/demo.sh [OUT_DIR]   (default: out/demo)
-# writes OUT_DIR/result.json, OUT_DIR/masks/{type}_mask.png, OUT_DIR/preview.png
+# writes OUT_DIR/result.json, OUT_DIR/masks/{type}_mask.png, OUT_DIR/preview.png,
+# OUT_DIR/metrics.txt (the service's /metrics after the request)
 # and OUT_DIR/service.log. The service and the stack are stopped at the end
 # (MC_DEMO_KEEP=1 leaves the stack running).
 set -euo pipefail
@@ -59,4 +60,10 @@ for mask_type, url in result["mask_paths"].items():
     urllib.request.urlretrieve(url, f"{sys.argv[2]}/{mask_type}_mask.png")
 PY
 "${bin}" preview --image "${image}" --masks "${out_dir}/masks" --out "${out_dir}/preview.png"
-echo "result: ${out_dir}/result.json; masks: ${out_dir}/masks/; preview: ${out_dir}/preview.png"
+
+# What an operator sees (docs/operations.md): readiness and a few metrics.
+status_url="http://127.0.0.1:${METRICS_PORT:-9108}"
+curl -s "${status_url}/metrics" > "${out_dir}/metrics.txt" || true
+echo "readiness: $(curl -s "${status_url}/readyz" | head -1)"
+grep -E '^maskcomponent_(requests_total\{.*outcome="completed"|stage_duration_seconds_sum)' "${out_dir}/metrics.txt" || true
+echo "result: ${out_dir}/result.json; masks: ${out_dir}/masks/; preview: ${out_dir}/preview.png; metrics: ${out_dir}/metrics.txt"
