@@ -200,16 +200,9 @@ class PrometheusServer {
 
   // The instant value of `query`, or nothing while Prometheus has none.
   std::optional<double> query(const std::string& promql) {
-    std::string encoded;
-    for (const char c : promql) {
-      if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') {
-        encoded += c;
-      } else {
-        char hex[4];
-        std::snprintf(hex, sizeof(hex), "%%%02X", static_cast<unsigned char>(c));
-        encoded += hex;
-      }
-    }
+    char* escaped = curl_easy_escape(nullptr, promql.data(), static_cast<int>(promql.size()));
+    const std::string encoded = escaped != nullptr ? escaped : "";
+    curl_free(escaped);
     const HttpResult answer = http_get("http://127.0.0.1:" + std::to_string(port_) + "/api/v1/query?query=" + encoded);
     if (answer.status != 200) return std::nullopt;
     const json body = json::parse(answer.body, nullptr, false);
