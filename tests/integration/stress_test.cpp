@@ -138,8 +138,7 @@ TEST_F(StressTest, FiftyKillsUnderLoadLoseNoRequest) {
   for (int kill = 0; kill < kKills; ++kill) {
     for (int i = 0; i < kRequestsPerRound; ++i) send_next();
     // A random point: while a member starts, joins, downloads, computes or publishes.
-    watcher.wait([] { return false; },
-                 std::chrono::steady_clock::now() + std::chrono::milliseconds(random() % 2500));
+    watcher.wait([] { return false; }, std::chrono::steady_clock::now() + std::chrono::milliseconds(random() % 2500));
     const std::size_t victim = random() % 2;
     const auto killed_at = std::chrono::steady_clock::now();
     ASSERT_EQ(members[victim]->stop(SIGKILL), 128 + SIGKILL) << "kill " << kill;
@@ -151,15 +150,13 @@ TEST_F(StressTest, FiftyKillsUnderLoadLoseNoRequest) {
     ids.insert(probe);
     const bool settled = watcher.wait([&] { return watcher.completed(probe); }, killed_at + 300s);
     settle_seconds.push_back(seconds_since(killed_at));
-    std::cout << "kill " << kill + 1 << " (instance " << victim << "): settled after " << settle_seconds.back()
-              << " s" << (settled ? "" : " (NOT settled within 300 s)") << std::endl;
+    std::cout << "kill " << kill + 1 << " (instance " << victim << "): settled after " << settle_seconds.back() << " s"
+              << (settled ? "" : " (NOT settled within 300 s)") << std::endl;
     ASSERT_TRUE(settled) << "kill " << kill + 1;
   }
 
   const bool all = watcher.wait(
-      [&] {
-        return std::all_of(ids.begin(), ids.end(), [&](const std::string& id) { return watcher.completed(id); });
-      },
+      [&] { return std::all_of(ids.begin(), ids.end(), [&](const std::string& id) { return watcher.completed(id); }); },
       std::chrono::steady_clock::now() + 300s);
   std::size_t missing = 0;
   for (const auto& id : ids) missing += watcher.completed(id) ? 0U : 1U;
