@@ -32,7 +32,8 @@ int main() {
     mc::adapters::S3Client client(settings);
     const bool created = client.ensure_bucket();
     client.put_bucket_policy(client.public_read_policy());
-    std::cout << "bucket " << settings.bucket << (created ? " created" : " exists") << ", objects readable anonymously\n";
+    std::cout << "bucket " << settings.bucket << (created ? " created" : " exists")
+              << ", objects readable anonymously\n";
     return 0;
   } catch (const std::exception& error) {
     std::cerr << "mc_s3_bucket: " << error.what() << '\n';
