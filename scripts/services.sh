@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Local servers for tests and the demo, on loopback only:
 #   PostgreSQL from Debian's packages, in its own data folder (not the system
-#   cluster), the s3rver S3 emulator from npm (pinned in scripts/s3rver/), and
-#   the Kafka dev broker (mc_dev_broker: librdkafka's mock cluster).
+#   cluster), MinIO (the version pinned in scripts/minio/VERSION, built once
+#   per machine by scripts/setup.sh), and the Kafka dev broker (mc_dev_broker:
+#   librdkafka's mock cluster).
 #
 #   scripts/services.sh start|stop|status|env [all|postgres|s3|kafka]
 #   scripts/services.sh kafka-down|kafka-up     (take the broker down and up)
@@ -12,13 +13,19 @@
 # Settings (environment):
 #   MC_SERVICES_DIR  data, logs and pid files      (default: /tmp/maskcomponent-services-UID)
 #   MC_PG_PORT       PostgreSQL port                (default: 55432)
-#   MC_S3_PORT       s3rver port                    (default: 4569)
+#   MC_S3_PORT       MinIO's S3 port                (default: 4569)
+#   MC_MINIO         the MinIO program              (default: /opt/maskcomponent/minio-VERSION/minio)
+#   MC_S3_BUCKET_TOOL  makes the bucket             (default: build/release/mc_s3_bucket)
 #   MC_DEV_BROKER    the broker program             (default: build/release/mc_dev_broker)
 #   MC_KAFKA_PARTITIONS  partitions per topic       (default: 3)
 # The broker picks its own port; `env` prints it as KAFKA_BOOTSTRAP_SERVERS.
 # PostgreSQL runs as the `postgres` system user when started by root (initdb
 # refuses root); database `masks`, user `mask`, password `maskpass`.
-# s3rver accepts the access key S3RVER with the secret S3RVER.
+# MinIO's root user is maskcomponent with the password maskcomponent-local
+# (MINIO_ACCESS_KEY / MINIO_SECRET_KEY of `env`); its web console is off. On
+# its first start the bucket `masks` is made with mc_s3_bucket (our own S3
+# client) and given a public-read policy: anyone may GET its objects, as the
+# unsigned mask URLs under BASE_URL need.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -33,7 +40,13 @@ pg_data=${dir}/postgres/data
 pg_log=${dir}/postgres/server.log
 s3_data=${dir}/s3/data
 s3_log=${dir}/s3/server.log
-s3_pid=${dir}/s3/s3rver.pid
+s3_pid=${dir}/s3/minio.pid
+s3_bucket_ready=${dir}/s3/bucket-ready
+minio_version=$(cat "${root}/scripts/minio/VERSION")
+minio=${MC_MINIO:-/opt/maskcomponent/minio-${minio_version}/minio}
+bucket_tool=${MC_S3_BUCKET_TOOL:-${root}/build/release/mc_s3_bucket}
+s3_user=maskcomponent
+s3_password=maskcomponent-local
 kafka_dir=${dir}/kafka
 kafka_pid=${kafka_dir}/broker.pid
 kafka_bootstrap=${kafka_dir}/bootstrap
@@ -44,7 +57,7 @@ as_pg_user() {
 }
 
 pg_ready() { "${pg_bin}/pg_isready" -q -h 127.0.0.1 -p "${pg_port}"; }
-s3_ready() { curl -s -o /dev/null --max-time 2 "http://127.0.0.1:${s3_port}/"; }
+s3_ready() { curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:${s3_port}/minio/health/live"; }
 
 wait_for() {
   local what=$1 check=$2
@@ -88,15 +101,20 @@ stop_postgres() {
 
 start_s3() {
   if s3_ready; then echo "s3: already running on 127.0.0.1:${s3_port}"; return 0; fi
-  if [ ! -x scripts/s3rver/node_modules/.bin/s3rver ]; then
-    (cd scripts/s3rver && npm ci --no-audit --no-fund --silent)
-  fi
+  [ -x "${minio}" ] || { echo "services: ${minio} not installed (run scripts/setup.sh)" >&2; exit 1; }
   mkdir -p "${s3_data}"
-  nohup node scripts/s3rver/node_modules/.bin/s3rver -d "${s3_data}" -a 127.0.0.1 -p "${s3_port}" --silent \
-    > "${s3_log}" 2>&1 &
+  MINIO_ROOT_USER=${s3_user} MINIO_ROOT_PASSWORD=${s3_password} MINIO_BROWSER=off MINIO_UPDATE=off \
+    nohup "${minio}" server --quiet --address "127.0.0.1:${s3_port}" "${s3_data}" > "${s3_log}" 2>&1 &
   echo $! > "${s3_pid}"
   wait_for s3 s3_ready
-  echo "s3: running on 127.0.0.1:${s3_port}"
+  # The bucket and its policy live in the data folder: made once.
+  if [ ! -e "${s3_bucket_ready}" ]; then
+    [ -x "${bucket_tool}" ] || { echo "services: ${bucket_tool} not built (cmake --build --preset release)" >&2; exit 1; }
+    MINIO_ENDPOINT=127.0.0.1:${s3_port} MINIO_ACCESS_KEY=${s3_user} MINIO_SECRET_KEY=${s3_password} \
+      MINIO_BUCKET=masks "${bucket_tool}" > /dev/null
+    touch "${s3_bucket_ready}"
+  fi
+  echo "s3: running on 127.0.0.1:${s3_port} (MinIO ${minio_version})"
 }
 
 # Stops the process in pid file $1 and waits up to 5 s for it to exit.
@@ -144,8 +162,8 @@ print_env() {
   cat <<VARS
 export POSTGRES_DSN=postgresql://mask:maskpass@127.0.0.1:${pg_port}/masks
 export MINIO_ENDPOINT=127.0.0.1:${s3_port}
-export MINIO_ACCESS_KEY=S3RVER
-export MINIO_SECRET_KEY=S3RVER
+export MINIO_ACCESS_KEY=${s3_user}
+export MINIO_SECRET_KEY=${s3_password}
 export MINIO_BUCKET=masks
 export MINIO_SECURE=false
 export BASE_URL=http://127.0.0.1:${s3_port}/masks

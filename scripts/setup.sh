@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything maskcomponent needs to build, test and run.
 # Idempotent: apt-get skips what is already installed, npm ci only runs when
-# the installed package does not match the lockfile. Debian's python3
+# the installed package does not match the lockfile, MinIO is built once per
+# machine. Debian's python3
 # (/usr/bin/python3) with numpy, onnx and torch makes the test models and runs
 # tools/convert_openpose.py; with Pillow and OpenCV it runs the oracle of the
 # differential tests (tests/oracle).
@@ -11,7 +12,16 @@
 # scripts/onnxruntime/package-lock.json (CMake finds it there; ONNXRUNTIME_ROOT
 # points it at an official release folder instead).
 #
-#   scripts/setup.sh          Debian packages and ONNX Runtime (CPU)
+# MinIO (the S3 server of scripts/services.sh, the tests and the demo; not
+# packaged by Debian): the version pinned in scripts/minio/VERSION, built with
+# `go install github.com/minio/minio@VERSION` from the Go module proxy into
+# /opt/maskcomponent/minio-VERSION/minio (MC_MINIO_DIR: another folder) and
+# reused while that file is there; a binary of the same module version that
+# `go install` already left in $(go env GOPATH)/bin is copied instead. It
+# needs Go 1.24 or newer (that MinIO's go.mod says `go 1.24.0`): Debian 12's
+# golang-go is 1.19, too old; the go on PATH or /usr/local/go/bin/go is used.
+#
+#   scripts/setup.sh          Debian packages, ONNX Runtime (CPU) and MinIO
 #   scripts/setup.sh --gpu    also ONNX Runtime's CUDA execution provider
 #                             (com.github.asus4.onnxruntime.linux-x64-gpu 0.4.9,
 #                             scripts/onnxruntime-gpu/); CUDA 13 and cuDNN 9
@@ -45,7 +55,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update
-# s3rver (scripts/services.sh) and ONNX Runtime come through npm; the base image has it, Debian's otherwise.
+# ONNX Runtime comes through npm; the base image has it, Debian's otherwise.
 if ! command -v npm > /dev/null; then PACKAGES+=(nodejs npm); fi
 $SUDO apt-get install -y --no-install-recommends "${PACKAGES[@]}"
 
@@ -60,3 +70,25 @@ install_pinned() {
 }
 install_pinned scripts/onnxruntime com.github.asus4.onnxruntime
 if [ "${GPU}" = 1 ]; then install_pinned scripts/onnxruntime-gpu com.github.asus4.onnxruntime.linux-x64-gpu; fi
+
+# MinIO, once per machine.
+install_minio() {
+  local version dir go installed
+  version=$(cat scripts/minio/VERSION)
+  dir=${MC_MINIO_DIR:-/opt/maskcomponent/minio-${version}}
+  if [ -x "${dir}/minio" ]; then return 0; fi
+  go=$(command -v go || echo /usr/local/go/bin/go)
+  if [ ! -x "${go}" ]; then
+    echo "setup: MinIO needs Go 1.24 or newer to build (Debian 12's golang-go 1.19 is too old): none found" >&2
+    exit 1
+  fi
+  $SUDO mkdir -p "${dir}"
+  installed="$("${go}" env GOPATH)/bin/minio"
+  if [ -x "${installed}" ] && "${go}" version -m "${installed}" | grep -qE "^\s+mod\s+github.com/minio/minio\s+${version}\s"; then
+    $SUDO cp "${installed}" "${dir}/minio"
+  else
+    $SUDO env GOBIN="${dir}" "${go}" install "github.com/minio/minio@${version}"
+  fi
+  echo "setup: MinIO ${version} in ${dir}/minio"
+}
+install_minio

@@ -2,6 +2,9 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+#include <cctype>
+#include <map>
 #include <regex>
 
 #include "adapters/s3_signing.hpp"
@@ -20,18 +23,12 @@ std::size_t collect(char* data, std::size_t size, std::size_t count, void* targe
 }
 
 // <Code> and <Message> of an S3 XML error body, when present.
-std::string s3_error_detail(const std::string& body) {
-  auto element = [&](const std::string& tag) {
-    const auto open = body.find("<" + tag + ">");
-    const auto close = body.find("</" + tag + ">");
-    if (open == std::string::npos || close == std::string::npos || close < open) return std::string();
-    const auto start = open + tag.size() + 2;
-    return body.substr(start, close - start);
-  };
-  const std::string code = element("Code");
-  const std::string message = element("Message");
-  if (code.empty()) return "";
-  return " " + code + (message.empty() ? "" : ": " + message);
+std::string xml_element(const std::string& body, const std::string& tag) {
+  const auto open = body.find("<" + tag + ">");
+  const auto close = body.find("</" + tag + ">");
+  if (open == std::string::npos || close == std::string::npos || close < open) return "";
+  const auto start = open + tag.size() + 2;
+  return body.substr(start, close - start);
 }
 
 bool transient_curl_error(CURLcode code) {
@@ -63,29 +60,73 @@ S3Client::~S3Client() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
 
 std::string S3Client::object_url(const std::string& key) const { return bucket_url() + "/" + uri_encode(key, true); }
 
-S3Client::Response S3Client::perform(const char* method, const std::string& url, std::string_view body,
-                                     const std::string& content_type, const std::string& action) {
+namespace {
+
+// Response headers a caller reads: the content type (HEAD) and
+// x-minio-error-code, MinIO's reason for a refusal that has no body (HEAD).
+std::size_t collect_header(char* data, std::size_t size, std::size_t count, void* target) {
+  auto& headers = *static_cast<std::map<std::string, std::string>*>(target);
+  const std::string_view line(data, size * count);
+  const auto colon = line.find(':');
+  if (colon == std::string_view::npos) return size * count;
+  std::string name(line.substr(0, colon));
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (name != "content-type" && name != "x-minio-error-code") return size * count;
+  std::string value(line.substr(colon + 1));
+  value.erase(0, value.find_first_not_of(" \t"));
+  value.erase(value.find_last_not_of(" \t\r\n") + 1);
+  headers[name] = value;
+  return size * count;
+}
+
+}  // namespace
+
+S3Client::Response S3Client::perform(const char* method, const std::string& path, const NameValues& query,
+                                     std::string_view body, const std::string& content_type,
+                                     const std::string& action) {
   const std::lock_guard lock(mutex_);
   CURL* curl = static_cast<CURL*>(curl_);
   curl_easy_reset(curl);  // keeps the open connections
   Response response;
-  const std::string sigv4 = "aws:amz:" + settings_.region + ":s3";
-  curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, ("x-amz-content-sha256: " + sha256_hex(body)).c_str());
-  headers = curl_slist_append(headers, "Expect:");
-  if (!content_type.empty()) headers = curl_slist_append(headers, ("Content-Type: " + content_type).c_str());
+  const std::string verb = method;
 
+  // Signed by our own SigV4 code, and exactly these headers are sent (besides
+  // Authorization): libcurl's CURLOPT_AWS_SIGV4 in Debian 12 (7.88.1, curl
+  // issue #11664) signs an `expect` header it does not send, and MinIO then
+  // refuses every request.
+  const auto now = std::chrono::system_clock::now();
+  SigV4Request request;
+  request.method = verb;
+  request.path = path;
+  request.query = query;
+  request.payload_hash = sha256_hex(body);
+  request.headers = {
+      {"Host", settings_.endpoint}, {"x-amz-content-sha256", request.payload_hash}, {"x-amz-date", amz_date(now)}};
+  if (verb == "PUT") request.headers.emplace_back("Content-Length", std::to_string(body.size()));
+  if (!content_type.empty()) request.headers.emplace_back("Content-Type", content_type);
+  const SigV4Credentials credentials{settings_.access_key, settings_.secret_key, settings_.region, "s3"};
+  const SigV4Signature signature = sign_v4(request, credentials, now);
+
+  curl_slist* headers = nullptr;
+  for (const auto& [name, value] : request.headers) headers = curl_slist_append(headers, (name + ": " + value).c_str());
+  headers = curl_slist_append(headers, ("Authorization: " + signature.authorization()).c_str());
+  // Headers libcurl would add on its own, unsigned: none is sent.
+  headers = curl_slist_append(headers, "Expect:");
+  headers = curl_slist_append(headers, "Accept:");
+  if (content_type.empty()) headers = curl_slist_append(headers, "Content-Type:");
+
+  const std::string query_string = canonical_query_string(query);
+  const std::string url = std::string(settings_.secure ? "https://" : "http://") + settings_.endpoint +
+                          uri_encode(path, true) + (query_string.empty() ? "" : "?" + query_string);
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4.c_str());
-  curl_easy_setopt(curl, CURLOPT_USERNAME, settings_.access_key.c_str());
-  curl_easy_setopt(curl, CURLOPT_PASSWORD, settings_.secret_key.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(settings_.connect_timeout.count()));
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(settings_.request_timeout.count()));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
-  const std::string verb = method;
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collect_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
   if (verb == "HEAD") {
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
   } else if (verb == "PUT") {
@@ -104,28 +145,53 @@ S3Client::Response S3Client::perform(const char* method, const std::string& url,
   return response;
 }
 
+std::string S3Client::refusal(const Response& response, const std::string& action) const {
+  std::string code = xml_element(response.body, "Code");
+  const std::string message = xml_element(response.body, "Message");
+  if (code.empty() && response.headers.count("x-minio-error-code") != 0)
+    code = response.headers.at("x-minio-error-code");
+  std::string text = action + ": HTTP " + std::to_string(response.status);
+  if (!code.empty()) text += " " + code;
+  if (!message.empty()) text += ": " + message;
+  if (code == "SignatureDoesNotMatch" || code == "InvalidAccessKeyId" || code == "AccessDenied" ||
+      (code.empty() && response.status == 403)) {
+    text += " (the S3 server " + settings_.endpoint +
+            " refused the credentials: check MINIO_ACCESS_KEY and MINIO_SECRET_KEY)";
+  }
+  return text;
+}
+
+std::string S3Client::bucket_path() const { return "/" + settings_.bucket; }
+
 std::string S3Client::bucket_url() const {
   return std::string(settings_.secure ? "https://" : "http://") + settings_.endpoint + "/" + settings_.bucket;
 }
 
+namespace {
+DependencyError::Kind kind_of(long status) {
+  const bool transient = status >= 500 || status == 429 || status == 408;
+  return transient ? DependencyError::Kind::kTransient : DependencyError::Kind::kPermanent;
+}
+}  // namespace
+
+void S3Client::check_status(const Response& response, const std::string& action) const {
+  if (response.status >= 200 && response.status < 300) return;
+  throw DependencyError(kind_of(response.status), refusal(response, action));
+}
+
 bool S3Client::bucket_exists() {
-  const std::string action = "MinIO bucket check failed";
-  const Response head = perform("HEAD", bucket_url(), {}, {}, action);
+  const std::string action = "MinIO bucket check failed for bucket " + settings_.bucket;
+  const Response head = perform("HEAD", bucket_path(), {}, {}, {}, action);
   if (head.status == 200) return true;
   if (head.status == 404) return false;
-  throw DependencyError(head.status >= 500 ? DependencyError::Kind::kTransient : DependencyError::Kind::kPermanent,
-                        action + ": HTTP " + std::to_string(head.status) + " for bucket " + settings_.bucket);
+  check_status(head, action);
+  return true;
 }
 
 bool S3Client::ensure_bucket() {
   if (bucket_exists()) return false;
-  const std::string url = bucket_url();
-  const Response created = perform("PUT", url, {}, {}, "MinIO bucket creation failed");
-  if (created.status != 200) {
-    throw DependencyError(
-        created.status >= 500 ? DependencyError::Kind::kTransient : DependencyError::Kind::kPermanent,
-        "MinIO bucket creation failed: HTTP " + std::to_string(created.status) + s3_error_detail(created.body));
-  }
+  const Response created = perform("PUT", bucket_path(), {}, {}, {}, "MinIO bucket creation failed");
+  check_status(created, "MinIO bucket creation failed");
   return true;
 }
 
@@ -135,31 +201,42 @@ void S3Client::check_bucket() {
   }
 }
 
-namespace {
-void check_status(long status, const std::string& body, const std::string& action) {
-  if (status >= 200 && status < 300) return;
-  const bool transient = status >= 500 || status == 429 || status == 408;
-  throw DependencyError(transient ? DependencyError::Kind::kTransient : DependencyError::Kind::kPermanent,
-                        action + ": HTTP " + std::to_string(status) + s3_error_detail(body));
+void S3Client::put_bucket_policy(const std::string& policy_json) {
+  const std::string action = "MinIO bucket policy failed for bucket " + settings_.bucket;
+  check_status(perform("PUT", bucket_path(), {{"policy", ""}}, policy_json, "application/json", action), action);
 }
-}  // namespace
+
+std::string S3Client::public_read_policy() const {
+  const std::string arn = "arn:aws:s3:::" + settings_.bucket;
+  return R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["*"]},)"
+         R"("Action":["s3:GetObject"],"Resource":[")" +
+         arn + R"(/*"]}]})";
+}
 
 void S3Client::put_object(const std::string& key, std::string_view bytes, const std::string& content_type) {
-  const Response response = perform("PUT", object_url(key), bytes, content_type, "MinIO upload failed");
-  check_status(response.status, response.body, "MinIO upload failed");
+  const Response response = perform("PUT", bucket_path() + "/" + key, {}, bytes, content_type, "MinIO upload failed");
+  check_status(response, "MinIO upload failed");
 }
 
 std::string S3Client::get_object(const std::string& key) {
-  Response response = perform("GET", object_url(key), {}, {}, "MinIO download failed");
-  check_status(response.status, response.body, "MinIO download failed");
+  Response response = perform("GET", bucket_path() + "/" + key, {}, {}, {}, "MinIO download failed");
+  check_status(response, "MinIO download failed");
   return std::move(response.body);
+}
+
+S3Client::ObjectHead S3Client::head_object(const std::string& key) {
+  const Response response = perform("HEAD", bucket_path() + "/" + key, {}, {}, {}, "MinIO object check failed");
+  check_status(response, "MinIO object check failed");
+  ObjectHead head;
+  if (response.headers.count("content-type") != 0) head.content_type = response.headers.at("content-type");
+  return head;
 }
 
 std::string S3Client::presigned_get_url(const std::string& key, std::chrono::seconds expiry) const {
   PresignRequest request;
   request.scheme = settings_.secure ? "https" : "http";
   request.host = settings_.endpoint;
-  request.path = "/" + settings_.bucket + "/" + key;
+  request.path = bucket_path() + "/" + key;
   request.region = settings_.region;
   request.access_key = settings_.access_key;
   request.secret_key = settings_.secret_key;

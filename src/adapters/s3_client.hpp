@@ -1,10 +1,13 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+
+#include "adapters/s3_signing.hpp"
 
 #include "adapters/dependency_error.hpp"
 
@@ -22,7 +25,9 @@ struct S3Settings {
 };
 
 // S3 / MinIO over libcurl: path-style URLs {scheme}://{endpoint}/{bucket}/{key},
-// AWS Signature V4 by libcurl (CURLOPT_AWS_SIGV4) with x-amz-content-sha256.
+// signed with AWS Signature V4 by s3_signing (headers Host, x-amz-date,
+// x-amz-content-sha256, Content-Length of a PUT, Content-Type when given:
+// exactly the headers sent, besides Authorization).
 // One curl handle, reused (its connections stay open between calls); calls
 // are serialised. Failures throw DependencyError, transient or permanent.
 class S3Client {
@@ -39,6 +44,16 @@ class S3Client {
   void check_bucket();
   void put_object(const std::string& key, std::string_view bytes, const std::string& content_type);
   std::string get_object(const std::string& key);
+  struct ObjectHead {
+    std::string content_type;
+  };
+  // HEAD of an object; throws DependencyError unless it exists.
+  ObjectHead head_object(const std::string& key);
+  // PUT ?policy: the bucket policy (JSON, AWS's policy language).
+  void put_bucket_policy(const std::string& policy_json);
+  // A policy that lets anyone GET the bucket's objects (not list them): what
+  // BASE_URL's unsigned mask URLs need (MinIO's `mc anonymous set download`).
+  [[nodiscard]] std::string public_read_policy() const;
   // A presigned GET URL valid for `expiry` from now.
   [[nodiscard]] std::string presigned_get_url(const std::string& key, std::chrono::seconds expiry) const;
   [[nodiscard]] std::string object_url(const std::string& key) const;
@@ -47,11 +62,17 @@ class S3Client {
   struct Response {
     long status = 0;
     std::string body;
+    std::map<std::string, std::string> headers;  // content-type, x-minio-error-code (lower-case names)
   };
   [[nodiscard]] std::string bucket_url() const;
-  bool bucket_exists();  // throws DependencyError unless HEAD says 200 or 404
-  Response perform(const char* method, const std::string& url, std::string_view body, const std::string& content_type,
-                   const std::string& action);
+  [[nodiscard]] std::string bucket_path() const;  // /bucket
+  bool bucket_exists();                           // throws DependencyError unless HEAD says 200 or 404
+  // One signed request: `path` absolute and unencoded (/bucket/key).
+  Response perform(const char* method, const std::string& path, const NameValues& query, std::string_view body,
+                   const std::string& content_type, const std::string& action);
+  // "<action>: HTTP 403 SignatureDoesNotMatch: <message> (...)"; never a secret.
+  [[nodiscard]] std::string refusal(const Response& response, const std::string& action) const;
+  void check_status(const Response& response, const std::string& action) const;
 
   S3Settings settings_;
   std::mutex mutex_;

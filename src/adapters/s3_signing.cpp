@@ -1,6 +1,9 @@
 #include "adapters/s3_signing.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
+#include <map>
 #include <ctime>
 #include <iomanip>
 #include <sstream>
@@ -43,6 +46,19 @@ std::string utc(std::chrono::system_clock::time_point when, const char* format) 
 
 }  // namespace
 
+std::string canonical_query_string(const NameValues& parameters) {
+  NameValues query;
+  query.reserve(parameters.size());
+  for (const auto& [name, value] : parameters) query.emplace_back(uri_encode(name, false), uri_encode(value, false));
+  std::sort(query.begin(), query.end());
+  std::string text;
+  for (const auto& [name, value] : query) {
+    if (!text.empty()) text += '&';
+    text += name + "=" + value;
+  }
+  return text;
+}
+
 std::string sha256_hex(std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int size = 0;
@@ -62,28 +78,92 @@ std::string uri_encode(std::string_view text, bool keep_slash) {
   }
 }
 
-std::string presign_get_url(const PresignRequest& request) {
-  const std::string date = utc(request.now, "%Y%m%d");
-  const std::string timestamp = utc(request.now, "%Y%m%dT%H%M%SZ");
-  const std::string scope = date + "/" + request.region + "/s3/aws4_request";
-  // Query parameters in byte order, values encoded.
-  const std::string query =
-      "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" + uri_encode(request.access_key + "/" + scope, false) +
-      "&X-Amz-Date=" + timestamp + "&X-Amz-Expires=" + std::to_string(request.expires_seconds) +
-      "&X-Amz-SignedHeaders=host";
-  const std::string path = uri_encode(request.path, true);
-  const std::string canonical_request =
-      "GET\n" + path + "\n" + query + "\nhost:" + request.host + "\n\nhost\nUNSIGNED-PAYLOAD";
-  const std::string string_to_sign =
-      "AWS4-HMAC-SHA256\n" + timestamp + "\n" + scope + "\n" + sha256_hex(canonical_request);
-  std::string key = hmac_sha256("AWS4" + request.secret_key, date);
-  key = hmac_sha256(key, request.region);
-  key = hmac_sha256(key, "s3");
+std::string amz_date(std::chrono::system_clock::time_point when) { return utc(when, "%Y%m%dT%H%M%SZ"); }
+
+std::string SigV4Signature::authorization() const {
+  return "AWS4-HMAC-SHA256 Credential=" + credential + ", SignedHeaders=" + signed_headers + ", Signature=" + signature;
+}
+
+SigV4Signature sign_v4(const SigV4Request& request, const SigV4Credentials& credentials,
+                       std::chrono::system_clock::time_point now) {
+  const std::string date = utc(now, "%Y%m%d");
+  const std::string timestamp = amz_date(now);
+  const std::string scope = date + "/" + credentials.region + "/" + credentials.service + "/aws4_request";
+
+  // Headers: lower-case names, sorted; values trimmed, runs of spaces folded,
+  // repeated names joined with commas in the order given.
+  std::map<std::string, std::string> headers;
+  for (const auto& [name, value] : request.headers) {
+    std::string key = name;
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string folded;
+    for (const char c : value) {
+      const bool space = c == ' ' || c == '\t';
+      if (space && (folded.empty() || folded.back() == ' ')) continue;
+      folded += space ? ' ' : c;
+    }
+    while (!folded.empty() && folded.back() == ' ') folded.pop_back();
+    auto [entry, inserted] = headers.emplace(key, folded);
+    if (!inserted) entry->second += "," + folded;
+  }
+  std::string canonical_headers;
+  std::string signed_headers;
+  for (const auto& [name, value] : headers) {
+    canonical_headers += name + ":" + value + "\n";
+    if (!signed_headers.empty()) signed_headers += ';';
+    signed_headers += name;
+  }
+
+  SigV4Signature result;
+  const std::string path = request.path.empty() ? "/" : uri_encode(request.path, true);
+  result.canonical_request = request.method + "\n" + path + "\n" + canonical_query_string(request.query) + "\n" +
+                             canonical_headers + "\n" + signed_headers + "\n" + request.payload_hash;
+  result.string_to_sign = "AWS4-HMAC-SHA256\n" + timestamp + "\n" + scope + "\n" + sha256_hex(result.canonical_request);
+  std::string key = hmac_sha256("AWS4" + credentials.secret_key, date);
+  key = hmac_sha256(key, credentials.region);
+  key = hmac_sha256(key, credentials.service);
   key = hmac_sha256(key, "aws4_request");
-  const std::string signature_bytes = hmac_sha256(key, string_to_sign);
-  const std::string signature =
-      to_hex(reinterpret_cast<const unsigned char*>(signature_bytes.data()), signature_bytes.size());
-  return request.scheme + "://" + request.host + path + "?" + query + "&X-Amz-Signature=" + signature;
+  const std::string signature = hmac_sha256(key, result.string_to_sign);
+  result.signature = to_hex(reinterpret_cast<const unsigned char*>(signature.data()), signature.size());
+  result.credential = credentials.access_key + "/" + scope;
+  result.signed_headers = std::move(signed_headers);
+  return result;
+}
+
+std::string presign_v4_query(SigV4Request request, const SigV4Credentials& credentials,
+                             std::chrono::system_clock::time_point now, long expires_seconds) {
+  // The signed header names, as sign_v4 will list them.
+  std::vector<std::string> names;
+  for (const auto& header : request.headers) {
+    std::string name = header.first;
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    names.push_back(std::move(name));
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  std::string signed_headers;
+  for (const auto& name : names) signed_headers += (signed_headers.empty() ? "" : ";") + name;
+
+  const std::string scope = utc(now, "%Y%m%d") + "/" + credentials.region + "/" + credentials.service + "/aws4_request";
+  request.query.emplace_back("X-Amz-Algorithm", "AWS4-HMAC-SHA256");
+  request.query.emplace_back("X-Amz-Credential", credentials.access_key + "/" + scope);
+  request.query.emplace_back("X-Amz-Date", amz_date(now));
+  request.query.emplace_back("X-Amz-Expires", std::to_string(expires_seconds));
+  request.query.emplace_back("X-Amz-SignedHeaders", signed_headers);
+  request.payload_hash = "UNSIGNED-PAYLOAD";
+  const SigV4Signature signature = sign_v4(request, credentials, now);
+  // What is sent is the canonical query string itself: the same encoding, the same order.
+  return canonical_query_string(request.query) + "&X-Amz-Signature=" + signature.signature;
+}
+
+std::string presign_get_url(const PresignRequest& request) {
+  SigV4Request get;
+  get.method = "GET";
+  get.path = request.path;
+  get.headers = {{"host", request.host}};
+  const SigV4Credentials credentials{request.access_key, request.secret_key, request.region, "s3"};
+  return request.scheme + "://" + request.host + uri_encode(request.path, true) + "?" +
+         presign_v4_query(get, credentials, request.now, request.expires_seconds);
 }
 
 }  // namespace mc::adapters

@@ -1,5 +1,5 @@
 // The harness of the service tests: `maskcomponent serve` as a real process
-// with the dev Kafka broker, PostgreSQL and s3rver from scripts/services.sh,
+// with the dev Kafka broker, PostgreSQL and MinIO from scripts/services.sh,
 // and an image server (cpp-httplib) on loopback. Each test uses its own
 // topics, group and database, and the test models.
 #pragma once

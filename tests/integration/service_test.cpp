@@ -249,6 +249,34 @@ TEST_F(ServiceTest, TheServiceRidesOutABrokerOutage) {
   EXPECT_EQ(service->stop(), 0);
 }
 
+// MinIO checks every signature: a wrong secret is refused on the first
+// request of start-up, and the service stops with one message that says so
+// instead of retrying a refusal for ever.
+TEST_F(ServiceTest, AWrongS3SecretKeyEndsStartUpWithExitThreeAndAClearMessage) {
+  const std::string wrong = "wrong-secret-key-of-the-test";
+  env["MINIO_SECRET_KEY"] = wrong;
+  env["DEPENDENCY_PERMANENT_ATTEMPTS"] = "3";
+  start_service();
+  EXPECT_EQ(service->stop(0, 180s), 3) << "signal 0: only waits for the exit";
+  const std::string log = service->log_text();
+  std::size_t refused_lines = 0;
+  std::string last_line;
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("SignatureDoesNotMatch") != std::string::npos) ++refused_lines;
+    if (line.find("\"event\":\"startup_failed\"") != std::string::npos) last_line = line;
+  }
+  EXPECT_NE(last_line.find("start-up refused: MinIO bucket check failed for bucket masks: HTTP 403 "
+                           "SignatureDoesNotMatch"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(last_line.find("refused the credentials: check MINIO_ACCESS_KEY and MINIO_SECRET_KEY"), std::string::npos)
+      << log;
+  EXPECT_LE(refused_lines, 4U) << "three attempts and the final message, no endless retrying\n" << log;
+  EXPECT_EQ(log.find(wrong), std::string::npos) << "no secret in the log";
+  EXPECT_EQ(log.find(services_env()["MINIO_SECRET_KEY"]), std::string::npos) << "no secret in the log";
+}
+
 TEST(ServiceConfiguration, BadConfigurationExitsTwoNamingEachProblem) {
   const auto run = mc::test_support::run_command(
       std::string("env -i SERVICE_CONCURRENCY=0 MAX_RETRIES=-1 KAFKA_SECURITY_PROTOCOL=SASL_SSL "

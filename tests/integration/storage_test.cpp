@@ -1,6 +1,7 @@
-// The S3 client and the PostgreSQL store against real servers: s3rver and a
+// The S3 client and the PostgreSQL store against real servers: MinIO and a
 // PostgreSQL cluster started on loopback by scripts/services.sh (ctest starts
-// them as a fixture). Tests that stop a server hold the ctest resource lock.
+// them as a fixture). MinIO verifies every Signature V4 signature. Tests that
+// stop a server hold the ctest resource lock.
 #include <gtest/gtest.h>
 
 #include <curl/curl.h>
@@ -9,7 +10,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <map>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include <pqxx/pqxx>
@@ -44,11 +47,28 @@ void services(const std::string& arguments) {
   ASSERT_EQ(run.exit_code, 0) << run.output;
 }
 
+// What `scripts/services.sh env` prints: the credentials of the local MinIO.
+std::map<std::string, std::string> services_env() {
+  const auto run = test_support::run_command(kServices + " env");
+  std::map<std::string, std::string> values;
+  std::istringstream lines(run.output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind("export ", 0) != 0) continue;
+    const auto equals = line.find('=');
+    values[line.substr(7, equals - 7)] = line.substr(equals + 1);
+  }
+  return values;
+}
+
+const std::string kAccessKey = services_env()["MINIO_ACCESS_KEY"];
+const std::string kSecretKey = services_env()["MINIO_SECRET_KEY"];
+
 adapters::S3Settings s3_settings(const std::string& bucket = "masks") {
   adapters::S3Settings settings;
   settings.endpoint = "127.0.0.1:" + kS3Port;
-  settings.access_key = "S3RVER";
-  settings.secret_key = "S3RVER";
+  settings.access_key = kAccessKey;
+  settings.secret_key = kSecretKey;
   settings.bucket = bucket;
   settings.connect_timeout = std::chrono::milliseconds(2000);
   settings.request_timeout = std::chrono::milliseconds(5000);
@@ -63,24 +83,6 @@ std::string random_bytes(std::size_t size) {
   std::string bytes(size, '\0');
   for (auto& byte : bytes) byte = static_cast<char>(generator() & 0xFF);
   return bytes;
-}
-
-TEST(S3Signing, PresignedUrlEqualsAwsDocumentedExample) {
-  // AWS S3 API reference, "Authenticating Requests: Using Query Parameters
-  // (AWS Signature Version 4)", the GET object example.
-  adapters::PresignRequest request;
-  request.scheme = "https";
-  request.host = "examplebucket.s3.amazonaws.com";
-  request.path = "/test.txt";
-  request.access_key = "AKIAIOSFODNN7EXAMPLE";
-  request.secret_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
-  request.now = std::chrono::system_clock::from_time_t(1369353600);  // 2013-05-24T00:00:00Z
-  request.expires_seconds = 86400;
-  EXPECT_EQ(adapters::presign_get_url(request),
-            "https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256"
-            "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"
-            "&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host"
-            "&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404");
 }
 
 TEST(S3Names, BucketNamesFollowS3Rules) {
@@ -117,9 +119,8 @@ TEST_F(S3Test, AMissingBucketIsCreated) {
   EXPECT_EQ(fresh.get_object("a/b/dress_mask.png"), "png");
 }
 
-// s3rver checks a presigned URL's access key and expiry but does not compute
-// SigV4 signatures ("unimplemented" in its source); the signature itself is
-// checked against AWS's worked example above.
+// MinIO computes each signature itself: a presigned URL works until it
+// expires, and one with a changed signature is refused.
 TEST_F(S3Test, PresignedUrlWorksWithPlainHttpUntilItExpires) {
   const std::string key = unique_name("user-") + "/req-2/dress_mask.png";
   const std::string bytes = random_bytes(5000);
@@ -134,6 +135,49 @@ TEST_F(S3Test, PresignedUrlWorksWithPlainHttpUntilItExpires) {
   EXPECT_NE(expired.body.find("Request has expired"), std::string::npos) << expired.body;
 }
 
+TEST_F(S3Test, AnObjectPutWithAContentTypeComesBackByGetHeadAndPresignedUrl) {
+  adapters::S3Client fresh(s3_settings(unique_name("mc-types-")));
+  fresh.ensure_bucket();
+  const std::string bytes = random_bytes(70000);  // past the size at which curl would send Expect
+  fresh.put_object("u/r/upper_body_mask.png", bytes, "image/png");
+  EXPECT_EQ(fresh.get_object("u/r/upper_body_mask.png"), bytes);
+  EXPECT_EQ(fresh.head_object("u/r/upper_body_mask.png").content_type, "image/png");
+  const HttpResult presigned = http_get(fresh.presigned_get_url("u/r/upper_body_mask.png", std::chrono::seconds(60)));
+  EXPECT_EQ(presigned.status, 200);
+  EXPECT_EQ(presigned.body, bytes);
+  // This bucket has no policy: without a signature it is closed.
+  EXPECT_EQ(http_get(fresh.object_url("u/r/upper_body_mask.png")).status, 403);
+  try {
+    fresh.head_object("u/r/none_mask.png");
+    ADD_FAILURE() << "expected DependencyError";
+  } catch (const DependencyError& error) {
+    EXPECT_FALSE(error.transient());
+    EXPECT_NE(std::string(error.what()).find("MinIO object check failed: HTTP 404"), std::string::npos) << error.what();
+  }
+}
+
+TEST_F(S3Test, ASignatureChangedByOneDigitIsRefused) {
+  const std::string key = unique_name("user-") + "/req-3/dress_mask.png";
+  client->put_object(key, "mask", "image/png");
+  std::string url = client->presigned_get_url(key, std::chrono::seconds(600));
+  ASSERT_EQ(http_get(url).status, 200);
+  char& last = url.back();
+  last = last == '0' ? '1' : '0';
+  const HttpResult tampered = http_get(url);
+  EXPECT_EQ(tampered.status, 403);
+  EXPECT_NE(tampered.body.find("SignatureDoesNotMatch"), std::string::npos) << tampered.body;
+}
+
+TEST_F(S3Test, TheLocalStacksBucketServesMaskUrlsWithoutSignature) {
+  // scripts/services.sh gave `masks` a public-read policy (mc_s3_bucket).
+  const std::string key = unique_name("user-") + "/req-4/dress_mask.png";
+  client->put_object(key, "public mask", "image/png");
+  const HttpResult anonymous = http_get(client->object_url(key));
+  EXPECT_EQ(anonymous.status, 200);
+  EXPECT_EQ(anonymous.body, "public mask");
+  EXPECT_EQ(http_get("http://127.0.0.1:" + kS3Port + "/masks/").status, 403) << "objects readable, not listable";
+}
+
 TEST_F(S3Test, AnUnknownAccessKeyIsAClearPermanentError) {
   adapters::S3Settings settings = s3_settings();
   settings.access_key = "NOBODY";
@@ -145,11 +189,30 @@ TEST_F(S3Test, AnUnknownAccessKeyIsAClearPermanentError) {
     EXPECT_FALSE(error.transient());
     EXPECT_NE(std::string(error.what()).find("MinIO upload failed: HTTP 403 InvalidAccessKeyId"), std::string::npos)
         << error.what();
-    EXPECT_EQ(std::string(error.what()).find("S3RVER"), std::string::npos) << "no secret in the message";
+    EXPECT_NE(std::string(error.what()).find("check MINIO_ACCESS_KEY and MINIO_SECRET_KEY"), std::string::npos)
+        << error.what();
+    EXPECT_EQ(std::string(error.what()).find(kSecretKey), std::string::npos) << "no secret in the message";
   }
 }
 
-TEST_F(S3Test, AStoppedEmulatorIsTransientAndTheNextCallAfterRestartSucceeds) {
+TEST_F(S3Test, AWrongSecretKeyIsAClearPermanentErrorEvenForAHead) {
+  adapters::S3Settings settings = s3_settings();
+  settings.secret_key = "not-the-secret-key";
+  adapters::S3Client impostor(settings);
+  try {
+    impostor.check_bucket();
+    FAIL() << "expected DependencyError";
+  } catch (const DependencyError& error) {
+    EXPECT_FALSE(error.transient());
+    EXPECT_NE(
+        std::string(error.what()).find("MinIO bucket check failed for bucket masks: HTTP 403 SignatureDoesNotMatch"),
+        std::string::npos)
+        << error.what();
+    EXPECT_EQ(std::string(error.what()).find("not-the-secret-key"), std::string::npos) << error.what();
+  }
+}
+
+TEST_F(S3Test, AStoppedServerIsTransientAndTheNextCallAfterRestartSucceeds) {
   client->put_object("warm/up/lower_body_mask.png", "1", "image/png");  // an open connection to lose
   services("stop s3");
   const auto start = std::chrono::steady_clock::now();
@@ -200,7 +263,8 @@ class PostgresTest : public ::testing::Test {
   }
   std::string cli(const std::string& arguments, const std::string& extra_env = "") {
     const std::string env = "POSTGRES_DSN=" + settings.dsn + " MINIO_ENDPOINT=127.0.0.1:" + kS3Port +
-                            " MINIO_ACCESS_KEY=S3RVER MINIO_SECRET_KEY=S3RVER MINIO_BUCKET=masks " + extra_env + " ";
+                            " MINIO_ACCESS_KEY=" + kAccessKey + " MINIO_SECRET_KEY=" + kSecretKey +
+                            " MINIO_BUCKET=masks " + extra_env + " ";
     const auto run = test_support::run_command(env + MC_CLI_PATH + " " + arguments);
     last_exit = run.exit_code;
     return run.output;
