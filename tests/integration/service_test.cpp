@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 
@@ -385,6 +386,44 @@ TEST_F(ServiceTest, OneUsersSlowBacklogDoesNotHoldUpOtherUsers) {
   ASSERT_EQ(slow_order.size(), static_cast<std::size_t>(kSlow));
   for (int i = 0; i < kSlow; ++i) EXPECT_EQ(slow_order[static_cast<std::size_t>(i)], numbered("req-slow-", i));
   EXPECT_EQ(slow_host.asked(), (std::vector<int>{0, 1, 2, 3})) << "downloads started in the order sent";
+  EXPECT_EQ(service->stop(), 0);
+}
+
+// What one user's backlog may hold is bounded: with SERVICE_CONCURRENCY=2,
+// ten requests of one user whose image takes 3 s each (one lane, so one
+// worker stays free for other users): at most 4 x SERVICE_CONCURRENCY are
+// consumed and held at any time (intake paused meanwhile), and all ten
+// complete in order.
+TEST_F(ServiceTest, OneUsersBacklogHeldIsBoundedByFourTimesTheConcurrency) {
+  constexpr int kRequests = 10;
+  const int metrics_port = free_port();
+  env["SERVICE_CONCURRENCY"] = "2";
+  env["METRICS_PORT"] = std::to_string(metrics_port);
+  env["METRICS_BIND_ADDRESS"] = "127.0.0.1";
+  for (int i = 0; i < kRequests; ++i) {
+    send(request("flood", numbered("req-flood-", i), {{"type", "url"}, {"data", images->url("/slow.png")}},
+                 json::array({"dress"})));
+  }
+  start_service();
+  const std::string metrics_url = "http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics";
+  double most_held = 0;
+  bool paused_at_the_bound = false;
+  std::vector<json> results;
+  for (const auto deadline = std::chrono::steady_clock::now() + 180s;
+       results.size() < kRequests && std::chrono::steady_clock::now() < deadline;) {
+    const std::string text = http_get(metrics_url).body;
+    const double held = metric_value(text, "maskcomponent_requests_in_flight");
+    most_held = std::max(most_held, held);
+    if (held == 8 && metric_value(text, "maskcomponent_intake_paused") == 1) paused_at_the_bound = true;
+    results = kafka->read(output, kRequests, 1s);
+  }
+  ASSERT_EQ(results.size(), static_cast<std::size_t>(kRequests));
+  for (int i = 0; i < kRequests; ++i) {
+    EXPECT_EQ(results[static_cast<std::size_t>(i)]["request_id"], numbered("req-flood-", i));
+    EXPECT_EQ(results[static_cast<std::size_t>(i)]["status"], "completed");
+  }
+  EXPECT_EQ(most_held, 8) << "messages held at once (4 x SERVICE_CONCURRENCY at most)";
+  EXPECT_TRUE(paused_at_the_bound) << "intake paused while 8 were held";
   EXPECT_EQ(service->stop(), 0);
 }
 
