@@ -45,7 +45,7 @@ PACKAGES=(
   libcurl4-openssl-dev libssl-dev libpqxx-dev librdkafka-dev libcpp-httplib-dev
   libonnx-dev libprotobuf-dev
   clang-14 libfuzzer-14-dev clang-format
-  prometheus-cpp-dev prometheus
+  prometheus-cpp-dev libcivetweb-dev prometheus
   python3 python3-numpy python3-onnx python3-torch python3-pil python3-opencv
   postgresql curl
 )

@@ -31,6 +31,12 @@ const std::string kUnidentifiedLane = "\x01unidentified";
 // the final commit, the producer flush and leaving the group.
 constexpr std::chrono::seconds kShutdownMargin{10};
 
+// Intake pauses when SERVICE_CONCURRENCY tasks can run (running, or first in
+// an idle user's lane), or when this many times SERVICE_CONCURRENCY messages
+// are held in all (running or waiting behind their user's running one): the
+// bound on memory when one user's backlog grows.
+constexpr int kBufferedPerWorker = 4;
+
 // One assignment of one partition. Work consumed under it checks it: once
 // revoked, queued work is dropped, running work stops at its next step, and
 // nothing it finishes counts for a later assignment of the same partition.
@@ -87,6 +93,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
       throw core::SetupError("Kafka subscribe to " + settings_.kafka.input_topic + ": " + RdKafka::err2str(subscribed));
     }
     auto workers = std::make_unique<UserOrderedExecutor>(settings_.concurrency);
+    workers_ = workers.get();
     log_json(log_, spdlog::level::info, "consuming",
              {{"stage", "service"},
               {"event", "started"},
@@ -125,6 +132,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     // waiting for it, so that the partitions move on at once.
     for (auto& [partition, lease] : leases_) lease->revoked = true;
     consumer_->close();
+    workers_ = nullptr;
     workers.reset();
     publisher_.flush(std::chrono::seconds(10));
     log_json(log_, spdlog::level::info, "stopped",
@@ -384,7 +392,12 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     RdKafka::TopicPartition::destroy(stored);
 
     metrics_.set_in_flight(active_.load());
-    const bool busy = active_.load() >= settings_.concurrency || retry_.infrastructure_waits() > 0;
+    // Work waiting behind a busy user's lane does not hold up other users:
+    // only what can run counts towards SERVICE_CONCURRENCY; all that is held
+    // has a bound of its own.
+    const bool full = workers_ != nullptr && (workers_->runnable() >= settings_.concurrency ||
+                                              workers_->buffered() >= kBufferedPerWorker * settings_.concurrency);
+    const bool busy = full || retry_.infrastructure_waits() > 0;
     if (busy && !paused_) {
       set_paused(true);
     } else if (!busy && paused_ && !stop_.stopping.load()) {
@@ -433,7 +446,8 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
   OffsetTracker tracker_;                                        // consume thread only
   std::map<Partition, std::shared_ptr<PartitionLease>> leases_;  // consume thread only
   bool paused_ = false;
-  std::atomic<int> active_{0};  // messages queued or running
+  std::atomic<int> active_{0};              // messages queued or running
+  UserOrderedExecutor* workers_ = nullptr;  // while run() consumes
   std::mutex finished_mutex_;
   std::vector<Finished> finished_;
 };

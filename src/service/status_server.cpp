@@ -1,86 +1,124 @@
 #include "service/status_server.hpp"
 
-#include <atomic>
-#include <thread>
+#include <civetweb.h>
 
-#include <httplib.h>
+#include <cstring>
+#include <mutex>
 
 #include "core/errors.hpp"
 #include "service/json_log.hpp"
 
 namespace mc::service {
 
+namespace {
+
+// Probes and scrapes are few and small, and whoever reaches the port may be
+// hostile: CivetWeb (Debian's 1.15, the server of prometheus-cpp's own
+// exposer) bounds what one client can hold.
+constexpr const char* kThreads = "16";             // a slow client holds one; probes get the rest
+constexpr const char* kRequestTimeoutMs = "2000";  // reading a request's headers, and each write
+constexpr const char* kMaxRequestSize = "8192";    // request line and headers together, bytes
+constexpr const char* kConnectionQueue = "32";     // accepted connections waiting for a thread
+constexpr const char* kListenBacklog = "32";
+
+struct Answer {
+  int status;
+  std::string body;
+  const char* type;
+};
+
+constexpr const char* kText = "text/plain; charset=utf-8";
+
+void send(mg_connection* connection, const Answer& answer, bool head) {
+  mg_response_header_start(connection, answer.status);
+  mg_response_header_add(connection, "Content-Type", answer.type, -1);
+  const std::string length = std::to_string(answer.body.size());
+  mg_response_header_add(connection, "Content-Length", length.c_str(), -1);
+  mg_response_header_add(connection, "Connection", "close", -1);
+  mg_response_header_send(connection);
+  if (!head) mg_write(connection, answer.body.data(), answer.body.size());
+}
+
+// CivetWeb's listening_ports syntax: an IPv6 address in brackets.
+std::string listening(const std::string& address, int port) {
+  const std::string host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
+  return host + ":" + std::to_string(port);
+}
+
+}  // namespace
+
 struct StatusServer::Server {
-  httplib::Server http;
-  std::atomic<bool> listen_returned{false};
-  std::thread thread;
+  const HealthState& health;
+  const ServiceMetrics& metrics;
+  spdlog::logger& log;
+  mg_context* context = nullptr;
+
+  Answer route(const std::string& method, const std::string& path) const {
+    if (method != "GET" && method != "HEAD") return {405, "method not allowed\n", kText};
+    if (path == "/healthz") return verdict(health.liveness(HealthState::Clock::now()));
+    if (path == "/readyz") return verdict(health.readiness());
+    if (path == "/metrics") return {200, metrics.text(), "text/plain; version=0.0.4; charset=utf-8"};
+    return {404, "not found\n", kText};
+  }
+  static Answer verdict(const HealthState::Verdict& verdict) { return {verdict.ok ? 200 : 503, verdict.body, kText}; }
+
+  // Every request ends here (there is no document root to fall back to).
+  static int begin_request(mg_connection* connection) {
+    const mg_request_info* request = mg_get_request_info(connection);
+    auto* self = static_cast<Server*>(request->user_data);
+    const std::string method = request->request_method != nullptr ? request->request_method : "";
+    try {
+      const Answer answer = self->route(method, request->local_uri != nullptr ? request->local_uri : "");
+      send(connection, answer, method == "HEAD");
+      return answer.status;
+    } catch (const std::exception&) {
+      log_json(self->log, spdlog::level::err, "status endpoint failed",
+               {{"stage", "status"}, {"event", "status_failed"}});
+      send(connection, {500, "internal error\n", kText}, method == "HEAD");
+      return 500;
+    }
+  }
+
+  // CivetWeb's own messages (a client's malformed or oversized request, a
+  // timeout) name the client's bytes, not ours: not logged.
+  static int log_message(const mg_connection*, const char*) { return 1; }
 };
 
 StatusServer::StatusServer(const std::string& address, int port, const HealthState& health,
                            const ServiceMetrics& metrics, spdlog::logger& log)
-    : server_(std::make_unique<Server>()) {
-  httplib::Server& http = server_->http;
-  // Probes and scrapes are few and small: four threads, one request per
-  // connection, short timeouts. cpp-httplib 0.11 bounds each header line
-  // (8 KiB) but not their number nor a request's total time: the port is
-  // for the kubelet and Prometheus, not the open network (docs/operations.md).
-  http.new_task_queue = [] { return new httplib::ThreadPool(4); };
-  http.set_read_timeout(std::chrono::seconds(2));
-  http.set_write_timeout(std::chrono::seconds(2));
-  http.set_payload_max_length(1024);
-  http.set_keep_alive_max_count(1);
+    : server_(std::make_unique<Server>(Server{health, metrics, log})) {
+  static std::once_flag initialised;
+  std::call_once(initialised, [] { mg_init_library(0); });
 
-  auto answer = [](httplib::Response& response, const HealthState::Verdict& verdict) {
-    response.status = verdict.ok ? 200 : 503;
-    response.set_content(verdict.body, "text/plain; charset=utf-8");
-  };
-  http.Get("/healthz", [&health, answer](const httplib::Request&, httplib::Response& response) {
-    answer(response, health.liveness(HealthState::Clock::now()));
-  });
-  http.Get("/readyz", [&health, answer](const httplib::Request&, httplib::Response& response) {
-    answer(response, health.readiness());
-  });
-  http.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& response) {
-    response.set_content(metrics.text(), "text/plain; version=0.0.4; charset=utf-8");
-  });
-  const auto not_allowed = [](const httplib::Request&, httplib::Response& response) {
-    response.status = 405;
-    response.set_content("method not allowed\n", "text/plain; charset=utf-8");
-  };
-  http.Post(".*", not_allowed);
-  http.Put(".*", not_allowed);
-  http.Delete(".*", not_allowed);
-  http.Patch(".*", not_allowed);
-  http.set_error_handler([](const httplib::Request&, httplib::Response& response) {
-    if (response.body.empty()) response.set_content("not found\n", "text/plain; charset=utf-8");
-  });
-  http.set_exception_handler([&log](const httplib::Request&, httplib::Response& response, std::exception_ptr) {
-    log_json(log, spdlog::level::err, "status endpoint failed", {{"stage", "status"}, {"event", "status_failed"}});
-    response.status = 500;
-    response.set_content("internal error\n", "text/plain; charset=utf-8");
-  });
-
-  if (!http.bind_to_port(address, port)) {
+  const std::string ports = listening(address, port);
+  const char* options[] = {"listening_ports",
+                           ports.c_str(),
+                           "num_threads",
+                           kThreads,
+                           "request_timeout_ms",
+                           kRequestTimeoutMs,
+                           "max_request_size",
+                           kMaxRequestSize,
+                           "enable_keep_alive",
+                           "no",
+                           "connection_queue",
+                           kConnectionQueue,
+                           "listen_backlog",
+                           kListenBacklog,
+                           nullptr};
+  mg_callbacks callbacks{};
+  callbacks.begin_request = &Server::begin_request;
+  callbacks.log_message = &Server::log_message;
+  server_->context = mg_start(&callbacks, server_.get(), options);
+  if (server_->context == nullptr) {
     throw core::SetupError("METRICS_PORT " + std::to_string(port) + " on " + address +
                            ": cannot listen (in use, or the address is not local)");
   }
   port_ = port;
-  server_->thread = std::thread([this] {
-    server_->http.listen_after_bind();
-    server_->listen_returned = true;
-  });
-  // stop() only reaches a server that is running: wait until it is (or
-  // until listening ended at once, when there is nothing to stop).
-  while (!http.is_running() && !server_->listen_returned.load()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
   log_json(log, spdlog::level::info, "status endpoint listening",
            {{"stage", "status"}, {"event", "status_listening"}, {"address", address}, {"port", port_}});
 }
 
-StatusServer::~StatusServer() {
-  server_->http.stop();
-  if (server_->thread.joinable()) server_->thread.join();
-}
+StatusServer::~StatusServer() { mg_stop(server_->context); }
 
 }  // namespace mc::service

@@ -10,12 +10,13 @@
 
 namespace mc::service {
 
-// The operators' HTTP endpoint (cpp-httplib), on its own threads:
+// The operators' HTTP endpoint (CivetWeb), on its own threads:
 //   GET /healthz  200 "live" or 503 naming the stall
 //   GET /readyz   200 "ready" or 503 listing each failing condition
 //   GET /metrics  the Prometheus text format
-// Anything else is 404; methods other than GET/HEAD 405. Bodies are small
-// and requests are read with a short timeout and a tiny size limit.
+// Anything else is 404; methods other than GET/HEAD 405. One request per
+// connection; a request's headers must arrive within 2 s and 8 KiB, and a
+// slow or hostile client holds one of 16 threads at most that long.
 class StatusServer {
  public:
   // Binds `port` (> 0) at once (core::SetupError when the address or port

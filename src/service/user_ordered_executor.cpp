@@ -20,11 +20,22 @@ void UserOrderedExecutor::submit(const std::string& key, std::function<void()> t
     const std::lock_guard lock(mutex_);
     auto& queue = queues_[key];
     queue.push_back(std::move(task));
+    ++buffered_;
     // A key with one task is idle: it becomes runnable. With more, the
     // running task hands the key on when it finishes.
     if (queue.size() == 1) runnable_.push_back(key);
   }
   ready_.notify_one();
+}
+
+int UserOrderedExecutor::runnable() const {
+  const std::lock_guard lock(mutex_);
+  return static_cast<int>(queues_.size());
+}
+
+int UserOrderedExecutor::buffered() const {
+  const std::lock_guard lock(mutex_);
+  return buffered_;
 }
 
 void UserOrderedExecutor::work() {
@@ -44,6 +55,7 @@ void UserOrderedExecutor::work() {
       const std::lock_guard lock(mutex_);
       auto& queue = queues_[key];
       queue.pop_front();
+      --buffered_;
       if (queue.empty()) {
         queues_.erase(key);
       } else {

@@ -23,13 +23,22 @@ class UserOrderedExecutor {
 
   void submit(const std::string& key, std::function<void()> task);
 
+  // What intake looks at. `runnable()`: keys with work, that is tasks
+  // running plus the first waiting task of each idle key; at most `threads`
+  // of these keep every worker busy, and a task behind its own key's
+  // running one is not among them. `buffered()`: every task submitted and
+  // not finished (running or waiting), for a bound on memory.
+  [[nodiscard]] int runnable() const;
+  [[nodiscard]] int buffered() const;
+
  private:
   void work();
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable ready_;
   std::map<std::string, std::deque<std::function<void()>>> queues_;  // key -> its waiting tasks
   std::deque<std::string> runnable_;                                 // keys whose next task may start
+  int buffered_ = 0;                                                 // tasks submitted, not finished
   bool closing_ = false;
   std::vector<std::thread> threads_;
 };

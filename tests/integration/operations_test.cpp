@@ -1,8 +1,10 @@
 // The operators' endpoint of `maskcomponent serve`: /healthz, /readyz and
 // /metrics in each state, the counters after a known stream, and a real
 // Prometheus server (Debian's prometheus) scraping the service.
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include "service_harness.hpp"
 
@@ -219,6 +221,126 @@ class PrometheusServer {
   int port_;
   pid_t pid_ = -1;
 };
+
+// A raw TCP client of the endpoint: connects to 127.0.0.1:port, sends what
+// it is told, reads whatever comes back.
+class RawClient {
+ public:
+  explicit RawClient(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+    const timeval wait{30, 0};  // a read that hangs this long counts as "not closed"
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
+  }
+  ~RawClient() { ::close(fd_); }
+  RawClient(const RawClient&) = delete;
+  RawClient& operator=(const RawClient&) = delete;
+
+  bool connected() const { return connected_; }
+  // False once the server has closed or reset the connection.
+  bool send_text(const std::string& text) {
+    return ::send(fd_, text.data(), text.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(text.size());
+  }
+  // Everything until the server closes; `closed` false when a read timed out.
+  std::string read_all(bool& closed) {
+    std::string answer;
+    char buffer[4096];
+    for (;;) {
+      const ssize_t n = ::recv(fd_, buffer, sizeof(buffer), 0);
+      if (n > 0) {
+        answer.append(buffer, static_cast<std::size_t>(n));
+        continue;
+      }
+      closed = n == 0 || errno == ECONNRESET;
+      return answer;
+    }
+  }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+};
+
+// Clients that never finish their headers, or send endless ones, do not
+// starve the kubelet's probe: each holds one thread of its own for a
+// bounded time, and headers have a size limit.
+TEST_F(OperationsTest, SlowAndOversizedRequestsDoNotStarveTheLivenessProbe) {
+  start_service();
+  ASSERT_EQ(wait_for(
+                "/healthz", [](const HttpResult& answer) { return answer.status == 200; }, 60s)
+                .status,
+            200);
+
+  // Eight connections trickling one header line every 200 ms.
+  std::atomic<bool> done{false};
+  std::atomic<int> trickling{0};
+  std::vector<std::thread> tricklers;
+  for (int i = 0; i < 8; ++i) {
+    tricklers.emplace_back([&, i] {
+      RawClient client(port);
+      if (!client.connected() || !client.send_text("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")) return;
+      for (int line = 0; !done.load(); ++line) {
+        if (!client.send_text("X-Slow-" + std::to_string(i) + "-" + std::to_string(line) + ": 1\r\n")) return;
+        if (line == 1) ++trickling;
+        std::this_thread::sleep_for(200ms);
+      }
+    });
+  }
+  // And one that sends 10 000 header lines at once, then ends its request.
+  std::atomic<bool> flood_refused{false};
+  std::string flood_answer;
+  std::thread flood([&] {
+    RawClient client(port);
+    bool sent = client.connected() && client.send_text("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    for (int line = 0; sent && line < 10000; ++line)
+      sent = client.send_text("X-Flood-" + std::to_string(line) + ": x\r\n");
+    if (sent) sent = client.send_text("\r\n");
+    bool closed = false;
+    flood_answer = client.read_all(closed);
+    // An error status, or the connection closed without an answer.
+    const bool error_status = flood_answer.rfind("HTTP/1.1 4", 0) == 0 || flood_answer.rfind("HTTP/1.0 4", 0) == 0;
+    flood_refused = closed && (error_status || flood_answer.empty());
+  });
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (trickling.load() < 8 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(trickling.load(), 8) << "the slow clients were not all connected";
+
+  // The probe's latency, with the generous bound the kubelet's default
+  // timeoutSeconds (1 s) gives.
+  const auto asked = std::chrono::steady_clock::now();
+  const HttpResult probe = get("/healthz");
+  const auto took = std::chrono::steady_clock::now() - asked;
+  std::cout << "/healthz answered in " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+            << " ms beside 8 slow clients and a 10 000-line one\n";
+  done = true;
+  for (auto& trickler : tricklers) trickler.join();
+  flood.join();
+  EXPECT_EQ(probe.status, 200) << probe.body;
+  EXPECT_LT(took, 1s);
+  EXPECT_TRUE(flood_refused.load()) << "10 000 header lines were accepted: " << flood_answer.substr(0, 200);
+  EXPECT_EQ(get("/healthz").status, 200);
+  EXPECT_EQ(service->stop(), 0);
+}
+
+// A port already taken fails start-up at once, naming the setting.
+TEST_F(OperationsTest, APortAlreadyInUseFailsStartUpNamingMetricsPort) {
+  const int taken = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  ASSERT_EQ(::bind(taken, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_EQ(::listen(taken, 4), 0);
+  start_service();
+  const int code = service->stop(0, 120s);  // signal 0: only waits for the exit
+  ::close(taken);
+  EXPECT_EQ(code, 2) << "a setup error";
+  const std::string expected = "METRICS_PORT " + std::to_string(port) + " on 127.0.0.1: cannot listen";
+  EXPECT_NE(service->log_text().find(expected), std::string::npos) << service->log_text();
+}
 
 TEST_F(OperationsTest, ARealPrometheusServerScrapesTheRequestCount) {
   ASSERT_TRUE(fs::exists("/usr/bin/prometheus")) << "Debian's prometheus package is not installed";

@@ -1,5 +1,12 @@
 // `maskcomponent serve` as it runs in production (harness in
 // service_harness.hpp): the Python service's formats, failures, retries and outages.
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+
 #include "integration/service_harness.hpp"
 
 namespace {
@@ -275,6 +282,177 @@ TEST_F(ServiceTest, AWrongS3SecretKeyEndsStartUpWithExitThreeAndAClearMessage) {
   EXPECT_LE(refused_lines, 4U) << "three attempts and the final message, no endless retrying\n" << log;
   EXPECT_EQ(log.find(wrong), std::string::npos) << "no secret in the log";
   EXPECT_EQ(log.find(services_env()["MINIO_SECRET_KEY"]), std::string::npos) << "no secret in the log";
+}
+
+// An image host that answers each request after `delay` and records the
+// order of the paths asked for (the order the service started them in).
+class DelayedImageServer {
+ public:
+  DelayedImageServer(std::string png, std::chrono::seconds delay) : png_(std::move(png)), delay_(delay) {
+    server_.Get(R"(/delayed/(\d+)\.png)", [this](const httplib::Request& request, httplib::Response& response) {
+      std::unique_lock lock(mutex_);
+      asked_.push_back(std::stoi(request.matches[1]));
+      // The delay, cut short only when the test ends.
+      if (!stopping_.wait_for(lock, delay_, [this] { return closing_; })) response.set_content(png_, "image/png");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(1ms);
+  }
+  ~DelayedImageServer() {
+    {
+      const std::lock_guard lock(mutex_);
+      closing_ = true;
+    }
+    stopping_.notify_all();
+    server_.stop();
+    thread_.join();
+  }
+  std::string url(int number) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + "/delayed/" + std::to_string(number) + ".png";
+  }
+  std::vector<int> asked() {
+    const std::lock_guard lock(mutex_);
+    return asked_;
+  }
+
+ private:
+  std::string png_;
+  std::chrono::seconds delay_;
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable stopping_;
+  bool closing_ = false;
+  std::vector<int> asked_;
+};
+
+// A port free on loopback now (the kernel's choice).
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  socklen_t length = sizeof(address);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  const int port = ntohs(address.sin_port);
+  ::close(fd);
+  return port;
+}
+
+// The value of an unlabelled metric in Prometheus text, or -1.
+double metric_value(const std::string& text, const std::string& name) {
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
+  }
+  return -1;
+}
+
+// One user's backlog behind a slow image host holds one worker, not intake:
+// the other users' requests sent after it are answered long before it
+// finishes, and the slow user's requests are still applied in order.
+TEST_F(ServiceTest, OneUsersSlowBacklogDoesNotHoldUpOtherUsers) {
+  constexpr int kSlow = 4;
+  DelayedImageServer slow_host(figure_png, 30s);
+  const int metrics_port = free_port();
+  env["SERVICE_CONCURRENCY"] = "4";
+  env["IMAGE_TIMEOUT_MS"] = "90000";  // the slow host is slow, not broken
+  env["METRICS_PORT"] = std::to_string(metrics_port);
+  env["METRICS_BIND_ADDRESS"] = "127.0.0.1";
+  start_service();
+  for (int i = 0; i < kSlow; ++i) {
+    send(request("slow", numbered("req-slow-", i), {{"type", "url"}, {"data", slow_host.url(i)}},
+                 json::array({"dress"})));
+  }
+  // All four consumed (one downloading, three waiting behind it in the
+  // user's lane): as many messages in flight as SERVICE_CONCURRENCY.
+  const std::string metrics_url = "http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics";
+  double in_flight = -1;
+  for (const auto deadline = std::chrono::steady_clock::now() + 120s;
+       in_flight != kSlow && std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(100ms)) {
+    in_flight = metric_value(http_get(metrics_url).body, "maskcomponent_requests_in_flight");
+  }
+  ASSERT_EQ(in_flight, kSlow) << "the slow user's requests were not all consumed";
+
+  const auto others_sent = std::chrono::steady_clock::now();
+  for (int i = 0; i < 4; ++i) {
+    send(request(numbered("other", i), numbered("req-other-", i),
+                 {{"type", "url"}, {"data", images->url("/figure.png")}}, json::array({"dress"})));
+  }
+  // The four others complete within 20 s of being sent (a deadline for the
+  // condition; the slow user's first image alone takes 30 s).
+  std::map<std::string, json> results;
+  auto others_done = [&] {
+    int done = 0;
+    for (int i = 0; i < 4; ++i) done += results.count(numbered("req-other-", i)) > 0 ? 1 : 0;
+    return done;
+  };
+  while (others_done() < 4 && std::chrono::steady_clock::now() < others_sent + 20s) {
+    results = by_request(kafka->read(output, 4, 2s));
+  }
+  const auto others_took = std::chrono::steady_clock::now() - others_sent;
+  std::cout << "the four other users' results came "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(others_took).count()
+            << " ms after they were sent\n";
+  ASSERT_EQ(others_done(), 4) << "other users were held up behind one user's backlog";
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(results.at(numbered("req-other-", i))["status"], "completed");
+  EXPECT_LT(slow_host.asked().size(), static_cast<std::size_t>(kSlow)) << "the slow backlog was still running";
+
+  // The slow user's four, one after another in the order sent (30 s each).
+  std::vector<std::string> slow_order;
+  for (const auto deadline = std::chrono::steady_clock::now() + 240s;
+       slow_order.size() < kSlow && std::chrono::steady_clock::now() < deadline;) {
+    slow_order.clear();
+    for (const auto& result : kafka->read(output, 4 + kSlow, 5s)) {
+      if (result.value("user_id", "") == "slow") slow_order.push_back(result.value("request_id", ""));
+    }
+  }
+  ASSERT_EQ(slow_order.size(), static_cast<std::size_t>(kSlow));
+  for (int i = 0; i < kSlow; ++i) EXPECT_EQ(slow_order[static_cast<std::size_t>(i)], numbered("req-slow-", i));
+  EXPECT_EQ(slow_host.asked(), (std::vector<int>{0, 1, 2, 3})) << "downloads started in the order sent";
+  EXPECT_EQ(service->stop(), 0);
+}
+
+// What one user's backlog may hold is bounded: with SERVICE_CONCURRENCY=2,
+// ten requests of one user whose image takes 3 s each (one lane, so one
+// worker stays free for other users): at most 4 x SERVICE_CONCURRENCY are
+// consumed and held at any time (intake paused meanwhile), and all ten
+// complete in order.
+TEST_F(ServiceTest, OneUsersBacklogHeldIsBoundedByFourTimesTheConcurrency) {
+  constexpr int kRequests = 10;
+  const int metrics_port = free_port();
+  env["SERVICE_CONCURRENCY"] = "2";
+  env["METRICS_PORT"] = std::to_string(metrics_port);
+  env["METRICS_BIND_ADDRESS"] = "127.0.0.1";
+  for (int i = 0; i < kRequests; ++i) {
+    send(request("flood", numbered("req-flood-", i), {{"type", "url"}, {"data", images->url("/slow.png")}},
+                 json::array({"dress"})));
+  }
+  start_service();
+  const std::string metrics_url = "http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics";
+  double most_held = 0;
+  bool paused_at_the_bound = false;
+  std::vector<json> results;
+  for (const auto deadline = std::chrono::steady_clock::now() + 180s;
+       results.size() < kRequests && std::chrono::steady_clock::now() < deadline;) {
+    const std::string text = http_get(metrics_url).body;
+    const double held = metric_value(text, "maskcomponent_requests_in_flight");
+    most_held = std::max(most_held, held);
+    if (held == 8 && metric_value(text, "maskcomponent_intake_paused") == 1) paused_at_the_bound = true;
+    results = kafka->read(output, kRequests, 1s);
+  }
+  ASSERT_EQ(results.size(), static_cast<std::size_t>(kRequests));
+  for (int i = 0; i < kRequests; ++i) {
+    EXPECT_EQ(results[static_cast<std::size_t>(i)]["request_id"], numbered("req-flood-", i));
+    EXPECT_EQ(results[static_cast<std::size_t>(i)]["status"], "completed");
+  }
+  EXPECT_EQ(most_held, 8) << "messages held at once (4 x SERVICE_CONCURRENCY at most)";
+  EXPECT_TRUE(paused_at_the_bound) << "intake paused while 8 were held";
+  EXPECT_EQ(service->stop(), 0);
 }
 
 TEST(ServiceConfiguration, BadConfigurationExitsTwoNamingEachProblem) {
