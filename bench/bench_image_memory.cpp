@@ -59,8 +59,8 @@ std::string bare_jpeg(int width, int height) {
       jpeg[i + 8] = static_cast<char>(width & 0xFF);
     }
     if (static_cast<std::uint8_t>(jpeg[i]) == 0xFF && static_cast<std::uint8_t>(jpeg[i + 1]) == 0xDA) {
-      const std::size_t length = std::size_t{static_cast<std::uint8_t>(jpeg[i + 2])} << 8 |
-                                 static_cast<std::uint8_t>(jpeg[i + 3]);
+      const std::size_t length =
+          std::size_t{static_cast<std::uint8_t>(jpeg[i + 2])} << 8 | static_cast<std::uint8_t>(jpeg[i + 3]);
       return jpeg.substr(0, i + 2 + length + 8) + "\xFF\xD9";
     }
   }
@@ -116,7 +116,8 @@ Peak wait_for(pid_t child, int output_fd, std::chrono::steady_clock::time_point 
   Peak peak;
   std::string output;
   char buffer[4096];
-  for (ssize_t got; (got = read(output_fd, buffer, sizeof buffer)) > 0;) output.append(buffer, static_cast<std::size_t>(got));
+  for (ssize_t got; (got = read(output_fd, buffer, sizeof buffer)) > 0;)
+    output.append(buffer, static_cast<std::size_t>(got));
   close(output_fd);
   int status = 0;
   rusage usage{};
@@ -211,7 +212,9 @@ void print(const std::string& name, std::size_t bytes, const Peak& peak) {
 }
 
 std::string message_with(const std::string& image) {
-  return nlohmann::json{{"user_id", "u"}, {"request_id", "r"}, {"image", {{"type", "base64"}, {"data", mc::core::encode_base64(image)}}}}.dump();
+  return nlohmann::json{
+      {"user_id", "u"}, {"request_id", "r"}, {"image", {{"type", "base64"}, {"data", mc::core::encode_base64(image)}}}}
+      .dump();
 }
 
 }  // namespace
@@ -235,11 +238,14 @@ int main(int argc, char** argv) {
   std::vector<Case> cases;
   cases.push_back({"1 x 65535 PNG", encode(".png", cv::Mat(65535, 1, CV_8UC3, cv::Scalar::all(90)))});
   cases.push_back({"1 x 20000 PNG", encode(".png", cv::Mat(20000, 1, CV_8UC3, cv::Scalar::all(90)))});
-  cases.push_back({"1 x 7302 PNG (canvas 39.99 MP, at the limit)", encode(".png", cv::Mat(7302, 1, CV_8UC3, cv::Scalar::all(90)))});
+  cases.push_back(
+      {"1 x 7302 PNG (canvas 39.99 MP, at the limit)", encode(".png", cv::Mat(7302, 1, CV_8UC3, cv::Scalar::all(90)))});
   cases.push_back({"JPEG trick (12000 x 12000 behind FF 00)", jpeg_trick()});
-  cases.push_back({"5472 x 7296 JPEG (39.9 MP)", encode(".jpg", picture(5472, 7296, CV_8UC3), {cv::IMWRITE_JPEG_QUALITY, 90})});
+  cases.push_back(
+      {"5472 x 7296 JPEG (39.9 MP)", encode(".jpg", picture(5472, 7296, CV_8UC3), {cv::IMWRITE_JPEG_QUALITY, 90})});
   cases.push_back({"5472 x 7296 16-bit RGBA PNG (39.9 MP)", encode(".png", picture(5472, 7296, CV_16UC4))});
-  cases.push_back({"3800 x 10500 JPEG (39.9 MP, narrow: refused)", encode(".jpg", picture(3800, 10500, CV_8UC3), {cv::IMWRITE_JPEG_QUALITY, 90})});
+  cases.push_back({"3800 x 10500 JPEG (39.9 MP, narrow: refused)",
+                   encode(".jpg", picture(3800, 10500, CV_8UC3), {cv::IMWRITE_JPEG_QUALITY, 90})});
   cases.push_back({"noise PNG at IMAGE_MAX_BYTES", noise_png(kImageMaxBytes)});
 
   std::printf("maskcomponent generate (test models, --gpu-id -1), peak RSS of the child:\n");
@@ -249,14 +255,15 @@ int main(int argc, char** argv) {
     print(one.name, one.bytes.size(), run_generate(program, models, image, dir / "out"));
   }
 
-  std::printf("\nserve's image steps for an inline base64 image (JSON parse, base64, decode, person image; no models):\n");
+  std::printf(
+      "\nserve's image steps for an inline base64 image (JSON parse, base64, decode, person image; no models):\n");
   const std::string largest = noise_png(kImageMaxBytes);
   const std::string at_limit = message_with(largest);
   auto run_inline = [&](const std::string& message) {
     write(dir / "message.json", message);
     const auto started = std::chrono::steady_clock::now();
-    return run_measured({"mc_bench_image_memory", "--measure", "/proc/self/exe", "--inline", (dir / "message.json").string()},
-                        started);
+    return run_measured(
+        {"mc_bench_image_memory", "--measure", "/proc/self/exe", "--inline", (dir / "message.json").string()}, started);
   };
   print("base64 noise PNG at IMAGE_MAX_BYTES", at_limit.size(), run_inline(at_limit));
   const std::string over = message_with(largest + std::string(kImageMaxBytes + 1 - largest.size(), '\0'));
