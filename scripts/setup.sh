@@ -34,7 +34,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcurl4-openssl-dev libssl-dev libpqxx-dev librdkafka-dev libcpp-httplib-dev
   libonnx-dev libprotobuf-dev
-  clang-14 libfuzzer-14-dev clang-format
+  clang-14 libfuzzer-14-dev libclang-rt-14-dev clang-format
   prometheus-cpp-dev prometheus
   python3 python3-numpy python3-onnx python3-torch python3-pil python3-opencv
   postgresql curl
