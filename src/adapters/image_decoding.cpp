@@ -32,26 +32,33 @@ cv::Mat to_eight_bit(const cv::Mat& image) {
 }
 
 // Composites over white in 8 bits, one pass, no float temporaries: a
-// 40-megapixel image needs only its decoded and its output buffers.
+// 40-megapixel image needs only its decoded and its output buffers (a 16-bit
+// one is read by its high bytes here, with no 8-bit copy in between).
 // (c * a + 255 * (255 - a)) / 255 rounded to nearest equals the float
 // formula c * a/255 + 255 * (1 - a/255) rounded: N / 255 is never exactly
 // halfway between two integers, as 255 is odd.
+template <typename Sample>
 cv::Mat over_white(const cv::Mat& image) {
-  const int channels = image.channels();  // 2 (grey + alpha) or 4 (BGRA)
+  constexpr unsigned kShift = sizeof(Sample) == 2 ? 8 : 0;  // 16 bits: the high byte
+  const int channels = image.channels();                    // 2 (grey + alpha) or 4 (BGRA)
   cv::Mat result(image.size(), CV_8UC3);
   for (int y = 0; y < image.rows; ++y) {
-    const std::uint8_t* in = image.ptr<std::uint8_t>(y);
+    const Sample* in = image.ptr<Sample>(y);
     std::uint8_t* out = result.ptr<std::uint8_t>(y);
     for (int x = 0; x < image.cols; ++x, in += channels, out += 3) {
-      const unsigned alpha = in[channels - 1];
+      const unsigned alpha = static_cast<unsigned>(in[channels - 1]) >> kShift;
       const unsigned white = 255U * (255U - alpha) + 127U;
       for (int c = 0; c < 3; ++c) {
-        const unsigned colour = in[channels == 2 ? 0 : c];
+        const unsigned colour = static_cast<unsigned>(in[channels == 2 ? 0 : c]) >> kShift;
         out[c] = static_cast<std::uint8_t>((colour * alpha + white) / 255U);
       }
     }
   }
   return result;
+}
+
+cv::Mat over_white(const cv::Mat& image) {
+  return image.depth() == CV_16U ? over_white<std::uint16_t>(image) : over_white<std::uint8_t>(image);
 }
 
 [[noreturn]] void corrupt(core::ImageFormat format, const std::string& detail) {
@@ -172,6 +179,9 @@ cv::Mat decode_image(std::string_view bytes, std::uint64_t max_pixels) {
     corrupt(header.format, "its header gives " + size_text(header.width, header.height) + ", but it decoded as " +
                                size_text(decoded.cols, decoded.rows));
   }
+  if (decoded.channels() == 2 || decoded.channels() == 4) {  // grey + alpha, BGRA
+    if (decoded.depth() == CV_8U || decoded.depth() == CV_16U) return over_white(decoded);
+  }
   decoded = to_eight_bit(decoded);
   switch (decoded.channels()) {
     case 1: {
@@ -179,7 +189,7 @@ cv::Mat decode_image(std::string_view bytes, std::uint64_t max_pixels) {
       cv::cvtColor(decoded, colour, cv::COLOR_GRAY2BGR);
       return colour;
     }
-    case 2:  // grey + alpha
+    case 2:
     case 4:
       return over_white(decoded);
     default:
