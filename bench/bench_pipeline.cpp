@@ -117,7 +117,7 @@ Setup& setup() {
     std::vector<std::uint8_t> bytes;
     cv::imencode(".jpg", photo, bytes, {cv::IMWRITE_JPEG_QUALITY, 90});
     s.jpeg.assign(bytes.begin(), bytes.end());
-    s.person = core::to_person_image(adapters::decode_image(s.jpeg));
+    s.person = core::to_person_image(adapters::decode_image(s.jpeg), core::kDefaultMaxImagePixels);
     return s;
   }();
   return instance;
@@ -159,7 +159,8 @@ std::vector<std::vector<std::uint8_t>> encode_all(const core::GeneratedMasks& ma
 
 void BM_Decode(benchmark::State& state) {
   if (!ready(state)) return;
-  for (auto _ : state) benchmark::DoNotOptimize(core::to_person_image(adapters::decode_image(setup().jpeg)));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(core::to_person_image(adapters::decode_image(setup().jpeg), core::kDefaultMaxImagePixels));
 }
 
 void BM_ForwardAtr(benchmark::State& state) {
@@ -271,7 +272,7 @@ void BM_StageEncode(benchmark::State& state) {
 // replaced by the figure's for the masks, so that the mask work is realistic).
 void one_image(inference::HumanAnalyzer& analyzer, std::span<const core::MaskType> types) {
   auto& s = setup();
-  const cv::Mat person = core::to_person_image(adapters::decode_image(s.jpeg));
+  const cv::Mat person = core::to_person_image(adapters::decode_image(s.jpeg), core::kDefaultMaxImagePixels);
   const cv::Mat parse = core::merge_neck(atr_stage(analyzer, person), lip_stage(analyzer, person));
   const core::Keypoints keypoints = pose_stage(analyzer, person, s.figure.keypoints);
   benchmark::DoNotOptimize(parse);
@@ -339,7 +340,7 @@ void BM_ThroughputPipelined(benchmark::State& state) {
   std::mutex pose_lock;
   auto& s = setup();
   run_images(state, static_cast<int>(state.range(0)), [&] {
-    const cv::Mat person = core::to_person_image(adapters::decode_image(s.jpeg));
+    const cv::Mat person = core::to_person_image(adapters::decode_image(s.jpeg), core::kDefaultMaxImagePixels);
     cv::Mat atr;
     cv::Mat lip;
     core::Keypoints keypoints;

@@ -1,7 +1,8 @@
 // Downloaded or base64 image bytes: core::inspect_image (header checks before
-// decoding) and adapters::decode_image, with a 4-megapixel limit so that one
-// input cannot take seconds. Only core::InputError may refuse an image; a
-// decoded image is 8-bit BGR within the limit.
+// decoding), adapters::decode_image and core::to_person_image, with a
+// 4-megapixel limit so that one input cannot take seconds. Only
+// core::InputError may refuse an image; a decoded image is 8-bit BGR within
+// the limit, and so is the padded canvas of the person image.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -12,6 +13,7 @@
 #include "adapters/image_decoding.hpp"
 #include "core/errors.hpp"
 #include "core/image_header.hpp"
+#include "core/person_image.hpp"
 
 namespace {
 constexpr std::uint64_t kMaxPixels = 4'000'000;
@@ -33,6 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (image.type() != CV_8UC3 || image.empty() || static_cast<std::uint64_t>(image.total()) > kMaxPixels) {
       std::abort();
     }
+    if (mc::core::to_person_image(image, kMaxPixels).size() != cv::Size(768, 1024)) std::abort();
   } catch (const mc::core::InputError&) {
   }
   return 0;

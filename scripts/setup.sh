@@ -39,12 +39,12 @@ done
 
 PACKAGES=(
   build-essential cmake pkg-config
-  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-dnn-dev
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-dnn-dev libjpeg-dev libwebp-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcurl4-openssl-dev libssl-dev libpqxx-dev librdkafka-dev libcpp-httplib-dev
   libonnx-dev libprotobuf-dev
-  clang-14 libfuzzer-14-dev clang-format
+  clang-14 libfuzzer-14-dev libclang-rt-14-dev clang-format
   prometheus-cpp-dev libcivetweb-dev prometheus
   python3 python3-numpy python3-onnx python3-torch python3-pil python3-opencv
   postgresql curl

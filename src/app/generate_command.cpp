@@ -79,14 +79,13 @@ void run_generate_command(const GenerateOptions& options) {
   const core::Gender gender = validate_cli_gender(options.gender);
   const std::vector<core::MaskType> types = requested_mask_types(options.types);
   const std::string bytes = adapters::read_file(options.image_path);
-  const cv::Mat photo = [&] {
+  const cv::Mat person = [&] {
     try {
-      return adapters::decode_image(bytes, options.max_pixels);
+      return core::to_person_image(adapters::decode_image(bytes, options.max_pixels), options.max_pixels);
     } catch (const core::InputError& error) {
       throw core::InputError(options.image_path.string() + ": " + error.what());
     }
   }();
-  const cv::Mat person = core::to_person_image(photo);
 
   auto log = spdlog::stderr_color_st("generate");
   inference::AnalyzerPool pool(options.models, 1, *log);

@@ -22,7 +22,8 @@ CLI::App* add_preview_command(CLI::App& app, PreviewOptions& options) {
 }
 
 void run_preview_command(const PreviewOptions& options) {
-  const cv::Mat person = core::to_person_image(adapters::decode_image(adapters::read_file(options.image_path)));
+  const cv::Mat person = core::to_person_image(adapters::decode_image(adapters::read_file(options.image_path)),
+                                               core::kDefaultMaxImagePixels);
   core::GeneratedMasks masks;
   for (const core::MaskType type : core::kAllMaskTypes) {
     const auto path = options.masks_dir / core::mask_file_name(type);

@@ -28,6 +28,25 @@ std::string decode_base64(std::string_view text) {
   return bytes;
 }
 
+std::string decode_base64_image(std::string_view text, std::size_t max_bytes) {
+  // Every 4 base64 characters are 3 bytes; white space and the "=" padding
+  // (at most 2) carry none.
+  std::size_t characters = 0;
+  for (const char c : text) characters += c != '\n' && c != '\r' && c != ' ' && c != '\t' && c != '=' ? 1 : 0;
+  const std::size_t implied = characters / 4 * 3 + (characters % 4 == 0 ? 0 : characters % 4 - 1);
+  auto too_large = [&](const std::string& what) {
+    return InputError("image is too large: " + what + ", over IMAGE_MAX_BYTES of " + std::to_string(max_bytes) +
+                      " bytes");
+  };
+  if (implied > max_bytes) {
+    throw too_large("base64 text of " + std::to_string(text.size()) + " characters holds " + std::to_string(implied) +
+                    " bytes");
+  }
+  std::string bytes = decode_base64(text);
+  if (bytes.size() > max_bytes) throw too_large("base64 image of " + std::to_string(bytes.size()) + " bytes");
+  return bytes;
+}
+
 std::string encode_base64(std::string_view bytes) {
   std::string text(4 * ((bytes.size() + 2) / 3) + 1, '\0');
   const int size =

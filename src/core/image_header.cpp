@@ -43,13 +43,24 @@ ImageHeader jpeg_header(std::string_view bytes) {
   if (end < 4 || byte_at(bytes, end - 2) != 0xFF || byte_at(bytes, end - 1) != 0xD9) {
     truncated(ImageFormat::kJpeg, "no end-of-image marker");
   }
-  // Walk the marker segments up to the first start-of-frame.
+  // Walk the marker segments up to the first start-of-frame as libjpeg reads
+  // them (jdmarker.c, next_marker): bytes other than 0xFF before a marker and
+  // stuffed FF 00 pairs are skipped, as are repeated FF fill bytes. Reading a
+  // FF 00 as a marker would let the walk end at a frame header that the
+  // decoder never sees.
   std::size_t offset = 2;
   while (offset + 4 <= bytes.size()) {
-    if (byte_at(bytes, offset) != 0xFF) truncated(ImageFormat::kJpeg, "bad marker");
+    if (byte_at(bytes, offset) != 0xFF) {  // extraneous byte
+      ++offset;
+      continue;
+    }
     const std::uint32_t marker = byte_at(bytes, offset + 1);
     if (marker == 0xFF) {  // fill byte
       ++offset;
+      continue;
+    }
+    if (marker == 0x00) {  // stuffed zero: not a marker
+      offset += 2;
       continue;
     }
     if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {  // no length field
@@ -62,7 +73,7 @@ ImageHeader jpeg_header(std::string_view bytes) {
       if (offset + 9 > bytes.size()) break;
       return {ImageFormat::kJpeg, big_endian16(bytes, offset + 7), big_endian16(bytes, offset + 5)};
     }
-    if (marker == 0xDA || length < 2) break;  // scan data before any frame header
+    if (marker == 0xDA || marker == 0xD8 || marker == 0xD9 || length < 2) break;  // no frame header before
     offset += 2 + length;
   }
   truncated(ImageFormat::kJpeg, "no frame header");
@@ -88,6 +99,9 @@ ImageHeader webp_header(std::string_view bytes) {
 ImageHeader bmp_header(std::string_view bytes) {
   if (bytes.size() < 26) truncated(ImageFormat::kBmp, "file too short");
   if (little_endian32(bytes, 2) > bytes.size()) truncated(ImageFormat::kBmp, "shorter than its declared size");
+  if (little_endian32(bytes, 14) == 12) {  // OS/2 BITMAPCOREHEADER: 16-bit sizes
+    return {ImageFormat::kBmp, little_endian16(bytes, 18), little_endian16(bytes, 20)};
+  }
   const auto width = static_cast<std::int32_t>(little_endian32(bytes, 18));
   const auto height = static_cast<std::int32_t>(little_endian32(bytes, 22));  // negative: top-down rows
   return {ImageFormat::kBmp, width, height < 0 ? -static_cast<std::int64_t>(height) : height};

@@ -6,6 +6,9 @@
 
 namespace mc::core {
 
+// MAX_IMAGE_PIXELS when unset.
+inline constexpr std::uint64_t kDefaultMaxImagePixels = 40'000'000;
+
 enum class ImageFormat { kJpeg, kPng, kWebp, kBmp };
 
 std::string_view image_format_name(ImageFormat format);

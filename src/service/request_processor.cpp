@@ -161,7 +161,8 @@ bool RequestProcessor::record_started(Job& job) {
 
 std::string RequestProcessor::image_bytes(Job& job, std::optional<Failure>& failure) {
   const core::MaskRequest& request = job.request;
-  if (request.image_kind == core::MaskRequest::ImageKind::kBase64) return core::decode_base64(request.image_data);
+  if (request.image_kind == core::MaskRequest::ImageKind::kBase64)
+    return core::decode_base64_image(request.image_data, settings_.fetch.max_bytes);
   for (int attempt = 0;; ++attempt) {
     job.interruption.check();
     try {
@@ -198,7 +199,8 @@ cv::Mat RequestProcessor::load_person(Job& job, std::optional<Failure>& failure)
     // bounded, so that concurrent requests cannot exhaust it together.
     const Slots::Lease decoding = decoding_.acquire();
     return job.times.time(Stage::kDecode, [&] {
-      return core::to_person_image(adapters::decode_image(bytes, settings_.max_image_pixels));
+      return core::to_person_image(adapters::decode_image(bytes, settings_.max_image_pixels),
+                                   settings_.max_image_pixels);
     });
   } catch (const core::InputError& error) {
     failure = Failure{FailureKind::kInvalidImage, std::string("Invalid image data: ") + error.what(), 0, true};

@@ -3,12 +3,20 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+
+#include <unistd.h>
 
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "adapters/image_decoding.hpp"
 #include "core/errors.hpp"
 #include "core/image_header.hpp"
+#include "support/cli_run.hpp"
 
 namespace {
 
@@ -139,10 +147,10 @@ TEST(ImageDecoding, EightBitCompositingEqualsTheExactFormulaForEveryPair) {
 }
 
 TEST(ImageDecoding, SixteenBitPngBecomesEightBit) {
-  const cv::Mat deep(8, 8, CV_16UC3, cv::Scalar(65535, 257 * 100, 0));
+  const cv::Mat deep(8, 8, CV_16UC3, cv::Scalar(65535, 256 * 100 + 255, 255));
   const cv::Mat decoded = decode_image(encode(".png", deep));
   ASSERT_EQ(decoded.type(), CV_8UC3);
-  EXPECT_EQ(decoded.at<cv::Vec3b>(3, 3), cv::Vec3b(255, 100, 0));
+  EXPECT_EQ(decoded.at<cv::Vec3b>(3, 3), cv::Vec3b(255, 100, 0)) << "the high byte, as Pillow";
 }
 
 TEST(ImageDecoding, AppliesJpegExifOrientation) {
@@ -155,6 +163,147 @@ TEST(ImageDecoding, AppliesJpegExifOrientation) {
   ASSERT_EQ(rotated.size(), cv::Size(40, 60));
   EXPECT_LT(rotated.at<cv::Vec3b>(5, 34)[0], 60) << "the dark corner is now top-right";
   EXPECT_GT(rotated.at<cv::Vec3b>(5, 5)[0], 200);
+}
+
+// Issue 16: the marker walk read FF 00 as a marker with a length, so a
+// JPEG could show one frame size to the header check and another to libjpeg
+// (an 8 x 6 frame that decoded as 12000 x 12000). libjpeg skips FF 00 and
+// any other bytes between markers; so does the walk now.
+TEST(ImageHeader, JpegMarkersAreWalkedAsLibjpegWalksThem) {
+  cv::Mat image(48, 64, CV_8UC3);
+  cv::randu(image, 0, 255);
+  const std::string jpeg = encode(".jpg", image);
+  const std::string body = jpeg.substr(2);  // after the SOI, up to and with the EOI
+  ASSERT_LT(body.size(), 60000U);
+  const std::size_t length = body.size() + 2;
+  // FF 00 and two bytes the old walk took for a segment length that jumps
+  // over the real image to a forged 8 x 6 frame header after its end.
+  const std::string trick = jpeg.substr(0, 2) + std::string("\xFF\x00", 2) + static_cast<char>(length >> 8) +
+                            static_cast<char>(length & 0xFF) + body +
+                            std::string(
+                                "\xFF\xC0\x00\x11\x08\x00\x06\x00\x08\x03\x01\x11\x00\x02\x11\x01\x03\x11\x01"
+                                "\xFF\xD9",
+                                21);
+  ASSERT_NE(static_cast<std::uint8_t>(trick[4]), 0xFF);
+  ASSERT_NE(static_cast<std::uint8_t>(trick[5]), 0xFF);
+  const auto header = inspect_image(trick, 1'000'000);
+  EXPECT_EQ(header.width, 64);
+  EXPECT_EQ(header.height, 48);
+  EXPECT_EQ(error_of(trick, 3000), "image is too large: 64 x 48 = 0.0 MP, over the limit of 0.0 MP");
+  EXPECT_EQ(decode_image(trick).size(), cv::Size(64, 48));
+  // Stray bytes between two segments are skipped by libjpeg as well.
+  const std::size_t app0_end =
+      4 + (std::size_t{static_cast<std::uint8_t>(jpeg[4])} << 8 | static_cast<std::uint8_t>(jpeg[5]));
+  const std::string stray = jpeg.substr(0, app0_end) + std::string("\x12\x34\xFF\x00\x56", 5) + jpeg.substr(app0_end);
+  EXPECT_EQ(inspect_image(stray, 1'000'000).width, 64);
+}
+
+TEST(ImageDecoding, AJpegWhoseHeadersLibjpegRefusesIsCorrupt) {
+  const std::string jpeg = encode(".jpg", cv::Mat(30, 40, CV_8UC3, cv::Scalar(1, 2, 3)));
+  // A marker libjpeg does not know (0xFF02), with a length, before the frame.
+  const std::string unknown = jpeg.substr(0, 2) + std::string("\xFF\x02\x00\x04\x00\x00", 6) + jpeg.substr(2);
+  EXPECT_EQ(inspect_image(unknown, 1'000'000).width, 40) << "the walk itself skips it";
+  EXPECT_EQ(error_of(unknown), "corrupt JPEG image (the decoder rejected its headers)");
+}
+
+// The same image as Pillow shows it: tests/adapters/pillow_images.py, run with
+// Debian's python3-pil.
+class PillowImages : public ::testing::Test {
+ protected:
+  PillowImages()
+      : folder_(std::filesystem::temp_directory_path() /
+                ("mc_pillow_images_" + std::to_string(::getpid()) + "_" +
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
+    std::filesystem::create_directories(folder_);
+  }
+  ~PillowImages() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(folder_, ignored);
+  }
+
+  void make() {
+    const auto run = mc::test_support::run_command(std::string(MC_PYTHON3) + " " + MC_PILLOW_SCRIPT + " make " +
+                                                   folder_.string() + " 2>&1");
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+  }
+  std::string path(const std::string& name) const { return (folder_ / name).string(); }
+  std::string read(const std::string& name) const {
+    std::ifstream in(path(name), std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+  void write(const std::string& name, const std::string& bytes) const {
+    std::ofstream(path(name), std::ios::binary) << bytes;
+  }
+  // Pillow's pixels (BGR, as decode_image gives them).
+  cv::Mat pillow(const std::string& name) const {
+    const auto run = mc::test_support::run_command(std::string(MC_PYTHON3) + " " + MC_PILLOW_SCRIPT + " decode " +
+                                                   path(name) + " " + path(name + ".pillow.png") + " 2>&1");
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    return cv::imread(path(name + ".pillow.png"), cv::IMREAD_COLOR);
+  }
+  // The largest difference of one channel between ours and Pillow's, or -1
+  // when the sizes differ.
+  double difference(const std::string& name) const {
+    const cv::Mat ours = decode_image(read(name));
+    const cv::Mat theirs = pillow(name);
+    if (ours.size() != theirs.size()) {
+      ADD_FAILURE() << name << ": " << ours.size() << " here, " << theirs.size() << " in Pillow";
+      return -1;
+    }
+    return cv::norm(ours, theirs, cv::NORM_INF);
+  }
+
+ private:
+  std::filesystem::path folder_;
+};
+
+// Animated WebP was refused as corrupt (OpenCV 4.6 does not read it).
+TEST_F(PillowImages, AnimatedWebpAndPngGiveTheirFirstFrame) {
+  make();
+  for (const char* name : {"animated_alpha.webp", "animated.webp", "animated.png"}) {
+    EXPECT_EQ(difference(name), 0.0) << name;
+    const cv::Mat first = decode_image(read(name));
+    EXPECT_LE(cv::norm(first.at<cv::Vec3b>(10, 2), cv::Vec3b(90, 250, 0), cv::NORM_INF), 8)
+        << name << ": the first frame's band";  // animated.webp is lossy
+  }
+}
+
+TEST_F(PillowImages, SixteenBitPngAndAlphaMatchPillow) {
+  cv::Mat deep(20, 30, CV_16UC3);
+  cv::randu(deep, 0, 65535);
+  write("rgb16.png", encode(".png", deep));
+  EXPECT_EQ(difference("rgb16.png"), 0.0);
+  cv::Mat deep_alpha(20, 30, CV_16UC4);
+  cv::randu(deep_alpha, 0, 65535);
+  write("rgba16.png", encode(".png", deep_alpha));
+  EXPECT_EQ(difference("rgba16.png"), 0.0);
+  cv::Mat alpha(20, 30, CV_8UC4);
+  cv::randu(alpha, 0, 255);
+  write("rgba.png", encode(".png", alpha));
+  EXPECT_EQ(difference("rgba.png"), 0.0);
+  write("rgba_lossless.webp", encode(".webp", alpha, {cv::IMWRITE_WEBP_QUALITY, 101}));
+  EXPECT_EQ(difference("rgba_lossless.webp"), 0.0);
+}
+
+TEST_F(PillowImages, JpegExifOrientationMatchesPillow) {
+  cv::Mat image(40, 60, CV_8UC3);
+  cv::randu(image, 0, 255);
+  cv::GaussianBlur(image, image, cv::Size(5, 5), 0);
+  for (int orientation = 1; orientation <= 8; ++orientation) {
+    const std::string name = "exif" + std::to_string(orientation) + ".jpg";
+    write(name, jpeg_with_orientation(image, static_cast<std::uint8_t>(orientation)));
+    EXPECT_EQ(difference(name), 0.0) << "orientation " << orientation;
+  }
+}
+
+// OpenCV converts CMYK with its own integer formula, Pillow with
+// (255 - C)(255 - K) / 255: the same colours within a few levels.
+TEST_F(PillowImages, CmykJpegMatchesPillowWithinRounding) {
+  make();
+  const double difference_to_pillow = difference("cmyk.jpg");
+  EXPECT_GE(difference_to_pillow, 0.0);
+  EXPECT_LE(difference_to_pillow, 3.0);
+  std::cout << "CMYK JPEG: largest difference to Pillow " << difference_to_pillow << '\n';
 }
 
 }  // namespace

@@ -204,5 +204,39 @@ TEST_F(RequestProcessorTest, UndecodableBytesAreAnInvalidImage) {
   EXPECT_EQ(outcome.result["error"].get<std::string>().rfind("Invalid image data: ", 0), 0U);
 }
 
+// Issue 16: an inline image is bounded by IMAGE_MAX_BYTES like a download,
+// refused before decoding and naming the sizes.
+TEST_F(RequestProcessorTest, ABase64ImageOverImageMaxBytesIsAnInvalidImage) {
+  const std::string data = png_base64();
+  const std::size_t bytes = core::decode_base64(data).size();
+  settings.fetch.max_bytes = bytes - 1;
+  const Outcome outcome =
+      process({{"user_id", "u"}, {"request_id", "r"}, {"image", {{"type", "base64"}, {"data", data}}}});
+  EXPECT_EQ(outcome.failure, FailureKind::kInvalidImage);
+  EXPECT_EQ(outcome.result["error"], "Invalid image data: image is too large: base64 text of " +
+                                         std::to_string(data.size()) + " characters holds " + std::to_string(bytes) +
+                                         " bytes, over IMAGE_MAX_BYTES of " + std::to_string(bytes - 1) + " bytes");
+  EXPECT_EQ(analyzer.calls, 0);
+  settings.fetch.max_bytes = bytes;
+  EXPECT_EQ(process({{"user_id", "u"}, {"request_id", "r2"}, {"image", {{"type", "base64"}, {"data", data}}}}).kind,
+            OutcomeKind::kCompleted)
+      << "an image of exactly IMAGE_MAX_BYTES is accepted";
+}
+
+// Issue 16: a 1 x 65535 PNG (a few hundred bytes) would pad to a
+// 49151 x 65535 canvas (9.6 GB) for the 3:4 crop.
+TEST_F(RequestProcessorTest, AnImageWhosePaddedCropExceedsMaxImagePixelsIsAnInvalidImage) {
+  std::vector<std::uint8_t> png;
+  ASSERT_TRUE(cv::imencode(".png", cv::Mat(65535, 1, CV_8UC3, cv::Scalar::all(90)), png));
+  const std::string data = core::encode_base64(std::string_view(reinterpret_cast<const char*>(png.data()), png.size()));
+  const Outcome outcome =
+      process({{"user_id", "u"}, {"request_id", "r"}, {"image", {{"type", "base64"}, {"data", data}}}});
+  EXPECT_EQ(outcome.failure, FailureKind::kInvalidImage);
+  EXPECT_EQ(outcome.result["error"],
+            "Invalid image data: image is too narrow: 1 x 65535 pads to 49151 x 65535 = 3221.1 MP for the 3:4 crop, "
+            "over the limit of 40.0 MP");
+  EXPECT_EQ(analyzer.calls, 0);
+}
+
 }  // namespace
 }  // namespace mc::service
