@@ -59,10 +59,16 @@ as_pg_user() {
 pg_ready() { "${pg_bin}/pg_isready" -q -h 127.0.0.1 -p "${pg_port}"; }
 s3_ready() { curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:${s3_port}/minio/health/live"; }
 
+# Waits up to 20 s for `check`; with a pid file, gives up at once when that
+# process has exited (a port in use, a bad data folder).
 wait_for() {
-  local what=$1 check=$2
+  local what=$1 check=$2 pid_file=${3:-}
   for _ in $(seq 1 100); do
     if ${check}; then return 0; fi
+    if [ -n "${pid_file}" ] && ! kill -0 "$(cat "${pid_file}")" 2> /dev/null; then
+      echo "services: ${what} exited while starting" >&2
+      return 1
+    fi
     sleep 0.2
   done
   echo "services: ${what} did not answer in 20 s" >&2
@@ -100,21 +106,31 @@ stop_postgres() {
 }
 
 start_s3() {
-  if s3_ready; then echo "s3: already running on 127.0.0.1:${s3_port}"; return 0; fi
-  [ -x "${minio}" ] || { echo "services: ${minio} not installed (run scripts/setup.sh)" >&2; exit 1; }
-  mkdir -p "${s3_data}"
-  MINIO_ROOT_USER=${s3_user} MINIO_ROOT_PASSWORD=${s3_password} MINIO_BROWSER=off MINIO_UPDATE=off \
-    nohup "${minio}" server --quiet --address "127.0.0.1:${s3_port}" "${s3_data}" > "${s3_log}" 2>&1 &
-  echo $! > "${s3_pid}"
-  wait_for s3 s3_ready
-  # The bucket and its policy live in the data folder: made once.
+  if s3_ready; then
+    echo "s3: already running on 127.0.0.1:${s3_port}"
+  else
+    [ -x "${minio}" ] || { echo "services: ${minio} not installed (run scripts/setup.sh)" >&2; exit 1; }
+    # A new data folder has no bucket yet, whatever an old marker says.
+    if [ ! -d "${s3_data}" ]; then rm -f "${s3_bucket_ready}"; fi
+    mkdir -p "${s3_data}"
+    MINIO_ROOT_USER=${s3_user} MINIO_ROOT_PASSWORD=${s3_password} MINIO_BROWSER=off MINIO_UPDATE=off \
+      nohup "${minio}" server --quiet --address "127.0.0.1:${s3_port}" "${s3_data}" > "${s3_log}" 2>&1 &
+    echo $! > "${s3_pid}"
+    if ! wait_for s3 s3_ready "${s3_pid}"; then
+      echo "services: MinIO's log (${s3_log}):" >&2
+      tail -n 20 "${s3_log}" >&2 || true
+      exit 1
+    fi
+    echo "s3: running on 127.0.0.1:${s3_port} (MinIO ${minio_version})"
+  fi
+  # The bucket and its policy live in the data folder: made once per data
+  # folder, also when an earlier start failed after MinIO came up.
   if [ ! -e "${s3_bucket_ready}" ]; then
     [ -x "${bucket_tool}" ] || { echo "services: ${bucket_tool} not built (cmake --build --preset release)" >&2; exit 1; }
     MINIO_ENDPOINT=127.0.0.1:${s3_port} MINIO_ACCESS_KEY=${s3_user} MINIO_SECRET_KEY=${s3_password} \
       MINIO_BUCKET=masks "${bucket_tool}" > /dev/null
     touch "${s3_bucket_ready}"
   fi
-  echo "s3: running on 127.0.0.1:${s3_port} (MinIO ${minio_version})"
 }
 
 # Stops the process in pid file $1 and waits up to 5 s for it to exit.
@@ -124,6 +140,10 @@ stop_pid_file() {
     pid=$(cat "$1")
     kill "${pid}" 2> /dev/null || true
     for _ in $(seq 1 50); do kill -0 "${pid}" 2> /dev/null || break; sleep 0.1; done
+    if kill -0 "${pid}" 2> /dev/null; then
+      kill -9 "${pid}" 2> /dev/null || true
+      for _ in $(seq 1 50); do kill -0 "${pid}" 2> /dev/null || break; sleep 0.1; done
+    fi
     rm -f "$1"
   fi
 }

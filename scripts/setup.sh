@@ -71,24 +71,37 @@ install_pinned() {
 install_pinned scripts/onnxruntime com.github.asus4.onnxruntime
 if [ "${GPU}" = 1 ]; then install_pinned scripts/onnxruntime-gpu com.github.asus4.onnxruntime.linux-x64-gpu; fi
 
-# MinIO, once per machine.
+# MinIO, once per machine. Installed under a temporary name and moved into
+# place only when whole, so an interrupted build is never taken for one.
+go_is_new_enough() {
+  local version
+  version=$("$1" env GOVERSION 2> /dev/null) || return 1
+  version=${version#go}
+  [ "$(printf '%s\n' 1.24 "${version}" | sort -V | head -n 1)" = 1.24 ]
+}
 install_minio() {
-  local version dir go installed
+  local version dir go="" candidate installed
   version=$(cat scripts/minio/VERSION)
   dir=${MC_MINIO_DIR:-/opt/maskcomponent/minio-${version}}
   if [ -x "${dir}/minio" ]; then return 0; fi
-  go=$(command -v go || echo /usr/local/go/bin/go)
-  if [ ! -x "${go}" ]; then
+  for candidate in "$(command -v go || true)" /usr/local/go/bin/go; do
+    if [ -n "${candidate}" ] && [ -x "${candidate}" ] && go_is_new_enough "${candidate}"; then go=${candidate}; break; fi
+  done
+  if [ -z "${go}" ]; then
     echo "setup: MinIO needs Go 1.24 or newer to build (Debian 12's golang-go 1.19 is too old): none found" >&2
     exit 1
   fi
-  $SUDO mkdir -p "${dir}"
+  $SUDO mkdir -p "${dir}/build"
   installed="$("${go}" env GOPATH)/bin/minio"
   if [ -x "${installed}" ] && "${go}" version -m "${installed}" | grep -qE "^\s+mod\s+github.com/minio/minio\s+${version}\s"; then
-    $SUDO cp "${installed}" "${dir}/minio"
+    $SUDO cp "${installed}" "${dir}/build/minio"
   else
-    $SUDO env GOBIN="${dir}" "${go}" install "github.com/minio/minio@${version}"
+    # The user's Go settings (GOFLAGS=-mod=vendor, say) must not change the build.
+    $SUDO env GOBIN="${dir}/build" GOFLAGS=-buildvcs=false GOTOOLCHAIN=local "${go}" install \
+      "github.com/minio/minio@${version}"
   fi
+  $SUDO mv "${dir}/build/minio" "${dir}/minio"
+  $SUDO rmdir "${dir}/build"
   echo "setup: MinIO ${version} in ${dir}/minio"
 }
 install_minio

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cctype>
 #include <map>
 #include <regex>
@@ -17,9 +18,51 @@ struct CurlGlobal {
   CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 };
 
+// What a response body may hold in memory: an object we download (masks are
+// a few MB) or, for anything else, an error document. A server that sends
+// more is cut off (its reason is still read from the first bytes).
+constexpr std::size_t kMaxObjectBytes = 256U << 20U;
+constexpr std::size_t kMaxOtherBodyBytes = 64U << 10U;
+// The longest part of a server's error text echoed into our own.
+constexpr std::size_t kMaxEchoedBytes = 256;
+
+struct BodySink {
+  std::string* body;
+  std::size_t limit;
+  bool* over_limit;
+};
+
 std::size_t collect(char* data, std::size_t size, std::size_t count, void* target) {
-  static_cast<std::string*>(target)->append(data, size * count);
-  return size * count;
+  auto& sink = *static_cast<BodySink*>(target);
+  const std::size_t bytes = size * count;
+  if (sink.body->size() + bytes > sink.limit) {
+    *sink.over_limit = true;
+    return 0;  // libcurl stops the transfer (CURLE_WRITE_ERROR)
+  }
+  sink.body->append(data, bytes);
+  return bytes;
+}
+
+std::string cut(std::string text) {
+  if (text.size() > kMaxEchoedBytes) text = text.substr(0, kMaxEchoedBytes) + "...";
+  return text;
+}
+
+// CR, LF or NUL in a header would start a header of its own on the wire,
+// signed differently from what is sent.
+bool unsafe_header_value(const std::string& value) {
+  return value.find_first_of(std::string("\r\n\0", 3)) != std::string::npos;
+}
+
+// host[:port] without the scheme's default port, as browsers and curl send
+// the Host header of a URL that names it.
+std::string host_for_url(const std::string& endpoint, bool secure) {
+  const std::string default_port = secure ? ":443" : ":80";
+  if (endpoint.size() > default_port.size() &&
+      endpoint.compare(endpoint.size() - default_port.size(), default_port.size(), default_port) == 0) {
+    return endpoint.substr(0, endpoint.size() - default_port.size());
+  }
+  return endpoint;
 }
 
 // <Code> and <Message> of an S3 XML error body, when present.
@@ -71,7 +114,7 @@ std::size_t collect_header(char* data, std::size_t size, std::size_t count, void
   if (colon == std::string_view::npos) return size * count;
   std::string name(line.substr(0, colon));
   std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (name != "content-type" && name != "x-minio-error-code") return size * count;
+  if (name != "content-type" && name != "x-minio-error-code" && name != "date") return size * count;
   std::string value(line.substr(colon + 1));
   value.erase(0, value.find_first_not_of(" \t"));
   value.erase(value.find_last_not_of(" \t\r\n") + 1);
@@ -104,6 +147,12 @@ S3Client::Response S3Client::perform(const char* method, const std::string& path
       {"Host", settings_.endpoint}, {"x-amz-content-sha256", request.payload_hash}, {"x-amz-date", amz_date(now)}};
   if (verb == "PUT") request.headers.emplace_back("Content-Length", std::to_string(body.size()));
   if (!content_type.empty()) request.headers.emplace_back("Content-Type", content_type);
+  for (const auto& [name, value] : request.headers) {
+    if (unsafe_header_value(value)) {
+      throw DependencyError(DependencyError::Kind::kPermanent,
+                            action + ": the " + name + " header would contain a line break or NUL");
+    }
+  }
   const SigV4Credentials credentials{settings_.access_key, settings_.secret_key, settings_.region, "s3"};
   const SigV4Signature signature = sign_v4(request, credentials, now);
 
@@ -123,8 +172,11 @@ S3Client::Response S3Client::perform(const char* method, const std::string& path
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(settings_.connect_timeout.count()));
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(settings_.request_timeout.count()));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  // Dot segments stay as signed (libcurl would otherwise remove them).
+  curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
+  BodySink sink{&response.body, verb == "GET" ? kMaxObjectBytes : kMaxOtherBodyBytes, &response.body_over_limit};
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collect_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
   if (verb == "HEAD") {
@@ -136,23 +188,40 @@ S3Client::Response S3Client::perform(const char* method, const std::string& path
   }
   const CURLcode code = curl_easy_perform(curl);
   curl_slist_free_all(headers);
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  if (code == CURLE_WRITE_ERROR && response.body_over_limit) {
+    if (response.status >= 200 && response.status < 300) {
+      throw DependencyError(DependencyError::Kind::kPermanent,
+                            action + ": the answer is larger than " + std::to_string(sink.limit) + " bytes");
+    }
+    return response;  // an error answer: its first bytes say why
+  }
   if (code != CURLE_OK) {
     throw DependencyError(
         transient_curl_error(code) ? DependencyError::Kind::kTransient : DependencyError::Kind::kPermanent,
         action + ": " + curl_easy_strerror(code) + " (" + settings_.endpoint + ")");
   }
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   return response;
 }
 
 std::string S3Client::refusal(const Response& response, const std::string& action) const {
-  std::string code = xml_element(response.body, "Code");
-  const std::string message = xml_element(response.body, "Message");
+  std::string code = cut(xml_element(response.body, "Code"));
+  const std::string message = cut(xml_element(response.body, "Message"));
   if (code.empty() && response.headers.count("x-minio-error-code") != 0)
-    code = response.headers.at("x-minio-error-code");
+    code = cut(response.headers.at("x-minio-error-code"));
   std::string text = action + ": HTTP " + std::to_string(response.status);
   if (!code.empty()) text += " " + code;
   if (!message.empty()) text += ": " + message;
+  // A refusal without a reason (a HEAD) may be a clock far off: the server
+  // then refuses every signature. Its Date header tells.
+  if (code.empty() && response.status == 403 && response.headers.count("date") != 0) {
+    const time_t server = curl_getdate(response.headers.at("date").c_str(), nullptr);
+    const time_t local = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    if (server > 0 && std::abs(static_cast<double>(server - local)) > 15 * 60) {
+      return text + " (the S3 server's clock differs from ours by " + std::to_string(server - local) +
+             " s: requests more than 15 minutes off are refused; check both clocks)";
+    }
+  }
   if (code == "SignatureDoesNotMatch" || code == "InvalidAccessKeyId" || code == "AccessDenied" ||
       (code.empty() && response.status == 403)) {
     text += " (the S3 server " + settings_.endpoint +
@@ -235,7 +304,7 @@ S3Client::ObjectHead S3Client::head_object(const std::string& key) {
 std::string S3Client::presigned_get_url(const std::string& key, std::chrono::seconds expiry) const {
   PresignRequest request;
   request.scheme = settings_.secure ? "https" : "http";
-  request.host = settings_.endpoint;
+  request.host = host_for_url(settings_.endpoint, settings_.secure);
   request.path = bucket_path() + "/" + key;
   request.region = settings_.region;
   request.access_key = settings_.access_key;

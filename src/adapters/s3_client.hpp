@@ -62,7 +62,8 @@ class S3Client {
   struct Response {
     long status = 0;
     std::string body;
-    std::map<std::string, std::string> headers;  // content-type, x-minio-error-code (lower-case names)
+    std::map<std::string, std::string> headers;  // content-type, x-minio-error-code, date (lower-case names)
+    bool body_over_limit = false;                // the server sent more than we keep
   };
   [[nodiscard]] std::string bucket_url() const;
   [[nodiscard]] std::string bucket_path() const;  // /bucket

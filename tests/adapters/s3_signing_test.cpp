@@ -426,4 +426,80 @@ TEST(S3ClientRequests, SignExactlyTheHeadersTheySend) {
   EXPECT_EQ(requests[5].content_type, "application/json");
 }
 
+// A server that answers every request with a huge error document: the
+// client keeps only its first bytes, and our error text stays short.
+TEST(S3ClientRequests, AHugeErrorAnswerIsCutAndItsReasonKept) {
+  httplib::Server server;
+  const std::string message(10U << 20U, 'm');
+  const std::string body =
+      "<Error><Code>SlowDown</Code><Message>" + message + "</Message></Error>" + std::string(20U << 20U, ' ');
+  server.Put(".*", [&](const httplib::Request&, httplib::Response& response) {
+    response.status = 503;
+    response.set_content(body, "application/xml");
+  });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  std::thread thread([&] { server.listen_after_bind(); });
+  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  mc::adapters::S3Settings settings;
+  settings.endpoint = "127.0.0.1:" + std::to_string(port);
+  settings.access_key = "AKIDEXAMPLE";
+  settings.secret_key = "secret-of-the-test";
+  settings.bucket = "masks";
+  mc::adapters::S3Client client(settings);
+  try {
+    client.put_object("u/r/dress_mask.png", "png", "image/png");
+    ADD_FAILURE() << "a 503 must throw";
+  } catch (const mc::adapters::DependencyError& error) {
+    const std::string what = error.what();
+    EXPECT_TRUE(error.transient()) << what;
+    EXPECT_NE(what.find("HTTP 503 SlowDown"), std::string::npos) << what.substr(0, 300);
+    EXPECT_LT(what.size(), 1024U) << "the server's 10 MB message is not echoed whole";
+  }
+  server.stop();
+  thread.join();
+}
+
+// A line break in a header value would send a header of its own, unsigned.
+TEST(S3ClientRequests, AHeaderValueWithALineBreakIsRefusedBeforeSending) {
+  CaptureServer server;
+  mc::adapters::S3Settings settings;
+  settings.endpoint = "127.0.0.1:" + std::to_string(server.port());
+  settings.access_key = "AKIDEXAMPLE";
+  settings.secret_key = "secret-of-the-test";
+  settings.bucket = "masks";
+  mc::adapters::S3Client client(settings);
+  try {
+    client.put_object("u/r/dress_mask.png", "png", "image/png\r\nX-Injected: yes");
+    ADD_FAILURE() << "must throw";
+  } catch (const mc::adapters::DependencyError& error) {
+    EXPECT_FALSE(error.transient());
+    EXPECT_NE(std::string(error.what()).find("Content-Type header would contain a line break"), std::string::npos)
+        << error.what();
+  }
+  EXPECT_TRUE(server.requests().empty()) << "nothing was sent";
+}
+
+// Browsers and curl send `Host: host` for a URL that names the scheme's
+// default port: the presigned URL must sign that host.
+TEST(S3ClientRequests, PresignedUrlsLeaveOutTheDefaultPort) {
+  mc::adapters::S3Settings settings;
+  settings.endpoint = "minio.example:80";
+  settings.access_key = "AKIDEXAMPLE";
+  settings.secret_key = "secret-of-the-test";
+  settings.bucket = "masks";
+  const mc::adapters::S3Client plain(settings);
+  EXPECT_EQ(
+      plain.presigned_get_url("u/r/dress_mask.png", std::chrono::seconds(60)).rfind("http://minio.example/masks/", 0),
+      0U);
+  settings.endpoint = "minio.example:443";
+  settings.secure = true;
+  const mc::adapters::S3Client secure(settings);
+  EXPECT_EQ(
+      secure.presigned_get_url("u/r/dress_mask.png", std::chrono::seconds(60)).rfind("https://minio.example/masks/", 0),
+      0U);
+  settings.endpoint = "minio.example:9000";
+  const mc::adapters::S3Client other(settings);
+  EXPECT_EQ(other.presigned_get_url("k", std::chrono::seconds(60)).rfind("https://minio.example:9000/masks/k?", 0), 0U);
+}
+
 }  // namespace
