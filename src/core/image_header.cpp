@@ -81,7 +81,8 @@ ImageHeader jpeg_header(std::string_view bytes) {
 
 ImageHeader webp_header(std::string_view bytes) {
   if (bytes.size() < 30) truncated(ImageFormat::kWebp, "file too short");
-  if (little_endian32(bytes, 4) + 8 > bytes.size()) truncated(ImageFormat::kWebp, "shorter than its RIFF size");
+  if (std::uint64_t{little_endian32(bytes, 4)} + 8 > bytes.size())
+    truncated(ImageFormat::kWebp, "shorter than its RIFF size");
   const std::string_view chunk = bytes.substr(12, 4);
   if (chunk == "VP8 ") {
     return {ImageFormat::kWebp, little_endian16(bytes, 26) & 0x3FFF, little_endian16(bytes, 28) & 0x3FFF};

@@ -36,6 +36,10 @@ constexpr std::chrono::seconds kShutdownMargin{10};
 // are held in all (running or waiting behind their user's running one): the
 // bound on memory when one user's backlog grows.
 constexpr int kBufferedPerWorker = 4;
+// And when the messages held add up to this many bytes: a message is kept as
+// its bytes (for the poison message) and parsed (about as much again), and
+// inline images make messages of tens of MB. One message is always taken.
+constexpr std::size_t kMaxHeldMessageBytes = 256U << 20U;
 
 // One assignment of one partition. Work consumed under it checks it: once
 // revoked, queued work is dropped, running work stops at its next step, and
@@ -269,10 +273,13 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     auto incoming = std::make_shared<const core::IncomingMessage>(core::read_message(payload));
     const std::string& user = incoming->who.user_id;
     ++active_;
+    const std::size_t bytes = payload.size();
+    held_bytes_ += bytes;
     const auto consumed = std::chrono::steady_clock::now();
     workers.submit(user.empty() ? kUnidentifiedLane : "user:" + user,
-                   [this, partition, position, lease, incoming, consumed, payload = std::move(payload)] {
+                   [this, partition, position, lease, incoming, consumed, bytes, payload = std::move(payload)] {
                      run_task(partition, position, lease, payload, *incoming, consumed);
+                     held_bytes_ -= bytes;
                      --active_;
                    });
   }
@@ -396,7 +403,8 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     // only what can run counts towards SERVICE_CONCURRENCY; all that is held
     // has a bound of its own.
     const bool full = workers_ != nullptr && (workers_->runnable() >= settings_.concurrency ||
-                                              workers_->buffered() >= kBufferedPerWorker * settings_.concurrency);
+                                              workers_->buffered() >= kBufferedPerWorker * settings_.concurrency ||
+                                              held_bytes_.load() >= kMaxHeldMessageBytes);
     const bool busy = full || retry_.infrastructure_waits() > 0;
     if (busy && !paused_) {
       set_paused(true);
@@ -447,6 +455,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
   std::map<Partition, std::shared_ptr<PartitionLease>> leases_;  // consume thread only
   bool paused_ = false;
   std::atomic<int> active_{0};              // messages queued or running
+  std::atomic<std::size_t> held_bytes_{0};  // their bytes
   UserOrderedExecutor* workers_ = nullptr;  // while run() consumes
   std::mutex finished_mutex_;
   std::vector<Finished> finished_;

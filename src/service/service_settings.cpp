@@ -99,7 +99,8 @@ ServiceSettings load_service_settings(const EnvironmentReader& environment) {
       static_cast<std::size_t>(env.number("POISON_ORIGINAL_MAX_BYTES", 65536, 1024, 128L * 1024));
   settings.fetch.connect_timeout = std::chrono::milliseconds(env.number("IMAGE_CONNECT_TIMEOUT_MS", 5000, 1, 600000));
   settings.fetch.total_timeout = std::chrono::milliseconds(env.number("IMAGE_TIMEOUT_MS", 30000, 1, 3600000));
-  settings.fetch.max_bytes = static_cast<std::size_t>(env.number("IMAGE_MAX_BYTES", 25L * 1024 * 1024, 1, 1L << 31));
+  settings.fetch.max_bytes =
+      static_cast<std::size_t>(env.number("IMAGE_MAX_BYTES", 25L * 1024 * 1024, 1, (1L << 31) - 1));
   settings.fetch.allow_private_addresses = env.boolean("IMAGE_FETCH_ALLOW_PRIVATE", false);
   settings.max_image_pixels = read_max_image_pixels(env);
   settings.log_level = env.optional("LOG_LEVEL", "info");

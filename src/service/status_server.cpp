@@ -15,11 +15,15 @@ namespace {
 // Probes and scrapes are few and small, and whoever reaches the port may be
 // hostile: CivetWeb (Debian's 1.15, the server of prometheus-cpp's own
 // exposer) bounds what one client can hold.
-constexpr const char* kThreads = "16";             // a slow client holds one; probes get the rest
-constexpr const char* kRequestTimeoutMs = "2000";  // reading a request's headers, and each write
+// A slow client holds a thread for at most kRequestTimeoutMs: 64 threads
+// keep probes answered beside 60 clients that trickle headers (reconnecting
+// as they are cut off); beyond that, the port needs a NetworkPolicy
+// (docs/operations.md). Probes and scrapes send their headers at once.
+constexpr const char* kThreads = "64";
+constexpr const char* kRequestTimeoutMs = "1000";  // reading a request's headers, and each write
 constexpr const char* kMaxRequestSize = "8192";    // request line and headers together, bytes
-constexpr const char* kConnectionQueue = "32";     // accepted connections waiting for a thread
-constexpr const char* kListenBacklog = "32";
+constexpr const char* kConnectionQueue = "64";     // accepted connections waiting for a thread
+constexpr const char* kListenBacklog = "64";
 
 struct Answer {
   int status;

@@ -15,8 +15,8 @@ namespace mc::service {
 //   GET /readyz   200 "ready" or 503 listing each failing condition
 //   GET /metrics  the Prometheus text format
 // Anything else is 404; methods other than GET/HEAD 405. One request per
-// connection; a request's headers must arrive within 2 s and 8 KiB, and a
-// slow or hostile client holds one of 16 threads at most that long.
+// connection; a request's headers must arrive within 1 s and 8 KiB, and a
+// slow or hostile client holds one of 64 threads at most that long.
 class StatusServer {
  public:
   // Binds `port` (> 0) at once (core::SetupError when the address or port

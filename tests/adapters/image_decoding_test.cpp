@@ -82,6 +82,9 @@ TEST(ImageDecoding, RefusesBadImagesNamingTheProblem) {
   EXPECT_EQ(error_of(png.substr(0, png.size() - 20)), "corrupt or truncated PNG image (no IEND chunk)");
   EXPECT_EQ(error_of(jpeg.substr(0, jpeg.size() - 30)), "corrupt or truncated JPEG image (no end-of-image marker)");
   EXPECT_EQ(error_of(webp.substr(0, webp.size() - 10)), "corrupt or truncated WebP image (shorter than its RIFF size)");
+  std::string wrapping = webp;  // a RIFF size that wraps around in 32 bits
+  wrapping.replace(4, 4, std::string(4, '\xFF'));
+  EXPECT_EQ(error_of(wrapping), "corrupt or truncated WebP image (shorter than its RIFF size)");
   EXPECT_EQ(error_of(bmp.substr(0, bmp.size() - 10)),
             "corrupt or truncated BMP image (shorter than its declared size)");
   EXPECT_EQ(error_of(png, 1000), "image is too large: 40 x 30 = 0.0 MP, over the limit of 0.0 MP");
@@ -93,6 +96,23 @@ TEST(ImageDecoding, RefusesBadImagesNamingTheProblem) {
     if (i > 20 && static_cast<std::uint8_t>(garbled[i]) == 0xFF) garbled[i] = 0x00;  // no markers after the SOI
   }
   EXPECT_NE(error_of(garbled), "no error");
+}
+
+// Each scan of a progressive JPEG, even an empty one, costs libjpeg a walk
+// over every block: thousands of them in a small file would hold the decode
+// slot for minutes. A real progressive file (about 10 scans) still decodes.
+TEST(ImageDecoding, AJpegWithThousandsOfScansIsRefusedBeforeDecoding) {
+  cv::Mat image(48, 64, CV_8UC3);
+  cv::randu(image, 0, 255);
+  const std::string progressive = encode(".jpg", image, {cv::IMWRITE_JPEG_PROGRESSIVE, 1});
+  EXPECT_EQ(decode_image(progressive).size(), image.size());
+  const std::string empty_scan("\xFF\xDA\x00\x08\x01\x01\x00\x01\x05\x02", 10);
+  std::string scans;
+  for (int i = 0; i < 2000; ++i) scans += empty_scan;
+  const std::string crafted = progressive.substr(0, progressive.size() - 2) + scans + "\xFF\xD9";
+  const std::string error = error_of(crafted);
+  EXPECT_EQ(error.rfind("corrupt JPEG image (it has 20", 0), 0U) << error;
+  EXPECT_NE(error.find("scans, more than the 256 any encoder writes"), std::string::npos) << error;
 }
 
 TEST(ImageDecoding, GreyBecomesThreeEqualChannels) {
