@@ -105,7 +105,13 @@ Outcome RequestProcessor::fail(Job& job, const Failure& failure) {
 
 std::optional<Outcome> RequestProcessor::validate(Job& job) {
   try {
-    job.request = core::parse_mask_request(job.incoming, settings_.default_mask_types, core::generate_request_id);
+    // A message without request_id is named by its place in the topic, so
+    // that its redelivery is the same request (a random id outside Kafka).
+    const auto new_request_id = [&] {
+      if (job.position.offset < 0) return core::generate_request_id();
+      return core::derived_request_id(settings_.kafka.input_topic, job.position.partition, job.position.offset);
+    };
+    job.request = core::parse_mask_request(job.incoming, settings_.default_mask_types, new_request_id);
   } catch (const core::InputError& error) {
     return fail(job, {FailureKind::kInvalidRequest, std::string("Invalid request: ") + error.what(), 0, false});
   }

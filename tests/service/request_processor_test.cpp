@@ -204,5 +204,26 @@ TEST_F(RequestProcessorTest, UndecodableBytesAreAnInvalidImage) {
   EXPECT_EQ(outcome.result["error"].get<std::string>().rfind("Invalid image data: ", 0), 0U);
 }
 
+TEST_F(RequestProcessorTest, AMessageWithoutRequestIdIsTheSameRequestWhenDeliveredAgain) {
+  const json message = {{"user_id", "u"}, {"image", {{"type", "base64"}, {"data", png_base64()}}}};
+  const Outcome first = process(message);
+  EXPECT_EQ(first.kind, OutcomeKind::kCompleted);
+  EXPECT_EQ(first.result["request_id"], "kafka-mask_input-0-7") << "topic, partition and offset";
+  const Outcome again = process(message);  // redelivered after a crash: same position
+  EXPECT_EQ(again.kind, OutcomeKind::kAnsweredFromRecord);
+  EXPECT_EQ(again.result["request_id"], "kafka-mask_input-0-7");
+  EXPECT_EQ(again.result["mask_paths"], first.result["mask_paths"]);
+  EXPECT_EQ(analyzer.calls, 1) << "computed once";
+  EXPECT_EQ(masks.puts, 1);
+}
+
+TEST(DerivedRequestId, KeepsWithinTheIdRulesForTheLongestTopic) {
+  EXPECT_EQ(core::derived_request_id("mask_input", 3, 42), "kafka-mask_input-3-42");
+  const std::string id = core::derived_request_id(std::string(249, 't'), 2147483647, 9223372036854775807);
+  EXPECT_EQ(core::id_problem(id), "");
+  EXPECT_EQ(id.size(), 255U);
+  EXPECT_TRUE(id.ends_with("-2147483647-9223372036854775807"));
+}
+
 }  // namespace
 }  // namespace mc::service
