@@ -1,5 +1,7 @@
 #include "service/request_processor.hpp"
 
+#include <cctype>
+#include <new>
 #include <thread>
 
 #include <opencv2/imgcodecs.hpp>
@@ -17,6 +19,20 @@
 namespace mc::service {
 
 namespace {
+
+// std::bad_alloc, OpenCV's StsNoMem, ONNX Runtime's allocation failures
+// (its arena, a CUDA out-of-memory).
+bool resource_exhausted(const std::exception& error) {
+  if (dynamic_cast<const std::bad_alloc*>(&error) != nullptr) return true;
+  if (const auto* cv_error = dynamic_cast<const cv::Exception*>(&error)) return cv_error->code == cv::Error::StsNoMem;
+  std::string text = error.what();
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* sign : {"out of memory", "failed to allocate", "allocation failed", "cudaerrormemoryallocation",
+                           "bad_alloc", "bad allocation"}) {
+    if (text.find(sign) != std::string::npos) return true;
+  }
+  return false;
+}
 
 core::RequestIdentity identity_of(const core::MaskRequest& request) {
   return {request.user_id, request.gender, request.request_id};
@@ -216,7 +232,17 @@ inference::HumanAnalysis RequestProcessor::analyze(Job& job, const cv::Mat& pers
   try {
     job.interruption.check();
     const auto started = std::chrono::steady_clock::now();
-    inference::HumanAnalysis analysis = ports_.analyzer.analyze(person);
+    // Exhausted memory (host or GPU) is not the request's fault: waited out
+    // and tried again like an unavailable dependency, never a failed result.
+    inference::HumanAnalysis analysis = retry_.until_done(job.log, "inference", job.interruption, [&] {
+      try {
+        return ports_.analyzer.analyze(person);
+      } catch (const std::exception& error) {
+        if (!resource_exhausted(error)) throw;
+        throw adapters::DependencyError(adapters::DependencyError::Kind::kTransient,
+                                        std::string("Out of memory: ") + error.what());
+      }
+    });
     job.times.add(Stage::kParsingAtr, analysis.atr_time);
     job.times.add(Stage::kParsingLip, analysis.lip_time);
     job.times.add(Stage::kPose, analysis.pose_time);
@@ -228,7 +254,9 @@ inference::HumanAnalysis RequestProcessor::analyze(Job& job, const cv::Mat& pers
     return analysis;
   } catch (const core::InputError& error) {
     failure = Failure{FailureKind::kNoPerson, error.what(), 0, true};  // "no person detected"
-  } catch (const cv::Exception& error) {
+  } catch (const Abandoned&) {
+    throw;
+  } catch (const std::exception& error) {  // cv::Exception, Ort::Exception, anything else of the analysis
     failure = Failure{FailureKind::kInference, std::string("Mask generation failed: ") + error.what(), 0, true};
   }
   return {};
