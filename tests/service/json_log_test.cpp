@@ -23,7 +23,7 @@ TEST(JsonLog, EveryStringOfALineIsCutTo2048Bytes) {
   EXPECT_LT(line.size(), 4 * 2200U) << "four cut strings and the fixed fields";
   const auto object = nlohmann::json::parse(line);
   for (const std::string& value : {object["message"].get<std::string>(), object["user_id"].get<std::string>(),
-                                  object["nested"]["error"].get<std::string>()}) {
+                                   object["nested"]["error"].get<std::string>()}) {
     EXPECT_LE(value.size(), kMaxLoggedValueBytes);
     EXPECT_EQ(value.rfind("xxxx", 0), 0U);
   }
