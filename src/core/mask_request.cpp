@@ -83,6 +83,13 @@ std::string generate_request_id() {
   return text;
 }
 
+std::string derived_request_id(std::string_view topic, std::int32_t partition, std::int64_t offset) {
+  const std::string position = "-" + std::to_string(partition) + "-" + std::to_string(offset);
+  const std::string prefix = "kafka-";
+  const std::size_t room = kMaxIdBytes - prefix.size() - position.size();
+  return prefix + std::string(topic.substr(0, room)) + position;
+}
+
 std::string id_problem(std::string_view id) {
   if (id.empty()) return "is empty";
   if (id.size() > kMaxIdBytes) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -42,6 +43,12 @@ MaskRequest parse_mask_request(const IncomingMessage& message, const std::vector
 
 // A fresh random request id: "req-" and 24 hex digits.
 std::string generate_request_id();
+
+// The request id of a Kafka message that has none: "kafka-<topic>-<partition>-<offset>",
+// the same for every delivery of that message, so a redelivery is answered
+// from its record. The topic is cut so that the id keeps within 255 bytes
+// (Kafka topic names are letters, digits and . _ -, all allowed in ids).
+std::string derived_request_id(std::string_view topic, std::int32_t partition, std::int64_t offset);
 
 // Ids become object key and URL path segments. Allowed: 1 to 255 bytes (MinIO's
 // limit for a path segment) of ASCII letters, digits and - _ . @ + = : , ~;

@@ -2,7 +2,25 @@
 
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include "core/utf8.hpp"
+
 namespace mc::service {
+
+namespace {
+
+// Every string in the line (the message, echoed ids, error texts) cut as
+// results cut them, so that no sender or dependency can make a line large.
+void bound_strings(nlohmann::json& value) {
+  if (value.is_string()) {
+    if (value.get_ref<const std::string&>().size() > kMaxLoggedValueBytes) {
+      value = core::bounded_text(value.get_ref<const std::string&>(), kMaxLoggedValueBytes);
+    }
+  } else if (value.is_structured()) {
+    for (auto& item : value) bound_strings(item);
+  }
+}
+
+}  // namespace
 
 std::shared_ptr<spdlog::logger> make_json_logger(const std::string& name, const std::string& level) {
   auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
@@ -23,6 +41,7 @@ void log_json(spdlog::logger& logger, spdlog::level::level_enum level, std::stri
     if (!logger.should_log(level)) return;
     nlohmann::json object = fields.is_object() ? fields : nlohmann::json::object();
     object["message"] = std::string(message);
+    bound_strings(object);
     std::string text = object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     // Drop the braces: the pattern supplies them around the fixed fields.
     logger.log(level, "{}", std::string_view(text).substr(1, text.size() - 2));

@@ -13,7 +13,12 @@ namespace mc::service {
 // level, logger, message and any extra fields (the Python service's structured logging).
 std::shared_ptr<spdlog::logger> make_json_logger(const std::string& name, const std::string& level);
 
-// Logs `message` with `fields` merged into the line's object. Never throws.
+// The most bytes of any one string in a log line (the message or a field's
+// value); longer ones are cut as results' errors are ("...(N bytes)").
+constexpr std::size_t kMaxLoggedValueBytes = 2048;
+
+// Logs `message` with `fields` merged into the line's object, each string cut
+// to kMaxLoggedValueBytes. Never throws.
 void log_json(spdlog::logger& logger, spdlog::level::level_enum level, std::string_view message,
               const nlohmann::json& fields = nlohmann::json::object()) noexcept;
 

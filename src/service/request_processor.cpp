@@ -1,5 +1,7 @@
 #include "service/request_processor.hpp"
 
+#include <cctype>
+#include <new>
 #include <thread>
 
 #include <opencv2/imgcodecs.hpp>
@@ -17,6 +19,20 @@
 namespace mc::service {
 
 namespace {
+
+// std::bad_alloc, OpenCV's StsNoMem, ONNX Runtime's allocation failures
+// (its arena, a CUDA out-of-memory).
+bool resource_exhausted(const std::exception& error) {
+  if (dynamic_cast<const std::bad_alloc*>(&error) != nullptr) return true;
+  if (const auto* cv_error = dynamic_cast<const cv::Exception*>(&error)) return cv_error->code == cv::Error::StsNoMem;
+  std::string text = error.what();
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* sign : {"out of memory", "failed to allocate", "allocation failed", "cudaerrormemoryallocation",
+                           "bad_alloc", "bad allocation"}) {
+    if (text.find(sign) != std::string::npos) return true;
+  }
+  return false;
+}
 
 core::RequestIdentity identity_of(const core::MaskRequest& request) {
   return {request.user_id, request.gender, request.request_id};
@@ -105,7 +121,13 @@ Outcome RequestProcessor::fail(Job& job, const Failure& failure) {
 
 std::optional<Outcome> RequestProcessor::validate(Job& job) {
   try {
-    job.request = core::parse_mask_request(job.incoming, settings_.default_mask_types, core::generate_request_id);
+    // A message without request_id is named by its place in the topic, so
+    // that its redelivery is the same request (a random id outside Kafka).
+    const auto new_request_id = [&] {
+      if (job.position.offset < 0) return core::generate_request_id();
+      return core::derived_request_id(settings_.kafka.input_topic, job.position.partition, job.position.offset);
+    };
+    job.request = core::parse_mask_request(job.incoming, settings_.default_mask_types, new_request_id);
   } catch (const core::InputError& error) {
     return fail(job, {FailureKind::kInvalidRequest, std::string("Invalid request: ") + error.what(), 0, false});
   }
@@ -212,7 +234,17 @@ inference::HumanAnalysis RequestProcessor::analyze(Job& job, const cv::Mat& pers
   try {
     job.interruption.check();
     const auto started = std::chrono::steady_clock::now();
-    inference::HumanAnalysis analysis = ports_.analyzer.analyze(person);
+    // Exhausted memory (host or GPU) is not the request's fault: waited out
+    // and tried again like an unavailable dependency, never a failed result.
+    inference::HumanAnalysis analysis = retry_.until_done(job.log, "inference", job.interruption, [&] {
+      try {
+        return ports_.analyzer.analyze(person);
+      } catch (const std::exception& error) {
+        if (!resource_exhausted(error)) throw;
+        throw adapters::DependencyError(adapters::DependencyError::Kind::kTransient,
+                                        std::string("Out of memory: ") + error.what());
+      }
+    });
     job.times.add(Stage::kParsingAtr, analysis.atr_time);
     job.times.add(Stage::kParsingLip, analysis.lip_time);
     job.times.add(Stage::kPose, analysis.pose_time);
@@ -224,7 +256,9 @@ inference::HumanAnalysis RequestProcessor::analyze(Job& job, const cv::Mat& pers
     return analysis;
   } catch (const core::InputError& error) {
     failure = Failure{FailureKind::kNoPerson, error.what(), 0, true};  // "no person detected"
-  } catch (const cv::Exception& error) {
+  } catch (const Abandoned&) {
+    throw;
+  } catch (const std::exception& error) {  // cv::Exception, Ort::Exception, anything else of the analysis
     failure = Failure{FailureKind::kInference, std::string("Mask generation failed: ") + error.what(), 0, true};
   }
   return {};

@@ -3,7 +3,9 @@
 // without servers. The same paths against real servers: integration/.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
+#include <new>
 #include <memory>
 #include <string>
 #include <utility>
@@ -83,8 +85,11 @@ struct FakeImages final : ImageSource {
 
 struct FakeAnalyzer final : Analyzer {
   int calls = 0;
+  int throws = 0;  // the first `throws` calls throw `thrown`
+  std::function<void()> thrown;
   inference::HumanAnalysis analyze(const cv::Mat& person) override {
     ++calls;
+    if (calls <= throws) thrown();
     inference::HumanAnalysis analysis;
     analysis.parse = cv::Mat::zeros(person.rows, person.cols, CV_8UC1);
     return analysis;
@@ -236,6 +241,55 @@ TEST_F(RequestProcessorTest, AnImageWhosePaddedCropExceedsMaxImagePixelsIsAnInva
             "Invalid image data: image is too narrow: 1 x 65535 pads to 49151 x 65535 = 3221.1 MP for the 3:4 crop, "
             "over the limit of 40.0 MP");
   EXPECT_EQ(analyzer.calls, 0);
+
+TEST_F(RequestProcessorTest, AMessageWithoutRequestIdIsTheSameRequestWhenDeliveredAgain) {
+  const json message = {{"user_id", "u"}, {"image", {{"type", "base64"}, {"data", png_base64()}}}};
+  const Outcome first = process(message);
+  EXPECT_EQ(first.kind, OutcomeKind::kCompleted);
+  EXPECT_EQ(first.result["request_id"], "kafka-mask_input-0-7") << "topic, partition and offset";
+  const Outcome again = process(message);  // redelivered after a crash: same position
+  EXPECT_EQ(again.kind, OutcomeKind::kAnsweredFromRecord);
+  EXPECT_EQ(again.result["request_id"], "kafka-mask_input-0-7");
+  EXPECT_EQ(again.result["mask_paths"], first.result["mask_paths"]);
+  EXPECT_EQ(analyzer.calls, 1) << "computed once";
+  EXPECT_EQ(masks.puts, 1);
+}
+
+TEST_F(RequestProcessorTest, AnOnnxRuntimeErrorIsAnInferenceFailureWithItsRecordFailed) {
+  analyzer.throws = 1;
+  analyzer.thrown = [] { throw Ort::Exception("Non-zero status code returned while running Conv node", ORT_FAIL); };
+  const Outcome outcome =
+      process({{"user_id", "u"}, {"request_id", "r"}, {"image", {{"type", "base64"}, {"data", png_base64()}}}});
+  EXPECT_EQ(outcome.failure, FailureKind::kInference);
+  EXPECT_EQ(outcome.result["error"], "Mask generation failed: Non-zero status code returned while running Conv node");
+  EXPECT_EQ(store.records.at({"u", "r"}).status, core::RequestStatus::kFailed) << "never left processing";
+}
+
+TEST_F(RequestProcessorTest, ExhaustedMemoryIsRetriedUntilTheAnalysisPasses) {
+  const std::vector<std::function<void()>> exhaustions = {
+      [] { throw std::bad_alloc(); },
+      [] { throw cv::Exception(cv::Error::StsNoMem, "Failed to allocate 1 bytes", "f", "file", 1); },
+      [] { throw Ort::Exception("CUDA failure 2: out of memory", ORT_RUNTIME_EXCEPTION); }};
+  int request = 0;
+  for (const auto& exhaustion : exhaustions) {
+    analyzer.calls = 0;
+    analyzer.throws = 2;
+    analyzer.thrown = exhaustion;
+    const std::string id = std::to_string(++request) + "-r";
+    const Outcome outcome =
+        process({{"user_id", "u"}, {"request_id", id}, {"image", {{"type", "base64"}, {"data", png_base64()}}}});
+    EXPECT_EQ(outcome.kind, OutcomeKind::kCompleted) << id;
+    EXPECT_EQ(analyzer.calls, 3) << "two exhausted attempts, then the one that passed";
+    EXPECT_EQ(store.records.at({"u", id}).status, core::RequestStatus::kCompleted);
+  }
+}
+
+TEST(DerivedRequestId, KeepsWithinTheIdRulesForTheLongestTopic) {
+  EXPECT_EQ(core::derived_request_id("mask_input", 3, 42), "kafka-mask_input-3-42");
+  const std::string id = core::derived_request_id(std::string(249, 't'), 2147483647, 9223372036854775807);
+  EXPECT_EQ(core::id_problem(id), "");
+  EXPECT_EQ(id.size(), 255U);
+  EXPECT_TRUE(id.ends_with("-2147483647-9223372036854775807"));
 }
 
 }  // namespace

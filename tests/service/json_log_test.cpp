@@ -1,0 +1,35 @@
+// Log lines: one JSON object each, bounded whatever the message and fields hold.
+#include "service/json_log.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+
+#include <spdlog/sinks/ostream_sink.h>
+
+namespace mc::service {
+namespace {
+
+TEST(JsonLog, EveryStringOfALineIsCutTo2048Bytes) {
+  std::ostringstream out;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out);
+  spdlog::logger logger("test", sink);
+  logger.set_pattern("{%v}");
+  const std::string huge(100000, 'x');
+  RequestLog log(logger, huge, "r");
+  log.error("process", "request_failed", huge, {{"nested", {{"error", huge}}}, {"count", 3}});
+  const std::string line = out.str();
+  EXPECT_LT(line.size(), 4 * 2200U) << "four cut strings and the fixed fields";
+  const auto object = nlohmann::json::parse(line);
+  for (const std::string& value : {object["message"].get<std::string>(), object["user_id"].get<std::string>(),
+                                   object["nested"]["error"].get<std::string>()}) {
+    EXPECT_LE(value.size(), kMaxLoggedValueBytes);
+    EXPECT_EQ(value.rfind("xxxx", 0), 0U);
+  }
+  EXPECT_EQ(object["request_id"], "r");
+  EXPECT_EQ(object["count"], 3);
+}
+
+}  // namespace
+}  // namespace mc::service
