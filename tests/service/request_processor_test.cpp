@@ -241,6 +241,7 @@ TEST_F(RequestProcessorTest, AnImageWhosePaddedCropExceedsMaxImagePixelsIsAnInva
             "Invalid image data: image is too narrow: 1 x 65535 pads to 49151 x 65535 = 3221.1 MP for the 3:4 crop, "
             "over the limit of 40.0 MP");
   EXPECT_EQ(analyzer.calls, 0);
+}
 
 TEST_F(RequestProcessorTest, AMessageWithoutRequestIdIsTheSameRequestWhenDeliveredAgain) {
   const json message = {{"user_id", "u"}, {"image", {{"type", "base64"}, {"data", png_base64()}}}};
