@@ -21,6 +21,18 @@ struct KafkaSettings {
   int session_timeout_ms = 45000;                      // KAFKA_SESSION_TIMEOUT_MS (serve's consumer)
 };
 
+// The bounds a broker puts on a member's session timeout by default:
+// group.min.session.timeout.ms is 6 000; group.max.session.timeout.ms is
+// 300 000 on older brokers (1 800 000 on newer ones), so the lower is taken.
+// A value outside them makes every JoinGroup fail.
+inline constexpr int kMinSessionTimeoutMs = 6000;
+inline constexpr int kMaxSessionTimeoutMs = 300000;
+// librdkafka's max.poll.interval.ms, set explicitly by serve's consumer: a
+// member that does not poll for this long leaves the group. The rebalance
+// callback waits for running work inside a poll, so REBALANCE_WAIT_SECONDS
+// must stay below it.
+inline constexpr int kMaxPollIntervalMs = 300000;
+
 // Sets a librdkafka property; a refused one is a core::SetupError.
 void set_kafka_property(RdKafka::Conf& conf, const std::string& name, const std::string& value);
 

@@ -83,6 +83,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     // How soon the group notices a member that died without leaving.
     set_kafka_property(*consumer_conf, "session.timeout.ms", std::to_string(settings.kafka.session_timeout_ms));
     set_kafka_property(*consumer_conf, "statistics.interval.ms", kKafkaStatisticsIntervalMs);
+    set_kafka_property(*consumer_conf, "max.poll.interval.ms", std::to_string(adapters::kMaxPollIntervalMs));
     consumer_conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), conf_error);
     consumer_conf->set("event_cb", static_cast<RdKafka::EventCb*>(&events_), conf_error);
     consumer_.reset(RdKafka::KafkaConsumer::create(consumer_conf.get(), error));

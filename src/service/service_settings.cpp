@@ -72,7 +72,8 @@ ServiceSettings load_service_settings(const EnvironmentReader& environment) {
   SettingsReader env(environment);
   ServiceSettings settings;
   settings.kafka = read_kafka_settings(env);
-  settings.kafka.session_timeout_ms = static_cast<int>(env.number("KAFKA_SESSION_TIMEOUT_MS", 45000, 1000, 3600000));
+  settings.kafka.session_timeout_ms = static_cast<int>(
+      env.number("KAFKA_SESSION_TIMEOUT_MS", 45000, adapters::kMinSessionTimeoutMs, adapters::kMaxSessionTimeoutMs));
 
   settings.storage = read_storage_settings(env);
 
@@ -92,7 +93,9 @@ ServiceSettings load_service_settings(const EnvironmentReader& environment) {
   settings.retry.max_delay = std::chrono::milliseconds(env.number("RETRY_MAX_DELAY_MS", 30000, 1, 3600000));
   settings.shutdown_grace = std::chrono::seconds(env.number("SHUTDOWN_GRACE_SECONDS", 30, 0, 3600));
   settings.retry.permanent_error_attempts = static_cast<int>(env.number("DEPENDENCY_PERMANENT_ATTEMPTS", 3, 1, 100));
-  settings.rebalance_wait = std::chrono::seconds(env.number("REBALANCE_WAIT_SECONDS", 15, 0, 3600));
+  // Below max.poll.interval.ms: the wait runs inside a poll.
+  settings.rebalance_wait =
+      std::chrono::seconds(env.number("REBALANCE_WAIT_SECONDS", 15, 0, adapters::kMaxPollIntervalMs / 1000 - 1));
   settings.claim_wait = std::chrono::seconds(env.number("CLAIM_WAIT_SECONDS", 120, 1, 86400));
   settings.decode_concurrency = static_cast<int>(env.number("DECODE_CONCURRENCY", 1, 1, 64));
   settings.poison_original_max_bytes =

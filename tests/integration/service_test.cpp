@@ -455,6 +455,22 @@ TEST_F(ServiceTest, OneUsersBacklogHeldIsBoundedByFourTimesTheConcurrency) {
   EXPECT_EQ(service->stop(), 0);
 }
 
+// A session timeout outside the broker's default bounds fails every join;
+// a rebalance wait as long as max.poll.interval.ms drops the member from
+// the group in the middle of the wait.
+TEST(ServiceConfiguration, SessionTimeoutAndRebalanceWaitWithinKafkasBounds) {
+  for (const char* timeout : {"5999", "300001"}) {
+    const auto run = mc::test_support::run_command(
+        std::string("env -i KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:1 KAFKA_SESSION_TIMEOUT_MS=") + timeout +
+        " REBALANCE_WAIT_SECONDS=300 HEALTH_STALL_SECONDS=1000 " + MC_CLI_PATH + " serve");
+    EXPECT_EQ(run.exit_code, 2) << run.output;
+    EXPECT_NE(run.output.find("KAFKA_SESSION_TIMEOUT_MS must be a whole number from 6000 to 300000"), std::string::npos)
+        << run.output;
+    EXPECT_NE(run.output.find("REBALANCE_WAIT_SECONDS must be a whole number from 0 to 299"), std::string::npos)
+        << run.output;
+  }
+}
+
 TEST(ServiceConfiguration, BadConfigurationExitsTwoNamingEachProblem) {
   const auto run = mc::test_support::run_command(
       std::string("env -i SERVICE_CONCURRENCY=0 MAX_RETRIES=-1 KAFKA_SECURITY_PROTOCOL=SASL_SSL "
