@@ -31,6 +31,7 @@ HealthState::Verdict HealthState::readiness() const {
   if (shutting_down_.load()) failing += "shutting down\n";
   if (!models_ready_.load()) failing += "models: loading\n";
   if (!group_joined_.load()) failing += "kafka: consumer group not joined\n";
+  if (publishing_failed_.load()) failing += "kafka: publishing results failed (the log says why)\n";
   {
     const std::lock_guard lock(mutex_);
     if (!postgres_ok_) failing += "postgres: " + postgres_state_ + "\n";

@@ -29,6 +29,9 @@ class HealthState {
   // users and buckets.
   void set_dependency(Dependency dependency, bool answered);
   void set_shutting_down() { shutting_down_ = true; }
+  // Results or poison messages cannot be published (a missing topic,
+  // authorisation refused, brokers unreachable): requests cannot finish.
+  void set_publishing_failed(bool failed) { publishing_failed_ = failed; }
 
   struct Verdict {
     bool ok = false;
@@ -45,6 +48,7 @@ class HealthState {
   std::atomic<bool> models_ready_{false};
   std::atomic<bool> group_joined_{false};
   std::atomic<bool> shutting_down_{false};
+  std::atomic<bool> publishing_failed_{false};
   std::atomic<std::int64_t> last_poll_ns_{0};
   mutable std::mutex mutex_;
   // Unchecked dependencies count as not answered.

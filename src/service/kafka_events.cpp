@@ -17,11 +17,11 @@ void KafkaEvents::report(RdKafka::Event& event) {
   if (event.type() == RdKafka::Event::EVENT_STATS) {
     const adapters::KafkaStatistics statistics = adapters::parse_kafka_statistics(event.str());
     metrics_.set_consumer_lags(statistics.consumer_lags);
-    metrics_.set_dependency_up(Dependency::kKafka, statistics.brokers_up > 0);
+    metrics_.set_kafka_brokers_up(statistics.brokers_up > 0);
     return;
   }
   if (event.type() == RdKafka::Event::EVENT_ERROR) {
-    if (event.err() == RdKafka::ERR__ALL_BROKERS_DOWN) metrics_.set_dependency_up(Dependency::kKafka, false);
+    if (event.err() == RdKafka::ERR__ALL_BROKERS_DOWN) metrics_.set_kafka_brokers_up(false);
     if (event.fatal()) {
       log_json(log_, spdlog::level::critical, "fatal Kafka error: " + event.str(),
                {{"stage", "kafka"}, {"event", "kafka_fatal"}, {"code", RdKafka::err2str(event.err())}});

@@ -63,7 +63,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
         metrics_(metrics),
         health_(health),
         events_(log, stop, metrics),
-        publisher_(settings, retry, stop, metrics, log, events_) {
+        publisher_(settings, retry, stop, metrics, health, log, events_) {
     std::string error;
     std::string conf_error;
 

@@ -160,6 +160,19 @@ void ServiceMetrics::set_dependency_up(Dependency dependency, bool up) {
   dependency_up_.Add({{"dependency", std::string(dependency_name(dependency))}}).Set(up ? 1 : 0);
 }
 
+void ServiceMetrics::set_kafka_brokers_up(bool up) {
+  const std::lock_guard lock(kafka_mutex_);
+  kafka_brokers_up_ = up;
+  set_dependency_up(Dependency::kKafka, up && kafka_publishing_);
+}
+
+void ServiceMetrics::set_kafka_publishing(bool ok) {
+  const std::lock_guard lock(kafka_mutex_);
+  kafka_publishing_ = ok;
+  // No series before the first statistics, unless publishing already failed.
+  if (kafka_brokers_up_ || !ok) set_dependency_up(Dependency::kKafka, kafka_brokers_up_.value_or(true) && ok);
+}
+
 void ServiceMetrics::set_consumer_lags(const std::map<std::pair<std::string, int>, std::int64_t>& lags) {
   const std::lock_guard lock(lag_mutex_);
   for (auto series = lag_series_.begin(); series != lag_series_.end();) {

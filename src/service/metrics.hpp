@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -70,6 +71,11 @@ class ServiceMetrics {
   void set_in_flight(int messages);
   void set_intake_paused(bool paused);
   void set_dependency_up(Dependency dependency, bool up);
+  // Kafka counts as up while a broker is up (librdkafka's statistics) and
+  // results can be published (a missing output topic, or one we may not
+  // write to, is Kafka refusing us as much as a broker down).
+  void set_kafka_brokers_up(bool up);
+  void set_kafka_publishing(bool ok);
   // Consumer lag per assigned partition, as librdkafka last reported it;
   // partitions not in `lags` lose their series.
   void set_consumer_lags(const std::map<std::pair<std::string, int>, std::int64_t>& lags);
@@ -90,6 +96,9 @@ class ServiceMetrics {
   prometheus::Gauge& model_load_seconds_;
   std::mutex lag_mutex_;
   std::map<std::pair<std::string, int>, prometheus::Gauge*> lag_series_;
+  std::mutex kafka_mutex_;
+  std::optional<bool> kafka_brokers_up_;  // none before the first statistics
+  bool kafka_publishing_ = true;
 };
 
 }  // namespace mc::service

@@ -40,11 +40,13 @@ class ResultPublisher::DeliveryReports : public RdKafka::DeliveryReportCb {
 };
 
 ResultPublisher::ResultPublisher(const ServiceSettings& settings, RetryPolicy& retry, StopState& stop,
-                                 ServiceMetrics& metrics, spdlog::logger& log, RdKafka::EventCb& events)
+                                 ServiceMetrics& metrics, HealthState& health, spdlog::logger& log,
+                                 RdKafka::EventCb& events)
     : settings_(settings),
       retry_(retry),
       stop_(stop),
       metrics_(metrics),
+      health_(health),
       log_(log),
       deliveries_(std::make_unique<DeliveryReports>()) {
   auto conf = adapters::kafka_client_conf(settings.kafka);
@@ -105,6 +107,29 @@ void ResultPublisher::drop(const char* what, const std::string& topic) {
             {"dropped_publications", dropped_.load()}});
 }
 
+void ResultPublisher::publish_failed(const std::string& topic, const std::string& reason) {
+  const std::lock_guard lock(failing_mutex_);
+  auto [found, added] = failing_.try_emplace(topic, reason);
+  if (added || found->second != reason) {
+    found->second = reason;
+    log_json(log_, spdlog::level::err, "publishing to " + topic + " failed: " + reason + "; retrying until it passes",
+             {{"stage", "publish"}, {"event", "dependency_unavailable"}, {"topic", topic}});
+  }
+  health_.set_publishing_failed(true);
+  metrics_.set_kafka_publishing(false);
+}
+
+void ResultPublisher::publish_succeeded(const std::string& topic) {
+  const std::lock_guard lock(failing_mutex_);
+  if (failing_.erase(topic) == 0) return;
+  log_json(log_, spdlog::level::info, "publishing to " + topic + " works again",
+           {{"stage", "publish"}, {"event", "dependency_recovered"}, {"topic", topic}});
+  if (failing_.empty()) {
+    health_.set_publishing_failed(false);
+    metrics_.set_kafka_publishing(true);
+  }
+}
+
 // The promise is shared with the delivery callback, so giving up at shutdown
 // leaves nothing dangling.
 bool ResultPublisher::publish(const std::string& topic, const std::string& key, const std::string& payload) {
@@ -127,7 +152,10 @@ bool ResultPublisher::publish(const std::string& topic, const std::string& key, 
       }
       code = acknowledged.get();
     }
-    if (code == RdKafka::ERR_NO_ERROR) return true;
+    if (code == RdKafka::ERR_NO_ERROR) {
+      publish_succeeded(topic);
+      return true;
+    }
     if (too_large(code)) return false;
     if (code == RdKafka::ERR__FATAL) {
       std::string reason;
@@ -139,8 +167,7 @@ bool ResultPublisher::publish(const std::string& topic, const std::string& key, 
     }
     waiting.start();
     retry_.count_retry("publish", true);
-    log_json(log_, spdlog::level::err, "publishing failed: " + RdKafka::err2str(code),
-             {{"stage", "publish"}, {"event", "dependency_unavailable"}, {"topic", topic}, {"attempt", attempt + 1}});
+    publish_failed(topic, RdKafka::err2str(code));
     RetryPolicy::sleep(retry_.backoff(attempt), interruption);
   }
 }

@@ -1,13 +1,16 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
 #include <librdkafka/rdkafkacpp.h>
 #include <spdlog/spdlog.h>
 
+#include "service/health.hpp"
 #include "service/metrics.hpp"
 #include "service/outcome.hpp"
 #include "service/retry_policy.hpp"
@@ -23,12 +26,14 @@ namespace mc::service {
 // as it is: a poison message is made again with its original cut to
 // POISON_ORIGINAL_MAX_BYTES; what is still refused is dropped and counted.
 // A broker outage is retried with backoff (counted as an infrastructure
-// wait, which pauses intake); a fatal producer error stops the service.
+// wait, which pauses intake; while it lasts /readyz fails and Kafka's
+// dependency_up is 0, its reason logged once); a fatal producer error stops
+// the service.
 // Serves its delivery reports on a thread of its own. Thread-safe.
 class ResultPublisher {
  public:
   ResultPublisher(const ServiceSettings& settings, RetryPolicy& retry, StopState& stop, ServiceMetrics& metrics,
-                  spdlog::logger& log, RdKafka::EventCb& events);
+                  HealthState& health, spdlog::logger& log, RdKafka::EventCb& events);
   ~ResultPublisher();
   ResultPublisher(const ResultPublisher&) = delete;
   ResultPublisher& operator=(const ResultPublisher&) = delete;
@@ -47,16 +52,23 @@ class ResultPublisher {
   // False when the broker refused `payload` as too large.
   bool publish(const std::string& topic, const std::string& key, const std::string& payload);
   void drop(const char* what, const std::string& topic);
+  // Publishing to `topic` failed with `reason` (logged when it is new for
+  // the topic), or went through again (logged when it had failed).
+  void publish_failed(const std::string& topic, const std::string& reason);
+  void publish_succeeded(const std::string& topic);
 
   const ServiceSettings& settings_;
   RetryPolicy& retry_;
   StopState& stop_;
   ServiceMetrics& metrics_;
+  HealthState& health_;
   spdlog::logger& log_;
   std::unique_ptr<DeliveryReports> deliveries_;
   std::unique_ptr<RdKafka::Producer> producer_;
   std::atomic<long> dropped_{0};
   std::atomic<bool> done_{false};
+  std::mutex failing_mutex_;
+  std::map<std::string, std::string> failing_;  // topic -> the reason its last publication failed
   std::thread poller_;
 };
 

@@ -92,5 +92,17 @@ TEST(Liveness, ALoopStuckLongerThanTheLimitIsNotLive) {
   EXPECT_TRUE(health.liveness(now + 63s).ok);
 }
 
+TEST(Readiness, ResultsThatCannotBePublishedMakeItNotReadyUntilTheyCanAgain) {
+  HealthState health(60s);
+  make_ready(health);
+  health.set_publishing_failed(true);
+  auto verdict = health.readiness();
+  EXPECT_FALSE(verdict.ok);
+  EXPECT_NE(verdict.body.find("kafka: publishing results failed"), std::string::npos) << verdict.body;
+  health.set_publishing_failed(false);
+  verdict = health.readiness();
+  EXPECT_TRUE(verdict.ok) << verdict.body;
+}
+
 }  // namespace
 }  // namespace mc::service

@@ -84,5 +84,22 @@ TEST(ServiceMetrics, ConsumerLagFollowsTheAssignment) {
             R"(maskcomponent_consumer_lag_messages{partition="1",topic="mask_input"} 7)");
 }
 
+// Kafka is down for operators both when no broker is up and when results
+// cannot be published (a missing output topic, authorisation refused).
+TEST(ServiceMetrics, KafkaIsDownWhileResultsCannotBePublished) {
+  ServiceMetrics metrics(BuildInfo{"1", "1"});
+  const std::string series = R"(maskcomponent_dependency_up{dependency="kafka"})";
+  metrics.set_kafka_brokers_up(true);
+  EXPECT_EQ(line_of(metrics.text(), series), series + " 1");
+  metrics.set_kafka_publishing(false);
+  EXPECT_EQ(line_of(metrics.text(), series), series + " 0");
+  metrics.set_kafka_brokers_up(true);  // the next statistics: brokers up, publishing still failing
+  EXPECT_EQ(line_of(metrics.text(), series), series + " 0");
+  metrics.set_kafka_publishing(true);
+  EXPECT_EQ(line_of(metrics.text(), series), series + " 1");
+  metrics.set_kafka_brokers_up(false);
+  EXPECT_EQ(line_of(metrics.text(), series), series + " 0");
+}
+
 }  // namespace
 }  // namespace mc::service
