@@ -80,46 +80,44 @@ Outcome RequestProcessor::process(const std::string& message, const core::Incomi
   StageTimes times(metrics_);
   Job job{message, incoming, position, interruption, incoming.who, RequestLog(log_, "", ""), {}, times};
   job.log.identify(job.who.user_id, job.who.request_id);
-  if (auto invalid = validate(job)) return std::move(*invalid);
+  // Declared here so that a failure is recorded while the claim is still held.
+  std::unique_ptr<RequestClaim> claimed;
   try {
+    validate(job);
     // A request of this user that already completed is answered from its
     // record; one that another worker computes now is waited for.
     if (auto answer = answer_if_completed(job)) return std::move(*answer);
-    const auto claimed = claim(job);
+    claimed = claim(job);
     if (auto answer = answer_if_completed(job)) return std::move(*answer);
     if (!record_started(job)) {  // completed meanwhile by a copy whose claim had lapsed
       if (auto answer = answer_if_completed(job)) return std::move(*answer);
     }
-    std::optional<Failure> failure;
-    const cv::Mat person = load_person(job, failure);
-    if (failure) return fail(job, *failure);
-    const inference::HumanAnalysis analysis = analyze(job, person, failure);
-    if (failure) return fail(job, *failure);
+    const cv::Mat person = load_person(job);
+    const inference::HumanAnalysis analysis = analyze(job, person);
     const StoredMasks stored = upload_masks(job, analysis);
     save(job, stored);
     job.log.info("process", "request_completed", "masks ready");
     return completed_outcome(job.who, stored.urls);
-  } catch (const InfrastructureRefusal& refusal) {
-    return fail(job, {FailureKind::kInfrastructure,
-                      std::string("Infrastructure refused the request: ") + refusal.what(), refusal.attempts(), true});
+  } catch (const RequestFailed& failure) {
+    return fail(job, failure);
   }
 }
 
-Outcome RequestProcessor::fail(Job& job, const Failure& failure) {
+Outcome RequestProcessor::fail(Job& job, const RequestFailed& failure) {
   job.log.error("process", "request_failed", failure.error, {{"retry_count", failure.retry_count}});
   if (failure.recorded) {
     const std::string stored_error = core::bounded_text(failure.error, core::kMaxErrorBytes);
     try {
       retried(job, Stage::kDatabase, "record",
               [&] { ports_.store.record_request_failed(job.who.user_id, job.who.request_id, stored_error); });
-    } catch (const InfrastructureRefusal&) {
+    } catch (const RequestFailed&) {
       // Logged; the failed result and poison message still go out.
     }
   }
   return failed_outcome(failure.kind, job.who, failure.error, job.message, failure.retry_count);
 }
 
-std::optional<Outcome> RequestProcessor::validate(Job& job) {
+void RequestProcessor::validate(Job& job) {
   try {
     // A message without request_id is named by its place in the topic, so
     // that its redelivery is the same request (a random id outside Kafka).
@@ -129,7 +127,7 @@ std::optional<Outcome> RequestProcessor::validate(Job& job) {
     };
     job.request = core::parse_mask_request(job.incoming, settings_.default_mask_types, new_request_id);
   } catch (const core::InputError& error) {
-    return fail(job, {FailureKind::kInvalidRequest, std::string("Invalid request: ") + error.what(), 0, false});
+    throw RequestFailed{FailureKind::kInvalidRequest, std::string("Invalid request: ") + error.what(), 0, false};
   }
   job.who = identity_of(job.request);
   job.log.identify(job.request.user_id, job.request.request_id);
@@ -137,7 +135,6 @@ std::optional<Outcome> RequestProcessor::validate(Job& job) {
   job.log.info("validate", "request_accepted", "request accepted",
                {{"mask_types", job.request.mask_types.size()},
                 {"image_type", job.request.image_kind == core::MaskRequest::ImageKind::kUrl ? "url" : "base64"}});
-  return std::nullopt;
 }
 
 std::optional<Outcome> RequestProcessor::answer_if_completed(Job& job) {
@@ -181,7 +178,7 @@ bool RequestProcessor::record_started(Job& job) {
   return retried(job, Stage::kDatabase, "record", [&] { return ports_.store.record_request_started(record); });
 }
 
-std::string RequestProcessor::image_bytes(Job& job, std::optional<Failure>& failure) {
+std::string RequestProcessor::image_bytes(Job& job) {
   const core::MaskRequest& request = job.request;
   if (request.image_kind == core::MaskRequest::ImageKind::kBase64)
     return core::decode_base64_image(request.image_data, settings_.fetch.max_bytes);
@@ -195,14 +192,10 @@ std::string RequestProcessor::image_bytes(Job& job, std::optional<Failure>& fail
     } catch (const adapters::FetchCancelled&) {
       throw Abandoned();
     } catch (const adapters::ImageFetchError& error) {
-      if (!error.transient()) {
-        failure = Failure{FailureKind::kImageUnavailable, error.what(), 0, true};
-        return {};
-      }
+      if (!error.transient()) throw RequestFailed{FailureKind::kImageUnavailable, error.what()};
       if (attempt >= settings_.max_retries) {
-        failure = Failure{FailureKind::kImageUnavailable, std::string("Max retries exceeded: ") + error.what(), attempt,
-                          true};
-        return {};
+        throw RequestFailed{FailureKind::kImageUnavailable, std::string("Max retries exceeded: ") + error.what(),
+                            attempt};
       }
       const auto delay = retry_.backoff(attempt);
       retry_.count_retry("fetch", true);
@@ -212,10 +205,9 @@ std::string RequestProcessor::image_bytes(Job& job, std::optional<Failure>& fail
   }
 }
 
-cv::Mat RequestProcessor::load_person(Job& job, std::optional<Failure>& failure) {
+cv::Mat RequestProcessor::load_person(Job& job) {
   try {
-    const std::string bytes = job.times.time(Stage::kFetch, [&] { return image_bytes(job, failure); });
-    if (failure) return {};
+    const std::string bytes = job.times.time(Stage::kFetch, [&] { return image_bytes(job); });
     job.interruption.check();
     // Decoding a large image takes several times its pixels in memory:
     // bounded, so that concurrent requests cannot exhaust it together.
@@ -225,12 +217,11 @@ cv::Mat RequestProcessor::load_person(Job& job, std::optional<Failure>& failure)
                                    settings_.max_image_pixels);
     });
   } catch (const core::InputError& error) {
-    failure = Failure{FailureKind::kInvalidImage, std::string("Invalid image data: ") + error.what(), 0, true};
-    return {};
+    throw RequestFailed{FailureKind::kInvalidImage, std::string("Invalid image data: ") + error.what()};
   }
 }
 
-inference::HumanAnalysis RequestProcessor::analyze(Job& job, const cv::Mat& person, std::optional<Failure>& failure) {
+inference::HumanAnalysis RequestProcessor::analyze(Job& job, const cv::Mat& person) {
   try {
     job.interruption.check();
     const auto started = std::chrono::steady_clock::now();
@@ -255,13 +246,12 @@ inference::HumanAnalysis RequestProcessor::analyze(Job& job, const cv::Mat& pers
     for (const auto& warning : analysis.warnings) job.log.warn("inference", "pose_warning", warning);
     return analysis;
   } catch (const core::InputError& error) {
-    failure = Failure{FailureKind::kNoPerson, error.what(), 0, true};  // "no person detected"
+    throw RequestFailed{FailureKind::kNoPerson, error.what()};  // "no person detected"
   } catch (const Abandoned&) {
     throw;
   } catch (const std::exception& error) {  // cv::Exception, Ort::Exception, anything else of the analysis
-    failure = Failure{FailureKind::kInference, std::string("Mask generation failed: ") + error.what(), 0, true};
+    throw RequestFailed{FailureKind::kInference, std::string("Mask generation failed: ") + error.what()};
   }
-  return {};
 }
 
 RequestProcessor::StoredMasks RequestProcessor::upload_masks(Job& job, const inference::HumanAnalysis& analysis) {

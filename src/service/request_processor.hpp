@@ -116,7 +116,10 @@ class RequestProcessor {
     core::MaskRequest request;
     StageTimes& times;
   };
-  struct Failure {
+  // How any stage ends its request with a failed result: thrown, and caught
+  // once in process(), which makes the outcome. Not a std::exception, so that
+  // no stage's catch of the analysis' own errors can take it for one.
+  struct RequestFailed {
     FailureKind kind;
     std::string error;
     int retry_count = 0;
@@ -127,28 +130,35 @@ class RequestProcessor {
     std::map<core::MaskType, std::string> urls;
   };
 
-  // The stages, in order. Each either passes the job on or ends it with an
-  // outcome (a failure, or an answer from the record).
-  std::optional<Outcome> validate(Job& job);
+  // The stages, in order. Each returns its value or throws RequestFailed;
+  // answer_if_completed may also end the request with its record's answer.
+  void validate(Job& job);
   std::optional<Outcome> answer_if_completed(Job& job);
   // Waits until this request is ours to compute (no other worker or instance
   // holds it), or, after CLAIM_WAIT_SECONDS, nothing: compute it anyway.
   std::unique_ptr<RequestClaim> claim(Job& job);
   // False when the record had completed meanwhile.
   bool record_started(Job& job);
-  cv::Mat load_person(Job& job, std::optional<Failure>& failure);
-  inference::HumanAnalysis analyze(Job& job, const cv::Mat& person, std::optional<Failure>& failure);
+  cv::Mat load_person(Job& job);
+  inference::HumanAnalysis analyze(Job& job, const cv::Mat& person);
   StoredMasks upload_masks(Job& job, const inference::HumanAnalysis& analysis);
   void save(Job& job, const StoredMasks& stored);
 
-  std::string image_bytes(Job& job, std::optional<Failure>& failure);
+  std::string image_bytes(Job& job);
   // Calls `work` through the retry policy (as `log_stage` in the logs), its
-  // time counted to `stage`.
+  // time counted to `stage`; a permanent refusal fails the request.
   template <typename Work>
   auto retried(Job& job, Stage stage, const char* log_stage, Work work) {
-    return job.times.time(stage, [&] { return retry_.until_done(job.log, log_stage, job.interruption, work); });
+    return job.times.time(stage, [&] {
+      try {
+        return retry_.until_done(job.log, log_stage, job.interruption, work);
+      } catch (const InfrastructureRefusal& refusal) {
+        throw RequestFailed{FailureKind::kInfrastructure,
+                            std::string("Infrastructure refused the request: ") + refusal.what(), refusal.attempts()};
+      }
+    });
   }
-  Outcome fail(Job& job, const Failure& failure);
+  Outcome fail(Job& job, const RequestFailed& failure);
 
   const ServiceSettings& settings_;
   Ports ports_;

@@ -28,6 +28,7 @@ using nlohmann::json;
 struct FakeStore final : RequestStore {
   std::map<std::pair<std::string, std::string>, adapters::RequestRecord> records;
   int finds = 0, started = 0, completed = 0, failed = 0, upserts = 0;
+  bool refuse_failed = false;  // marking a record failed is refused for good
 
   std::optional<adapters::RequestRecord> find_request(const std::string& user_id,
                                                       const std::string& request_id) override {
@@ -54,6 +55,8 @@ struct FakeStore final : RequestStore {
   void record_request_failed(const std::string& user_id, const std::string& request_id,
                              const std::string& error) override {
     ++failed;
+    if (refuse_failed)
+      throw adapters::DependencyError(adapters::DependencyError::Kind::kPermanent, "permission denied");
     auto& record = records[{user_id, request_id}];
     record.status = core::RequestStatus::kFailed;
     record.error = error;
@@ -199,6 +202,17 @@ TEST_F(RequestProcessorTest, APermanentDownloadFailureIsImageUnavailable) {
   EXPECT_EQ(outcome.result["error"], "Failed to download image: HTTP 404");
   EXPECT_EQ(images.fetches, 1);
   EXPECT_EQ(analyzer.calls, 0);
+}
+
+TEST_F(RequestProcessorTest, AFailureWhoseRecordIsRefusedStillEndsWithItsFailedResult) {
+  store.refuse_failed = true;
+  const Outcome outcome =
+      process({{"user_id", "u"}, {"request_id", "r"}, {"image", {{"type", "url"}, {"data", "http://x/y"}}}});
+  EXPECT_EQ(outcome.failure, FailureKind::kImageUnavailable) << "the request's own failure, not the record's";
+  EXPECT_EQ(outcome.result["error"], "Failed to download image: HTTP 404");
+  ASSERT_TRUE(outcome.poison);
+  EXPECT_EQ(outcome.poison->retry_count, 0);
+  EXPECT_EQ(store.failed, 3) << "DEPENDENCY_PERMANENT_ATTEMPTS";
 }
 
 TEST_F(RequestProcessorTest, UndecodableBytesAreAnInvalidImage) {
