@@ -11,21 +11,6 @@
 namespace mc::service_test {
 namespace {
 
-// A port free on loopback now (the kernel's choice).
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  const int port = ntohs(address.sin_port);
-  ::close(fd);
-  return port;
-}
-
 // The sum of the series of `name` whose labels include every one of
 // `labels` (`key="value"` each), or nothing when there is none.
 std::optional<double> metric(const std::string& text, const std::string& name,

@@ -30,6 +30,7 @@
 #include "adapters/local_files.hpp"
 #include "support/cli_run.hpp"
 #include "support/http_get.hpp"
+#include "support/local_services.hpp"
 #include "support/figure.hpp"
 
 namespace mc::service_test {
@@ -40,18 +41,9 @@ using namespace std::chrono_literals;
 
 inline const fs::path kModels = MC_TEST_MODELS_DIR;
 
-inline std::map<std::string, std::string> services_env() {
-  const auto run = mc::test_support::run_command(std::string(MC_SERVICES_SCRIPT) + " env");
-  std::map<std::string, std::string> values;
-  std::istringstream lines(run.output);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.rfind("export ", 0) != 0) continue;
-    const auto equals = line.find('=');
-    values[line.substr(7, equals - 7)] = line.substr(equals + 1);
-  }
-  return values;
-}
+inline std::map<std::string, std::string> services_env() { return mc::test_support::services_env(MC_SERVICES_SCRIPT); }
+
+using mc::test_support::free_port;
 
 // prefix + number (GCC 12 warns falsely about `"text" + std::to_string(n)` here).
 inline std::string numbered(std::string prefix, int number) {

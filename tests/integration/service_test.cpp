@@ -328,20 +328,6 @@ class DelayedImageServer {
   std::vector<int> asked_;
 };
 
-// A port free on loopback now (the kernel's choice).
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  const int port = ntohs(address.sin_port);
-  ::close(fd);
-  return port;
-}
-
 // The value of an unlabelled metric in Prometheus text, or -1.
 double metric_value(const std::string& text, const std::string& name) {
   std::istringstream lines(text);

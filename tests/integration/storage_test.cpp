@@ -22,6 +22,7 @@
 #include "adapters/s3_signing.hpp"
 #include "support/cli_run.hpp"
 #include "support/http_get.hpp"
+#include "support/local_services.hpp"
 
 namespace {
 
@@ -47,22 +48,9 @@ void services(const std::string& arguments) {
   ASSERT_EQ(run.exit_code, 0) << run.output;
 }
 
-// What `scripts/services.sh env` prints: the credentials of the local MinIO.
-std::map<std::string, std::string> services_env() {
-  const auto run = test_support::run_command(kServices + " env");
-  std::map<std::string, std::string> values;
-  std::istringstream lines(run.output);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.rfind("export ", 0) != 0) continue;
-    const auto equals = line.find('=');
-    values[line.substr(7, equals - 7)] = line.substr(equals + 1);
-  }
-  return values;
-}
-
-const std::string kAccessKey = services_env()["MINIO_ACCESS_KEY"];
-const std::string kSecretKey = services_env()["MINIO_SECRET_KEY"];
+// The credentials of the local MinIO.
+const std::string kAccessKey = test_support::services_env(kServices)["MINIO_ACCESS_KEY"];
+const std::string kSecretKey = test_support::services_env(kServices)["MINIO_SECRET_KEY"];
 
 adapters::S3Settings s3_settings(const std::string& bucket = "masks") {
   adapters::S3Settings settings;
