@@ -42,7 +42,7 @@ struct Vector {
   const char* method;
   std::string path;
   NameValues query;
-  NameValues extra_headers;  // besides Host and X-Amz-Date
+  NameValues extra_headers;  // besides the headers every request of its table has
   std::string body;
   const char* signed_headers;
   const char* signature;
@@ -233,19 +233,9 @@ TEST(SigV4, CanonicalRequestAndStringToSignOfTheSuitesQueryOrderCase) {
   EXPECT_EQ(mc::adapters::amz_date(kSuiteTime), "20150830T123600Z");
 }
 
-struct S3Vector {
-  const char* name;
-  const char* method;
-  std::string path;
-  NameValues query;
-  NameValues extra_headers;  // besides Host, x-amz-date and x-amz-content-sha256
-  std::string body;
-  const char* signed_headers;
-  const char* signature;
-};
-
-// examplebucket.s3.amazonaws.com, 20130524T000000Z.
-const std::vector<S3Vector> kS3Vectors = {
+// examplebucket.s3.amazonaws.com, 20130524T000000Z; extra_headers besides Host,
+// x-amz-date and x-amz-content-sha256.
+const std::vector<Vector> kS3Vectors = {
     {"GET Object",
      "GET",
      "/test.txt",
@@ -281,7 +271,7 @@ const std::vector<S3Vector> kS3Vectors = {
 };
 
 TEST(SigV4, SignsTheS3ReferencesWorkedExamplesAsPublished) {
-  for (const S3Vector& vector : kS3Vectors) {
+  for (const Vector& vector : kS3Vectors) {
     SigV4Request request;
     request.method = vector.method;
     request.path = vector.path;
