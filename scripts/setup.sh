@@ -21,7 +21,7 @@
 # needs Go 1.24 or newer (that MinIO's go.mod says `go 1.24.0`): Debian 12's
 # golang-go is 1.19, too old; the go on PATH or /usr/local/go/bin/go is used.
 #
-#   scripts/setup.sh          Debian packages, ONNX Runtime (CPU) and MinIO
+#   scripts/setup.sh          Debian packages, ONNX Runtime (CPU), MinIO and Kafka
 #   scripts/setup.sh --gpu    also ONNX Runtime's CUDA execution provider
 #                             (com.github.asus4.onnxruntime.linux-x64-gpu 0.4.9,
 #                             scripts/onnxruntime-gpu/); CUDA 13 and cuDNN 9
@@ -105,3 +105,30 @@ install_minio() {
   echo "setup: MinIO ${version} in ${dir}/minio"
 }
 install_minio
+
+# Apache Kafka (the broker of scripts/services.sh, the tests and the demo; not
+# packaged by Debian): the jars that scripts/kafka/pom.xml pins, copied from
+# Maven Central into /opt/maskcomponent/kafka-VERSION/libs (MC_KAFKA_DIR:
+# another folder), once. Kafka 4 needs Java 17 or newer; Debian's
+# openjdk-17-jre-headless and maven are installed where the machine has none.
+java_is_new_enough() {
+  local major
+  major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+  [ -n "${major}" ] && [ "${major%%.*}" -ge 17 ]
+}
+install_kafka() {
+  local version dir
+  version=$(sed -n 's|.*<kafka.version>\(.*\)</kafka.version>.*|\1|p' scripts/kafka/pom.xml)
+  dir=${MC_KAFKA_DIR:-/opt/maskcomponent/kafka-${version}}
+  if [ -f "${dir}/libs/kafka_2.13-${version}.jar" ]; then return 0; fi
+  if ! command -v java > /dev/null || ! java_is_new_enough; then
+    $SUDO apt-get install -y --no-install-recommends openjdk-17-jre-headless
+  fi
+  if ! command -v mvn > /dev/null; then $SUDO apt-get install -y --no-install-recommends maven; fi
+  $SUDO rm -rf "${dir}/libs.partial"
+  $SUDO mvn -B -q -f scripts/kafka/pom.xml dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="${dir}/libs.partial"
+  $SUDO mv "${dir}/libs.partial" "${dir}/libs"
+  echo "setup: Apache Kafka ${version} in ${dir}/libs"
+}
+install_kafka
