@@ -17,16 +17,16 @@ namespace mc::core {
 namespace {
 
 constexpr std::array<std::pair<ProtectedPart, std::string_view>, 7> kPartNames = {{{ProtectedPart::kHands, "hands"},
-                                                                                    {ProtectedPart::kFace, "face"},
-                                                                                    {ProtectedPart::kHair, "hair"},
-                                                                                    {ProtectedPart::kHat, "hat"},
-                                                                                    {ProtectedPart::kBag, "bag"},
-                                                                                    {ProtectedPart::kShoes, "shoes"},
-                                                                                    {ProtectedPart::kNeck, "neck"}}};
+                                                                                   {ProtectedPart::kFace, "face"},
+                                                                                   {ProtectedPart::kHair, "hair"},
+                                                                                   {ProtectedPart::kHat, "hat"},
+                                                                                   {ProtectedPart::kBag, "bag"},
+                                                                                   {ProtectedPart::kShoes, "shoes"},
+                                                                                   {ProtectedPart::kNeck, "neck"}}};
 constexpr std::array<std::pair<MaskOutput, std::string_view>, 4> kOutputNames = {{{MaskOutput::kMask, "mask"},
-                                                                                   {MaskOutput::kSoft, "soft"},
-                                                                                   {MaskOutput::kAgnostic, "agnostic"},
-                                                                                   {MaskOutput::kCutout, "cutout"}}};
+                                                                                  {MaskOutput::kSoft, "soft"},
+                                                                                  {MaskOutput::kAgnostic, "agnostic"},
+                                                                                  {MaskOutput::kCutout, "cutout"}}};
 constexpr std::array<std::string_view, 7> kOptionNames = {"dilate_px",  "dilate_percent", "offsets", "protect",
                                                           "feather_px", "outputs",        "report"};
 
@@ -108,6 +108,21 @@ std::string_view mask_output_name(MaskOutput output) {
     if (value == output) return name;
   }
   return "";
+}
+
+std::string artifact_file_name(std::string_view mask_type, MaskOutput output) {
+  const std::string type(mask_type);
+  switch (output) {
+    case MaskOutput::kMask:
+      return type + "_mask.png";
+    case MaskOutput::kSoft:
+      return type + "_mask_soft.png";
+    case MaskOutput::kAgnostic:
+      return type + "_agnostic.png";
+    case MaskOutput::kCutout:
+      return type + "_cutout.png";
+  }
+  return type + "_mask.png";
 }
 
 bool MaskOptions::is_default() const {
@@ -216,7 +231,8 @@ PersonHeight person_height(const cv::Mat& parse_full, const Keypoints& keypoints
   for (const KeypointId ankle : {kRightAnkle, kLeftAnkle}) {
     if (!missing(keypoints[ankle])) bottom = std::max(bottom.value_or(keypoints[ankle].y), keypoints[ankle].y);
   }
-  if (!missing(top) && bottom && *bottom > top.y) return {2.0 * (static_cast<double>(*bottom) - static_cast<double>(top.y)), true};
+  if (!missing(top) && bottom && *bottom > top.y)
+    return {2.0 * (static_cast<double>(*bottom) - static_cast<double>(top.y)), true};
   return {static_cast<double>(cv::boundingRect(parse_full).height), false};
 }
 
@@ -263,11 +279,18 @@ cv::Mat offset_sides(const cv::Mat& mask, const SideOffsets& offsets) {
     const cv::Mat kernel = vertical ? cv::Mat::ones(n + 1, 1, CV_8U) : cv::Mat::ones(1, n + 1, CV_8U);
     const bool anchor_at_start = (amount > 0) == towards_start;
     const cv::Point anchor = anchor_at_start ? cv::Point(0, 0) : (vertical ? cv::Point(0, n) : cv::Point(n, 0));
+    // On the mask's box grown by the reach only: OpenCV reads a region's
+    // outside neighbours from the parent (all zero there), so the pixels are
+    // those of the whole image.
+    const cv::Rect box = mask_box(result, n + 1);
+    if (box.empty()) return;
+    cv::Mat moved;
     if (amount > 0) {
-      cv::dilate(result, result, kernel, anchor);
+      cv::dilate(result(box), moved, kernel, anchor);
     } else {
-      cv::erode(result, result, kernel, anchor);
+      cv::erode(result(box), moved, kernel, anchor);
     }
+    moved.copyTo(result(box));
   };
   move(offsets.top, true, true);
   move(offsets.bottom, true, false);
@@ -358,8 +381,8 @@ cv::Mat feather_mask(const cv::Mat& mask, int width) {
   }
   cv::Mat outside;
   cv::bitwise_not(inside, outside);
-  const cv::Mat inner = distances(inside);    // mask pixels: to the nearest non-mask pixel
-  const cv::Mat outer = distances(outside);   // the rest: to the nearest mask pixel
+  const cv::Mat inner = distances(inside);   // mask pixels: to the nearest non-mask pixel
+  const cv::Mat outer = distances(outside);  // the rest: to the nearest mask pixel
   const double w = width;
   for (int y = 0; y < region.rows; ++y) {
     const auto* in = inside.ptr<std::uint8_t>(y);

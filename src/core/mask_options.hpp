@@ -33,7 +33,7 @@ struct SideOffsets {
 };
 
 struct MaskOptions {
-  std::optional<int> dilate_px;         // -50..200
+  std::optional<int> dilate_px;          // -50..200
   std::optional<double> dilate_percent;  // -5..20, of the person's height
   SideOffsets offsets;                   // each -500..500
   std::vector<ProtectedPart> protect;    // in enum order, no repeats
@@ -48,6 +48,10 @@ struct MaskOptions {
   [[nodiscard]] bool wants(MaskOutput output) const;
   [[nodiscard]] bool protects(ProtectedPart part) const;
 };
+
+// The object name of one output of a mask type: {type}_mask.png,
+// {type}_mask_soft.png, {type}_agnostic.png, {type}_cutout.png.
+std::string artifact_file_name(std::string_view mask_type, MaskOutput output);
 
 // Reads the request's `options` object. Throws InputError naming the option:
 // "options.dilate_px must be an integer from -50 to 200 (got 300)". The

@@ -84,7 +84,8 @@ nlohmann::json mask_info(const std::vector<std::pair<MaskType, cv::Mat>>& masks,
                        "): the one with the most body parts was used");
   }
   for (const auto& warning : extra_warnings) warnings.push_back(warning);
-  const bool dress = std::any_of(masks.begin(), masks.end(), [](const auto& entry) { return entry.first == MaskType::kDress; });
+  const bool dress =
+      std::any_of(masks.begin(), masks.end(), [](const auto& entry) { return entry.first == MaskType::kDress; });
   if (dress && !has_label(parse_full, kDress) && has_label(parse_full, kUpperClothes) &&
       (has_label(parse_full, kSkirt) || has_label(parse_full, kPants))) {
     warnings.push_back("dress mask built from upper and lower garments (no dress in the parse map)");

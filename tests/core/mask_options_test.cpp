@@ -91,12 +91,15 @@ TEST(MaskOptionsParse, EachKindOfInvalidOptionIsNamed) {
   EXPECT_EQ(problem_of(R"({"dilate_px": -51})"), "options.dilate_px must be an integer from -50 to 200 (got -51)");
   EXPECT_EQ(problem_of(R"({"dilate_px": 18446744073709551615})"),
             "options.dilate_px must be an integer from -50 to 200 (got 18446744073709551615)");
-  EXPECT_EQ(problem_of(R"({"dilate_percent": 20.5})"), "options.dilate_percent must be a number from -5 to 20 (got 20.5)");
-  EXPECT_EQ(problem_of(R"({"dilate_percent": true})"), "options.dilate_percent must be a number from -5 to 20 (got true)");
+  EXPECT_EQ(problem_of(R"({"dilate_percent": 20.5})"),
+            "options.dilate_percent must be a number from -5 to 20 (got 20.5)");
+  EXPECT_EQ(problem_of(R"({"dilate_percent": true})"),
+            "options.dilate_percent must be a number from -5 to 20 (got true)");
   EXPECT_EQ(problem_of(R"({"dilate_px": 3, "dilate_percent": 1})"),
             "options.dilate_px and options.dilate_percent cannot be given together");
   EXPECT_EQ(problem_of(R"({"offsets": 3})"), "options.offsets must be an object of top, bottom, left, right (got 3)");
-  EXPECT_EQ(problem_of(R"({"offsets": {"up": 3}})"), "options.offsets.up is not a side (known: top, bottom, left, right)");
+  EXPECT_EQ(problem_of(R"({"offsets": {"up": 3}})"),
+            "options.offsets.up is not a side (known: top, bottom, left, right)");
   EXPECT_EQ(problem_of(R"({"offsets": {"left": 501}})"),
             "options.offsets.left must be an integer from -500 to 500 (got 501)");
   EXPECT_EQ(problem_of(R"({"protect": "hands"})"), "options.protect must be a list of parts (got \"hands\")");
@@ -229,7 +232,8 @@ TEST(MaskOptionsShape, ProtectedPixelsAreNeverMaskedAndTheRestIsUnchanged) {
   for (const MaskType type : {MaskType::kUpperBody, MaskType::kBaggyLower}) {
     const Mannequin m = make_mannequin();
     const cv::Mat mask = garment_mask(m, type);
-    const MaskOptions options = options_from(R"({"protect": ["hands", "face", "hair", "hat", "bag", "shoes", "neck"]})");
+    const MaskOptions options =
+        options_from(R"({"protect": ["hands", "face", "hair", "hat", "bag", "shoes", "neck"]})");
     const cv::Mat shaped = MaskShaper(options, m.parse, m.keypoints).shape(mask).mask;
     cv::Mat guarded = LabelSet{kFace, kSunglasses, kHair, kHat, kBag, kLeftShoe, kRightShoe, kNeck}.select(m.parse);
     // The hand discs, from the issue's formula.
@@ -280,7 +284,7 @@ TEST_P(Feather, RampsAcrossTheEdgeOnly) {
       const bool in = mask.at<std::uint8_t>(y, x) != 0;
       // Signed distance of the pixel's centre to the edge.
       const double s = in ? static_cast<double>(to_outside.at<float>(y, x)) - 0.5
-                         : 0.5 - static_cast<double>(to_inside.at<float>(y, x));
+                          : 0.5 - static_cast<double>(to_inside.at<float>(y, x));
       if (in && s >= half + 1.0) {
         ASSERT_EQ(value, 255) << x << "," << y;
       }
@@ -332,8 +336,8 @@ TEST(MaskReport, AgreesWithTheMasks) {
   std::array<float, kKeypointCount> scores{};
   scores.fill(0.5F);
   scores[kNose] = 0.9F;
-  const nlohmann::json info = mask_info(generated.masks, m.parse, m.keypoints,
-                                        {1, mean_keypoint_score(m.keypoints, scores)}, {});
+  const nlohmann::json info =
+      mask_info(generated.masks, m.parse, m.keypoints, {1, mean_keypoint_score(m.keypoints, scores)}, {});
   for (const auto& [type, mask] : generated.masks) {
     const nlohmann::json& entry = info["masks"][std::string(mask_type_name(type))];
     const cv::Rect box = cv::boundingRect(mask);
@@ -350,14 +354,15 @@ TEST(MaskReport, AgreesWithTheMasks) {
 
 TEST(MaskReport, EachWarningHasItsCase) {
   const Mannequin m = make_mannequin();  // pants and upper clothes, no dress
-  const std::vector<std::pair<MaskType, cv::Mat>> masks = {
-      {MaskType::kDress, garment_mask(m, MaskType::kDress)}, {MaskType::kLowerBody, cv::Mat::zeros(1024, 768, CV_8UC1)}};
+  const std::vector<std::pair<MaskType, cv::Mat>> masks = {{MaskType::kDress, garment_mask(m, MaskType::kDress)},
+                                                           {MaskType::kLowerBody, cv::Mat::zeros(1024, 768, CV_8UC1)}};
   const nlohmann::json info =
       mask_info(masks, m.parse, m.keypoints, {3, std::nullopt}, {"hands not visible: protect hands had no effect"});
-  EXPECT_EQ(info["warnings"], nlohmann::json({"several people (3): the one with the most body parts was used",
-                                              "hands not visible: protect hands had no effect",
-                                              "dress mask built from upper and lower garments (no dress in the parse map)",
-                                              "lower_body: mask is empty"}));
+  EXPECT_EQ(info["warnings"],
+            nlohmann::json({"several people (3): the one with the most body parts was used",
+                            "hands not visible: protect hands had no effect",
+                            "dress mask built from upper and lower garments (no dress in the parse map)",
+                            "lower_body: mask is empty"}));
   EXPECT_EQ(info["masks"]["lower_body"]["bbox"], nullptr);
   EXPECT_TRUE(info["masks"]["lower_body"]["empty"].get<bool>());
   EXPECT_EQ(info["keypoint_confidence"], nullptr);
