@@ -218,10 +218,14 @@ nlohmann::json mask_options_json(const MaskOptions& options) {
     document["protect"] = parts;
   }
   if (options.feather_px) document["feather_px"] = *options.feather_px;
-  nlohmann::json outputs = nlohmann::json::array();
-  for (const MaskOutput output : options.outputs) outputs.push_back(std::string(mask_output_name(output)));
-  document["outputs"] = outputs;
-  document["report"] = options.report;
+  // Only what differs from the default, so that the default reads back as
+  // the default (any other key implies the report).
+  if (options.outputs != std::vector<MaskOutput>{MaskOutput::kMask}) {
+    nlohmann::json outputs = nlohmann::json::array();
+    for (const MaskOutput output : options.outputs) outputs.push_back(std::string(mask_output_name(output)));
+    document["outputs"] = outputs;
+  }
+  if (options.report) document["report"] = true;
   return document;
 }
 

@@ -59,7 +59,7 @@ std::string artifact_file_name(std::string_view mask_type, MaskOutput output);
 MaskOptions parse_mask_options(const nlohmann::json& value);
 
 // The options as a JSON object parse_mask_options reads back to the same
-// options (stored with the request record).
+// options (stored with the request record): only what differs from the default ({} for it).
 nlohmann::json mask_options_json(const MaskOptions& options);
 
 // The person's height in 768 x 1024 pixels: from the nose (else the neck) to

@@ -78,6 +78,8 @@ TEST(MaskOptionsParse, ReadsEveryOptionAndImpliesTheReport) {
   // What the record keeps reads back to the same options.
   const MaskOptions again = parse_mask_options(mask_options_json(options));
   EXPECT_EQ(mask_options_json(again), mask_options_json(options));
+  EXPECT_EQ(mask_options_json(MaskOptions{}), nlohmann::json::object()) << "the default reads back as the default";
+  EXPECT_TRUE(parse_mask_options(mask_options_json(MaskOptions{})).is_default());
 }
 
 TEST(MaskOptionsParse, EachKindOfInvalidOptionIsNamed) {
