@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "core/errors.hpp"
 #include "core/mask_request.hpp"
 
@@ -20,6 +22,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!mc::core::id_problem(request.user_id).empty() || !mc::core::id_problem(request.request_id).empty() ||
         request.mask_types.empty() || request.image_data.empty()) {
       std::abort();  // an invalid request got through
+    }
+    // Accepted options read back from what the record keeps, and always keep the binary mask.
+    const nlohmann::json kept = mc::core::mask_options_json(request.options);
+    if (mc::core::mask_options_json(mc::core::parse_mask_options(kept)) != kept ||
+        !request.options.wants(mc::core::MaskOutput::kMask)) {
+      std::abort();
     }
   } catch (const mc::core::InputError&) {
   }

@@ -63,13 +63,14 @@ CREATE TABLE IF NOT EXISTS mask_requests (
     message_partition INTEGER,
     message_offset BIGINT,
     message_time BIGINT,
+    options JSONB,
     PRIMARY KEY (user_id, request_id)
 ))";
 }
 
 // Columns mask_requests gained after its first release, for adding them.
 const std::vector<std::pair<std::string, std::string>> kLaterRequestColumns = {
-    {"message_partition", "INTEGER"}, {"message_offset", "BIGINT"}, {"message_time", "BIGINT"}};
+    {"message_partition", "INTEGER"}, {"message_offset", "BIGINT"}, {"message_time", "BIGINT"}, {"options", "JSONB"}};
 
 // Every column of the Python service's table with its type, for adding missing ones.
 std::vector<std::pair<std::string, std::string>> user_mask_output_columns() {
@@ -401,7 +402,7 @@ bool PostgresStore::record_request_started(const RequestRecord& record) {
             ", error = NULL, "
             "attempts = mask_requests.attempts + 1, updated_at = now(), gender = EXCLUDED.gender, "
             "mask_types = EXCLUDED.mask_types, message_partition = EXCLUDED.message_partition, "
-            "message_offset = EXCLUDED.message_offset, message_time = EXCLUDED.message_time "
+            "message_offset = EXCLUDED.message_offset, message_time = EXCLUDED.message_time, options = NULL "
             "WHERE mask_requests.status <> " +
             completed,
         record.request_id, record.user_id, gender_value(record.gender), types_array(record.mask_types),
@@ -419,6 +420,19 @@ void PostgresStore::record_request_completed(const std::string& user_id, const s
                         ", error = NULL, filenames = $3::jsonb, "
                         "updated_at = now(), completed_at = now() WHERE user_id = $1 AND request_id = $2",
                     user_id, request_id, filenames_json(filenames));
+    txn.commit();
+  });
+}
+
+void PostgresStore::record_request_options(const std::string& user_id, const std::string& request_id,
+                                           const nlohmann::json& options) {
+  with_connection("record request", [&](pqxx::connection& connection) {
+    pqxx::work txn(connection);
+    txn.exec_params(
+        "UPDATE mask_requests SET options = $3::jsonb, updated_at = now() WHERE user_id = $1 AND "
+        "request_id = $2 AND status <> " +
+            status_literal(core::RequestStatus::kCompleted),
+        user_id, request_id, options.dump());
     txn.commit();
   });
 }
@@ -453,7 +467,8 @@ std::optional<RequestRecord> PostgresStore::find_request(const std::string& user
     pqxx::read_transaction txn(connection);
     const pqxx::result result = txn.exec_params(
         "SELECT request_id, user_id, gender, array_to_string(mask_types, ','), status, "
-        "COALESCE(error, ''), attempts, filenames::text FROM mask_requests WHERE user_id = $1 AND request_id = $2",
+        "COALESCE(error, ''), attempts, filenames::text, options::text FROM mask_requests WHERE user_id = $1 AND "
+        "request_id = $2",
         user_id, request_id);
     if (result.empty()) return std::nullopt;
     const pqxx::row& row = result[0];
@@ -474,6 +489,7 @@ std::optional<RequestRecord> PostgresStore::find_request(const std::string& user
     for (const auto& [name, file] : filenames.items()) {
       record.filenames[core::parse_mask_type_list(name).at(0)] = file.get<std::string>();
     }
+    if (!row[8].is_null()) record.options = nlohmann::json::parse(row[8].as<std::string>());
     return record;
   });
 }

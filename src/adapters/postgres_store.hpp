@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "adapters/dependency_error.hpp"
 #include "core/gender.hpp"
 #include "core/mask_types.hpp"
@@ -65,6 +67,9 @@ struct RequestRecord {
   int attempts = 0;
   std::map<core::MaskType, std::string> filenames;
   MessagePosition position;
+  // What the request's options made (issue 20): {"options", "artifacts"
+  // {type: {output: filename}}, "mask_info"}; none for a request without.
+  std::optional<nlohmann::json> options;
 };
 
 // What ensure_schema changed, one line per change ("created table ...",
@@ -101,6 +106,8 @@ class PostgresStore {
   void record_request_completed(const std::string& user_id, const std::string& request_id,
                                 const std::map<core::MaskType, std::string>& filenames);
   void record_request_failed(const std::string& user_id, const std::string& request_id, const std::string& error);
+  // Stores RequestRecord::options (column `options`, NULL until then); not once completed.
+  void record_request_options(const std::string& user_id, const std::string& request_id, const nlohmann::json& options);
   std::optional<RequestRecord> find_request(const std::string& user_id, const std::string& request_id);
 
   // While a Claim lives, no other holder (this process or another using the

@@ -68,6 +68,10 @@ CLI::App* add_generate_command(CLI::App& app, GenerateOptions& options) {
   command->add_option("--preview", options.preview_path,
                       "Also write a PNG for people: the photo with each mask overlaid in red, one labelled "
                       "panel per type");
+  command->add_option("--options", options.options_json,
+                      "Mask options as JSON, the request's `options` object: dilate_px, dilate_percent, offsets, "
+                      "protect, feather_px, outputs (mask, soft, agnostic, cutout), report (docs/algorithm.md "
+                      "section 8)");
   command->add_flag("--dump-parse", options.dump_parse, "Also write parse.png (labels 0..18 as pixel values)");
   command->add_flag("--dump-keypoints", options.dump_keypoints,
                     "Also write keypoints.json (the format `masks --keypoints` reads)");
@@ -78,6 +82,7 @@ void run_generate_command(const GenerateOptions& options) {
   if (!options.environment_problems.empty()) throw core::SetupError(options.environment_problems);
   const core::Gender gender = validate_cli_gender(options.gender);
   const std::vector<core::MaskType> types = requested_mask_types(options.types);
+  const core::MaskOptions mask_options = cli_mask_options(options.options_json);
   const std::string bytes = adapters::read_file(options.image_path);
   const cv::Mat person = [&] {
     try {
@@ -92,7 +97,9 @@ void run_generate_command(const GenerateOptions& options) {
   const inference::HumanAnalysis analysis = pool.acquire()->analyze(person);
   for (const auto& warning : analysis.warnings) log->warn("{}", warning);
 
-  const core::GeneratedMasks generated = core::generate_masks(analysis.parse, analysis.keypoints, gender, types);
+  core::GeneratedMasks generated = core::generate_masks(analysis.parse, analysis.keypoints, gender, types);
+  apply_cli_options(options.out_dir, mask_options, generated, analysis.parse, analysis.keypoints, person,
+                    {analysis.people_found, core::mean_keypoint_score(analysis.keypoints, analysis.keypoint_scores)});
   write_mask_files(options.out_dir, generated);
   if (options.dump_parse) {
     adapters::write_png(options.out_dir / "parse.png", analysis.parse);

@@ -16,6 +16,7 @@ struct GenerateOptions {
   std::string types;  // comma-separated; empty means all seven
   std::filesystem::path out_dir;
   std::filesystem::path preview_path;  // optional
+  std::string options_json;            // --options; empty: none
   bool dump_parse = false;
   bool dump_keypoints = false;
   std::uint64_t max_pixels = 0;

@@ -4,6 +4,8 @@
 #include <stdexcept>
 
 #include "adapters/local_files.hpp"
+#include <nlohmann/json.hpp>
+
 #include "core/errors.hpp"
 
 namespace mc::app {
@@ -16,6 +18,56 @@ core::Gender validate_cli_gender(const std::string& gender) {
 std::vector<core::MaskType> requested_mask_types(const std::string& list) {
   return list.empty() ? std::vector<core::MaskType>(core::kAllMaskTypes.begin(), core::kAllMaskTypes.end())
                       : core::parse_mask_type_list(list);
+}
+
+core::MaskOptions cli_mask_options(const std::string& text) {
+  if (text.empty()) return {};
+  const auto document = nlohmann::json::parse(text, nullptr, false);
+  if (document.is_discarded()) throw core::InputError("invalid --options: not valid JSON");
+  try {
+    return core::parse_mask_options(document);
+  } catch (const core::InputError& error) {
+    throw core::InputError(std::string("invalid --options: ") + error.what());
+  }
+}
+
+void apply_cli_options(const std::filesystem::path& directory, const core::MaskOptions& options,
+                       core::GeneratedMasks& masks, const cv::Mat& parse, const core::Keypoints& keypoints,
+                       const cv::Mat& photo, const core::PoseFacts& pose) {
+  if (options.is_default()) return;
+  for (const core::MaskOutput output : {core::MaskOutput::kAgnostic, core::MaskOutput::kCutout}) {
+    if (options.wants(output) && photo.empty()) {
+      throw core::InputError("invalid --options: options.outputs holds \"" +
+                             std::string(core::mask_output_name(output)) + "\", which needs the photo (use generate)");
+    }
+  }
+  std::error_code error;
+  std::filesystem::create_directories(directory, error);
+  if (error) throw std::runtime_error(directory.string() + ": cannot create folder: " + error.message());
+  const core::MaskShaper shaper(options, parse, keypoints);
+  for (auto& [type, mask] : masks.masks) {
+    const core::ShapedMask shaped = shaper.shape(mask);
+    mask = shaped.mask;
+    const std::string name(core::mask_type_name(type));
+    for (const core::MaskOutput output : options.outputs) {
+      cv::Mat image;
+      if (output == core::MaskOutput::kSoft) image = shaped.soft;
+      if (output == core::MaskOutput::kAgnostic) image = core::agnostic_image(photo, shaped.mask);
+      if (output == core::MaskOutput::kCutout) {
+        image = core::cutout_image(photo, options.feather_px ? shaped.soft : shaped.mask);
+      }
+      if (image.empty()) continue;  // the mask itself: write_mask_files
+      const auto path = directory / core::artifact_file_name(name, output);
+      adapters::write_png(path, image);
+      std::cout << path.string() << '\n';
+    }
+  }
+  if (options.report) {
+    const auto path = directory / "mask_info.json";
+    adapters::write_text_file(path,
+                              core::mask_info(masks.masks, parse, keypoints, pose, shaper.warnings()).dump(1) + "\n");
+    std::cout << path.string() << '\n';
+  }
 }
 
 void write_mask_files(const std::filesystem::path& directory, const core::GeneratedMasks& masks) {

@@ -6,6 +6,8 @@
 
 #include "core/gender.hpp"
 #include "core/mask_engine.hpp"
+#include "core/mask_options.hpp"
+#include "core/mask_report.hpp"
 #include "core/mask_types.hpp"
 
 namespace mc::app {
@@ -18,5 +20,18 @@ std::vector<core::MaskType> requested_mask_types(const std::string& list);
 
 // Creates `directory` and writes {type}_mask.png for each mask, printing each path.
 void write_mask_files(const std::filesystem::path& directory, const core::GeneratedMasks& masks);
+
+// `--options JSON`: the request's `options` object (docs/algorithm.md
+// section 8). Throws InputError "invalid --options: options.dilate_px ...".
+core::MaskOptions cli_mask_options(const std::string& text);
+
+// Applies `options` to `masks` in place and writes each extra output
+// ({type}_mask_soft.png, {type}_agnostic.png, {type}_cutout.png) and, with
+// the report, mask_info.json into `directory`, printing each path. `photo`
+// (BGR, 768 x 1024) may be empty when neither agnostic nor cutout is asked for.
+// Call before write_mask_files, which then writes the shaped masks.
+void apply_cli_options(const std::filesystem::path& directory, const core::MaskOptions& options,
+                       core::GeneratedMasks& masks, const cv::Mat& parse, const core::Keypoints& keypoints,
+                       const cv::Mat& photo, const core::PoseFacts& pose);
 
 }  // namespace mc::app

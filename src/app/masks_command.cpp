@@ -8,6 +8,7 @@
 #include "app/preview.hpp"
 #include "core/errors.hpp"
 #include "core/mask_engine.hpp"
+#include "core/label_map.hpp"
 #include "core/mask_types.hpp"
 
 namespace mc::app {
@@ -33,6 +34,9 @@ CLI::App* add_masks_command(CLI::App& app, MasksOptions& options) {
   command->add_option("--preview", options.preview_path,
                       "Also write a PNG for people: the colour-coded parse map with each mask overlaid "
                       "in red, one labelled panel per type");
+  command->add_option("--options", options.options_json,
+                      "Mask options as JSON, the request's `options` object: dilate_px, dilate_percent, offsets, "
+                      "protect, feather_px, outputs (mask, soft), report (docs/algorithm.md section 8)");
   return command;
 }
 
@@ -41,8 +45,11 @@ void run_masks_command(const MasksOptions& options) {
   const std::vector<core::MaskType> types = requested_mask_types(options.types);
   const cv::Mat parse = adapters::read_label_png(options.parse_path);
   const core::Keypoints keypoints = adapters::read_keypoints_json(options.keypoints_path);
+  const core::MaskOptions mask_options = cli_mask_options(options.options_json);
 
-  const core::GeneratedMasks generated = core::generate_masks(parse, keypoints, gender, types);
+  core::GeneratedMasks generated = core::generate_masks(parse, keypoints, gender, types);
+  // No pose step here: the people count and keypoint scores are unknown.
+  apply_cli_options(options.out_dir, mask_options, generated, core::normalize_label_map(parse), keypoints, {}, {});
 
   write_mask_files(options.out_dir, generated);
   if (!options.preview_path.empty()) {

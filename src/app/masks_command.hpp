@@ -14,6 +14,7 @@ struct MasksOptions {
   std::string types;  // comma-separated; empty means all seven
   std::filesystem::path out_dir;
   std::filesystem::path preview_path;  // optional
+  std::string options_json;            // --options; empty: none
 };
 
 // Registers `maskcomponent masks` on the CLI11 app; returns the subcommand.

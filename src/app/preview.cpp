@@ -30,9 +30,11 @@ cv::Mat colorize_labels(const cv::Mat& labels) {
   return colour;
 }
 
-cv::Mat render_preview(const cv::Mat& background, const core::GeneratedMasks& masks) {
+cv::Mat render_preview(const cv::Mat& background, const core::GeneratedMasks& masks,
+                       const std::vector<std::pair<std::string, cv::Mat>>& extra_panels) {
   const cv::Size panel_size(background.cols / 2, background.rows / 2);
-  const int count = static_cast<int>(masks.masks.size());
+  const int mask_count = static_cast<int>(masks.masks.size());
+  const int count = mask_count + static_cast<int>(extra_panels.size());
   const int columns = std::clamp(count, 1, kColumns);
   const int rows = std::max(1, (count + columns - 1) / columns);
   cv::Mat sheet(rows * (panel_size.height + kTitleHeight), columns * panel_size.width, CV_8UC3,
@@ -40,18 +42,26 @@ cv::Mat render_preview(const cv::Mat& background, const core::GeneratedMasks& ma
   cv::Mat small_background;
   cv::resize(background, small_background, panel_size, 0, 0, cv::INTER_AREA);
   for (int i = 0; i < count; ++i) {
-    const auto& [type, mask] = masks.masks[static_cast<std::size_t>(i)];
-    cv::Mat small_mask;
-    cv::resize(mask, small_mask, panel_size, 0, 0, cv::INTER_NEAREST);
-    cv::Mat tinted = small_background.clone();
-    tinted.setTo(cv::Scalar(60, 60, 255), small_mask);  // masked pixels in red
     cv::Mat panel;
-    cv::addWeighted(small_background, 0.45, tinted, 0.55, 0.0, panel);
+    std::string title;
+    if (i < mask_count) {
+      const auto& [type, mask] = masks.masks[static_cast<std::size_t>(i)];
+      cv::Mat small_mask;
+      cv::resize(mask, small_mask, panel_size, 0, 0, cv::INTER_NEAREST);
+      cv::Mat tinted = small_background.clone();
+      tinted.setTo(cv::Scalar(60, 60, 255), small_mask);  // masked pixels in red
+      cv::addWeighted(small_background, 0.45, tinted, 0.55, 0.0, panel);
+      title = core::mask_type_name(type);
+    } else {
+      const auto& [name, image] = extra_panels[static_cast<std::size_t>(i - mask_count)];
+      cv::resize(image, panel, panel_size, 0, 0, cv::INTER_AREA);
+      title = name;
+    }
     const int x = (i % columns) * panel_size.width;
     const int y = (i / columns) * (panel_size.height + kTitleHeight);
     panel.copyTo(sheet(cv::Rect(x, y + kTitleHeight, panel_size.width, panel_size.height)));
-    cv::putText(sheet, std::string(core::mask_type_name(type)), cv::Point(x + 8, y + 26), cv::FONT_HERSHEY_SIMPLEX, 0.8,
-                cv::Scalar(0, 0, 0), 2, cv::LINE_AA);
+    cv::putText(sheet, title, cv::Point(x + 8, y + 26), cv::FONT_HERSHEY_SIMPLEX, 0.8, cv::Scalar(0, 0, 0), 2,
+                cv::LINE_AA);
   }
   return sheet;
 }

@@ -1,6 +1,7 @@
 #include "app/preview_command.hpp"
 
 #include <iostream>
+#include <sstream>
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -9,6 +10,7 @@
 #include "app/preview.hpp"
 #include "core/errors.hpp"
 #include "core/labels.hpp"
+#include "core/mask_options.hpp"
 #include "core/person_image.hpp"
 
 namespace mc::app {
@@ -18,6 +20,9 @@ CLI::App* add_preview_command(CLI::App& app, PreviewOptions& options) {
   command->add_option("--image", options.image_path, "The photo the masks were made from")->required();
   command->add_option("--masks", options.masks_dir, "Folder with {type}_mask.png files")->required();
   command->add_option("--out", options.out_path, "The PNG to write")->required();
+  command->add_option("--show", options.show,
+                      "Also show these outputs of --options, comma-separated: soft ({type}_mask_soft.png), agnostic "
+                      "({type}_agnostic.png); a panel each");
   return command;
 }
 
@@ -36,7 +41,24 @@ void run_preview_command(const PreviewOptions& options) {
     masks.masks.emplace_back(type, mask);
   }
   if (masks.masks.empty()) throw core::InputError(options.masks_dir.string() + ": no {type}_mask.png files");
-  adapters::write_png(options.out_path, render_preview(person, masks));
+  std::vector<std::pair<std::string, cv::Mat>> extra_panels;
+  std::stringstream shown(options.show);
+  for (std::string output; std::getline(shown, output, ',');) {
+    if (output.empty()) continue;
+    if (output != "soft" && output != "agnostic") {
+      throw core::InputError("--show: unknown output \"" + output + "\" (expected soft, agnostic)");
+    }
+    const core::MaskOutput kind = output == "soft" ? core::MaskOutput::kSoft : core::MaskOutput::kAgnostic;
+    for (const auto& [type, mask] : masks.masks) {
+      const auto path = options.masks_dir / core::artifact_file_name(core::mask_type_name(type), kind);
+      cv::Mat image = cv::imread(path.string(), cv::IMREAD_COLOR);  // a soft mask becomes grey BGR
+      if (image.size() != cv::Size(core::kImageWidth, core::kImageHeight)) {
+        throw core::InputError(path.string() + ": missing or not a 768 x 1024 image");
+      }
+      extra_panels.emplace_back(std::string(core::mask_type_name(type)) + " " + output, image);
+    }
+  }
+  adapters::write_png(options.out_path, render_preview(person, masks, extra_panels));
   std::cout << options.out_path.string() << '\n';
 }
 

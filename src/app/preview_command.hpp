@@ -13,6 +13,7 @@ struct PreviewOptions {
   std::filesystem::path image_path;
   std::filesystem::path masks_dir;
   std::filesystem::path out_path;
+  std::string show;  // --show: comma-separated soft, agnostic
 };
 
 CLI::App* add_preview_command(CLI::App& app, PreviewOptions& options);

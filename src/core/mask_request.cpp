@@ -161,6 +161,8 @@ MaskRequest parse_mask_request(const IncomingMessage& message, const std::vector
                            ? mask_types_field(document["mask_types"])
                            : default_types;
 
+  if (document.contains("options")) request.options = parse_mask_options(document["options"]);
+
   if (!document.contains("image") || document["image"].is_null()) throw InputError("image is required");
   const nlohmann::json& image = document["image"];
   if (!image.is_object()) throw InputError("image must be an object with type and data");

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/mask_options.hpp"
 #include "core/mask_types.hpp"
 
 namespace mc::core {
@@ -23,6 +24,7 @@ struct MaskRequest {
   ImageKind image_kind = ImageKind::kUrl;
   std::string image_data;             // the URL, or base64 without any data-URL prefix
   std::vector<std::string> warnings;  // e.g. an unknown gender taken as "other"
+  MaskOptions options;                // `options` (issue 20); the default when absent
 };
 
 struct RequestIdentity;

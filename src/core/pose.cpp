@@ -307,6 +307,7 @@ PoseResult choose_person(const PoseDetection& detection) {
     if (id >= 0 && static_cast<std::size_t>(id) < peak_by_id.size()) {
       const cv::Point position = peak_by_id[static_cast<std::size_t>(id)]->position;
       result.keypoints[p] = cv::Point2f(static_cast<float>(position.x), static_cast<float>(position.y));
+      result.scores[p] = peak_by_id[static_cast<std::size_t>(id)]->score;
     }
   }
   if (result.people_found > 1) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,7 @@ std::vector<LimbConnection> connect_limb(int limb, const std::vector<Peak>& cand
 
 struct PoseResult {
   Keypoints keypoints{};
+  std::array<float, kKeypointCount> scores{};  // each keypoint's peak score; 0 when missing
   std::vector<std::string> warnings;
   int people_found = 0;
 };

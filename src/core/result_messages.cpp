@@ -38,6 +38,11 @@ nlohmann::json completed_result(const RequestIdentity& who, const std::map<MaskT
           {"mask_paths", paths},          {"processed_at", processed_at}};
 }
 
+void add_option_results(nlohmann::json& result, const nlohmann::json& artifacts, const nlohmann::json& mask_info) {
+  result["artifacts"] = artifacts;
+  if (!mask_info.is_null()) result["mask_info"] = mask_info;
+}
+
 nlohmann::json failed_result(const RequestIdentity& who, const std::string& error, const std::string& processed_at) {
   return {{"user_id", who.user_id},
           {"gender", gender_field(who)},

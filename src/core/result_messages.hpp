@@ -18,6 +18,10 @@ std::string iso8601_utc(std::chrono::system_clock::time_point when);
 nlohmann::json completed_result(const RequestIdentity& who, const std::map<MaskType, std::string>& mask_urls,
                                 const std::string& processed_at);
 
+// What a request's options asked for (issue 20), added to its completed
+// result: `artifacts` {type: {output: URL}} and, when not null, `mask_info`.
+void add_option_results(nlohmann::json& result, const nlohmann::json& artifacts, const nlohmann::json& mask_info);
+
 // Error texts in results and poison messages are cut to this many bytes.
 constexpr std::size_t kMaxErrorBytes = 2048;
 

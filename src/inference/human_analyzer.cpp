@@ -65,6 +65,8 @@ HumanAnalysis HumanAnalyzer::analyze(const cv::Mat& person_bgr) {
   });
   analysis.keypoints = pose.keypoints;
   analysis.warnings = pose.warnings;
+  analysis.keypoint_scores = pose.scores;
+  analysis.people_found = pose.people_found;
   return analysis;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -26,6 +27,8 @@ struct ModelSettings {
 struct HumanAnalysis {
   cv::Mat parse;  // 768 x 1024 labels 0..18
   core::Keypoints keypoints{};
+  std::array<float, core::kKeypointCount> keypoint_scores{};  // peak scores, 0 for a missing part
+  int people_found = 0;
   std::vector<std::string> warnings;
   // Stage durations, for logs and benchmarks.
   std::chrono::nanoseconds atr_time{};

@@ -42,6 +42,11 @@ void PostgresRequestStore::record_request_failed(const std::string& user_id, con
   store_.record_request_failed(user_id, request_id, error);
 }
 
+void PostgresRequestStore::record_request_options(const std::string& user_id, const std::string& request_id,
+                                                  const nlohmann::json& options) {
+  store_.record_request_options(user_id, request_id, options);
+}
+
 bool PostgresRequestStore::upsert_user_masks(const adapters::UserMasksRow& row,
                                              const adapters::MessagePosition& position) {
   return store_.upsert_user_masks(row, position);

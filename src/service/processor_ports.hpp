@@ -43,6 +43,9 @@ class RequestStore {
                                         const std::map<core::MaskType, std::string>& filenames) = 0;
   virtual void record_request_failed(const std::string& user_id, const std::string& request_id,
                                      const std::string& error) = 0;
+  // What the request's options made, for answering it again (RequestRecord::options).
+  virtual void record_request_options(const std::string& user_id, const std::string& request_id,
+                                      const nlohmann::json& options) = 0;
   // False when a request consumed later already wrote the row.
   virtual bool upsert_user_masks(const adapters::UserMasksRow& row, const adapters::MessagePosition& position) = 0;
 };
@@ -82,6 +85,8 @@ class PostgresRequestStore final : public RequestStore {
                                 const std::map<core::MaskType, std::string>& filenames) override;
   void record_request_failed(const std::string& user_id, const std::string& request_id,
                              const std::string& error) override;
+  void record_request_options(const std::string& user_id, const std::string& request_id,
+                              const nlohmann::json& options) override;
   bool upsert_user_masks(const adapters::UserMasksRow& row, const adapters::MessagePosition& position) override;
 
  private:

@@ -12,6 +12,8 @@
 #include "core/errors.hpp"
 #include "core/ids.hpp"
 #include "core/mask_engine.hpp"
+#include "core/mask_options.hpp"
+#include "core/mask_report.hpp"
 #include "core/person_image.hpp"
 #include "core/result_messages.hpp"
 #include "core/utf8.hpp"
@@ -94,10 +96,12 @@ Outcome RequestProcessor::process(const std::string& message, const core::Incomi
     }
     const cv::Mat person = load_person(job);
     const inference::HumanAnalysis analysis = analyze(job, person);
-    const StoredMasks stored = upload_masks(job, analysis);
+    const StoredMasks stored = upload_masks(job, person, analysis);
     save(job, stored);
     job.log.info("process", "request_completed", "masks ready");
-    return completed_outcome(job.who, stored.urls);
+    Outcome outcome = completed_outcome(job.who, stored.urls);
+    if (!stored.extras.is_null()) add_extras(outcome, job.request.user_id, job.request.request_id, stored.extras);
+    return outcome;
   } catch (const RequestFailed& failure) {
     return fail(job, failure);
   }
@@ -147,7 +151,9 @@ std::optional<Outcome> RequestProcessor::answer_if_completed(Job& job) {
   }
   job.log.info("dedupe", "already_completed", "request already completed; publishing its result again");
   const core::RequestIdentity recorded{previous->user_id, previous->gender, previous->request_id};
-  return answered_from_record(recorded, urls);
+  Outcome outcome = answered_from_record(recorded, urls);
+  if (previous->options) add_extras(outcome, previous->user_id, previous->request_id, *previous->options);
+  return outcome;
 }
 
 std::unique_ptr<RequestClaim> RequestProcessor::claim(Job& job) {
@@ -254,12 +260,78 @@ inference::HumanAnalysis RequestProcessor::analyze(Job& job, const cv::Mat& pers
   }
 }
 
-RequestProcessor::StoredMasks RequestProcessor::upload_masks(Job& job, const inference::HumanAnalysis& analysis) {
+void RequestProcessor::add_extras(Outcome& outcome, const std::string& user_id, const std::string& request_id,
+                                  const nlohmann::json& extras) const {
+  nlohmann::json artifacts = nlohmann::json::object();
+  for (const auto& [type, files] : extras.at("artifacts").items()) {
+    for (const auto& [output, file] : files.items()) {
+      artifacts[type][output] =
+          core::mask_url(settings_.storage.base_url, user_id, request_id, file.get<std::string>());
+    }
+  }
+  core::add_option_results(outcome.result, artifacts, extras.value("mask_info", nlohmann::json()));
+}
+
+std::string RequestProcessor::upload_png(Job& job, const std::string& file, const cv::Mat& image) {
+  job.interruption.check();
+  std::vector<std::uint8_t> png;
+  job.times.time(Stage::kEncode, [&] { cv::imencode(".png", image, png); });
+  const std::string key = core::mask_object_key(job.request.user_id, job.request.request_id, file);
+  retried(job, Stage::kUpload, "upload", [&] {
+    ports_.masks.put_object(key, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()), "image/png");
+  });
+  return file;
+}
+
+RequestProcessor::StoredMasks RequestProcessor::upload_masks(Job& job, const cv::Mat& person,
+                                                             const inference::HumanAnalysis& analysis) {
   const core::MaskRequest& request = job.request;
-  const core::GeneratedMasks masks = job.times.time(Stage::kMasks, [&] {
+  core::GeneratedMasks masks = job.times.time(Stage::kMasks, [&] {
     return core::generate_masks(analysis.parse, analysis.keypoints, request.gender, request.mask_types);
   });
   StoredMasks stored;
+  if (!request.options.is_default()) {
+    // Options (issue 20): each mask shaped, its extra outputs stored beside it.
+    const core::MaskOptions& options = request.options;
+    const core::MaskShaper shaper =
+        job.times.time(Stage::kMasks, [&] { return core::MaskShaper(options, analysis.parse, analysis.keypoints); });
+    nlohmann::json artifacts = nlohmann::json::object();
+    for (auto& [type, mask] : masks.masks) {
+      const core::ShapedMask shaped = job.times.time(Stage::kMasks, [&] { return shaper.shape(mask); });
+      mask = shaped.mask;
+      const std::string name(core::mask_type_name(type));
+      for (const core::MaskOutput output : options.outputs) {
+        const std::string file = core::artifact_file_name(name, output);
+        const cv::Mat image = job.times.time(Stage::kMasks, [&] {
+          switch (output) {
+            case core::MaskOutput::kMask:
+              return shaped.mask;
+            case core::MaskOutput::kSoft:
+              return shaped.soft;
+            case core::MaskOutput::kAgnostic:
+              return core::agnostic_image(person, shaped.mask);
+            case core::MaskOutput::kCutout:
+              return core::cutout_image(person, options.feather_px ? shaped.soft : shaped.mask);
+          }
+          return shaped.mask;
+        });
+        artifacts[name][std::string(core::mask_output_name(output))] = upload_png(job, file, image);
+      }
+      stored.filenames[type] = core::mask_file_name(type);
+      stored.urls[type] =
+          core::mask_url(settings_.storage.base_url, request.user_id, request.request_id, stored.filenames[type]);
+    }
+    stored.extras = {{"options", core::mask_options_json(options)}, {"artifacts", artifacts}};
+    if (options.report) {
+      const core::PoseFacts pose{analysis.people_found,
+                                 core::mean_keypoint_score(analysis.keypoints, analysis.keypoint_scores)};
+      stored.extras["mask_info"] = job.times.time(Stage::kMasks, [&] {
+        return core::mask_info(masks.masks, analysis.parse, analysis.keypoints, pose, shaper.warnings());
+      });
+    }
+    job.log.info("upload", "masks_uploaded", "masks uploaded", {{"count", stored.filenames.size()}});
+    return stored;
+  }
   for (const auto& [type, mask] : masks.masks) {
     job.interruption.check();
     std::vector<std::uint8_t> png;
@@ -287,6 +359,10 @@ void RequestProcessor::save(Job& job, const StoredMasks& stored) {
   });
   if (!written) {
     job.log.info("database", "row_kept", "a request consumed later already wrote this user's row; row kept");
+  }
+  if (!stored.extras.is_null()) {
+    retried(job, Stage::kDatabase, "record",
+            [&] { ports_.store.record_request_options(request.user_id, request.request_id, stored.extras); });
   }
   retried(job, Stage::kDatabase, "record",
           [&] { ports_.store.record_request_completed(request.user_id, request.request_id, stored.filenames); });

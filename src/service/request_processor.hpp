@@ -128,6 +128,9 @@ class RequestProcessor {
   struct StoredMasks {
     std::map<core::MaskType, std::string> filenames;
     std::map<core::MaskType, std::string> urls;
+    // With options (issue 20): {"options", "artifacts" {type: {output:
+    // filename}}, "mask_info"} as the record keeps it; else null.
+    nlohmann::json extras;
   };
 
   // The stages, in order. Each returns its value or throws RequestFailed;
@@ -141,7 +144,12 @@ class RequestProcessor {
   bool record_started(Job& job);
   cv::Mat load_person(Job& job);
   inference::HumanAnalysis analyze(Job& job, const cv::Mat& person);
-  StoredMasks upload_masks(Job& job, const inference::HumanAnalysis& analysis);
+  StoredMasks upload_masks(Job& job, const cv::Mat& person, const inference::HumanAnalysis& analysis);
+  // Uploads one PNG under the request's prefix and returns its file name.
+  std::string upload_png(Job& job, const std::string& file, const cv::Mat& image);
+  // The result's `artifacts` and `mask_info` from what the record keeps.
+  void add_extras(Outcome& outcome, const std::string& user_id, const std::string& request_id,
+                  const nlohmann::json& extras) const;
   void save(Job& job, const StoredMasks& stored);
 
   std::string image_bytes(Job& job);

@@ -103,6 +103,47 @@ TEST_F(MasksCli, ResizesASmallerLabelMapFirst) {
             cv::Size(768, 1024));
 }
 
+std::string file_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Issue 20: `--options '{}'` is byte-identical to no options.
+TEST_F(MasksCli, EmptyOptionsWriteTheSameBytesAsNone) {
+  ASSERT_EQ(run_cli(args(parse, keypoints, "--gender F")).exit_code, 0);
+  fs::rename(dir / "out", dir / "plain");
+  const CliRun run = run_cli(args(parse, keypoints, "--gender F --options '{}'"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(dir / "out")) {
+    ++files;
+    EXPECT_EQ(file_bytes(entry.path()), file_bytes(dir / "plain" / entry.path().filename())) << entry.path();
+  }
+  EXPECT_EQ(files, 7);
+}
+
+TEST_F(MasksCli, OptionsWriteTheSoftMaskAndTheReport) {
+  const CliRun run = run_cli(
+      args(parse, keypoints, "--gender M --types lower_body --options '{\"dilate_px\": 3, \"feather_px\": 8}'"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const cv::Mat mask = cv::imread((dir / "out" / "lower_body_mask.png").string(), cv::IMREAD_UNCHANGED);
+  const cv::Mat soft = cv::imread((dir / "out" / "lower_body_mask_soft.png").string(), cv::IMREAD_UNCHANGED);
+  ASSERT_EQ(soft.type(), CV_8UC1);
+  EXPECT_EQ(cv::countNonZero((soft >= 128) != mask), 0) << "the soft mask's middle is the mask's edge";
+  std::ifstream info_file(dir / "out" / "mask_info.json");
+  const nlohmann::json info = nlohmann::json::parse(info_file);
+  EXPECT_DOUBLE_EQ(info["masks"]["lower_body"]["area_fraction"].get<double>(), cv::countNonZero(mask) / (768.0 * 1024));
+  EXPECT_EQ(info["person_count"], nullptr) << "keypoints from a file: unknown";
+}
+
+TEST_F(MasksCli, InvalidOptions) {
+  expect_error(run_cli(args(parse, keypoints, "--gender M --options '{\"dilate_px\": 500}'")),
+               "invalid --options: options.dilate_px must be an integer from -50 to 200 (got 500)");
+  expect_error(run_cli(args(parse, keypoints, "--gender M --options '{\"outputs\": [\"agnostic\"]}'")),
+               "needs the photo (use generate)");
+  expect_error(run_cli(args(parse, keypoints, "--gender M --options '{'")), "invalid --options: not valid JSON");
+}
+
 TEST_F(MasksCli, MissingParseFile) {
   expect_error(run_cli(args(dir / "nope.png", keypoints, "--gender M")), "nope.png: no such file");
 }

@@ -27,6 +27,15 @@ std::string error_of(const std::string& text) {
   return "no error";
 }
 
+TEST(MaskRequestParsing, ReadsTheOptionsAndNamesABadOne) {
+  const std::string head = R"({"user_id": "1", "image": {"type": "url", "data": "http://example.com/a.jpg"})";
+  EXPECT_TRUE(parse(head + "}").options.is_default());
+  EXPECT_TRUE(parse(head + R"(, "options": {}})").options.is_default());
+  EXPECT_EQ(parse(head + R"(, "options": {"dilate_px": 5}})").options.dilate_px, 5);
+  EXPECT_EQ(error_of(head + R"(, "options": {"dilate_px": 500}})"),
+            "options.dilate_px must be an integer from -50 to 200 (got 500)");
+}
+
 TEST(MaskRequestParsing, ReadsTheSeedsUrlExample) {
   const MaskRequest request = parse(R"({"user_id": "123", "gender": "M", "request_id": "req-123-001",
       "mask_types": ["upper_body", "lower_body", "ethnic_combined"],

@@ -142,6 +142,40 @@ TEST_F(GenerateCli, SeveralPeopleUseTheMostCompleteOneAndWarn) {
   EXPECT_EQ(document["warnings"].size(), 1U);
 }
 
+// Issue 20: --options on the whole path: every output beside the masks, the
+// report with the pose step's facts, and the preview's extra panels.
+TEST_F(GenerateCli, OptionsWriteEveryOutputAndTheReport) {
+  const fs::path image = write_image("figure.png", photo);
+  const CliRun run = generate(image, "two_people",
+                              "--types lower_body --options "
+                              "'{\"dilate_px\": 5, \"feather_px\": 4, \"outputs\": [\"agnostic\", \"cutout\"]}'");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const fs::path out = dir / "out";
+  const cv::Mat mask = cv::imread((out / "lower_body_mask.png").string(), cv::IMREAD_UNCHANGED);
+  const cv::Mat agnostic = cv::imread((out / "lower_body_agnostic.png").string(), cv::IMREAD_UNCHANGED);
+  const cv::Mat cutout = cv::imread((out / "lower_body_cutout.png").string(), cv::IMREAD_UNCHANGED);
+  ASSERT_EQ(agnostic.type(), CV_8UC3);
+  ASSERT_EQ(cutout.type(), CV_8UC4);
+  ASSERT_TRUE(fs::exists(out / "lower_body_mask_soft.png"));
+  // Outside the mask the agnostic image is the photo (768 x 1024 already, so unchanged by the person image step).
+  cv::Mat differs;
+  cv::compare(agnostic, photo, differs, cv::CMP_NE);
+  cv::Mat differs_any;
+  cv::cvtColor(differs, differs_any, cv::COLOR_BGR2GRAY);
+  EXPECT_EQ(cv::countNonZero(differs_any & ~mask), 0);
+  EXPECT_GT(cv::countNonZero(differs_any & mask), 0);
+  std::ifstream in(out / "mask_info.json");
+  const auto info = nlohmann::json::parse(in);
+  EXPECT_EQ(info["person_count"], 2);
+  EXPECT_GT(info["keypoint_confidence"].get<double>(), 0.0);
+  EXPECT_EQ(info["warnings"][0], "several people (2): the one with the most body parts was used");
+  const CliRun preview = mc::test_support::run_command(std::string(MC_CLI_PATH) + " preview --image " + image.string() +
+                                                       " --masks " + out.string() + " --out " +
+                                                       (dir / "preview.png").string() + " --show soft,agnostic");
+  ASSERT_EQ(preview.exit_code, 0) << preview.output;
+  EXPECT_EQ(cv::imread((dir / "preview.png").string()).cols, 3 * 384) << "the mask, its soft mask and agnostic image";
+}
+
 TEST_F(GenerateCli, NoPersonIsAClearError) {
   expect_error(generate(write_image("figure.png", photo), "no_person"), 1, "no person detected");
 }

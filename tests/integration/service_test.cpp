@@ -131,6 +131,99 @@ TEST_F(ServiceTest, EachPermanentFailureGivesOneFailedResultAndOnePoisonMessage)
   EXPECT_EQ(service->stop(), 0);
 }
 
+// Issue 20: options shape the masks, add artifacts beside them and mask_info
+// to the result; a replay is answered from the record with the same. About 10 s.
+TEST_F(ServiceTest, ARequestWithOptionsGetsItsArtifactsAndMaskInfoAlsoWhenReplayed) {
+  json message = request("21", "req-options", {{"type", "url"}, {"data", images->url("/figure.png")}},
+                         json::array({"upper_body", "lower_body"}));
+  message["options"] = {
+      {"dilate_px", 4}, {"protect", {"hands", "face"}}, {"feather_px", 6}, {"outputs", {"agnostic", "cutout"}}};
+  send(message);
+  send(message);
+  start_service();
+  const auto results = kafka->read(output, 2, 90s);
+  ASSERT_EQ(results.size(), 2U);
+  for (const auto& result : results) ASSERT_EQ(result["status"], "completed") << result.dump();
+  EXPECT_EQ(results[0]["artifacts"], results[1]["artifacts"]);
+  EXPECT_EQ(results[0]["mask_info"], results[1]["mask_info"]);
+  EXPECT_EQ(images->hits("figure"), 1) << "the replay was answered from the record";
+  const json& result = results[0];
+  const json& info = result["mask_info"];
+  EXPECT_EQ(info["person_count"], 1);
+  EXPECT_TRUE(info["keypoint_confidence"].is_number());
+  EXPECT_TRUE(info["view"].is_string());
+  const std::map<std::string, std::pair<std::string, int>> outputs = {{"mask", {"_mask.png", CV_8UC1}},
+                                                                      {"soft", {"_mask_soft.png", CV_8UC1}},
+                                                                      {"agnostic", {"_agnostic.png", CV_8UC3}},
+                                                                      {"cutout", {"_cutout.png", CV_8UC4}}};
+  ASSERT_EQ(result["artifacts"].size(), 2U);
+  for (const auto& [type, artifacts] : result["artifacts"].items()) {
+    ASSERT_EQ(artifacts.size(), outputs.size()) << type;
+    EXPECT_EQ(artifacts["mask"], result["mask_paths"][type]);
+    std::map<std::string, cv::Mat> images_of;
+    for (const auto& [kind, expected] : outputs) {
+      const std::string url = artifacts.at(kind).get<std::string>();
+      EXPECT_EQ(url, env["BASE_URL"] + "/21/req-options/" + type + expected.first);
+      const HttpResult file = http_get(url);
+      ASSERT_EQ(file.status, 200) << url;
+      images_of[kind] =
+          cv::imdecode(std::vector<std::uint8_t>(file.body.begin(), file.body.end()), cv::IMREAD_UNCHANGED);
+      EXPECT_EQ(images_of[kind].size(), cv::Size(768, 1024)) << url;
+      EXPECT_EQ(images_of[kind].type(), expected.second) << url;
+    }
+    const cv::Mat& mask = images_of["mask"];
+    const json& entry = info["masks"][type];
+    EXPECT_DOUBLE_EQ(entry["area_fraction"].get<double>(), cv::countNonZero(mask) / (768.0 * 1024.0)) << type;
+    EXPECT_FALSE(entry["empty"].get<bool>());
+    // The agnostic photo is grey where the mask is; the cutout's alpha is the soft mask.
+    cv::Mat grey_where_masked;
+    cv::inRange(images_of["agnostic"], cv::Scalar(128, 128, 128), cv::Scalar(128, 128, 128), grey_where_masked);
+    EXPECT_EQ(cv::countNonZero(mask & ~grey_where_masked), 0) << type;
+    cv::Mat alpha;
+    cv::extractChannel(images_of["cutout"], alpha, 3);
+    EXPECT_EQ(cv::countNonZero(alpha != images_of["soft"]), 0) << type;
+  }
+  const auto record =
+      query("SELECT options->'options'->>'dilate_px' FROM mask_requests WHERE request_id = 'req-options'");
+  EXPECT_EQ(record[0][0].as<std::string>(), "4");
+  EXPECT_TRUE(kafka->read(poison, 1, 2s).empty());
+  EXPECT_EQ(service->stop(), 0);
+}
+
+// Issue 20: every kind of invalid option fails its request at once. About 5 s.
+TEST_F(ServiceTest, EachInvalidOptionGivesOneFailedResultAndOnePoisonMessage) {
+  const std::map<std::string, json> cases = {
+      {"req-unknown", {{"grow", 3}}},           {"req-type", {{"dilate_px", "3"}}},
+      {"req-range", {{"feather_px", 101}}},     {"req-both", {{"dilate_px", 3}, {"dilate_percent", 1}}},
+      {"req-side", {{"offsets", {{"up", 3}}}}},
+  };
+  for (const auto& [id, options] : cases) {
+    json message = request("31", id, {{"type", "url"}, {"data", images->url("/figure.png")}});
+    message["options"] = options;
+    send(message);
+  }
+  start_service();
+  const auto results = by_request(kafka->read(output, cases.size(), 60s));
+  const auto poisons = by_request(kafka->read(poison, cases.size(), 30s));
+  ASSERT_EQ(results.size(), cases.size());
+  ASSERT_EQ(poisons.size(), cases.size());
+  const std::map<std::string, std::string> expected = {
+      {"req-unknown", "Invalid request: options.grow is not an option"},
+      {"req-type", "Invalid request: options.dilate_px must be an integer from -50 to 200 (got \"3\")"},
+      {"req-range", "Invalid request: options.feather_px must be an integer from 1 to 100 (got 101)"},
+      {"req-both", "Invalid request: options.dilate_px and options.dilate_percent cannot be given together"},
+      {"req-side", "Invalid request: options.offsets.up is not a side"},
+  };
+  for (const auto& [id, error] : expected) {
+    EXPECT_EQ(results.at(id)["status"], "failed");
+    EXPECT_EQ(results.at(id)["error"].get<std::string>().rfind(error, 0), 0U) << results.at(id).dump();
+    EXPECT_EQ(poisons.at(id)["retry_count"], 0);
+    EXPECT_EQ(poisons.at(id)["original_message"]["options"], cases.at(id));
+  }
+  EXPECT_EQ(images->hits("figure"), 0) << "nothing was fetched";
+  EXPECT_EQ(service->stop(), 0);
+}
+
 TEST_F(ServiceTest, AnImageServerThatFailsTwiceThenWorksGivesOneCompletedResult) {
   send(request("11", "req-flaky", {{"type", "url"}, {"data", images->url("/flaky.png")}}, json::array({"dress"})));
   start_service();

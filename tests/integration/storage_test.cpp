@@ -359,6 +359,24 @@ TEST_F(PostgresTest, RequestRecordsFollowARequest) {
   EXPECT_FALSE(store->find_request("9", "nope"));
 }
 
+// Issue 20: what a request's options made is kept for its replay, NULL without options.
+TEST_F(PostgresTest, ARecordKeepsWhatItsOptionsMade) {
+  store->ensure_schema();
+  adapters::RequestRecord record;
+  record.request_id = "req-o";
+  record.user_id = "5";
+  EXPECT_TRUE(store->record_request_started(record));
+  EXPECT_FALSE(store->find_request("5", "req-o")->options) << "none without options";
+  const nlohmann::json made = {{"options", {{"dilate_px", 3}}},
+                               {"artifacts", {{"dress", {{"mask", "dress_mask.png"}}}}},
+                               {"mask_info", {{"view", "front"}}}};
+  store->record_request_options("5", "req-o", made);
+  store->record_request_completed("5", "req-o", {{core::MaskType::kDress, "dress_mask.png"}});
+  EXPECT_EQ(store->find_request("5", "req-o")->options, made);
+  store->record_request_options("5", "req-o", nlohmann::json{{"options", {}}});
+  EXPECT_EQ(store->find_request("5", "req-o")->options, made) << "a completed record keeps its options";
+}
+
 TEST_F(PostgresTest, AUsersRowIsNotOverwrittenByARequestConsumedEarlier) {
   store->ensure_schema();
   auto start = [&](const std::string& request_id, adapters::MessagePosition position) {
@@ -414,6 +432,7 @@ TEST_F(PostgresTest, MigrateRekeysTheFirstReleasesRequestRecords) {
   const std::string first = cli("migrate");
   EXPECT_EQ(last_exit, 0) << first;
   EXPECT_NE(first.find("added column mask_requests.message_offset"), std::string::npos) << first;
+  EXPECT_NE(first.find("added column mask_requests.options"), std::string::npos) << first;
   EXPECT_NE(first.find("primary key of mask_requests to (user_id, request_id)"), std::string::npos) << first;
   EXPECT_EQ(cli("migrate"), "schema is up to date\n");
   EXPECT_EQ(store->find_request("u1", "r1")->status, core::RequestStatus::kCompleted) << "existing records are kept";

@@ -45,6 +45,10 @@ struct FakeStore final : RequestStore {
     records[{record.user_id, record.request_id}] = record;
     return true;
   }
+  void record_request_options(const std::string& user_id, const std::string& request_id,
+                              const nlohmann::json& options) override {
+    records[{user_id, request_id}].options = options;
+  }
   void record_request_completed(const std::string& user_id, const std::string& request_id,
                                 const std::map<core::MaskType, std::string>& filenames) override {
     ++completed;
