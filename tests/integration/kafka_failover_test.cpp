@@ -87,7 +87,9 @@ class KafkaFailoverTest : public ServiceTest {
   }
   // Distinct results so far, by request_id (a duplicate shows once).
   std::map<std::string, json> results() { return by_request(kafka->read(output, 100000, 3s)); }
-  bool results_reach(std::size_t count) { return results().size() >= count; }
+  // True once `count` requests have results, or once serve has exited (the
+  // caller then fails on service->alive() at once instead of waiting).
+  bool results_reach(std::size_t count) { return !service->alive() || results().size() >= count; }
 
   // Every request 0..count-1 has completed results only, its record
   // completed and its mask downloadable; each user's row names the user's
@@ -143,6 +145,7 @@ TEST_F(KafkaFailoverTest, KillingTheLeaderOfAnInputAndAnOutputPartitionMidwayLos
   for (int i = 0; i < kRequests / 2; ++i) send(mask_request(i));
   start_service();
   ASSERT_TRUE(wait_for([this] { return results_reach(5); }, 180s)) << "no results before the kill";
+  ASSERT_TRUE(service->alive()) << "serve exited";
 
   int victim = 0;
   for (int node = 1; node <= 3 && victim == 0; ++node) {
@@ -156,13 +159,13 @@ TEST_F(KafkaFailoverTest, KillingTheLeaderOfAnInputAndAnOutputPartitionMidwayLos
 
   for (int i = kRequests / 2; i < kRequests; ++i) send(mask_request(i));
   ASSERT_TRUE(wait_for([this] { return results_reach(kRequests * 3 / 4); }, 240s)) << "no progress with a node down";
-  EXPECT_TRUE(service->alive());
+  ASSERT_TRUE(service->alive()) << "serve exited with a node down";
 
   cluster("start-node", victim);
   ASSERT_TRUE(wait_for([this] { return fully_replicated(); }, 180s)) << "replicas not back in sync";
   std::cout << "node " << victim << " back and in sync " << seconds_since(killed) << " s after the kill\n";
   ASSERT_TRUE(wait_for([this] { return results_reach(kRequests); }, 240s));
-  EXPECT_TRUE(service->alive()) << "serve never exited";
+  ASSERT_TRUE(service->alive()) << "serve exited";
   expect_every_request_completed(kRequests);
   EXPECT_EQ(service->stop(), 0);
   std::cout << "test body: " << seconds_since(start) << " s\n";
@@ -177,6 +180,7 @@ TEST_F(KafkaFailoverTest, StoppingOneBrokerForGoodLeavesTheServiceWorkingOnTheOt
   for (int i = 0; i < kBefore; ++i) send(mask_request(i));
   start_service();
   ASSERT_TRUE(wait_for([this] { return results_reach(kBefore); }, 180s));
+  ASSERT_TRUE(service->alive()) << "serve exited";
 
   const int victim = mc::kafka_test::partition_states(bootstrap, input).at(0).leader;
   ASSERT_GT(victim, 0);
@@ -184,7 +188,7 @@ TEST_F(KafkaFailoverTest, StoppingOneBrokerForGoodLeavesTheServiceWorkingOnTheOt
   ASSERT_TRUE(wait_for([&] { return led_without(victim); }, 120s)) << "no new leaders";
   for (int i = kBefore; i < kRequests; ++i) send(mask_request(i));
   ASSERT_TRUE(wait_for([this] { return results_reach(kRequests); }, 240s));
-  EXPECT_TRUE(service->alive()) << "serve never exited";
+  ASSERT_TRUE(service->alive()) << "serve exited";
   expect_every_request_completed(kRequests);
   EXPECT_EQ(service->stop(), 0);
   std::cout << "test body: " << seconds_since(start) << " s\n";
