@@ -20,6 +20,8 @@ std::unique_ptr<RdKafka::Conf> kafka_client_conf(const KafkaSettings& kafka) {
     set_kafka_property(*conf, "sasl.username", kafka.username);
     set_kafka_property(*conf, "sasl.password", kafka.password);
   }
+  // A private CA (SSL, SASL_SSL); without it librdkafka trusts the system's CAs.
+  if (!kafka.ssl_ca_location.empty()) set_kafka_property(*conf, "ssl.ca.location", kafka.ssl_ca_location);
   set_kafka_property(*conf, "client.id", "maskcomponent");
   return conf;
 }

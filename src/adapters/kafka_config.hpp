@@ -18,6 +18,7 @@ struct KafkaSettings {
   std::string sasl_mechanism = "PLAIN";                // KAFKA_SASL_MECHANISM
   std::string username;                                // KAFKA_USERNAME
   std::string password;                                // KAFKA_PASSWORD (never logged)
+  std::string ssl_ca_location;                         // KAFKA_SSL_CA_LOCATION (ours; "": the system's CAs)
   int session_timeout_ms = 45000;                      // KAFKA_SESSION_TIMEOUT_MS (serve's consumer)
 };
 

@@ -62,7 +62,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
         stop_(stop),
         metrics_(metrics),
         health_(health),
-        events_(log, stop, metrics),
+        events_(log, stop, metrics, settings.retry.permanent_error_attempts),
         publisher_(settings, retry, stop, metrics, health, log, events_) {
     std::string error;
     std::string conf_error;

@@ -1,5 +1,7 @@
 #include "service/service_settings.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "core/errors.hpp"
@@ -10,6 +12,9 @@ namespace {
 bool one_of(const std::string& value, std::initializer_list<const char*> allowed) {
   return std::any_of(allowed.begin(), allowed.end(), [&](const char* item) { return value == item; });
 }
+
+// A CA file (PEM) or a folder of them, as librdkafka's ssl.ca.location takes.
+bool readable_path(const std::string& path) { return ::access(path.c_str(), R_OK) == 0; }
 
 KafkaSettings read_kafka_settings(SettingsReader& env) {
   KafkaSettings kafka;
@@ -22,6 +27,10 @@ KafkaSettings read_kafka_settings(SettingsReader& env) {
   kafka.sasl_mechanism = env.optional("KAFKA_SASL_MECHANISM", kafka.sasl_mechanism);
   kafka.username = env.optional("KAFKA_USERNAME", "");
   kafka.password = env.optional("KAFKA_PASSWORD", "");
+  kafka.ssl_ca_location = env.optional("KAFKA_SSL_CA_LOCATION", "");
+  if (!kafka.ssl_ca_location.empty() && !readable_path(kafka.ssl_ca_location)) {
+    env.problem("KAFKA_SSL_CA_LOCATION names no readable file or folder (got \"" + kafka.ssl_ca_location + "\")");
+  }
   if (!one_of(kafka.security_protocol, {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"})) {
     env.problem("KAFKA_SECURITY_PROTOCOL must be PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (got \"" +
                 kafka.security_protocol + "\")");
