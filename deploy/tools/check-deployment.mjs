@@ -52,6 +52,9 @@ expect(trigger.bootstrapServers === config.KAFKA_BOOTSTRAP_SERVERS,
 expect(trigger.allowIdleConsumers === "false", "KEDA may scale past the partitions (allowIdleConsumers)");
 // The autoscaler owns the count: a fixed one would be reset at every apply.
 expect(!scaled || deployment?.spec?.replicas === undefined, "the Deployment fixes replicas although KEDA scales it");
+// ONNX Runtime's threads are the CPUs requested (its default counts the node's cores).
+expect(String(container.resources?.requests?.cpu) === config.ORT_INTRA_OP_THREADS,
+  `ORT_INTRA_OP_THREADS ${config.ORT_INTRA_OP_THREADS} is not the ${container.resources?.requests?.cpu} CPUs requested`);
 const gpus = container.resources?.limits?.["nvidia.com/gpu"];
 if (overlay === "gpu") {
   expect(Number(gpus) === 1, `nvidia.com/gpu limit is ${gpus}, not 1`);
