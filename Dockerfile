@@ -71,12 +71,16 @@ FROM ${BASE_IMAGE} AS runtime
 # base does not have already are copied (glibc, libstdc++ and the like stay
 # the base's; both are Debian 12's). ONNX Runtime loads its execution
 # providers from its own folder: they stay together.
-RUN --mount=type=bind,from=build,source=/out,target=/out \
-    apt-get update \
+RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates curl \
-    && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log \
-    && mkdir -p /usr/local/lib/maskcomponent/deps \
-    && cp /out/lib/* /out/PACKAGES /usr/local/lib/maskcomponent/ \
+    && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log
+# COPY, not only a bind mount in the RUN below: a COPY's cache key is what
+# it copies, so new libraries (another ONNX Runtime, a new dependency, a
+# security update) rebuild what follows, whereas buildah (Debian 12's 1.28)
+# reuses a RUN whose bind-mounted stage changed (buildah issues 4522, 6609).
+COPY --from=build /out/lib/ /out/PACKAGES /out/deps.list /usr/local/lib/maskcomponent/
+RUN --mount=type=bind,from=build,source=/out,target=/out \
+    mkdir -p /usr/local/lib/maskcomponent/deps \
     && for lib in /out/deps/*; do \
          name=$(basename "${lib}"); \
          if [ ! -e "/usr/lib/x86_64-linux-gnu/${name}" ] && [ ! -e "/lib/x86_64-linux-gnu/${name}" ]; then \
@@ -104,7 +108,9 @@ EXPOSE 9108
 # which finishes in-flight work within SHUTDOWN_GRACE_SECONDS and exits 0.
 ENTRYPOINT ["maskcomponent"]
 CMD ["serve"]
-# Last, so that a new commit (REVISION) rebuilds no other layer.
+# Last, so that a new commit (REVISION) rebuilds no other layer. buildah
+# reuses this step from its cache whatever the ARG values (seen: a stale
+# revision), so scripts/image.sh also passes them as --label.
 ARG VERSION=0.1.0
 ARG REVISION=unknown
 ARG SOURCE=unknown

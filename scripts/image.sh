@@ -125,9 +125,18 @@ build() {
     fi
   fi
 
+  # The remote without any user or token in it (https://user:TOKEN@host/...):
+  # labels are public to whoever can pull the image.
+  local source
+  source=$(git remote get-url origin 2> /dev/null | sed -E 's#^([a-z+]+://)[^/@]*@#\1#' || true)
   local args=(--build-arg "BASE_IMAGE=${base}" --build-arg "VERSION=${version}"
     --build-arg "REVISION=$(git rev-parse HEAD 2> /dev/null || echo unknown)"
-    --build-arg "SOURCE=$(git remote get-url origin 2> /dev/null || echo maskcomponent)")
+    --build-arg "SOURCE=${source:-maskcomponent}")
+  # The same as labels of the build command: buildah keeps the LABEL step of
+  # an earlier build from its cache whatever these values are.
+  args+=(--label "org.opencontainers.image.version=${version}"
+    --label "org.opencontainers.image.revision=$(git rev-parse HEAD 2> /dev/null || echo unknown)"
+    --label "org.opencontainers.image.source=${source:-maskcomponent}")
   if [ "${gpu}" = 1 ]; then
     args+=(--build-arg GPU=1 --build-arg GPU_ID=0 --build-arg "CUDA_IMAGE=${cuda_image}")
   else

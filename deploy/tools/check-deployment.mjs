@@ -20,15 +20,24 @@ const grace = Number(config.SHUTDOWN_GRACE_SECONDS ?? 30);
 expect(pod.terminationGracePeriodSeconds > grace + 10,
   `terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds} is not above SHUTDOWN_GRACE_SECONDS ${grace} + 10`);
 expect(container.livenessProbe?.httpGet?.path === "/healthz", "liveness is not /healthz");
+// Model loading must not be cut short, nor a busy pod restarted for a late answer.
+const startup = container.startupProbe ?? {};
+expect(startup.httpGet?.path === "/healthz" && (startup.periodSeconds ?? 10) * (startup.failureThreshold ?? 3) >= 120,
+  "no startupProbe on /healthz giving start-up at least 120 s");
+for (const probe of ["startupProbe", "livenessProbe", "readinessProbe"]) {
+  expect((container[probe]?.timeoutSeconds ?? 1) >= 5, `${probe} times out in under 5 s`);
+}
 expect(container.readinessProbe?.httpGet?.path === "/readyz", "readiness is not /readyz");
 expect(pod.securityContext?.runAsNonRoot === true, "not runAsNonRoot");
 expect(container.securityContext?.readOnlyRootFilesystem === true, "root filesystem not read-only");
 expect(container.volumeMounts?.some((mount) => mount.mountPath === "/models" && mount.readOnly),
   "no read-only /models volume");
-for (const name of ["POSTGRES_DSN", "MINIO_SECRET_KEY", "KAFKA_PASSWORD"]) {
+for (const name of ["POSTGRES_DSN", "MINIO_ACCESS_KEY", "MINIO_SECRET_KEY", "KAFKA_PASSWORD"]) {
   expect(container.env?.some((variable) => variable.name === name && variable.valueFrom?.secretKeyRef),
     `${name} does not come from a Secret`);
-  expect(!(name in config), `${name} is in the ConfigMap`);
+}
+for (const name of Object.keys(config)) {
+  expect(!/PASSWORD|SECRET|DSN|ACCESS_KEY|TOKEN|USERNAME/.test(name), `${name} (a credential) is in the ConfigMap`);
 }
 expect(deployment?.spec?.template?.metadata?.annotations?.["prometheus.io/scrape"] === "true",
   "no prometheus.io/scrape annotation");
@@ -38,7 +47,14 @@ const scaled = find("ScaledObject");
 const trigger = scaled?.spec?.triggers?.find((candidate) => candidate.type === "kafka")?.metadata ?? {};
 expect(trigger.topic === config.KAFKA_TOPIC_INPUT && trigger.consumerGroup === config.KAFKA_CONSUMER_GROUP,
   "the ScaledObject does not watch the service's topic and group");
+expect(trigger.bootstrapServers === config.KAFKA_BOOTSTRAP_SERVERS,
+  `the ScaledObject reads the lag from ${trigger.bootstrapServers}, the service consumes from ${config.KAFKA_BOOTSTRAP_SERVERS}`);
 expect(trigger.allowIdleConsumers === "false", "KEDA may scale past the partitions (allowIdleConsumers)");
+// The autoscaler owns the count: a fixed one would be reset at every apply.
+expect(!scaled || deployment?.spec?.replicas === undefined, "the Deployment fixes replicas although KEDA scales it");
+// ONNX Runtime's threads are the CPUs requested (its default counts the node's cores).
+expect(String(container.resources?.requests?.cpu) === config.ORT_INTRA_OP_THREADS,
+  `ORT_INTRA_OP_THREADS ${config.ORT_INTRA_OP_THREADS} is not the ${container.resources?.requests?.cpu} CPUs requested`);
 const gpus = container.resources?.limits?.["nvidia.com/gpu"];
 if (overlay === "gpu") {
   expect(Number(gpus) === 1, `nvidia.com/gpu limit is ${gpus}, not 1`);

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The container image end to end (ctest `container_image`, label `container`):
 # builds it with scripts/image.sh, runs it with --network=host and a read-only
-# root filesystem against the servers of scripts/services.sh (every address
+# root filesystem (only /tmp writable, as in Kubernetes) against the servers of scripts/services.sh (every address
 # from `services.sh env`), sends one request with the image's own
 # `maskcomponent send --wait`, checks the completed result and that every mask
 # downloads as a PNG, checks /readyz from outside the container, then stops it
-# with `podman stop` and checks exit code 0 within the grace period.
+# with `podman stop` and checks exit code 0 within the grace period and that
+# neither its log nor the image names the S3 secret key or the PostgreSQL password.
 #
 #   tests/deploy/container_test.sh TEST_MODELS_DIR PAINT_FIGURE_PROGRAM
 #
@@ -47,7 +48,9 @@ chmod 644 "${work}/figure.png"
 
 # A group of its own, so that other runs' offsets do not matter.
 group=maskcomponent-container-test-$$
-podman run -d --name "${name}" --network=host --read-only \
+# Writable only where the Kubernetes Deployment gives it a volume (/tmp):
+# podman's --read-only alone would also leave /run and /var/tmp writable.
+podman run -d --name "${name}" --network=host --read-only --read-only-tmpfs=false --tmpfs /tmp \
   -v "${models}:/models:ro" \
   -e KAFKA_BOOTSTRAP_SERVERS -e KAFKA_CONSUMER_GROUP="${group}" \
   -e MINIO_ENDPOINT -e MINIO_ACCESS_KEY -e MINIO_SECRET_KEY -e MINIO_BUCKET -e MINIO_SECURE -e BASE_URL \
@@ -91,5 +94,15 @@ podman stop --time 60 "${name}" > /dev/null
 code=$(podman inspect --format '{{.State.ExitCode}}' "${name}")
 echo "podman stop: exit code ${code} after $((SECONDS - start)) s"
 [ "${code}" = 0 ] || fail "the service exited with ${code} after SIGTERM (137: killed at the end of the grace period)"
+# Neither the log (the whole run, shutdown included) nor the image (its
+# configuration, labels, history) names a secret. (The container's own
+# `podman inspect` does: the service reads them from its environment, and
+# podman 4.3 shows even --secret ...,type=env values there; docs/deploy.md.)
+logs=$(podman logs "${name}" 2>&1)
+image=$(podman image inspect "${tag}"; podman history --no-trunc "${tag}")
+for secret in "${MINIO_SECRET_KEY}" "$(sed -E 's#^[a-z]+://[^:]*:([^@]*)@.*#\1#' <<< "${POSTGRES_DSN}")"; do
+  if grep -qF -- "${secret}" <<< "${logs}"; then fail "a secret appears in the container's log"; fi
+  if grep -qF -- "${secret}" <<< "${image}"; then fail "a secret appears in the image's configuration or history"; fi
+done
 keep_log=""
 echo "container test passed"
