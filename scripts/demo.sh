@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: installs, builds, starts the local stack (PostgreSQL, MinIO,
-# the Kafka dev broker) and `maskcomponent serve`, sends a photo with
+# Apache Kafka) and `maskcomponent serve`, sends a photo with
 # `maskcomponent send --wait`, prints the result message, downloads the masks
 # from the bucket and writes a preview of them over the photo.
 #
@@ -22,7 +22,7 @@ mkdir -p "${out_dir}/masks"
 
 bash scripts/setup.sh
 cmake --preset release
-cmake --build --preset release --target maskcomponent mc_test_models mc_paint_figure mc_dev_broker mc_s3_bucket -j "$(nproc)"
+cmake --build --preset release --target maskcomponent mc_test_models mc_paint_figure mc_s3_bucket -j "$(nproc)"
 bin=./build/release/maskcomponent
 
 scripts/services.sh start

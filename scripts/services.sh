@@ -2,8 +2,9 @@
 # Local servers for tests and the demo, on loopback only:
 #   PostgreSQL from Debian's packages, in its own data folder (not the system
 #   cluster), MinIO (the version pinned in scripts/minio/VERSION, built once
-#   per machine by scripts/setup.sh), and the Kafka dev broker (mc_dev_broker:
-#   librdkafka's mock cluster).
+#   per machine by scripts/setup.sh), and Apache Kafka (the version pinned in
+#   scripts/kafka/pom.xml, installed by scripts/setup.sh): one KRaft node,
+#   broker and controller in one process (scripts/kafka/lib.sh).
 #
 #   scripts/services.sh start|stop|status|env [all|postgres|s3|kafka]
 #   scripts/services.sh kafka-down|kafka-up     (take the broker down and up)
@@ -16,9 +17,16 @@
 #   MC_S3_PORT       MinIO's S3 port                (default: 4569)
 #   MC_MINIO         the MinIO program              (default: /opt/maskcomponent/minio-VERSION/minio)
 #   MC_S3_BUCKET_TOOL  makes the bucket             (default: build/release/mc_s3_bucket)
-#   MC_DEV_BROKER    the broker program             (default: build/release/mc_dev_broker)
+#   MC_KAFKA_PORT    Kafka's client port            (default: 9192)
+#   MC_KAFKA_CONTROLLER_PORT  its KRaft controller port  (default: MC_KAFKA_PORT + 1)
+#   MC_KAFKA_HEAP_MB  the broker's Java heap        (default: 256)
 #   MC_KAFKA_PARTITIONS  partitions per topic       (default: 3)
-# The broker picks its own port; `env` prints it as KAFKA_BOOTSTRAP_SERVERS.
+#   MC_KAFKA_DIR     the Kafka installation         (default: /opt/maskcomponent/kafka-VERSION)
+# `env` prints KAFKA_BOOTSTRAP_SERVERS while the broker runs. Topics are not
+# created when first used (auto.create.topics.enable=false, as in
+# production): start creates mask_input, mask_output and mask_input_poison;
+# tests create their own. kafka-down stops the broker (SIGTERM, a clean
+# shutdown), kafka-up starts it again on the same data.
 # PostgreSQL runs as the `postgres` system user when started by root (initdb
 # refuses root); database `masks`, user `mask`, password `maskpass`.
 # MinIO's root user is maskcomponent with the password maskcomponent-local
@@ -48,9 +56,13 @@ bucket_tool=${MC_S3_BUCKET_TOOL:-${root}/build/release/mc_s3_bucket}
 s3_user=maskcomponent
 s3_password=maskcomponent-local
 kafka_dir=${dir}/kafka
-kafka_pid=${kafka_dir}/broker.pid
-kafka_bootstrap=${kafka_dir}/bootstrap
-dev_broker=${MC_DEV_BROKER:-${root}/build/release/mc_dev_broker}
+kafka_node=${kafka_dir}/node
+kafka_port=${MC_KAFKA_PORT:-9192}
+kafka_controller_port=${MC_KAFKA_CONTROLLER_PORT:-$((kafka_port + 1))}
+kafka_bootstrap=127.0.0.1:${kafka_port}
+kafka_topics_ready=${kafka_node}/topics-ready
+# shellcheck source=scripts/kafka/lib.sh
+source "${root}/scripts/kafka/lib.sh"
 
 as_pg_user() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
@@ -153,29 +165,86 @@ stop_s3() {
   echo "s3: stopped"
 }
 
-kafka_ready() { [ -s "${kafka_pid}" ] && kill -0 "$(cat "${kafka_pid}")" 2> /dev/null && [ -s "${kafka_bootstrap}" ]; }
+kafka_ready() { kafka_running "${kafka_node}" && (: < "/dev/tcp/127.0.0.1/${kafka_port}") 2> /dev/null; }
+
+# A single node for tests: each setting below differs from Kafka's default
+# for a reason given beside it.
+write_kafka_properties() {
+  cat > "${kafka_node}/server.properties" <<PROPERTIES
+process.roles=broker,controller
+node.id=1
+listeners=PLAINTEXT://127.0.0.1:${kafka_port},CONTROLLER://127.0.0.1:${kafka_controller_port}
+advertised.listeners=PLAINTEXT://127.0.0.1:${kafka_port}
+controller.listener.names=CONTROLLER
+controller.quorum.bootstrap.servers=127.0.0.1:${kafka_controller_port}
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=${kafka_node}/data
+# As in production: a topic nobody created is an error, not a new topic.
+auto.create.topics.enable=false
+num.partitions=${MC_KAFKA_PARTITIONS:-3}
+# One node: internal topics with one replica (the default 3 cannot be placed).
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+# Fewer than the default 50: the offsets topic is made at the first group's
+# join, and 50 partitions cost a test run seconds.
+offsets.topic.num.partitions=3
+# A new group's first rebalance starts at once (default: waits 3 s for more members).
+group.initial.rebalance.delay.ms=0
+PROPERTIES
+}
+
+# Waits for the port (cheap), then for an answer to a metadata request (one JVM).
+wait_kafka() {
+  for _ in $(seq 1 300); do
+    if kafka_ready; then break; fi
+    if ! kafka_running "${kafka_node}"; then echo "services: kafka exited while starting" >&2; return 1; fi
+    sleep 0.2
+  done
+  kafka_wait "${kafka_bootstrap}" 60 || { echo "services: kafka did not answer in 60 s" >&2; return 1; }
+}
+
+create_kafka_topics() {
+  [ -e "${kafka_topics_ready}" ] && return 0
+  local pids=() topic
+  for topic in mask_input mask_output mask_input_poison; do
+    kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "${kafka_bootstrap}" --create --if-not-exists \
+      --topic "${topic}" --partitions "${MC_KAFKA_PARTITIONS:-3}" --replication-factor 1 > /dev/null &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "${pid}" || { echo "services: creating the topics failed" >&2; return 1; }; done
+  touch "${kafka_topics_ready}"
+}
 
 start_kafka() {
-  if kafka_ready; then echo "kafka: already running on $(cat "${kafka_bootstrap}")"; return 0; fi
-  [ -x "${dev_broker}" ] || { echo "services: ${dev_broker} not built (cmake --build --preset release)" >&2; exit 1; }
-  mkdir -p "${kafka_dir}"
-  rm -f "${kafka_bootstrap}"
-  nohup "${dev_broker}" --partitions "${MC_KAFKA_PARTITIONS:-3}" --bootstrap-file "${kafka_bootstrap}" \
-    > "${kafka_dir}/broker.log" 2>&1 &
-  echo $! > "${kafka_pid}"
-  wait_for kafka kafka_ready
-  echo "kafka: running on $(cat "${kafka_bootstrap}")"
+  if kafka_running "${kafka_node}"; then echo "kafka: already running on ${kafka_bootstrap}"; return 0; fi
+  [ -d "${kafka_home}/libs" ] || { echo "services: ${kafka_home} not installed (run scripts/setup.sh)" >&2; exit 1; }
+  local began=${EPOCHREALTIME}
+  mkdir -p "${kafka_node}"
+  write_kafka_properties
+  # The storage is formatted once; its topics and offsets outlive restarts.
+  if [ ! -f "${kafka_node}/data/meta.properties" ]; then rm -f "${kafka_topics_ready}"; fi
+  kafka_format "${kafka_node}" "$(kafka_cluster_id)" --standalone
+  kafka_start "${kafka_node}" "${MC_KAFKA_HEAP_MB:-256}"
+  if ! wait_kafka; then
+    echo "services: Kafka's log (${kafka_node}/server.log):" >&2
+    tail -n 20 "${kafka_node}/server.log" "${kafka_node}/stdout.log" >&2 || true
+    kafka_kill "${kafka_node}"
+    exit 1
+  fi
+  local answered=${EPOCHREALTIME}
+  create_kafka_topics
+  local rss_kb
+  rss_kb=$(awk '/^VmRSS/ {print $2}' "/proc/$(cat "${kafka_node}/pid")/status")
+  awk -v b="${kafka_bootstrap}" -v v="${kafka_version}" -v t0="${began}" -v t1="${answered}" -v t2="${EPOCHREALTIME}" \
+    -v rss="${rss_kb}" 'BEGIN { printf "kafka: running on %s (Apache Kafka %s, KRaft; answered in %.1f s, ready with its topics in %.1f s; RSS %d MB)\n", b, v, t1 - t0, t2 - t0, rss / 1024 }'
 }
 
 stop_kafka() {
-  stop_pid_file "${kafka_pid}"
-  rm -f "${kafka_bootstrap}"
+  kafka_stop "${kafka_node}" 30
   echo "kafka: stopped"
-}
-
-signal_kafka() {
-  kafka_ready || { echo "kafka: not running" >&2; exit 1; }
-  kill "-$1" "$(cat "${kafka_pid}")"
 }
 
 print_env() {
@@ -188,7 +257,7 @@ export MINIO_BUCKET=masks
 export MINIO_SECURE=false
 export BASE_URL=http://127.0.0.1:${s3_port}/masks
 VARS
-  if [ -s "${kafka_bootstrap}" ]; then echo "export KAFKA_BOOTSTRAP_SERVERS=$(cat "${kafka_bootstrap}")"; fi
+  if kafka_running "${kafka_node}"; then echo "export KAFKA_BOOTSTRAP_SERVERS=${kafka_bootstrap}"; fi
 }
 
 action=${1:-status}
@@ -214,12 +283,12 @@ case "${action}" in
       if s3_ready; then echo "s3: up on 127.0.0.1:${s3_port}"; else echo "s3: down"; down=1; fi
     fi
     if wants kafka; then
-      if kafka_ready; then echo "kafka: up on $(cat "${kafka_bootstrap}")"; else echo "kafka: down"; down=1; fi
+      if kafka_ready; then echo "kafka: up on ${kafka_bootstrap}"; else echo "kafka: down"; down=1; fi
     fi
     exit ${down}
     ;;
   env) print_env ;;
-  kafka-down) signal_kafka USR1 ;;
-  kafka-up) signal_kafka USR2 ;;
+  kafka-down) stop_kafka ;;
+  kafka-up) start_kafka ;;
   *) echo "usage: scripts/services.sh start|stop|status|env [all|postgres|s3|kafka] | kafka-down | kafka-up" >&2; exit 2 ;;
 esac

@@ -11,6 +11,7 @@
 #   kafka_stop NODE_DIR [SECONDS]   SIGTERM, then SIGKILL after SECONDS (30)
 #   kafka_kill NODE_DIR             SIGKILL now
 #   kafka_running NODE_DIR
+#   kafka_cluster_id                a new random cluster id (for kafka_format)
 # Settings: MC_KAFKA_DIR (default /opt/maskcomponent/kafka-VERSION).
 
 kafka_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -83,4 +84,10 @@ kafka_kill() {
   local node=$1
   if kafka_running "${node}"; then kill -9 "$(cat "${node}/pid")" 2> /dev/null || true; fi
   rm -f "${node}/pid"
+}
+
+# 16 random bytes in URL-safe base64 without padding, as Kafka's Uuid prints
+# them (what `kafka-storage.sh random-uuid` gives, without starting a JVM).
+kafka_cluster_id() {
+  head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'
 }

@@ -21,6 +21,16 @@ bool too_large(RdKafka::ErrorCode code) {
 
 using Acknowledgement = std::shared_ptr<std::promise<RdKafka::ErrorCode>>;
 
+// librdkafka reports a topic the broker lacks two ways in turn: the broker's
+// answer in a delivery report, then its own cached verdict from produce().
+// One reason, so that it is logged once, not at every retry.
+std::string failure_reason(RdKafka::ErrorCode code) {
+  if (code == RdKafka::ERR__UNKNOWN_TOPIC || code == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART) {
+    return "the topic does not exist (" + RdKafka::err2str(RdKafka::ERR_UNKNOWN_TOPIC_OR_PART) + ")";
+  }
+  return RdKafka::err2str(code);
+}
+
 }  // namespace
 
 // Resolves the promise a produce() call carried as its opaque (a heap
@@ -167,7 +177,7 @@ bool ResultPublisher::publish(const std::string& topic, const std::string& key, 
     }
     waiting.start();
     retry_.count_retry("publish", true);
-    publish_failed(topic, RdKafka::err2str(code));
+    publish_failed(topic, failure_reason(code));
     RetryPolicy::sleep(retry_.backoff(attempt), interruption);
   }
 }

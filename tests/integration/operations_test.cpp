@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <iterator>
+
 #include "service_harness.hpp"
 
 namespace mc::service_test {
@@ -325,6 +327,127 @@ TEST_F(OperationsTest, APortAlreadyInUseFailsStartUpNamingMetricsPort) {
   EXPECT_EQ(code, 2) << "a setup error";
   const std::string expected = "METRICS_PORT " + std::to_string(port) + " on 127.0.0.1: cannot listen";
   EXPECT_NE(service->log_text().find(expected), std::string::npos) << service->log_text();
+}
+
+// The broker creates no topic by itself (auto.create.topics.enable=false,
+// as in production): with the output topic missing the service says so
+// (readiness, one log line however often it retries, the Kafka gauge) and
+// leaves the request unconsumed; once the topic exists the request completes.
+TEST_F(OperationsTest, AMissingOutputTopicFailsReadinessUntilItIsCreated) {
+  kafka->delete_topics({output});
+  send(request("noout", "req-no-output", {{"type", "url"}, {"data", images->url("/figure.png")}},
+               json::array({"dress"})));
+  start_service();
+  // librdkafka reports a topic the broker does not have after
+  // topic.metadata.propagation.max.ms (30 s).
+  const HttpResult refused = wait_for(
+      "/readyz",
+      [](const HttpResult& answer) { return answer.body.find("publishing results failed") != std::string::npos; },
+      120s);
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.body.find("kafka: publishing results failed"), std::string::npos) << refused.body;
+  // Two retries later (each waits for the broker's answer: about 30 s) the
+  // reason is still logged once; librdkafka gives it in two wordings in turn.
+  const std::string retried =
+      wait_for(
+          "/metrics",
+          [](const HttpResult& answer) {
+            return metric(answer.body, "maskcomponent_retries_total", {"stage=\"publish\""}).value_or(0) >= 2;
+          },
+          120s)
+          .body;
+  EXPECT_GE(metric(retried, "maskcomponent_retries_total", {"stage=\"publish\""}).value_or(0), 2.0) << retried;
+  EXPECT_EQ(metric(retried, "maskcomponent_dependency_up", {"dependency=\"kafka\""}), 0.0) << retried;
+  const std::string log = service->log_text();
+  const std::string reason = "publishing to " + output + " failed: the topic does not exist";
+  const auto first = log.find(reason);
+  ASSERT_NE(first, std::string::npos) << log;
+  EXPECT_EQ(log.find(reason, first + 1), std::string::npos) << "logged once:\n" << log;
+  EXPECT_EQ(kafka->committed(group, input, 4), 0) << "a request without a result is not consumed";
+
+  kafka->create_topics({{output, 4, {}}});
+  const auto results = kafka->read(output, 1, 120s);
+  ASSERT_EQ(results.size(), 1U);
+  EXPECT_EQ(results[0]["status"], "completed");
+  const HttpResult ready = wait_for(
+      "/readyz", [](const HttpResult& answer) { return answer.status == 200; }, 60s);
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  EXPECT_EQ(metric(get("/metrics").body, "maskcomponent_dependency_up", {"dependency=\"kafka\""}), 1.0);
+  EXPECT_NE(service->log_text().find("publishing to " + output + " works again"), std::string::npos);
+  EXPECT_EQ(service->stop(), 0);
+}
+
+// One partition row of `kafka-consumer-groups --describe`.
+struct GroupRow {
+  int partition = -1;
+  std::string current_offset, log_end_offset, lag, consumer_id;
+};
+
+// The rows of `topic` in the tool's table (columns found by their headers).
+std::vector<GroupRow> group_rows(const std::string& table, const std::string& topic) {
+  std::istringstream lines(table);
+  std::string line;
+  std::map<std::string, std::size_t> column;
+  std::vector<GroupRow> rows;
+  while (std::getline(lines, line)) {
+    std::istringstream words(line);
+    std::vector<std::string> cells{std::istream_iterator<std::string>(words), std::istream_iterator<std::string>()};
+    if (!cells.empty() && cells[0] == "GROUP") {
+      for (std::size_t i = 0; i < cells.size(); ++i) column[cells[i]] = i;
+      continue;
+    }
+    if (column.empty() || cells.size() < column.size() || cells[column["TOPIC"]] != topic) continue;
+    rows.push_back({std::stoi(cells[column["PARTITION"]]), cells[column["CURRENT-OFFSET"]],
+                    cells[column["LOG-END-OFFSET"]], cells[column["LAG"]], cells[column["CONSUMER-ID"]]});
+  }
+  return rows;
+}
+
+// Kafka's own consumer-groups tool, the operators' first look at a stuck
+// group (docs/operations.md), agrees with the service's lag gauge. The
+// comparison is made at rest: three requests held in flight by the image
+// server on partition 0, everything else answered.
+TEST_F(OperationsTest, KafkasConsumerGroupsToolShowsOurMembersAndTheLagOfOurGauge) {
+  env["IMAGE_TIMEOUT_MS"] = "600000";  // the held downloads wait, they do not time out and retry
+  start_service();
+  for (int p = 0; p < 4; ++p) {  // one completed request per partition: each has a committed offset
+    kafka->publish(input, numbered("warm", p),
+                   request(numbered("warm", p), numbered("req-warm-", p),
+                           {{"type", "url"}, {"data", images->url("/figure.png")}}, json::array({"dress"}))
+                       .dump(),
+                   p);
+  }
+  ASSERT_EQ(kafka->read(output, 4, 120s).size(), 4U);
+  constexpr int kHeld = 3;
+  for (int i = 0; i < kHeld; ++i) {
+    kafka->publish(input, "held",
+                   request("held", numbered("req-held-", i), {{"type", "url"}, {"data", images->url("/held.png")}},
+                           json::array({"dress"}))
+                       .dump(),
+                   0);
+  }
+  // The gauge follows librdkafka's statistics (every 5 s).
+  const std::string text = metrics_when("maskcomponent_consumer_lag_messages", {"topic=\"" + input + "\""}, kHeld);
+  ASSERT_EQ(metric(text, "maskcomponent_consumer_lag_messages", {"topic=\"" + input + "\""}), kHeld) << text;
+  EXPECT_EQ(metric(text, "maskcomponent_consumer_lag_messages", {"topic=\"" + input + "\"", "partition=\"0\""}), kHeld)
+      << text;
+
+  const std::string tool = (fs::path(MC_SERVICES_SCRIPT).parent_path() / "kafka" / "tool.sh").string();
+  const auto described =
+      mc::test_support::run_command(tool + " consumer-groups --bootstrap-server " + env["KAFKA_BOOTSTRAP_SERVERS"] +
+                                    " --group " + group + " --describe");
+  images->release_held();
+  ASSERT_EQ(described.exit_code, 0) << described.output;
+  std::cout << described.output;
+  const auto rows = group_rows(described.output, input);
+  ASSERT_EQ(rows.size(), 4U) << described.output;
+  for (const auto& row : rows) {
+    EXPECT_NE(row.consumer_id, "-") << "partition " << row.partition << " has a member\n" << described.output;
+    EXPECT_EQ(row.lag, row.partition == 0 ? std::to_string(kHeld) : "0") << row.partition << "\n" << described.output;
+    EXPECT_EQ(row.current_offset, "1") << row.partition << ": the warm-up request, committed";
+  }
+  EXPECT_EQ(kafka->read(output, 4 + kHeld, 120s).size(), 4U + kHeld) << "released, the held requests complete";
+  EXPECT_EQ(service->stop(), 0);
 }
 
 TEST_F(OperationsTest, ARealPrometheusServerScrapesTheRequestCount) {

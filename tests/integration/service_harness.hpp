@@ -1,7 +1,8 @@
 // The harness of the service tests: `maskcomponent serve` as a real process
-// with the dev Kafka broker, PostgreSQL and MinIO from scripts/services.sh,
-// and an image server (cpp-httplib) on loopback. Each test uses its own
-// topics, group and database, and the test models.
+// with Apache Kafka, PostgreSQL and MinIO from scripts/services.sh, and an
+// image server (cpp-httplib) on loopback. Each test creates its own topics
+// (the broker creates none by itself) and uses its own group and database,
+// and the test models.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -12,15 +13,18 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
 
 #include <curl/curl.h>
 #include <httplib.h>
+#include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -57,7 +61,14 @@ inline std::string unique_suffix() {
          std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 100000);
 }
 
-// Kafka from the test's side: publish requests, read results.
+// A topic to create: its partitions and topic-level settings.
+struct TopicSpec {
+  std::string name;
+  int partitions = 4;
+  std::map<std::string, std::string> config;
+};
+
+// Kafka from the test's side: create topics, publish requests, read results.
 class KafkaProbe {
  public:
   explicit KafkaProbe(std::string bootstrap) : bootstrap_(std::move(bootstrap)) {
@@ -66,6 +77,36 @@ class KafkaProbe {
     conf->set("bootstrap.servers", bootstrap_, error);
     conf->set("message.max.bytes", "10000000", error);  // the tests send messages of several MB
     producer_.reset(RdKafka::Producer::create(conf.get(), error));
+  }
+
+  // Creates the topics (librdkafka's admin API) and waits until the
+  // controller has them; a failure fails the test.
+  void create_topics(const std::vector<TopicSpec>& topics) {
+    char error[512];
+    std::vector<rd_kafka_NewTopic_t*> requests;
+    for (const auto& topic : topics) {
+      rd_kafka_NewTopic_t* request =
+          rd_kafka_NewTopic_new(topic.name.c_str(), topic.partitions, 1, error, sizeof(error));
+      ASSERT_NE(request, nullptr) << error;
+      for (const auto& [name, value] : topic.config) rd_kafka_NewTopic_set_config(request, name.c_str(), value.c_str());
+      requests.push_back(request);
+    }
+    run_admin(RD_KAFKA_ADMIN_OP_CREATETOPICS,
+              [&](rd_kafka_t* handle, rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {
+                rd_kafka_CreateTopics(handle, requests.data(), requests.size(), options, queue);
+              });
+    rd_kafka_NewTopic_destroy_array(requests.data(), requests.size());
+  }
+
+  // Deletes the topics (a test's own, so they do not pile up in the broker).
+  void delete_topics(const std::vector<std::string>& names) {
+    std::vector<rd_kafka_DeleteTopic_t*> requests;
+    for (const auto& name : names) requests.push_back(rd_kafka_DeleteTopic_new(name.c_str()));
+    run_admin(RD_KAFKA_ADMIN_OP_DELETETOPICS,
+              [&](rd_kafka_t* handle, rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {
+                rd_kafka_DeleteTopics(handle, requests.data(), requests.size(), options, queue);
+              });
+    rd_kafka_DeleteTopic_destroy_array(requests.data(), requests.size());
   }
 
   // Publishes and waits for the broker's acknowledgement; any bytes.
@@ -155,6 +196,34 @@ class KafkaProbe {
   }
 
  private:
+  // Runs one admin request and expects every topic in its result to have
+  // succeeded (the operation timeout makes the controller answer only once done).
+  template <typename Submit>
+  void run_admin(rd_kafka_admin_op_t operation, Submit submit) {
+    rd_kafka_t* handle = producer_->c_ptr();
+    char error[512];
+    rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(handle, operation);
+    rd_kafka_AdminOptions_set_operation_timeout(options, 30000, error, sizeof(error));
+    rd_kafka_AdminOptions_set_request_timeout(options, 60000, error, sizeof(error));
+    rd_kafka_queue_t* queue = rd_kafka_queue_new(handle);
+    submit(handle, options, queue);
+    rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 90000);
+    ASSERT_NE(event, nullptr) << "no answer to the admin request";
+    EXPECT_EQ(rd_kafka_event_error(event), RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_event_error_string(event);
+    std::size_t count = 0;
+    const rd_kafka_topic_result_t** results =
+        operation == RD_KAFKA_ADMIN_OP_CREATETOPICS
+            ? rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count)
+            : rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(event), &count);
+    for (std::size_t i = 0; i < count; ++i) {
+      EXPECT_EQ(rd_kafka_topic_result_error(results[i]), RD_KAFKA_RESP_ERR_NO_ERROR)
+          << rd_kafka_topic_result_name(results[i]) << ": " << rd_kafka_topic_result_error_string(results[i]);
+    }
+    rd_kafka_event_destroy(event);
+    rd_kafka_queue_destroy(queue);
+    rd_kafka_AdminOptions_destroy(options);
+  }
+
   std::string bootstrap_;
   std::unique_ptr<RdKafka::Producer> producer_;
 };
@@ -250,6 +319,13 @@ class ImageServer {
       ++hits_.at("down");
       response.status = 503;
     });
+    // Answers only once release_held() is called: requests that stay in flight.
+    server_.Get("/held.png", [this](const httplib::Request&, httplib::Response& response) {
+      ++hits_.at("held");
+      std::unique_lock lock(held_mutex_);
+      held_released_.wait(lock, [this] { return released_; });
+      response.set_content(png_, "image/png");
+    });
     server_.Get("/slow.png", [this](const httplib::Request&, httplib::Response& response) {
       ++hits_.at("slow");
       std::this_thread::sleep_for(std::chrono::seconds(3));
@@ -261,21 +337,32 @@ class ImageServer {
     while (!server_.is_running()) std::this_thread::sleep_for(1ms);
   }
   ~ImageServer() {
+    release_held();
     server_.stop();
     thread_.join();
   }
   std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
   int hits(const std::string& name) { return hits_.at(name).load(); }
+  void release_held() {
+    {
+      const std::lock_guard lock(held_mutex_);
+      released_ = true;
+    }
+    held_released_.notify_all();
+  }
 
  private:
   std::string png_;
   httplib::Server server_;
   int port_ = 0;
   std::thread thread_;
+  std::mutex held_mutex_;
+  std::condition_variable held_released_;
+  bool released_ = false;
   // Created before the server thread starts; the handlers only update values.
   std::map<std::string, std::atomic<int>> hits_ = [] {
     std::map<std::string, std::atomic<int>> counters;
-    for (const char* name : {"figure", "missing", "flaky", "down", "slow"}) counters[name] = 0;
+    for (const char* name : {"figure", "missing", "flaky", "down", "slow", "held"}) counters[name] = 0;
     return counters;
   }();
 };
@@ -287,7 +374,7 @@ class ServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     env = services_env();
-    ASSERT_TRUE(env.count("KAFKA_BOOTSTRAP_SERVERS")) << "the dev broker is not running";
+    ASSERT_TRUE(env.count("KAFKA_BOOTSTRAP_SERVERS")) << "Kafka is not running (scripts/services.sh start)";
     suffix = unique_suffix();
     input = "in_" + suffix;
     output = "out_" + suffix;
@@ -314,6 +401,11 @@ class ServiceTest : public ::testing::Test {
       if (const char* value = std::getenv(name)) env[name] = value;
     }
     kafka = std::make_unique<KafkaProbe>(env["KAFKA_BOOTSTRAP_SERVERS"]);
+    // Four partitions each, so that two instances share the input. The input
+    // takes messages of several MB (the odd-message tests); the others keep
+    // the broker's default limit of 1 MB.
+    kafka->create_topics(
+        {{input, 4, {{"max.message.bytes", "10000000"}}}, {output, 4, {}}, {poison, 4, poison_config}});
 
     const cv::Mat parse = mc::adapters::read_label_png(fs::path(MC_GOLDEN_DIR) / "male_pants" / "parse.png");
     std::vector<std::uint8_t> png;
@@ -332,6 +424,7 @@ class ServiceTest : public ::testing::Test {
     for (std::size_t i = 0; i < instance_count; ++i) fs::remove(log_path.string() + "." + std::to_string(i));
     service.reset();
     images.reset();
+    if (kafka) kafka->delete_topics({input, output, poison});
     admin("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
     fs::remove(log_path);
   }
@@ -377,6 +470,8 @@ class ServiceTest : public ::testing::Test {
   }
 
   std::map<std::string, std::string> env;
+  // Topic-level settings of the poison topic, set before SetUp creates it.
+  std::map<std::string, std::string> poison_config;
   std::string suffix, input, output, poison, group, database;
   std::unique_ptr<KafkaProbe> kafka;
   std::unique_ptr<ImageServer> images;

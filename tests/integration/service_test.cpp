@@ -224,6 +224,38 @@ TEST_F(ServiceTest, EachInvalidOptionGivesOneFailedResultAndOnePoisonMessage) {
   EXPECT_EQ(service->stop(), 0);
 }
 
+// The poison topic refuses messages over 100 000 bytes (a topic-level
+// max.message.bytes, below the client's own 1 MB): the broker itself
+// refuses the full poison message, and the documented fallback sends it
+// again with original_message cut to POISON_ORIGINAL_MAX_BYTES.
+class SmallPoisonTopicTest : public ServiceTest {
+ protected:
+  void SetUp() override {
+    poison_config = {{"max.message.bytes", "100000"}};
+    ServiceTest::SetUp();
+  }
+};
+
+TEST_F(SmallPoisonTopicTest, APoisonMessageTheBrokerRefusesAsTooLargeIsSentTruncated) {
+  json large = request("large", "req-large", {{"type", "base64"}, {"data", mc::core::encode_base64("not an image")}});
+  large["padding"] = std::string(300'000, 'p');
+  send(large);
+  env["POISON_ORIGINAL_MAX_BYTES"] = "20000";
+  start_service();
+  const auto results = kafka->read(output, 1, 60s);
+  ASSERT_EQ(results.size(), 1U);
+  EXPECT_NE(results[0]["error"].get<std::string>().find("Invalid image data"), std::string::npos) << results[0];
+  const auto poisons = kafka->read(poison, 1, 30s);
+  ASSERT_EQ(poisons.size(), 1U) << "the truncated poison message was accepted";
+  EXPECT_EQ(poisons[0]["original_message_truncated"], true);
+  EXPECT_EQ(poisons[0]["original_message_bytes"], large.dump().size());
+  EXPECT_EQ(poisons[0]["original_message"], large.dump().substr(0, 20000));
+  const std::string log = service->log_text();
+  EXPECT_NE(log.find("\"event\":\"poison_truncated\""), std::string::npos) << log;
+  EXPECT_EQ(log.find("\"event\":\"publication_dropped\""), std::string::npos) << log;
+  EXPECT_EQ(service->stop(), 0);
+}
+
 TEST_F(ServiceTest, AnImageServerThatFailsTwiceThenWorksGivesOneCompletedResult) {
   send(request("11", "req-flaky", {{"type", "url"}, {"data", images->url("/flaky.png")}}, json::array({"dress"})));
   start_service();

@@ -6,7 +6,7 @@
 namespace mc::test_support {
 
 // The variables `scripts/services.sh env` prints (export NAME=value lines):
-// where the local PostgreSQL, MinIO and Kafka dev broker listen, and their
+// where the local PostgreSQL, MinIO and Apache Kafka listen, and their
 // credentials.
 std::map<std::string, std::string> services_env(const std::string& services_script);
 
