@@ -8,9 +8,6 @@
 
 namespace mc::service {
 
-// How often librdkafka reports its statistics (consumer lag, broker states).
-inline constexpr const char* kKafkaStatisticsIntervalMs = "5000";
-
 // librdkafka's own log lines and errors, as JSON lines, and its statistics,
 // as metrics (consumer lag, Kafka up or down). A fatal error (the idempotent
 // producer or the consumer can no longer keep its guarantees) stops the

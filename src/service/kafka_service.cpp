@@ -16,9 +16,6 @@
 
 namespace mc::service {
 
-using adapters::kafka_client_conf;
-using adapters::set_kafka_property;
-
 namespace {
 
 using Partition = OffsetTracker::Partition;
@@ -64,28 +61,10 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
         health_(health),
         events_(log, stop, metrics),
         publisher_(settings, retry, stop, metrics, health, log, events_) {
+    auto consumer_conf = adapters::kafka_consumer_conf(settings.kafka);
+    adapters::set_kafka_callback(*consumer_conf, "rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this));
+    adapters::set_kafka_callback(*consumer_conf, "event_cb", static_cast<RdKafka::EventCb*>(&events_));
     std::string error;
-    std::string conf_error;
-
-    auto consumer_conf = kafka_client_conf(settings.kafka);
-    set_kafka_property(*consumer_conf, "group.id", settings.kafka.consumer_group);
-    set_kafka_property(*consumer_conf, "auto.offset.reset", "earliest");
-    // Eager range/roundrobin (librdkafka's and kafka-python's default, so
-    // Python and C++ instances can share a group while migrating), not
-    // cooperative-sticky: Debian's librdkafka 2.0.2 aborts in
-    // rd_kafka_destroy() when a cooperative-sticky member closes between
-    // joining and its first assignment (librdkafka issue 4312, fixed in 2.3).
-    // The rebalance callback serves either protocol.
-    set_kafka_property(*consumer_conf, "partition.assignment.strategy", "range,roundrobin");
-    set_kafka_property(*consumer_conf, "enable.auto.offset.store", "false");
-    set_kafka_property(*consumer_conf, "enable.auto.commit", "true");
-    set_kafka_property(*consumer_conf, "auto.commit.interval.ms", "1000");
-    // How soon the group notices a member that died without leaving.
-    set_kafka_property(*consumer_conf, "session.timeout.ms", std::to_string(settings.kafka.session_timeout_ms));
-    set_kafka_property(*consumer_conf, "statistics.interval.ms", kKafkaStatisticsIntervalMs);
-    set_kafka_property(*consumer_conf, "max.poll.interval.ms", std::to_string(adapters::kMaxPollIntervalMs));
-    consumer_conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), conf_error);
-    consumer_conf->set("event_cb", static_cast<RdKafka::EventCb*>(&events_), conf_error);
     consumer_.reset(RdKafka::KafkaConsumer::create(consumer_conf.get(), error));
     if (!consumer_) throw core::SetupError("Kafka consumer: " + error);
   }

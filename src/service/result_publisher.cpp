@@ -49,13 +49,10 @@ ResultPublisher::ResultPublisher(const ServiceSettings& settings, RetryPolicy& r
       health_(health),
       log_(log),
       deliveries_(std::make_unique<DeliveryReports>()) {
-  auto conf = adapters::kafka_client_conf(settings.kafka);
-  adapters::set_kafka_property(*conf, "enable.idempotence", "true");
-  adapters::set_kafka_property(*conf, "acks", "all");
-  adapters::set_kafka_property(*conf, "linger.ms", "5");
+  auto conf = adapters::kafka_producer_conf(settings.kafka);
+  adapters::set_kafka_callback(*conf, "dr_cb", static_cast<RdKafka::DeliveryReportCb*>(deliveries_.get()));
+  adapters::set_kafka_callback(*conf, "event_cb", &events);
   std::string error;
-  conf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(deliveries_.get()), error);
-  conf->set("event_cb", &events, error);
   producer_.reset(RdKafka::Producer::create(conf.get(), error));
   if (!producer_) throw core::SetupError("Kafka producer: " + error);
   poller_ = std::thread([this] {
