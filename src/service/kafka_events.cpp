@@ -23,15 +23,14 @@ void KafkaEvents::report(RdKafka::Event& event) {
   if (event.type() == RdKafka::Event::EVENT_ERROR) {
     if (event.err() == RdKafka::ERR__ALL_BROKERS_DOWN) metrics_.set_kafka_brokers_up(false);
     if (event.fatal()) {
-      log_json(log_, spdlog::level::critical, "fatal Kafka error: " + event.str(),
-               {{"stage", "kafka"}, {"event", "kafka_fatal"}, {"code", RdKafka::err2str(event.err())}});
+      log_.log(spdlog::level::critical, "kafka_fatal", "fatal Kafka error: " + event.str(),
+               {{"code", RdKafka::err2str(event.err())}});
       stop_.fail(1);
       return;
     }
-    log_json(log_, spdlog::level::warn, event.str(),
-             {{"stage", "kafka"}, {"event", "kafka_error"}, {"code", RdKafka::err2str(event.err())}});
+    log_.warn("kafka_error", event.str(), {{"code", RdKafka::err2str(event.err())}});
   } else if (event.type() == RdKafka::Event::EVENT_LOG && event.severity() <= RdKafka::Event::EVENT_SEVERITY_WARNING) {
-    log_json(log_, spdlog::level::warn, event.str(), {{"stage", "kafka"}, {"event", "kafka_log"}});
+    log_.warn("kafka_log", event.str());
   }
 }
 

@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafkacpp.h>
 #include <spdlog/spdlog.h>
 
+#include "service/json_log.hpp"
 #include "service/metrics.hpp"
 #include "service/shutdown.hpp"
 
@@ -16,13 +17,13 @@ namespace mc::service {
 class KafkaEvents : public RdKafka::EventCb {
  public:
   KafkaEvents(spdlog::logger& log, StopState& stop, ServiceMetrics& metrics)
-      : log_(log), stop_(stop), metrics_(metrics) {}
+      : log_(log, "kafka"), stop_(stop), metrics_(metrics) {}
   void event_cb(RdKafka::Event& event) override;
 
  private:
   void report(RdKafka::Event& event);
 
-  spdlog::logger& log_;
+  StageLog log_;
   StopState& stop_;
   ServiceMetrics& metrics_;
 };
