@@ -5,6 +5,8 @@
 
 #include <librdkafka/rdkafkacpp.h>
 
+#include "core/errors.hpp"
+
 namespace mc::adapters {
 
 // The KAFKA_* variables (the Python service's names and defaults).
@@ -33,11 +35,44 @@ inline constexpr int kMaxSessionTimeoutMs = 300000;
 // callback waits for running work inside a poll, so REBALANCE_WAIT_SECONDS
 // must stay below it.
 inline constexpr int kMaxPollIntervalMs = 300000;
+// How often librdkafka reports its statistics (consumer lag, broker states)
+// to the event callback.
+inline constexpr int kStatisticsIntervalMs = 5000;
 
-// Sets a librdkafka property; a refused one is a core::SetupError.
+// Every librdkafka property the project sets is set in this file, each with
+// the reason beside it; the callbacks are the service's objects.
+
+// Sets a librdkafka property; a refused one is a core::SetupError naming it.
 void set_kafka_property(RdKafka::Conf& conf, const std::string& name, const std::string& value);
 
-// bootstrap.servers, security.protocol and SASL settings from KAFKA_*.
+// Hands librdkafka one of the service's callback objects ("rebalance_cb",
+// "event_cb", "dr_cb"); a refused one is a core::SetupError.
+template <typename Callback>
+void set_kafka_callback(RdKafka::Conf& conf, const std::string& name, Callback* callback) {
+  std::string error;
+  if (conf.set(name, callback, error) != RdKafka::Conf::CONF_OK) {
+    throw core::SetupError("Kafka callback " + name + ": " + error);
+  }
+}
+
+// What every client of ours shares: the brokers, the security protocol with
+// its SASL credentials (from KAFKA_*), and our client.id.
 std::unique_ptr<RdKafka::Conf> kafka_client_conf(const KafkaSettings& kafka);
+
+// serve's consumer of KAFKA_TOPIC_INPUT in KAFKA_CONSUMER_GROUP: offsets
+// stored by the service once a message and all before it are finished, and
+// committed by librdkafka from those stored offsets.
+std::unique_ptr<RdKafka::Conf> kafka_consumer_conf(const KafkaSettings& kafka);
+
+// serve's producer of results and poison messages: idempotent, every
+// message acknowledged by all in-sync replicas.
+std::unique_ptr<RdKafka::Conf> kafka_producer_conf(const KafkaSettings& kafka);
+
+// `send --wait`'s reader of KAFKA_TOPIC_OUTPUT: a group of its own that
+// never commits (it reads from the end it looked up itself).
+std::unique_ptr<RdKafka::Conf> kafka_result_reader_conf(const KafkaSettings& kafka, const std::string& group);
+
+// `send`'s producer of one request.
+std::unique_ptr<RdKafka::Conf> kafka_request_producer_conf(const KafkaSettings& kafka);
 
 }  // namespace mc::adapters

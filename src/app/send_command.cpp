@@ -15,9 +15,7 @@
 namespace mc::app {
 
 // The program drives the service library.
-using adapters::kafka_client_conf;
 using adapters::KafkaSettings;
-using adapters::set_kafka_property;
 using service::load_kafka_settings;
 
 namespace {
@@ -25,9 +23,7 @@ namespace {
 // A consumer placed at the current end of every partition of `topic`, so that
 // it sees exactly what is published from now on.
 std::unique_ptr<RdKafka::KafkaConsumer> consumer_at_end(const KafkaSettings& kafka, const std::string& topic) {
-  auto conf = kafka_client_conf(kafka);
-  set_kafka_property(*conf, "group.id", "maskcomponent-send-" + core::generate_request_id());
-  set_kafka_property(*conf, "enable.auto.commit", "false");
+  auto conf = adapters::kafka_result_reader_conf(kafka, "maskcomponent-send-" + core::generate_request_id());
   std::string error;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), error));
   if (!consumer) throw core::SetupError("Kafka consumer: " + error);
@@ -97,8 +93,7 @@ int run_send_command(const SendOptions& options) {
   std::unique_ptr<RdKafka::KafkaConsumer> results;
   if (options.wait) results = consumer_at_end(kafka, kafka.output_topic);
 
-  auto conf = kafka_client_conf(kafka);
-  set_kafka_property(*conf, "enable.idempotence", "true");
+  auto conf = adapters::kafka_request_producer_conf(kafka);
   std::string error;
   std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf.get(), error));
   if (!producer) throw core::SetupError("Kafka producer: " + error);

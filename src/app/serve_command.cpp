@@ -61,8 +61,9 @@ class ShutdownWatchdog {
     while (!done_ && !stop.stopping.load()) wake_.wait_for(lock, std::chrono::milliseconds(100));
     if (done_) return;
     if (wake_.wait_for(lock, limit, [this] { return done_; })) return;
-    log_json(log, spdlog::level::critical, "shutdown overran its grace period; exiting with work unfinished",
-             {{"stage", "service"}, {"event", "shutdown_forced"}});
+    StageLog(log, "service")
+        .log(spdlog::level::critical, "shutdown_forced",
+             "shutdown overran its grace period; exiting with work unfinished");
     log.flush();
     std::_Exit(1);
   }
@@ -90,13 +91,13 @@ int run_serve_command() {
   std::signal(SIGTERM, on_stop_signal);
   const ShutdownWatchdog watchdog(stop, settings.shutdown_grace + shutdown_margin(), *log);
 
-  log_json(*log, spdlog::level::info, "starting",
-           {{"stage", "service"},
-            {"event", "starting"},
-            {"bootstrap", settings.kafka.bootstrap_servers},
-            {"postgres", adapters::redact_dsn(settings.storage.postgres.dsn)},
-            {"s3", settings.storage.s3.endpoint},
-            {"bucket", settings.storage.s3.bucket}});
+  StageLog(*log, "service")
+      .info("starting", "starting",
+            {{"bootstrap", settings.kafka.bootstrap_servers},
+             {"postgres", adapters::redact_dsn(settings.storage.postgres.dsn)},
+             {"s3", settings.storage.s3.endpoint},
+             {"bucket", settings.storage.s3.bucket}});
+  const StageLog startup_log(*log, "startup");
   ServiceMetrics metrics(BuildInfo{MC_VERSION, inference::onnxruntime_version()});
   HealthState health(settings.health_stall_limit);
   // Up first, so that probes see the start-up (live, not ready).
@@ -110,14 +111,13 @@ int run_serve_command() {
   models.warm_up();
   metrics.set_model_load_time(std::chrono::steady_clock::now() - loading);
   health.set_models_ready();
-  log_json(
-      *log, spdlog::level::info, "models loaded and warmed",
-      {{"stage", "startup"},
-       {"event", "models_ready"},
-       {"duration_ms",
+  startup_log.info(
+      "models_ready", "models loaded and warmed",
+      {{"duration_ms",
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - loading).count()}});
   adapters::PostgresStore store(settings.storage.postgres);
-  RetryPolicy retry(settings.retry, &metrics);
+  DependencyWaits waits;
+  RetryPolicy retry(settings.retry, &metrics, &waits);
   PostgresRequestStore request_store(store);
   S3MaskStorage mask_storage(settings.storage.s3);
   HttpImageSource images(settings.fetch);
@@ -131,28 +131,25 @@ int run_serve_command() {
   try {
     retry.until_done(startup, "startup", at_startup, [&] {
       const auto report = store.ensure_schema();
-      for (const auto& change : report.changes)
-        log_json(*log, spdlog::level::info, change, {{"stage", "startup"}, {"event", "schema_changed"}});
+      for (const auto& change : report.changes) startup_log.info("schema_changed", change);
     });
     retry.until_done(startup, "startup", at_startup, [&] {
       adapters::S3Client s3(settings.storage.s3);
       if (s3.ensure_bucket()) {
-        log_json(*log, spdlog::level::info, "created bucket " + settings.storage.s3.bucket,
-                 {{"stage", "startup"}, {"event", "bucket_created"}});
+        startup_log.info("bucket_created", "created bucket " + settings.storage.s3.bucket);
       }
     });
   } catch (const Abandoned&) {
     return 0;
   } catch (const InfrastructureRefusal& refusal) {
-    log_json(*log, spdlog::level::critical, std::string("start-up refused: ") + refusal.what(),
-             {{"stage", "startup"}, {"event", "startup_failed"}});
+    startup_log.log(spdlog::level::critical, "startup_failed", std::string("start-up refused: ") + refusal.what());
     return 3;
   }
   const DependencyMonitor monitor(
       {{Dependency::kPostgres, [&store] { store.check(); }},
        {Dependency::kS3, [s3 = std::make_shared<adapters::S3Client>(settings.storage.s3)] { s3->check_bucket(); }}},
       settings.dependency_check_interval, health, metrics, *log);
-  KafkaService service(settings, processor, retry, *log, stop, metrics, health);
+  KafkaService service(settings, processor, retry, waits, *log, stop, metrics, health);
   service.run();
   g_stop_state = nullptr;
   return stop.exit_code.load();

@@ -17,42 +17,42 @@
 namespace mc::core {
 
 namespace {
-// A job of the request's task graph: runs once all of `after` have finished.
-struct Job {
+// One task of the request's graph: runs once all of `after` have finished.
+struct GraphTask {
   std::function<void()> run;
   std::vector<std::size_t> after;
 };
 
-// Runs the jobs on OpenCV's thread pool, each as soon as the jobs it depends on
+// Runs the tasks on OpenCV's thread pool, each as soon as the tasks it depends on
 // are done (a union starts while other parts are still being computed), and
-// rethrows the first error on the calling thread. `jobs` must be listed in an
+// rethrows the first error on the calling thread. `tasks` must be listed in an
 // order where dependencies come first. OpenCV runs the calls nested inside a
 // parallel_for_ body sequentially, so there is no oversubscription.
-void run_jobs(std::vector<Job>& jobs) {
+void run_tasks(std::vector<GraphTask>& tasks) {
   enum class State { kWaiting, kRunning, kDone };
-  std::vector<State> state(jobs.size(), State::kWaiting);
+  std::vector<State> state(tasks.size(), State::kWaiting);
   std::mutex mutex;
   std::condition_variable changed;
   std::size_t running = 0;
   std::exception_ptr error;
 
   auto ready = [&](std::size_t i) {
-    return state[i] == State::kWaiting && std::all_of(jobs[i].after.begin(), jobs[i].after.end(),
+    return state[i] == State::kWaiting && std::all_of(tasks[i].after.begin(), tasks[i].after.end(),
                                                       [&](std::size_t d) { return state[d] == State::kDone; });
   };
   auto worker = [&](const cv::Range&) {
     std::unique_lock lock(mutex);
     while (!error) {
-      // Prefer the latest ready job: unions, which end the request, come last.
+      // Prefer the latest ready task: unions, which end the request, come last.
       std::optional<std::size_t> next;
-      for (std::size_t i = jobs.size(); i-- > 0;) {
+      for (std::size_t i = tasks.size(); i-- > 0;) {
         if (ready(i)) {
           next = i;
           break;
         }
       }
       if (!next) {
-        // Nothing ready: wait for a running job, or stop when none runs (all done).
+        // Nothing ready: wait for a running task, or stop when none runs (all done).
         if (running == 0) break;
         changed.wait(lock);
         continue;
@@ -62,7 +62,7 @@ void run_jobs(std::vector<Job>& jobs) {
       lock.unlock();
       std::exception_ptr failure;
       try {
-        jobs[*next].run();
+        tasks[*next].run();
       } catch (...) {
         failure = std::current_exception();
       }
@@ -114,28 +114,28 @@ GeneratedMasks generate_masks(const cv::Mat& parse_full, const Keypoints& keypoi
     return static_cast<std::size_t>(std::find(list.begin(), list.end(), item) - list.begin());
   };
 
-  // One job per distinct part, then one per distinct union after its parts.
+  // One task per distinct part, then one per distinct union after its parts.
   std::vector<cv::Mat> part_results(distinct_parts.size());
   std::vector<cv::Mat> union_results(distinct_unions.size());
   const cv::Mat union_kernel = ellipse_kernel(7);
-  std::vector<Job> jobs;
+  std::vector<GraphTask> tasks;
   for (std::size_t i = 0; i < distinct_parts.size(); ++i) {
-    jobs.push_back({[&, i] { part_results[i] = part_mask(inputs, distinct_parts[i]); }, {}});
+    tasks.push_back({[&, i] { part_results[i] = part_mask(inputs, distinct_parts[i]); }, {}});
   }
   for (std::size_t i = 0; i < distinct_unions.size(); ++i) {
-    Job job{[&, i] {
-              cv::Mat combined = cv::Mat::zeros(kImageHeight, kImageWidth, CV_8UC1);
-              for (const PartSpec& part : distinct_unions[i]) {
-                cv::bitwise_or(combined, part_results[index_of(distinct_parts, part)], combined);
-              }
-              close_then_open(combined, union_kernel, 3, 0);
-              union_results[i] = std::move(combined);
-            },
-            {}};
-    for (const PartSpec& part : distinct_unions[i]) job.after.push_back(index_of(distinct_parts, part));
-    jobs.push_back(std::move(job));
+    GraphTask task{[&, i] {
+                     cv::Mat combined = cv::Mat::zeros(kImageHeight, kImageWidth, CV_8UC1);
+                     for (const PartSpec& part : distinct_unions[i]) {
+                       cv::bitwise_or(combined, part_results[index_of(distinct_parts, part)], combined);
+                     }
+                     close_then_open(combined, union_kernel, 3, 0);
+                     union_results[i] = std::move(combined);
+                   },
+                   {}};
+    for (const PartSpec& part : distinct_unions[i]) task.after.push_back(index_of(distinct_parts, part));
+    tasks.push_back(std::move(task));
   }
-  run_jobs(jobs);
+  run_tasks(tasks);
 
   GeneratedMasks out;
   out.parts_computed = distinct_parts.size();

@@ -19,7 +19,7 @@ DependencyMonitor::DependencyMonitor(std::vector<Check> checks, std::chrono::sec
       interval_(interval),
       health_(health),
       metrics_(metrics),
-      log_(log) {
+      log_(log, "health") {
   check_all();
   thread_ = std::thread([this] {
     std::unique_lock lock(mutex_);
@@ -57,9 +57,8 @@ void DependencyMonitor::check_all() {
     metrics_.set_dependency_up(check.dependency, up);
     if (last_[i] != static_cast<int>(up)) {
       const std::string name(dependency_name(check.dependency));
-      log_json(log_, up ? spdlog::level::info : spdlog::level::warn,
-               up ? name + " answers its check" : name + " check failed: " + problem,
-               {{"stage", "health"}, {"event", up ? "dependency_up" : "dependency_down"}, {"dependency", name}});
+      log_.log(up ? spdlog::level::info : spdlog::level::warn, up ? "dependency_up" : "dependency_down",
+               up ? name + " answers its check" : name + " check failed: " + problem, {{"dependency", name}});
       last_[i] = static_cast<int>(up);
     }
   }

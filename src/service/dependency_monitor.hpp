@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "service/health.hpp"
+#include "service/json_log.hpp"
 #include "service/metrics.hpp"
 
 namespace mc::service {
@@ -38,7 +39,7 @@ class DependencyMonitor {
   std::chrono::seconds interval_;
   HealthState& health_;
   ServiceMetrics& metrics_;
-  spdlog::logger& log_;
+  StageLog log_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool done_ = false;

@@ -49,6 +49,17 @@ void log_json(spdlog::logger& logger, spdlog::level::level_enum level, std::stri
   }
 }
 
+void StageLog::log(spdlog::level::level_enum level, std::string_view event, std::string_view message,
+                   nlohmann::json extra) const noexcept {
+  try {
+    if (!extra.is_object()) extra = nlohmann::json::object();
+    extra["stage"] = stage_;
+    extra["event"] = std::string(event);
+    log_json(logger_, level, message, extra);
+  } catch (...) {  // no memory for the line: it is lost, nothing else
+  }
+}
+
 void RequestLog::log(spdlog::level::level_enum level, std::string_view stage, std::string_view event,
                      std::string_view message, nlohmann::json extra) const {
   if (!extra.is_object()) extra = nlohmann::json::object();

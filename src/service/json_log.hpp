@@ -22,6 +22,32 @@ constexpr std::size_t kMaxLoggedValueBytes = 2048;
 void log_json(spdlog::logger& logger, spdlog::level::level_enum level, std::string_view message,
               const nlohmann::json& fields = nlohmann::json::object()) noexcept;
 
+// The lines of one stage of the service that are not about one request (the
+// consume loop, publishing, start-up): each carries that `stage` and its
+// `event`. Never throws.
+class StageLog {
+ public:
+  StageLog(spdlog::logger& logger, std::string stage) : logger_(logger), stage_(std::move(stage)) {}
+  void log(spdlog::level::level_enum level, std::string_view event, std::string_view message,
+           nlohmann::json extra = nlohmann::json::object()) const noexcept;
+  void info(std::string_view event, std::string_view message,
+            nlohmann::json extra = nlohmann::json::object()) const noexcept {
+    log(spdlog::level::info, event, message, std::move(extra));
+  }
+  void warn(std::string_view event, std::string_view message,
+            nlohmann::json extra = nlohmann::json::object()) const noexcept {
+    log(spdlog::level::warn, event, message, std::move(extra));
+  }
+  void error(std::string_view event, std::string_view message,
+             nlohmann::json extra = nlohmann::json::object()) const noexcept {
+    log(spdlog::level::err, event, message, std::move(extra));
+  }
+
+ private:
+  spdlog::logger& logger_;
+  std::string stage_;
+};
+
 // The context of one request: every line carries its user_id and request_id,
 // plus the stage and event. One per request, never shared between threads.
 class RequestLog {

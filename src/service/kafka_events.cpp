@@ -25,15 +25,14 @@ void KafkaEvents::report(RdKafka::Event& event) {
     if (event.err() == RdKafka::ERR__ALL_BROKERS_DOWN) metrics_.set_kafka_brokers_up(false);
     if (stop_on_refusal(event)) return;
     if (event.fatal()) {
-      log_json(log_, spdlog::level::critical, "fatal Kafka error: " + event.str(),
-               {{"stage", "kafka"}, {"event", "kafka_fatal"}, {"code", RdKafka::err2str(event.err())}});
+      log_.log(spdlog::level::critical, "kafka_fatal", "fatal Kafka error: " + event.str(),
+               {{"code", RdKafka::err2str(event.err())}});
       stop_.fail(1);
       return;
     }
-    log_json(log_, spdlog::level::warn, event.str(),
-             {{"stage", "kafka"}, {"event", "kafka_error"}, {"code", RdKafka::err2str(event.err())}});
+    log_.warn("kafka_error", event.str(), {{"code", RdKafka::err2str(event.err())}});
   } else if (event.type() == RdKafka::Event::EVENT_LOG && event.severity() <= RdKafka::Event::EVENT_SEVERITY_WARNING) {
-    log_json(log_, spdlog::level::warn, event.str(), {{"stage", "kafka"}, {"event", "kafka_log"}});
+    log_.warn("kafka_log", event.str());
   }
 }
 
@@ -50,14 +49,13 @@ bool KafkaEvents::stop_on_refusal(RdKafka::Event& event) {
   }
   const int refusals = ++refusals_;
   if (refusals < refusals_before_stop_) {
-    log_json(log_, spdlog::level::warn, what,
-             {{"stage", "kafka"}, {"event", "kafka_refused"}, {"code", RdKafka::err2str(event.err())}});
+    log_.warn("kafka_refused", what, {{"code", RdKafka::err2str(event.err())}});
     return true;
   }
   if (refusals == refusals_before_stop_) {
-    log_json(log_, spdlog::level::critical,
+    log_.log(spdlog::level::critical, "kafka_refused_stop",
              "Kafka refused the connection " + std::to_string(refusals) + " times, stopping: " + what,
-             {{"stage", "kafka"}, {"event", "kafka_refused_stop"}, {"code", RdKafka::err2str(event.err())}});
+             {{"code", RdKafka::err2str(event.err())}});
     stop_.fail(3);
   }
   return true;

@@ -5,13 +5,11 @@
 #include <librdkafka/rdkafkacpp.h>
 #include <spdlog/spdlog.h>
 
+#include "service/json_log.hpp"
 #include "service/metrics.hpp"
 #include "service/shutdown.hpp"
 
 namespace mc::service {
-
-// How often librdkafka reports its statistics (consumer lag, broker states).
-inline constexpr const char* kKafkaStatisticsIntervalMs = "5000";
 
 // librdkafka's own log lines and errors, as JSON lines, and its statistics,
 // as metrics (consumer lag, Kafka up or down). A fatal error (the idempotent
@@ -25,7 +23,7 @@ inline constexpr const char* kKafkaStatisticsIntervalMs = "5000";
 class KafkaEvents : public RdKafka::EventCb {
  public:
   KafkaEvents(spdlog::logger& log, StopState& stop, ServiceMetrics& metrics, int refusals_before_stop = 3)
-      : log_(log), stop_(stop), metrics_(metrics), refusals_before_stop_(refusals_before_stop) {}
+      : log_(log, "kafka"), stop_(stop), metrics_(metrics), refusals_before_stop_(refusals_before_stop) {}
   void event_cb(RdKafka::Event& event) override;
 
  private:
@@ -33,7 +31,7 @@ class KafkaEvents : public RdKafka::EventCb {
   // True when the event was such a refusal (logged, and counted towards the stop).
   bool stop_on_refusal(RdKafka::Event& event);
 
-  spdlog::logger& log_;
+  StageLog log_;
   StopState& stop_;
   ServiceMetrics& metrics_;
   int refusals_before_stop_;

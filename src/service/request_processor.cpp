@@ -40,22 +40,19 @@ core::RequestIdentity identity_of(const core::MaskRequest& request) {
   return {request.user_id, request.gender, request.request_id};
 }
 
+// Holds one place of a semaphore, waiting for it, until it goes.
+class SemaphorePlace {
+ public:
+  explicit SemaphorePlace(std::counting_semaphore<>& semaphore) : semaphore_(semaphore) { semaphore_.acquire(); }
+  ~SemaphorePlace() { semaphore_.release(); }
+  SemaphorePlace(const SemaphorePlace&) = delete;
+  SemaphorePlace& operator=(const SemaphorePlace&) = delete;
+
+ private:
+  std::counting_semaphore<>& semaphore_;
+};
+
 }  // namespace
-
-Slots::Lease Slots::acquire() {
-  std::unique_lock lock(mutex_);
-  freed_.wait(lock, [this] { return free_ > 0; });
-  --free_;
-  return Lease(*this);
-}
-
-void Slots::release() {
-  {
-    const std::lock_guard lock(mutex_);
-    ++free_;
-  }
-  freed_.notify_one();
-}
 
 RequestProcessor::RequestProcessor(const ServiceSettings& settings, Ports ports, RetryPolicy& retry,
                                    spdlog::logger& log, ServiceMetrics* metrics)
@@ -80,120 +77,123 @@ void RequestProcessor::StageTimes::add(Stage stage, std::chrono::nanoseconds dur
 Outcome RequestProcessor::process(const std::string& message, const core::IncomingMessage& incoming,
                                   const adapters::MessagePosition& position, const Interruption& interruption) {
   StageTimes times(metrics_);
-  Job job{message, incoming, position, interruption, incoming.who, RequestLog(log_, "", ""), {}, times};
-  job.log.identify(job.who.user_id, job.who.request_id);
+  ActiveRequest active{message, incoming, position, interruption, incoming.who, RequestLog(log_, "", ""), {}, times};
+  active.log.identify(active.who.user_id, active.who.request_id);
   // Declared here so that a failure is recorded while the claim is still held.
   std::unique_ptr<RequestClaim> claimed;
   try {
-    validate(job);
+    validate(active);
     // A request of this user that already completed is answered from its
     // record; one that another worker computes now is waited for.
-    if (auto answer = answer_if_completed(job)) return std::move(*answer);
-    claimed = claim(job);
-    if (auto answer = answer_if_completed(job)) return std::move(*answer);
-    if (!record_started(job)) {  // completed meanwhile by a copy whose claim had lapsed
-      if (auto answer = answer_if_completed(job)) return std::move(*answer);
+    if (auto answer = answer_if_completed(active)) return std::move(*answer);
+    claimed = claim(active);
+    if (auto answer = answer_if_completed(active)) return std::move(*answer);
+    if (!record_started(active)) {  // completed meanwhile by a copy whose claim had lapsed
+      if (auto answer = answer_if_completed(active)) return std::move(*answer);
     }
-    const cv::Mat person = load_person(job);
-    const inference::HumanAnalysis analysis = analyze(job, person);
-    const StoredMasks stored = upload_masks(job, person, analysis);
-    save(job, stored);
-    job.log.info("process", "request_completed", "masks ready");
-    Outcome outcome = completed_outcome(job.who, stored.urls);
-    if (!stored.extras.is_null()) add_extras(outcome, job.request.user_id, job.request.request_id, stored.extras);
+    const cv::Mat person = load_person(active);
+    const inference::HumanAnalysis analysis = analyze(active, person);
+    const StoredMasks stored = upload_masks(active, person, analysis);
+    save(active, stored);
+    active.log.info("process", "request_completed", "masks ready");
+    Outcome outcome = completed_outcome(active.who, stored.urls);
+    if (!stored.extras.is_null()) add_extras(outcome, active.request.user_id, active.request.request_id, stored.extras);
     return outcome;
   } catch (const RequestFailed& failure) {
-    return fail(job, failure);
+    return fail(active, failure);
   }
 }
 
-Outcome RequestProcessor::fail(Job& job, const RequestFailed& failure) {
-  job.log.error("process", "request_failed", failure.error, {{"retry_count", failure.retry_count}});
+Outcome RequestProcessor::fail(ActiveRequest& active, const RequestFailed& failure) {
+  active.log.error("process", "request_failed", failure.error, {{"retry_count", failure.retry_count}});
   if (failure.recorded) {
     const std::string stored_error = core::bounded_text(failure.error, core::kMaxErrorBytes);
     try {
-      retried(job, Stage::kDatabase, "record",
-              [&] { ports_.store.record_request_failed(job.who.user_id, job.who.request_id, stored_error); });
+      retried(active, Stage::kDatabase, "record",
+              [&] { ports_.store.record_request_failed(active.who.user_id, active.who.request_id, stored_error); });
     } catch (const RequestFailed&) {
       // Logged; the failed result and poison message still go out.
     }
   }
-  return failed_outcome(failure.kind, job.who, failure.error, job.message, failure.retry_count);
+  return failed_outcome(failure.kind, active.who, failure.error, active.message, failure.retry_count);
 }
 
-void RequestProcessor::validate(Job& job) {
+void RequestProcessor::validate(ActiveRequest& active) {
   try {
     // A message without request_id is named by its place in the topic, so
     // that its redelivery is the same request (a random id outside Kafka).
     const auto new_request_id = [&] {
-      if (job.position.offset < 0) return core::generate_request_id();
-      return core::derived_request_id(settings_.kafka.input_topic, job.position.partition, job.position.offset);
+      if (active.position.offset < 0) return core::generate_request_id();
+      return core::derived_request_id(settings_.kafka.input_topic, active.position.partition, active.position.offset);
     };
-    job.request = core::parse_mask_request(job.incoming, settings_.default_mask_types, new_request_id);
+    active.request = core::parse_mask_request(active.incoming, settings_.default_mask_types, new_request_id);
   } catch (const core::InputError& error) {
     throw RequestFailed{FailureKind::kInvalidRequest, std::string("Invalid request: ") + error.what(), 0, false};
   }
-  job.who = identity_of(job.request);
-  job.log.identify(job.request.user_id, job.request.request_id);
-  for (const auto& warning : job.request.warnings) job.log.warn("validate", "request_warning", warning);
-  job.log.info("validate", "request_accepted", "request accepted",
-               {{"mask_types", job.request.mask_types.size()},
-                {"image_type", job.request.image_kind == core::MaskRequest::ImageKind::kUrl ? "url" : "base64"}});
+  active.who = identity_of(active.request);
+  active.log.identify(active.request.user_id, active.request.request_id);
+  for (const auto& warning : active.request.warnings) active.log.warn("validate", "request_warning", warning);
+  active.log.info("validate", "request_accepted", "request accepted",
+                  {{"mask_types", active.request.mask_types.size()},
+                   {"image_type", active.request.image_kind == core::MaskRequest::ImageKind::kUrl ? "url" : "base64"}});
 }
 
-std::optional<Outcome> RequestProcessor::answer_if_completed(Job& job) {
-  const auto previous = retried(job, Stage::kDatabase, "dedupe",
-                                [&] { return ports_.store.find_request(job.request.user_id, job.request.request_id); });
+std::optional<Outcome> RequestProcessor::answer_if_completed(ActiveRequest& active) {
+  const auto previous = retried(active, Stage::kDatabase, "dedupe", [&] {
+    return ports_.store.find_request(active.request.user_id, active.request.request_id);
+  });
   if (!previous || previous->status != core::RequestStatus::kCompleted) return std::nullopt;
   std::map<core::MaskType, std::string> urls;
   for (const auto& [type, file] : previous->filenames) {
     urls[type] = core::mask_url(settings_.storage.base_url, previous->user_id, previous->request_id, file);
   }
-  job.log.info("dedupe", "already_completed", "request already completed; publishing its result again");
+  active.log.info("dedupe", "already_completed", "request already completed; publishing its result again");
   const core::RequestIdentity recorded{previous->user_id, previous->gender, previous->request_id};
   Outcome outcome = answered_from_record(recorded, urls);
   if (previous->options) add_extras(outcome, previous->user_id, previous->request_id, *previous->options);
   return outcome;
 }
 
-std::unique_ptr<RequestClaim> RequestProcessor::claim(Job& job) {
+std::unique_ptr<RequestClaim> RequestProcessor::claim(ActiveRequest& active) {
   const auto give_up = std::chrono::steady_clock::now() + settings_.claim_wait;
   for (int attempt = 0;; ++attempt) {
-    auto claimed = retried(job, Stage::kDatabase, "claim",
-                           [&] { return ports_.store.try_claim_request(job.request.user_id, job.request.request_id); });
+    auto claimed = retried(active, Stage::kDatabase, "claim", [&] {
+      return ports_.store.try_claim_request(active.request.user_id, active.request.request_id);
+    });
     if (claimed) return claimed;
     if (std::chrono::steady_clock::now() >= give_up) {
       // Its holder may be an instance cut off from the network whose session
       // the server has not ended yet: liveness before deduplication.
-      job.log.warn("claim", "claim_wait_exceeded", "another holder kept this request too long; computing it anyway");
+      active.log.warn("claim", "claim_wait_exceeded", "another holder kept this request too long; computing it anyway");
       return nullptr;
     }
-    if (attempt == 0) job.log.info("claim", "claimed_elsewhere", "another worker is computing this request; waiting");
+    if (attempt == 0)
+      active.log.info("claim", "claimed_elsewhere", "another worker is computing this request; waiting");
     RetryPolicy::sleep(std::min<std::chrono::milliseconds>(std::chrono::milliseconds(1000), retry_.backoff(attempt)),
-                       job.interruption);
+                       active.interruption);
   }
 }
 
-bool RequestProcessor::record_started(Job& job) {
+bool RequestProcessor::record_started(ActiveRequest& active) {
   adapters::RequestRecord record;
-  record.request_id = job.request.request_id;
-  record.user_id = job.request.user_id;
-  record.gender = job.request.gender;
-  record.mask_types = job.request.mask_types;
-  record.position = job.position;
-  return retried(job, Stage::kDatabase, "record", [&] { return ports_.store.record_request_started(record); });
+  record.request_id = active.request.request_id;
+  record.user_id = active.request.user_id;
+  record.gender = active.request.gender;
+  record.mask_types = active.request.mask_types;
+  record.position = active.position;
+  return retried(active, Stage::kDatabase, "record", [&] { return ports_.store.record_request_started(record); });
 }
 
-std::string RequestProcessor::image_bytes(Job& job) {
-  const core::MaskRequest& request = job.request;
+std::string RequestProcessor::image_bytes(ActiveRequest& active) {
+  const core::MaskRequest& request = active.request;
   if (request.image_kind == core::MaskRequest::ImageKind::kBase64)
     return core::decode_base64_image(request.image_data, settings_.fetch.max_bytes);
   for (int attempt = 0;; ++attempt) {
-    job.interruption.check();
+    active.interruption.check();
     try {
-      std::string bytes = ports_.images.fetch(request.image_data, [&] { return job.interruption.due(); });
-      job.log.info("fetch", "image_downloaded", "image downloaded",
-                   {{"bytes", bytes.size()}, {"attempt", attempt + 1}});
+      std::string bytes = ports_.images.fetch(request.image_data, [&] { return active.interruption.due(); });
+      active.log.info("fetch", "image_downloaded", "image downloaded",
+                      {{"bytes", bytes.size()}, {"attempt", attempt + 1}});
       return bytes;
     } catch (const adapters::FetchCancelled&) {
       throw Abandoned();
@@ -205,20 +205,21 @@ std::string RequestProcessor::image_bytes(Job& job) {
       }
       const auto delay = retry_.backoff(attempt);
       retry_.count_retry("fetch", true);
-      job.log.warn("fetch", "retry_scheduled", error.what(), {{"attempt", attempt + 1}, {"delay_ms", delay.count()}});
-      RetryPolicy::sleep(delay, job.interruption);
+      active.log.warn("fetch", "retry_scheduled", error.what(),
+                      {{"attempt", attempt + 1}, {"delay_ms", delay.count()}});
+      RetryPolicy::sleep(delay, active.interruption);
     }
   }
 }
 
-cv::Mat RequestProcessor::load_person(Job& job) {
+cv::Mat RequestProcessor::load_person(ActiveRequest& active) {
   try {
-    const std::string bytes = job.times.time(Stage::kFetch, [&] { return image_bytes(job); });
-    job.interruption.check();
+    const std::string bytes = active.times.time(Stage::kFetch, [&] { return image_bytes(active); });
+    active.interruption.check();
     // Decoding a large image takes several times its pixels in memory:
     // bounded, so that concurrent requests cannot exhaust it together.
-    const Slots::Lease decoding = decoding_.acquire();
-    return job.times.time(Stage::kDecode, [&] {
+    const SemaphorePlace decoding(decoding_);
+    return active.times.time(Stage::kDecode, [&] {
       return core::to_person_image(adapters::decode_image(bytes, settings_.max_image_pixels),
                                    settings_.max_image_pixels);
     });
@@ -227,13 +228,13 @@ cv::Mat RequestProcessor::load_person(Job& job) {
   }
 }
 
-inference::HumanAnalysis RequestProcessor::analyze(Job& job, const cv::Mat& person) {
+inference::HumanAnalysis RequestProcessor::analyze(ActiveRequest& active, const cv::Mat& person) {
   try {
-    job.interruption.check();
+    active.interruption.check();
     const auto started = std::chrono::steady_clock::now();
     // Exhausted memory (host or GPU) is not the request's fault: waited out
     // and tried again like an unavailable dependency, never a failed result.
-    inference::HumanAnalysis analysis = retry_.until_done(job.log, "inference", job.interruption, [&] {
+    inference::HumanAnalysis analysis = retry_.until_done(active.log, "inference", active.interruption, [&] {
       try {
         return ports_.analyzer.analyze(person);
       } catch (const std::exception& error) {
@@ -242,14 +243,14 @@ inference::HumanAnalysis RequestProcessor::analyze(Job& job, const cv::Mat& pers
                                         std::string("Out of memory: ") + error.what());
       }
     });
-    job.times.add(Stage::kParsingAtr, analysis.atr_time);
-    job.times.add(Stage::kParsingLip, analysis.lip_time);
-    job.times.add(Stage::kPose, analysis.pose_time);
-    job.log.info(
+    active.times.add(Stage::kParsingAtr, analysis.atr_time);
+    active.times.add(Stage::kParsingLip, analysis.lip_time);
+    active.times.add(Stage::kPose, analysis.pose_time);
+    active.log.info(
         "inference", "models_done", "parsing and pose done",
         {{"duration_ms",
           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()}});
-    for (const auto& warning : analysis.warnings) job.log.warn("inference", "pose_warning", warning);
+    for (const auto& warning : analysis.warnings) active.log.warn("inference", "pose_warning", warning);
     return analysis;
   } catch (const core::InputError& error) {
     throw RequestFailed{FailureKind::kNoPerson, error.what()};  // "no person detected"
@@ -272,21 +273,21 @@ void RequestProcessor::add_extras(Outcome& outcome, const std::string& user_id, 
   core::add_option_results(outcome.result, artifacts, extras.value("mask_info", nlohmann::json()));
 }
 
-std::string RequestProcessor::upload_png(Job& job, const std::string& file, const cv::Mat& image) {
-  job.interruption.check();
+std::string RequestProcessor::upload_png(ActiveRequest& active, const std::string& file, const cv::Mat& image) {
+  active.interruption.check();
   std::vector<std::uint8_t> png;
-  job.times.time(Stage::kEncode, [&] { cv::imencode(".png", image, png); });
-  const std::string key = core::mask_object_key(job.request.user_id, job.request.request_id, file);
-  retried(job, Stage::kUpload, "upload", [&] {
+  active.times.time(Stage::kEncode, [&] { cv::imencode(".png", image, png); });
+  const std::string key = core::mask_object_key(active.request.user_id, active.request.request_id, file);
+  retried(active, Stage::kUpload, "upload", [&] {
     ports_.masks.put_object(key, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()), "image/png");
   });
   return file;
 }
 
-RequestProcessor::StoredMasks RequestProcessor::upload_masks(Job& job, const cv::Mat& person,
+RequestProcessor::StoredMasks RequestProcessor::upload_masks(ActiveRequest& active, const cv::Mat& person,
                                                              const inference::HumanAnalysis& analysis) {
-  const core::MaskRequest& request = job.request;
-  core::GeneratedMasks masks = job.times.time(Stage::kMasks, [&] {
+  const core::MaskRequest& request = active.request;
+  core::GeneratedMasks masks = active.times.time(Stage::kMasks, [&] {
     return core::generate_masks(analysis.parse, analysis.keypoints, request.gender, request.mask_types);
   });
   StoredMasks stored;
@@ -294,15 +295,15 @@ RequestProcessor::StoredMasks RequestProcessor::upload_masks(Job& job, const cv:
     // Options (issue 20): each mask shaped, its extra outputs stored beside it.
     const core::MaskOptions& options = request.options;
     const core::MaskShaper shaper =
-        job.times.time(Stage::kMasks, [&] { return core::MaskShaper(options, analysis.parse, analysis.keypoints); });
+        active.times.time(Stage::kMasks, [&] { return core::MaskShaper(options, analysis.parse, analysis.keypoints); });
     nlohmann::json artifacts = nlohmann::json::object();
     for (auto& [type, mask] : masks.masks) {
-      const core::ShapedMask shaped = job.times.time(Stage::kMasks, [&] { return shaper.shape(mask); });
+      const core::ShapedMask shaped = active.times.time(Stage::kMasks, [&] { return shaper.shape(mask); });
       mask = shaped.mask;
       const std::string name(core::mask_type_name(type));
       for (const core::MaskOutput output : options.outputs) {
         const std::string file = core::artifact_file_name(name, output);
-        const cv::Mat image = job.times.time(Stage::kMasks, [&] {
+        const cv::Mat image = active.times.time(Stage::kMasks, [&] {
           switch (output) {
             case core::MaskOutput::kMask:
               return shaped.mask;
@@ -315,7 +316,7 @@ RequestProcessor::StoredMasks RequestProcessor::upload_masks(Job& job, const cv:
           }
           return shaped.mask;
         });
-        artifacts[name][std::string(core::mask_output_name(output))] = upload_png(job, file, image);
+        artifacts[name][std::string(core::mask_output_name(output))] = upload_png(active, file, image);
       }
       stored.filenames[type] = core::mask_file_name(type);
       stored.urls[type] =
@@ -325,46 +326,46 @@ RequestProcessor::StoredMasks RequestProcessor::upload_masks(Job& job, const cv:
     if (options.report) {
       const core::PoseFacts pose{analysis.people_found,
                                  core::mean_keypoint_score(analysis.keypoints, analysis.keypoint_scores)};
-      stored.extras["mask_info"] = job.times.time(Stage::kMasks, [&] {
+      stored.extras["mask_info"] = active.times.time(Stage::kMasks, [&] {
         return core::mask_info(masks.masks, analysis.parse, analysis.keypoints, pose, shaper.warnings());
       });
     }
-    job.log.info("upload", "masks_uploaded", "masks uploaded", {{"count", stored.filenames.size()}});
+    active.log.info("upload", "masks_uploaded", "masks uploaded", {{"count", stored.filenames.size()}});
     return stored;
   }
   for (const auto& [type, mask] : masks.masks) {
-    job.interruption.check();
+    active.interruption.check();
     std::vector<std::uint8_t> png;
-    job.times.time(Stage::kEncode, [&] { cv::imencode(".png", mask, png); });
+    active.times.time(Stage::kEncode, [&] { cv::imencode(".png", mask, png); });
     const std::string file = core::mask_file_name(type);
     const std::string key = core::mask_object_key(request.user_id, request.request_id, file);
-    retried(job, Stage::kUpload, "upload", [&] {
+    retried(active, Stage::kUpload, "upload", [&] {
       ports_.masks.put_object(key, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()),
                               "image/png");
     });
     stored.filenames[type] = file;
     stored.urls[type] = core::mask_url(settings_.storage.base_url, request.user_id, request.request_id, file);
   }
-  job.log.info("upload", "masks_uploaded", "masks uploaded", {{"count", stored.filenames.size()}});
+  active.log.info("upload", "masks_uploaded", "masks uploaded", {{"count", stored.filenames.size()}});
   return stored;
 }
 
-void RequestProcessor::save(Job& job, const StoredMasks& stored) {
-  const core::MaskRequest& request = job.request;
+void RequestProcessor::save(ActiveRequest& active, const StoredMasks& stored) {
+  const core::MaskRequest& request = active.request;
   // A request revoked by now is finished by the partition's next owner.
-  job.interruption.check();
-  const bool written = retried(job, Stage::kDatabase, "database", [&] {
+  active.interruption.check();
+  const bool written = retried(active, Stage::kDatabase, "database", [&] {
     return ports_.store.upsert_user_masks({request.user_id, request.gender, request.request_id, stored.filenames},
-                                          job.position);
+                                          active.position);
   });
   if (!written) {
-    job.log.info("database", "row_kept", "a request consumed later already wrote this user's row; row kept");
+    active.log.info("database", "row_kept", "a request consumed later already wrote this user's row; row kept");
   }
   if (!stored.extras.is_null()) {
-    retried(job, Stage::kDatabase, "record",
+    retried(active, Stage::kDatabase, "record",
             [&] { ports_.store.record_request_options(request.user_id, request.request_id, stored.extras); });
   }
-  retried(job, Stage::kDatabase, "record",
+  retried(active, Stage::kDatabase, "record",
           [&] { ports_.store.record_request_completed(request.user_id, request.request_id, stored.filenames); });
 }
 

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <semaphore>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -26,29 +27,6 @@
 #include "inference/human_analyzer.hpp"
 
 namespace mc::service {
-
-// A counting semaphore: at most `slots` holders at once.
-class Slots {
- public:
-  explicit Slots(int slots) : free_(slots) {}
-  class Lease {
-   public:
-    explicit Lease(Slots& slots) : slots_(slots) {}
-    ~Lease() { slots_.release(); }
-    Lease(const Lease&) = delete;
-    Lease& operator=(const Lease&) = delete;
-
-   private:
-    Slots& slots_;
-  };
-  [[nodiscard]] Lease acquire();
-
- private:
-  void release();
-  std::mutex mutex_;
-  std::condition_variable freed_;
-  int free_;
-};
 
 // Turns one mask_input message into its outcome: validate, recognise an
 // already completed request of the same user, claim it, fetch (with retries),
@@ -106,7 +84,7 @@ class RequestProcessor {
   };
 
   // One request on its way through the stages.
-  struct Job {
+  struct ActiveRequest {
     const std::string& message;
     const core::IncomingMessage& incoming;
     adapters::MessagePosition position;
@@ -135,45 +113,45 @@ class RequestProcessor {
 
   // The stages, in order. Each returns its value or throws RequestFailed;
   // answer_if_completed may also end the request with its record's answer.
-  void validate(Job& job);
-  std::optional<Outcome> answer_if_completed(Job& job);
+  void validate(ActiveRequest& active);
+  std::optional<Outcome> answer_if_completed(ActiveRequest& active);
   // Waits until this request is ours to compute (no other worker or instance
   // holds it), or, after CLAIM_WAIT_SECONDS, nothing: compute it anyway.
-  std::unique_ptr<RequestClaim> claim(Job& job);
+  std::unique_ptr<RequestClaim> claim(ActiveRequest& active);
   // False when the record had completed meanwhile.
-  bool record_started(Job& job);
-  cv::Mat load_person(Job& job);
-  inference::HumanAnalysis analyze(Job& job, const cv::Mat& person);
-  StoredMasks upload_masks(Job& job, const cv::Mat& person, const inference::HumanAnalysis& analysis);
+  bool record_started(ActiveRequest& active);
+  cv::Mat load_person(ActiveRequest& active);
+  inference::HumanAnalysis analyze(ActiveRequest& active, const cv::Mat& person);
+  StoredMasks upload_masks(ActiveRequest& active, const cv::Mat& person, const inference::HumanAnalysis& analysis);
   // Uploads one PNG under the request's prefix and returns its file name.
-  std::string upload_png(Job& job, const std::string& file, const cv::Mat& image);
+  std::string upload_png(ActiveRequest& active, const std::string& file, const cv::Mat& image);
   // The result's `artifacts` and `mask_info` from what the record keeps.
   void add_extras(Outcome& outcome, const std::string& user_id, const std::string& request_id,
                   const nlohmann::json& extras) const;
-  void save(Job& job, const StoredMasks& stored);
+  void save(ActiveRequest& active, const StoredMasks& stored);
 
-  std::string image_bytes(Job& job);
+  std::string image_bytes(ActiveRequest& active);
   // Calls `work` through the retry policy (as `log_stage` in the logs), its
   // time counted to `stage`; a permanent refusal fails the request.
   template <typename Work>
-  auto retried(Job& job, Stage stage, const char* log_stage, Work work) {
-    return job.times.time(stage, [&] {
+  auto retried(ActiveRequest& active, Stage stage, const char* log_stage, Work work) {
+    return active.times.time(stage, [&] {
       try {
-        return retry_.until_done(job.log, log_stage, job.interruption, work);
+        return retry_.until_done(active.log, log_stage, active.interruption, work);
       } catch (const InfrastructureRefusal& refusal) {
         throw RequestFailed{FailureKind::kInfrastructure,
                             std::string("Infrastructure refused the request: ") + refusal.what(), refusal.attempts()};
       }
     });
   }
-  Outcome fail(Job& job, const RequestFailed& failure);
+  Outcome fail(ActiveRequest& active, const RequestFailed& failure);
 
   const ServiceSettings& settings_;
   Ports ports_;
   spdlog::logger& log_;
   RetryPolicy& retry_;
   ServiceMetrics* metrics_;
-  Slots decoding_;
+  std::counting_semaphore<> decoding_;  // DECODE_CONCURRENCY places
 };
 
 }  // namespace mc::service

@@ -49,23 +49,21 @@ class ResultPublisher::DeliveryReports : public RdKafka::DeliveryReportCb {
   }
 };
 
-ResultPublisher::ResultPublisher(const ServiceSettings& settings, RetryPolicy& retry, StopState& stop,
-                                 ServiceMetrics& metrics, HealthState& health, spdlog::logger& log,
+ResultPublisher::ResultPublisher(const ServiceSettings& settings, RetryPolicy& retry, DependencyWaits& waits,
+                                 StopState& stop, ServiceMetrics& metrics, HealthState& health, spdlog::logger& log,
                                  RdKafka::EventCb& events)
     : settings_(settings),
       retry_(retry),
+      waits_(waits),
       stop_(stop),
       metrics_(metrics),
       health_(health),
-      log_(log),
+      log_(log, "publish"),
       deliveries_(std::make_unique<DeliveryReports>()) {
-  auto conf = adapters::kafka_client_conf(settings.kafka);
-  adapters::set_kafka_property(*conf, "enable.idempotence", "true");
-  adapters::set_kafka_property(*conf, "acks", "all");
-  adapters::set_kafka_property(*conf, "linger.ms", "5");
+  auto conf = adapters::kafka_producer_conf(settings.kafka);
+  adapters::set_kafka_callback(*conf, "dr_cb", static_cast<RdKafka::DeliveryReportCb*>(deliveries_.get()));
+  adapters::set_kafka_callback(*conf, "event_cb", &events);
   std::string error;
-  conf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(deliveries_.get()), error);
-  conf->set("event_cb", &events, error);
   producer_.reset(RdKafka::Producer::create(conf.get(), error));
   if (!producer_) throw core::SetupError("Kafka producer: " + error);
   poller_ = std::thread([this] {
@@ -90,11 +88,8 @@ void ResultPublisher::deliver(const Outcome& outcome) {
     return;
   }
   // Too large for the broker: once more with the original message cut.
-  log_json(log_, spdlog::level::warn, "poison message too large; sending it with original_message truncated",
-           {{"stage", "publish"},
-            {"event", "poison_truncated"},
-            {"original_bytes", outcome.poison->original.size()},
-            {"limit", settings_.poison_original_max_bytes}});
+  log_.warn("poison_truncated", "poison message too large; sending it with original_message truncated",
+            {{"original_bytes", outcome.poison->original.size()}, {"limit", settings_.poison_original_max_bytes}});
   if (publish(settings_.kafka.poison_topic, outcome.key,
               wire(outcome.poison->message(settings_.poison_original_max_bytes)))) {
     metrics_.poison_published();
@@ -110,11 +105,8 @@ void ResultPublisher::count_dropped() {
 
 void ResultPublisher::drop(const char* what, const std::string& topic) {
   count_dropped();
-  log_json(log_, spdlog::level::err, std::string(what) + " too large for the broker; dropped",
-           {{"stage", "publish"},
-            {"event", "publication_dropped"},
-            {"topic", topic},
-            {"dropped_publications", dropped_.load()}});
+  log_.error("publication_dropped", std::string(what) + " too large for the broker; dropped",
+             {{"topic", topic}, {"dropped_publications", dropped_.load()}});
 }
 
 void ResultPublisher::publish_failed(const std::string& topic, const std::string& reason) {
@@ -122,8 +114,8 @@ void ResultPublisher::publish_failed(const std::string& topic, const std::string
   auto [found, added] = failing_.try_emplace(topic, reason);
   if (added || found->second != reason) {
     found->second = reason;
-    log_json(log_, spdlog::level::err, "publishing to " + topic + " failed: " + reason + "; retrying until it passes",
-             {{"stage", "publish"}, {"event", "dependency_unavailable"}, {"topic", topic}});
+    log_.error("dependency_unavailable", "publishing to " + topic + " failed: " + reason + "; retrying until it passes",
+               {{"topic", topic}});
   }
   health_.set_publishing_failed(true);
   metrics_.set_kafka_publishing(false);
@@ -132,8 +124,7 @@ void ResultPublisher::publish_failed(const std::string& topic, const std::string
 void ResultPublisher::publish_succeeded(const std::string& topic) {
   const std::lock_guard lock(failing_mutex_);
   if (failing_.erase(topic) == 0) return;
-  log_json(log_, spdlog::level::info, "publishing to " + topic + " works again",
-           {{"stage", "publish"}, {"event", "dependency_recovered"}, {"topic", topic}});
+  log_.info("dependency_recovered", "publishing to " + topic + " works again", {{"topic", topic}});
   if (failing_.empty()) {
     health_.set_publishing_failed(false);
     metrics_.set_kafka_publishing(true);
@@ -143,7 +134,7 @@ void ResultPublisher::publish_succeeded(const std::string& topic) {
 // The promise is shared with the delivery callback, so giving up at shutdown
 // leaves nothing dangling.
 bool ResultPublisher::publish(const std::string& topic, const std::string& key, const std::string& payload) {
-  auto waiting = retry_.infrastructure_wait();
+  auto waiting = waits_.waiting();
   const Interruption interruption = Interruption::for_request(stop_);
   for (int attempt = 0;; ++attempt) {
     auto delivered = std::make_shared<std::promise<RdKafka::ErrorCode>>();
@@ -170,8 +161,7 @@ bool ResultPublisher::publish(const std::string& topic, const std::string& key, 
     if (code == RdKafka::ERR__FATAL) {
       std::string reason;
       producer_->fatal_error(reason);
-      log_json(log_, spdlog::level::critical, "fatal producer error: " + reason,
-               {{"stage", "publish"}, {"event", "kafka_fatal"}, {"topic", topic}});
+      log_.log(spdlog::level::critical, "kafka_fatal", "fatal producer error: " + reason, {{"topic", topic}});
       stop_.fail(1);
       throw Abandoned();
     }

@@ -10,9 +10,12 @@
 #include <librdkafka/rdkafkacpp.h>
 #include <spdlog/spdlog.h>
 
+#include "service/dependency_waits.hpp"
 #include "service/health.hpp"
+#include "service/json_log.hpp"
 #include "service/metrics.hpp"
 #include "service/outcome.hpp"
+#include "service/outcome_publisher.hpp"
 #include "service/retry_policy.hpp"
 #include "service/service_settings.hpp"
 #include "service/shutdown.hpp"
@@ -25,25 +28,24 @@ namespace mc::service {
 // acknowledges it. A message the broker refuses as too large is not retried
 // as it is: a poison message is made again with its original cut to
 // POISON_ORIGINAL_MAX_BYTES; what is still refused is dropped and counted.
-// A broker outage is retried with backoff (counted as an infrastructure
-// wait, which pauses intake; while it lasts /readyz fails and Kafka's
+// A broker outage is retried with backoff (counted in DependencyWaits,
+// which pauses intake; while it lasts /readyz fails and Kafka's
 // dependency_up is 0, its reason logged once); a fatal producer error stops
 // the service.
 // Serves its delivery reports on a thread of its own. Thread-safe.
-class ResultPublisher {
+class ResultPublisher final : public OutcomePublisher {
  public:
-  ResultPublisher(const ServiceSettings& settings, RetryPolicy& retry, StopState& stop, ServiceMetrics& metrics,
-                  HealthState& health, spdlog::logger& log, RdKafka::EventCb& events);
-  ~ResultPublisher();
+  ResultPublisher(const ServiceSettings& settings, RetryPolicy& retry, DependencyWaits& waits, StopState& stop,
+                  ServiceMetrics& metrics, HealthState& health, spdlog::logger& log, RdKafka::EventCb& events);
+  ~ResultPublisher() override;
   ResultPublisher(const ResultPublisher&) = delete;
   ResultPublisher& operator=(const ResultPublisher&) = delete;
 
   // Throws Abandoned when shutdown's grace ended (or a fatal error) before
   // the broker acknowledged: the message is then delivered again.
-  void deliver(const Outcome& outcome);
-  // Counts an outcome lost for a reason deliver() did not foresee.
-  void count_dropped();
-  [[nodiscard]] long dropped() const { return dropped_.load(); }
+  void deliver(const Outcome& outcome) override;
+  void count_dropped() override;
+  [[nodiscard]] long dropped() const override { return dropped_.load(); }
   // Waits up to `timeout` for what is still queued.
   void flush(std::chrono::milliseconds timeout);
 
@@ -59,10 +61,11 @@ class ResultPublisher {
 
   const ServiceSettings& settings_;
   RetryPolicy& retry_;
+  DependencyWaits& waits_;
   StopState& stop_;
   ServiceMetrics& metrics_;
   HealthState& health_;
-  spdlog::logger& log_;
+  StageLog log_;
   std::unique_ptr<DeliveryReports> deliveries_;
   std::unique_ptr<RdKafka::Producer> producer_;
   std::atomic<long> dropped_{0};

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <random>
@@ -8,6 +7,7 @@
 #include <string>
 
 #include "adapters/dependency_error.hpp"
+#include "service/dependency_waits.hpp"
 #include "service/json_log.hpp"
 #include "service/metrics.hpp"
 #include "service/shutdown.hpp"
@@ -32,15 +32,16 @@ struct RetrySettings {
 };
 
 // How the service waits for what failed: exponential backoff with full
-// jitter, sleeps that end when the work is interrupted, and the count of
-// workers now waiting for infrastructure (S3, PostgreSQL, Kafka), which the
-// consume loop reads to pause intake. One per service, shared by the request
+// jitter, and sleeps that end when the work is interrupted. Workers waiting
+// for infrastructure (S3, PostgreSQL, exhausted memory) are counted in `waits`, the intake
+// brake the consume loop reads. One per service, shared by the request
 // processor, the result publisher and start-up. Thread-safe.
 class RetryPolicy {
  public:
-  // Each retry is counted in `metrics` (maskcomponent_retries_total) when given.
-  explicit RetryPolicy(RetrySettings settings, ServiceMetrics* metrics = nullptr)
-      : settings_(settings), metrics_(metrics) {}
+  // Each retry is counted in `metrics` (maskcomponent_retries_total) and each
+  // wait for infrastructure in `waits`, when given.
+  explicit RetryPolicy(RetrySettings settings, ServiceMetrics* metrics = nullptr, DependencyWaits* waits = nullptr)
+      : settings_(settings), metrics_(metrics), waits_(waits) {}
 
   // Counts a retry of `stage` decided elsewhere (image fetches, publishing).
   void count_retry(std::string_view stage, bool transient) {
@@ -52,34 +53,12 @@ class RetryPolicy {
   // Waits out `delay`, in steps, throwing Abandoned once `interruption` is due.
   static void sleep(std::chrono::milliseconds delay, const Interruption& interruption);
 
-  // Counts its owner as waiting for infrastructure from start() until it
-  // goes out of scope.
-  class WaitCount {
-   public:
-    explicit WaitCount(std::atomic<int>& count) : count_(count) {}
-    ~WaitCount() {
-      if (started_) --count_;
-    }
-    WaitCount(const WaitCount&) = delete;
-    WaitCount& operator=(const WaitCount&) = delete;
-    void start() {
-      if (!started_) ++count_;
-      started_ = true;
-    }
-
-   private:
-    std::atomic<int>& count_;
-    bool started_ = false;
-  };
-  [[nodiscard]] WaitCount infrastructure_wait() { return WaitCount(waits_); }
-  [[nodiscard]] int infrastructure_waits() const { return waits_.load(); }
-
   // Calls `work` until it succeeds. A transient DependencyError is logged and
-  // retried without limit (counted as an infrastructure wait); a permanent
+  // retried without limit (counted in `waits` meanwhile); a permanent
   // one up to DEPENDENCY_PERMANENT_ATTEMPTS times, then InfrastructureRefusal.
   template <typename Work>
   auto until_done(const RequestLog& log, const char* stage, const Interruption& interruption, Work work) {
-    WaitCount waiting(waits_);
+    DependencyWaits::Waiting waiting = dependency_waiting();
     int refusals = 0;
     for (int attempt = 0;; ++attempt) {
       interruption.check();
@@ -101,9 +80,14 @@ class RetryPolicy {
   }
 
  private:
+  DependencyWaits::Waiting dependency_waiting() {
+    if (waits_ == nullptr) return {};
+    return waits_->waiting();
+  }
+
   RetrySettings settings_;
   ServiceMetrics* metrics_;
-  std::atomic<int> waits_{0};
+  DependencyWaits* waits_;
   std::mutex random_mutex_;
   std::mt19937_64 random_{std::random_device{}()};
 };

@@ -54,7 +54,7 @@ std::string listening(const std::string& address, int port) {
 struct StatusServer::Server {
   const HealthState& health;
   const ServiceMetrics& metrics;
-  spdlog::logger& log;
+  StageLog log;
   mg_context* context = nullptr;
 
   Answer route(const std::string& method, const std::string& path) const {
@@ -76,8 +76,7 @@ struct StatusServer::Server {
       send(connection, answer, method == "HEAD");
       return answer.status;
     } catch (const std::exception&) {
-      log_json(self->log, spdlog::level::err, "status endpoint failed",
-               {{"stage", "status"}, {"event", "status_failed"}});
+      self->log.error("status_failed", "status endpoint failed");
       send(connection, {500, "internal error\n", kText}, method == "HEAD");
       return 500;
     }
@@ -90,7 +89,7 @@ struct StatusServer::Server {
 
 StatusServer::StatusServer(const std::string& address, int port, const HealthState& health,
                            const ServiceMetrics& metrics, spdlog::logger& log)
-    : server_(std::make_unique<Server>(Server{health, metrics, log})) {
+    : server_(std::make_unique<Server>(Server{health, metrics, StageLog(log, "status")})) {
   static std::once_flag initialised;
   std::call_once(initialised, [] { mg_init_library(0); });
 
@@ -119,8 +118,7 @@ StatusServer::StatusServer(const std::string& address, int port, const HealthSta
                            ": cannot listen (in use, or the address is not local)");
   }
   port_ = port;
-  log_json(log, spdlog::level::info, "status endpoint listening",
-           {{"stage", "status"}, {"event", "status_listening"}, {"address", address}, {"port", port_}});
+  server_->log.info("status_listening", "status endpoint listening", {{"address", address}, {"port", port_}});
 }
 
 StatusServer::~StatusServer() { mg_stop(server_->context); }

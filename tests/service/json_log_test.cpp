@@ -31,5 +31,18 @@ TEST(JsonLog, EveryStringOfALineIsCutTo2048Bytes) {
   EXPECT_EQ(object["count"], 3);
 }
 
+TEST(JsonLog, AStagesLinesCarryItsStageAndEachLinesEvent) {
+  std::ostringstream out;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out);
+  spdlog::logger logger("test", sink);
+  logger.set_pattern("{%v}");
+  const StageLog log(logger, "kafka");
+  log.warn("consume_error", "broker down", {{"partition", 3}});
+  const auto object = nlohmann::json::parse(out.str());
+  EXPECT_EQ(
+      object,
+      nlohmann::json({{"stage", "kafka"}, {"event", "consume_error"}, {"message", "broker down"}, {"partition", 3}}));
+}
+
 }  // namespace
 }  // namespace mc::service

@@ -4,20 +4,12 @@
 
 #include <sstream>
 
+#include "metric_lines.hpp"
+
 namespace mc::service {
 namespace {
 
 using namespace std::chrono_literals;
-
-// The line of `series` (name and labels exactly as serialised), or "".
-std::string line_of(const std::string& text, const std::string& series) {
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.rfind(series + " ", 0) == 0) return line;
-  }
-  return "";
-}
 
 TEST(ServiceMetrics, EverySeriesAnOperatorAlertsOnExistsFromTheStart) {
   const ServiceMetrics metrics(BuildInfo{"1.2.3", "1.29.0"});
