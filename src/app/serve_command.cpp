@@ -13,6 +13,7 @@
 #include "inference/onnx_runtime.hpp"
 #include "service/dependency_monitor.hpp"
 #include "service/health.hpp"
+#include "service/http_api.hpp"
 #include "service/json_log.hpp"
 #include "service/kafka_service.hpp"
 #include "service/metrics.hpp"
@@ -152,6 +153,13 @@ int run_serve_command() {
       {{Dependency::kPostgres, [&store] { store.check(); }},
        {Dependency::kS3, [s3 = std::make_shared<adapters::S3Client>(settings.storage.s3)] { s3->check_bucket(); }}},
       settings.dependency_check_interval, health, metrics, *log);
+  // The synchronous API, through the same processor (HTTP_API_PORT).
+  S3MaskReader stored_masks(settings.storage.s3);
+  std::optional<HttpApi> http_api;
+  if (settings.http_api.port > 0) {
+    http_api.emplace(settings.http_api, http_api_body_limit(settings.fetch.max_bytes),
+                     HttpApi::Parts{processor, stored_masks, health, stop, metrics, *log});
+  }
   KafkaService service(settings, processor, retry, *log, stop, metrics, health);
   service.run();
   g_stop_state = nullptr;
