@@ -11,6 +11,7 @@
 #include "adapters/postgres_store.hpp"
 #include "adapters/s3_client.hpp"
 #include "inference/onnx_runtime.hpp"
+#include "service/analysis_cache.hpp"
 #include "service/dependency_monitor.hpp"
 #include "service/health.hpp"
 #include "service/http_api.hpp"
@@ -122,7 +123,15 @@ int run_serve_command() {
   PostgresRequestStore request_store(store);
   S3MaskStorage mask_storage(settings.storage.s3);
   HttpImageSource images(settings.fetch);
-  PooledAnalyzer analyzer(models);
+  PooledAnalyzer networks(models);
+  // Parse maps and keypoints of images seen before (ANALYSIS_CACHE).
+  std::optional<CachingAnalyzer> cache;
+  if (settings.analysis_cache.enabled) {
+    cache.emplace(networks, settings.storage.s3, settings.analysis_cache,
+                  model_fingerprint(inference::locate_checkpoints(settings.models.checkpoints_dir), settings.models),
+                  metrics, *log);
+  }
+  Analyzer& analyzer = cache ? static_cast<Analyzer&>(*cache) : networks;
   RequestProcessor processor(settings, {request_store, mask_storage, images, analyzer}, retry, *log, &metrics);
 
   // Dependencies may still be starting: wait for them, as for any outage.

@@ -44,8 +44,8 @@ struct Answer {
   int status;
   std::string body;
   const char* type;
-  int retry_after = 0;      // seconds, when > 0
-  bool challenge = false;   // WWW-Authenticate: Bearer
+  int retry_after = 0;     // seconds, when > 0
+  bool challenge = false;  // WWW-Authenticate: Bearer
 };
 
 Answer problem(int status, const std::string& text) {
@@ -306,21 +306,10 @@ HttpApi::HttpApi(const HttpApiSettings& settings, std::size_t max_body_bytes, Pa
 
   const std::string ports = listening(settings.bind_address, settings.port);
   const std::string threads = std::to_string(settings.max_queue + kSpareThreads);
-  const char* options[] = {"listening_ports",
-                           ports.c_str(),
-                           "num_threads",
-                           threads.c_str(),
-                           "request_timeout_ms",
-                           kRequestTimeoutMs,
-                           "max_request_size",
-                           kMaxHeaderBytes,
-                           "enable_keep_alive",
-                           "no",
-                           "connection_queue",
-                           kConnectionQueue,
-                           "listen_backlog",
-                           kListenBacklog,
-                           nullptr};
+  const char* options[] = {
+      "listening_ports",  ports.c_str(),      "num_threads",    threads.c_str(),     "request_timeout_ms",
+      kRequestTimeoutMs,  "max_request_size", kMaxHeaderBytes,  "enable_keep_alive", "no",
+      "connection_queue", kConnectionQueue,   "listen_backlog", kListenBacklog,      nullptr};
   mg_callbacks callbacks{};
   callbacks.begin_request = &Server::begin_request;
   callbacks.log_message = &Server::log_message;

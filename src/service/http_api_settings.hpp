@@ -9,10 +9,10 @@ namespace mc::service {
 
 // The synchronous HTTP API (POST /v1/masks and the page at /), README "HTTP API".
 struct HttpApiSettings {
-  int port = 0;                          // HTTP_API_PORT (0: off)
+  int port = 0;                            // HTTP_API_PORT (0: off)
   std::string bind_address = "127.0.0.1";  // HTTP_API_BIND_ADDRESS
-  std::string token;                     // HTTP_API_TOKEN (empty: none; required beyond loopback)
-  int max_queue = 8;                     // HTTP_API_MAX_QUEUE: requests admitted at once; one more gets 429
+  std::string token;                       // HTTP_API_TOKEN (empty: none; required beyond loopback)
+  int max_queue = 8;                       // HTTP_API_MAX_QUEUE: requests admitted at once; one more gets 429
 };
 
 // True for 127.0.0.0/8, ::1 and "localhost".

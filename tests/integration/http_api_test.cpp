@@ -8,6 +8,12 @@
 
 #include "service_harness.hpp"
 
+#include "adapters/image_decoding.hpp"
+#include "adapters/s3_client.hpp"
+#include "core/person_image.hpp"
+#include "inference/checkpoints.hpp"
+#include "service/analysis_cache.hpp"
+
 namespace mc::service_test {
 namespace {
 
@@ -145,7 +151,7 @@ double metric_value(const std::string& text, const std::string& name, const std:
   double sum = 0;
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) {
-    if (line.rfind(name + "{", 0) != 0) continue;
+    if (line.rfind(name + "{", 0) != 0 && line.rfind(name + " ", 0) != 0) continue;
     bool all = true;
     for (const auto& label : labels) all = all && line.find(label) != std::string::npos;
     if (all) sum += std::stod(line.substr(line.rfind(' ') + 1));
@@ -187,8 +193,8 @@ TEST_F(HttpApiTest, AnswersEachStatusCodeAsTheSpecSaysThroughTheKafkaPathsProces
     const HttpResult stored = http_get(url.get<std::string>());
     ASSERT_EQ(stored.status, 200) << url;
     EXPECT_EQ(mc::core::encode_base64(stored.body), result["masks"][type].get<std::string>()) << type;
-    const cv::Mat mask = cv::imdecode(std::vector<std::uint8_t>(stored.body.begin(), stored.body.end()),
-                                      cv::IMREAD_UNCHANGED);
+    const cv::Mat mask =
+        cv::imdecode(std::vector<std::uint8_t>(stored.body.begin(), stored.body.end()), cv::IMREAD_UNCHANGED);
     EXPECT_EQ(mask.size(), cv::Size(768, 1024)) << type;
   }
   EXPECT_EQ(query("SELECT request_id FROM user_mask_outputs WHERE user_id = 'api-user'")[0][0].as<std::string>(),
@@ -274,6 +280,72 @@ TEST_F(HttpApiTest, TheBareApiBeyondLoopbackIsAConfigurationError) {
   start_service();
   EXPECT_EQ(service->stop(0, 60s), 2);
   EXPECT_NE(service->log_text().find("HTTP_API_TOKEN"), std::string::npos) << service->log_text();
+}
+
+TEST_F(HttpApiTest, TheAnalysisCacheGivesTheSameMasksAndReplacesAForeignOrCorruptObject) {
+  // S3 only (no memory layer), so that every request reads the object; a
+  // prefix of its own, so that no earlier run's object is found.
+  const std::string prefix = "_analysis_" + suffix + "/";
+  env["ANALYSIS_CACHE_MEMORY_MB"] = "0";
+  env["ANALYSIS_CACHE_PREFIX"] = prefix;
+  env.erase("HTTP_API_TOKEN");
+  start_service();
+  const json all_types = json::array(
+      {"upper_body", "upper_body_tshirts", "upper_body_coat", "lower_body", "ethnic_combined", "baggy_lower", "dress"});
+  const auto masks_of = [&](const std::string& request_id) {
+    const Exchange answer =
+        post("/v1/masks?inline=true", request("cache-user", request_id, base64_image(), all_types).dump(), false);
+    EXPECT_EQ(answer.status, 200) << answer.body;
+    return answer.status == 200 ? body_of(answer)["masks"] : json();
+  };
+  const auto counter = [&](const std::string& name, const std::vector<std::string>& labels = {}) {
+    return metric_value(http_get("http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics").body, name, labels);
+  };
+  Exchange probe;
+  const auto deadline = std::chrono::steady_clock::now() + 180s;
+  while (std::chrono::steady_clock::now() < deadline && (probe.status == 0 || probe.status == 503)) {
+    probe = post("/v1/masks", "{}", false);
+    std::this_thread::sleep_for(200ms);
+  }
+  ASSERT_EQ(probe.status, 400);
+
+  const json computed = masks_of("req-miss");
+  ASSERT_EQ(computed.size(), 7U);
+  EXPECT_EQ(counter("maskcomponent_analysis_cache_misses_total"), 1);
+  EXPECT_EQ(masks_of("req-hit"), computed) << "a hit gives the same bytes";
+  EXPECT_EQ(counter("maskcomponent_analysis_cache_hits_total", {"layer=\"s3\""}), 1);
+  EXPECT_EQ(counter("maskcomponent_analysis_cache_misses_total"), 1) << "the networks did not run again";
+
+  // The object's key, made again from the models and the image's pixels.
+  const std::string key =
+      mc::service::model_fingerprint(mc::inference::locate_checkpoints(kModels / "one_person"), {}) + "/" +
+      mc::service::pixels_digest(mc::core::to_person_image(mc::adapters::decode_image(figure_png), 40'000'000));
+  mc::adapters::S3Settings s3;
+  s3.endpoint = env["MINIO_ENDPOINT"];
+  s3.access_key = env["MINIO_ACCESS_KEY"];
+  s3.secret_key = env["MINIO_SECRET_KEY"];
+  s3.bucket = env["MINIO_BUCKET"];
+  s3.secure = env["MINIO_SECURE"] == "true";
+  mc::adapters::S3Client bucket(s3);
+  const std::string stored = bucket.get_object(prefix + key);
+  ASSERT_EQ(json::parse(stored)["key"], key);
+  std::cout << "cache object: " << stored.size() << " bytes\n";
+
+  // Another image's analysis under this key, then bytes that are no analysis:
+  // each ignored, counted, computed again (the same masks) and replaced.
+  json foreign = json::parse(stored);
+  foreign["key"] = "another/key";
+  int errors = 0;
+  for (const std::string& tampered : {foreign.dump(), std::string("\x1f\x8b not an analysis")}) {
+    bucket.put_object(prefix + key, tampered, "application/json");
+    EXPECT_EQ(masks_of(numbered("req-tampered-", errors)), computed);
+    EXPECT_EQ(counter("maskcomponent_analysis_cache_errors_total"), ++errors);
+    EXPECT_EQ(json::parse(bucket.get_object(prefix + key))["key"], key) << "replaced";
+  }
+  EXPECT_EQ(counter("maskcomponent_analysis_cache_misses_total"), 3);
+  EXPECT_EQ(masks_of("req-after"), computed);
+  EXPECT_EQ(counter("maskcomponent_analysis_cache_hits_total", {"layer=\"s3\""}), 2);
+  EXPECT_EQ(service->stop(), 0);
 }
 
 }  // namespace
