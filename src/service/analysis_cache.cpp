@@ -81,12 +81,12 @@ std::string encode_analysis(const inference::HumanAnalysis& analysis, const std:
   cv::imencode(".png", analysis.parse, png);
   nlohmann::json keypoints = nlohmann::json::array();
   for (const auto& point : analysis.keypoints) keypoints.push_back({point.x, point.y});
-  return nlohmann::json{{"format", kFormat},
-                        {"key", key},
-                        {"parse_png", core::encode_base64(std::string_view(
-                                          reinterpret_cast<const char*>(png.data()), png.size()))},
-                        {"keypoints", keypoints},
-                        {"warnings", analysis.warnings}}
+  return nlohmann::json{
+      {"format", kFormat},
+      {"key", key},
+      {"parse_png", core::encode_base64(std::string_view(reinterpret_cast<const char*>(png.data()), png.size()))},
+      {"keypoints", keypoints},
+      {"warnings", analysis.warnings}}
       .dump();
 }
 
