@@ -48,6 +48,7 @@ PACKAGES=(
   prometheus-cpp-dev libcivetweb-dev prometheus
   python3 python3-numpy python3-onnx python3-torch python3-pil python3-opencv
   postgresql curl
+  python3-yaml python3-jsonschema chromium
 )
 
 SUDO=""
@@ -69,6 +70,11 @@ install_pinned() {
   fi
 }
 install_pinned scripts/onnxruntime com.github.asus4.onnxruntime
+# playwright-core (no browsers of its own) drives Debian's chromium in the
+# page test, pinned by scripts/playwright/package-lock.json.
+if ! grep -q '"version": "1.65.1"' scripts/playwright/node_modules/playwright-core/package.json 2> /dev/null; then
+  (cd scripts/playwright && npm ci --no-audit --no-fund --ignore-scripts)
+fi
 if [ "${GPU}" = 1 ]; then install_pinned scripts/onnxruntime-gpu com.github.asus4.onnxruntime.linux-x64-gpu; fi
 
 # MinIO, once per machine. Installed under a temporary name and moved into

@@ -348,5 +348,37 @@ TEST_F(HttpApiTest, TheAnalysisCacheGivesTheSameMasksAndReplacesAForeignOrCorrup
   EXPECT_EQ(service->stop(), 0);
 }
 
+// The page in headless Chromium (tests/integration/page_test.mjs): skipped
+// where scripts/setup.sh has not installed Chromium and playwright-core.
+TEST_F(HttpApiTest, ThePageShowsEachRequestedMaskOverThePhoto) {
+  const fs::path playwright = fs::path(MC_SOURCE_DIR) / "scripts" / "playwright";
+  if (!fs::exists("/usr/bin/chromium") || !fs::exists(playwright / "node_modules" / "playwright-core")) {
+    GTEST_SKIP() << "chromium or playwright-core not installed (scripts/setup.sh)";
+  }
+  env.erase("HTTP_API_TOKEN");
+  start_service();
+  Exchange probe;
+  const auto deadline = std::chrono::steady_clock::now() + 180s;
+  while (std::chrono::steady_clock::now() < deadline && (probe.status == 0 || probe.status == 503)) {
+    probe = post("/v1/masks", "{}", false);
+    std::this_thread::sleep_for(200ms);
+  }
+  ASSERT_EQ(probe.status, 400);
+  // The test's output folder, under the build tree: the screenshot stays there.
+  const fs::path out = fs::current_path() / "test_output" / "page";
+  fs::create_directories(out);
+  const fs::path photo = out / "figure.png";
+  std::ofstream(photo, std::ios::binary) << figure_png;
+  const auto run = mc::test_support::run_command("MC_PLAYWRIGHT_DIR=" + playwright.string() + " node " + MC_SOURCE_DIR +
+                                                 "/tests/integration/page_test.mjs " +
+                                                 "http://127.0.0.1:" + std::to_string(api_port) + "/ " +
+                                                 photo.string() + " " + out.string() + " upper_body,lower_body,dress");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("page ok"), std::string::npos) << run.output;
+  EXPECT_TRUE(fs::exists(out / "page.png")) << "the screenshot";
+  std::cout << run.output;
+  EXPECT_EQ(service->stop(), 0);
+}
+
 }  // namespace
 }  // namespace mc::service_test
