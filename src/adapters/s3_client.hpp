@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -44,6 +45,8 @@ class S3Client {
   void check_bucket();
   void put_object(const std::string& key, std::string_view bytes, const std::string& content_type);
   std::string get_object(const std::string& key);
+  // As get_object, but nothing when the object does not exist (404).
+  std::optional<std::string> find_object(const std::string& key);
   struct ObjectHead {
     std::string content_type;
   };

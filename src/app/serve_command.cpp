@@ -11,8 +11,10 @@
 #include "adapters/postgres_store.hpp"
 #include "adapters/s3_client.hpp"
 #include "inference/onnx_runtime.hpp"
+#include "service/analysis_cache.hpp"
 #include "service/dependency_monitor.hpp"
 #include "service/health.hpp"
+#include "service/http_api.hpp"
 #include "service/json_log.hpp"
 #include "service/kafka_service.hpp"
 #include "service/metrics.hpp"
@@ -121,7 +123,15 @@ int run_serve_command() {
   PostgresRequestStore request_store(store);
   S3MaskStorage mask_storage(settings.storage.s3);
   HttpImageSource images(settings.fetch);
-  PooledAnalyzer analyzer(models);
+  PooledAnalyzer networks(models);
+  // Parse maps and keypoints of images seen before (ANALYSIS_CACHE).
+  std::optional<CachingAnalyzer> cache;
+  if (settings.analysis_cache.enabled) {
+    cache.emplace(networks, settings.storage.s3, settings.analysis_cache,
+                  model_fingerprint(inference::locate_checkpoints(settings.models.checkpoints_dir), settings.models),
+                  metrics, *log);
+  }
+  Analyzer& analyzer = cache ? static_cast<Analyzer&>(*cache) : networks;
   RequestProcessor processor(settings, {request_store, mask_storage, images, analyzer}, retry, *log, &metrics);
 
   // Dependencies may still be starting: wait for them, as for any outage.
@@ -149,6 +159,13 @@ int run_serve_command() {
       {{Dependency::kPostgres, [&store] { store.check(); }},
        {Dependency::kS3, [s3 = std::make_shared<adapters::S3Client>(settings.storage.s3)] { s3->check_bucket(); }}},
       settings.dependency_check_interval, health, metrics, *log);
+  // The synchronous API, through the same processor (HTTP_API_PORT).
+  S3MaskReader stored_masks(settings.storage.s3);
+  std::optional<HttpApi> http_api;
+  if (settings.http_api.port > 0) {
+    http_api.emplace(settings.http_api, http_api_body_limit(settings.fetch.max_bytes),
+                     HttpApi::Parts{processor, stored_masks, health, stop, metrics, *log});
+  }
   KafkaService service(settings, processor, retry, waits, *log, stop, metrics, health);
   service.run();
   g_stop_state = nullptr;

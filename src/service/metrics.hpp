@@ -80,6 +80,8 @@ class ServiceMetrics {
   // partitions not in `lags` lose their series.
   void set_consumer_lags(const std::map<std::pair<std::string, int>, std::int64_t>& lags);
   void set_model_load_time(std::chrono::nanoseconds duration);
+  // Where other parts (the HTTP API) register their own families.
+  [[nodiscard]] prometheus::Registry& registry() { return *registry_; }
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;

@@ -85,6 +85,8 @@ ServiceSettings load_service_settings(const EnvironmentReader& environment) {
       env.number("KAFKA_SESSION_TIMEOUT_MS", 45000, adapters::kMinSessionTimeoutMs, adapters::kMaxSessionTimeoutMs));
 
   settings.storage = read_storage_settings(env);
+  settings.http_api = read_http_api_settings(env);
+  settings.analysis_cache = read_analysis_cache_settings(env);
 
   settings.concurrency = static_cast<int>(env.number("SERVICE_CONCURRENCY", 4, 1, 1024));
   settings.max_retries = static_cast<int>(env.number("MAX_RETRIES", 5, 0, 100));

@@ -6,6 +6,8 @@
 
 #include "adapters/image_fetcher.hpp"
 #include "adapters/kafka_config.hpp"
+#include "service/analysis_cache_settings.hpp"
+#include "service/http_api_settings.hpp"
 #include "service/retry_policy.hpp"
 #include "service/storage_settings.hpp"
 #include "core/mask_types.hpp"
@@ -38,6 +40,8 @@ struct ServiceSettings {
   std::string metrics_bind_address = "0.0.0.0";        // METRICS_BIND_ADDRESS
   std::chrono::seconds health_stall_limit{60};         // HEALTH_STALL_SECONDS
   std::chrono::seconds dependency_check_interval{10};  // DEPENDENCY_CHECK_INTERVAL_SECONDS
+  HttpApiSettings http_api;                            // HTTP_API_*
+  AnalysisCacheSettings analysis_cache;                // ANALYSIS_CACHE*
 };
 
 // Reads everything, reporting every problem at once (core::SetupError).

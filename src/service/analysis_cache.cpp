@@ -1,0 +1,239 @@
+#include "service/analysis_cache.hpp"
+
+#include <openssl/evp.h>
+
+#include <array>
+#include <fstream>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "core/base64.hpp"
+#include "core/errors.hpp"
+#include "service/json_log.hpp"
+
+namespace mc::service {
+
+namespace {
+
+constexpr int kFormat = 1;
+constexpr int kLabelCount = 19;  // the parse map's labels are 0..18 (inference::HumanAnalysis)
+
+// Incremental SHA-256 (OpenSSL's EVP).
+class Sha256 {
+ public:
+  Sha256() : context_(EVP_MD_CTX_new(), &EVP_MD_CTX_free) {
+    if (!context_ || EVP_DigestInit_ex(context_.get(), EVP_sha256(), nullptr) != 1)
+      throw std::runtime_error("SHA-256 unavailable");
+  }
+  void add(const void* data, std::size_t size) { EVP_DigestUpdate(context_.get(), data, size); }
+  void add(std::string_view text) { add(text.data(), text.size()); }
+  std::string hex() {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int size = 0;
+    EVP_DigestFinal_ex(context_.get(), digest.data(), &size);
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string text;
+    for (unsigned int i = 0; i < size; ++i) {
+      text.push_back(kDigits[digest[i] >> 4]);
+      text.push_back(kDigits[digest[i] & 15]);
+    }
+    return text;
+  }
+
+ private:
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context_;
+};
+
+std::size_t size_of(const inference::HumanAnalysis& analysis) {
+  return analysis.parse.total() * analysis.parse.elemSize() + sizeof(analysis) + 256;
+}
+
+}  // namespace
+
+std::string model_fingerprint(const inference::CheckpointPaths& checkpoints, const inference::ModelSettings& models) {
+  Sha256 hash;
+  std::vector<char> buffer(1 << 20);
+  for (const auto& path : {checkpoints.atr, checkpoints.lip, checkpoints.pose}) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw core::SetupError("cannot read model file " + path.string());
+    while (in) {
+      in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+      hash.add(buffer.data(), static_cast<std::size_t>(in.gcount()));
+    }
+    hash.add("\n", 1);
+  }
+  hash.add(models.atr_output + "\n" + models.lip_output);
+  return hash.hex();
+}
+
+std::string pixels_digest(const cv::Mat& person) {
+  Sha256 hash;
+  hash.add(std::to_string(person.cols) + "x" + std::to_string(person.rows) + ":" + std::to_string(person.type()) + ":");
+  const std::size_t row_bytes = static_cast<std::size_t>(person.cols) * person.elemSize();
+  for (int y = 0; y < person.rows; ++y) hash.add(person.ptr(y), row_bytes);
+  return hash.hex();
+}
+
+std::string encode_analysis(const inference::HumanAnalysis& analysis, const std::string& key) {
+  std::vector<std::uint8_t> png;
+  cv::imencode(".png", analysis.parse, png);
+  nlohmann::json keypoints = nlohmann::json::array();
+  for (const auto& point : analysis.keypoints) keypoints.push_back({point.x, point.y});
+  return nlohmann::json{
+      {"format", kFormat},
+      {"key", key},
+      {"parse_png", core::encode_base64(std::string_view(reinterpret_cast<const char*>(png.data()), png.size()))},
+      {"keypoints", keypoints},
+      {"warnings", analysis.warnings}}
+      .dump();
+}
+
+std::optional<inference::HumanAnalysis> decode_analysis(std::string_view bytes, const std::string& key,
+                                                        std::string& problem) {
+  try {
+    const nlohmann::json document = nlohmann::json::parse(bytes);
+    if (document.value("format", 0) != kFormat) {
+      problem = "unknown format";
+      return std::nullopt;
+    }
+    if (document.value("key", "") != key) {
+      problem = "made for another image or models";
+      return std::nullopt;
+    }
+    const std::string png = core::decode_base64(document.at("parse_png").get<std::string>());
+    inference::HumanAnalysis analysis;
+    analysis.parse = cv::imdecode(std::vector<std::uint8_t>(png.begin(), png.end()), cv::IMREAD_UNCHANGED);
+    if (analysis.parse.empty() || analysis.parse.type() != CV_8UC1 || analysis.parse.cols != 768 ||
+        analysis.parse.rows != 1024) {
+      problem = "parse map is not a 768 x 1024 label image";
+      return std::nullopt;
+    }
+    double highest = 0;
+    cv::minMaxLoc(analysis.parse, nullptr, &highest);
+    if (highest >= kLabelCount) {
+      problem = "parse map has labels out of range";
+      return std::nullopt;
+    }
+    const auto& points = document.at("keypoints");
+    if (!points.is_array() || points.size() != analysis.keypoints.size()) {
+      problem = "wrong number of keypoints";
+      return std::nullopt;
+    }
+    for (std::size_t i = 0; i < analysis.keypoints.size(); ++i) {
+      analysis.keypoints[i] = cv::Point2f(points.at(i).at(0).get<float>(), points.at(i).at(1).get<float>());
+    }
+    analysis.warnings = document.at("warnings").get<std::vector<std::string>>();
+    return analysis;
+  } catch (const std::exception& error) {
+    problem = std::string("unreadable: ") + error.what();
+    return std::nullopt;
+  }
+}
+
+CachingAnalyzer::CachingAnalyzer(Analyzer& inner, const adapters::S3Settings& s3, AnalysisCacheSettings settings,
+                                 std::string fingerprint, ServiceMetrics& metrics, spdlog::logger& log)
+    : inner_(inner),
+      clients_([s3] { return std::make_unique<adapters::S3Client>(s3); }),
+      settings_(std::move(settings)),
+      fingerprint_(std::move(fingerprint)),
+      log_(log),
+      memory_hits_(prometheus::BuildCounter()
+                       .Name("maskcomponent_analysis_cache_hits_total")
+                       .Help("Analyses taken from the cache instead of the networks, by layer")
+                       .Register(metrics.registry())
+                       .Add({{"layer", "memory"}})),
+      bucket_hits_(prometheus::BuildCounter()
+                       .Name("maskcomponent_analysis_cache_hits_total")
+                       .Help("Analyses taken from the cache instead of the networks, by layer")
+                       .Register(metrics.registry())
+                       .Add({{"layer", "s3"}})),
+      misses_(prometheus::BuildCounter()
+                  .Name("maskcomponent_analysis_cache_misses_total")
+                  .Help("Analyses computed by the networks (not in the cache)")
+                  .Register(metrics.registry())
+                  .Add({})),
+      errors_(prometheus::BuildCounter()
+                  .Name("maskcomponent_analysis_cache_errors_total")
+                  .Help("Cache objects ignored (corrupt, foreign) and S3 calls of the cache that failed")
+                  .Register(metrics.registry())
+                  .Add({})) {}
+
+inference::HumanAnalysis CachingAnalyzer::analyze(const cv::Mat& person) {
+  const std::string key = fingerprint_ + "/" + pixels_digest(person);
+  if (auto cached = from_memory(key)) {
+    memory_hits_.Increment();
+    return std::move(*cached);
+  }
+  if (auto cached = from_bucket(key)) {
+    bucket_hits_.Increment();
+    remember(key, *cached);
+    return std::move(*cached);
+  }
+  misses_.Increment();
+  inference::HumanAnalysis analysis = inner_.analyze(person);
+  remember(key, analysis);
+  store(key, analysis);
+  return analysis;
+}
+
+std::optional<inference::HumanAnalysis> CachingAnalyzer::from_memory(const std::string& key) {
+  const std::lock_guard lock(mutex_);
+  const auto found = by_key_.find(key);
+  if (found == by_key_.end()) return std::nullopt;
+  recent_.splice(recent_.begin(), recent_, found->second);
+  inference::HumanAnalysis copy = found->second->analysis;
+  copy.parse = found->second->analysis.parse.clone();
+  copy.atr_time = copy.lip_time = copy.pose_time = {};
+  return copy;
+}
+
+void CachingAnalyzer::remember(const std::string& key, const inference::HumanAnalysis& analysis) {
+  const std::size_t bytes = size_of(analysis);
+  if (bytes > settings_.memory_bytes) return;
+  Entry entry{key, analysis, bytes};
+  entry.analysis.parse = analysis.parse.clone();
+  const std::lock_guard lock(mutex_);
+  if (by_key_.count(key) != 0) return;
+  recent_.push_front(std::move(entry));
+  by_key_[key] = recent_.begin();
+  bytes_ += bytes;
+  while (bytes_ > settings_.memory_bytes) {
+    bytes_ -= recent_.back().bytes;
+    by_key_.erase(recent_.back().key);
+    recent_.pop_back();
+  }
+}
+
+std::optional<inference::HumanAnalysis> CachingAnalyzer::from_bucket(const std::string& key) {
+  std::optional<std::string> bytes;
+  try {
+    const auto client = clients_.acquire();
+    bytes = client->find_object(settings_.prefix + key);
+  } catch (const std::exception& error) {
+    count_error(std::string("cache read failed: ") + error.what());
+    return std::nullopt;
+  }
+  if (!bytes) return std::nullopt;
+  std::string problem;
+  auto analysis = decode_analysis(*bytes, key, problem);
+  if (!analysis) count_error("cache object " + settings_.prefix + key + " ignored (" + problem + "); replacing it");
+  return analysis;
+}
+
+void CachingAnalyzer::store(const std::string& key, const inference::HumanAnalysis& analysis) {
+  try {
+    const auto client = clients_.acquire();
+    client->put_object(settings_.prefix + key, encode_analysis(analysis, key), "application/json");
+  } catch (const std::exception& error) {
+    count_error(std::string("cache write failed: ") + error.what());
+  }
+}
+
+void CachingAnalyzer::count_error(const std::string& what) {
+  errors_.Increment();
+  log_json(log_, spdlog::level::warn, what, {{"stage", "analysis_cache"}, {"event", "analysis_cache_error"}});
+}
+
+}  // namespace mc::service

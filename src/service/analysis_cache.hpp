@@ -1,0 +1,80 @@
+#pragma once
+
+#include <cstddef>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include <opencv2/core.hpp>
+#include <prometheus/counter.h>
+#include <spdlog/spdlog.h>
+
+#include "core/pool.hpp"
+#include "adapters/s3_client.hpp"
+#include "inference/checkpoints.hpp"
+#include "inference/human_analyzer.hpp"
+#include "service/analysis_cache_settings.hpp"
+#include "service/metrics.hpp"
+#include "service/processor_ports.hpp"
+
+namespace mc::service {
+
+// SHA-256 (hex) of the three model files' bytes and the chosen parsing
+// outputs: a cached analysis is only ever used with the models that made it.
+std::string model_fingerprint(const inference::CheckpointPaths& checkpoints, const inference::ModelSettings& models);
+
+// SHA-256 (hex) of a person image's size, type and pixels.
+std::string pixels_digest(const cv::Mat& person);
+
+// One stored analysis: a small JSON document naming its key, with the parse
+// map as a PNG (compressed) in base64 and the keypoints and warnings.
+std::string encode_analysis(const inference::HumanAnalysis& analysis, const std::string& key);
+// The analysis of `bytes` when it is one for `key` and well formed (a
+// 768 x 1024 map of labels 0..18, 18 keypoints); otherwise nothing, and
+// `problem` says why.
+std::optional<inference::HumanAnalysis> decode_analysis(std::string_view bytes, const std::string& key,
+                                                        std::string& problem);
+
+// Parse maps and keypoints by image and models, in front of the networks: a
+// bounded in-process LRU, then S3 (shared by every instance), then `inner`,
+// whose answer is stored in both. Objects that are corrupt or made for
+// another key are counted as errors, ignored and replaced; S3 failures only
+// cost the cache (the request is computed). Thread-safe.
+class CachingAnalyzer final : public Analyzer {
+ public:
+  CachingAnalyzer(Analyzer& inner, const adapters::S3Settings& s3, AnalysisCacheSettings settings,
+                  std::string fingerprint, ServiceMetrics& metrics, spdlog::logger& log);
+  inference::HumanAnalysis analyze(const cv::Mat& person) override;
+
+ private:
+  std::optional<inference::HumanAnalysis> from_memory(const std::string& key);
+  void remember(const std::string& key, const inference::HumanAnalysis& analysis);
+  std::optional<inference::HumanAnalysis> from_bucket(const std::string& key);
+  void store(const std::string& key, const inference::HumanAnalysis& analysis);
+  void count_error(const std::string& what);
+
+  Analyzer& inner_;
+  core::Pool<adapters::S3Client> clients_;
+  AnalysisCacheSettings settings_;
+  std::string fingerprint_;
+  spdlog::logger& log_;
+  prometheus::Counter& memory_hits_;
+  prometheus::Counter& bucket_hits_;
+  prometheus::Counter& misses_;
+  prometheus::Counter& errors_;
+
+  struct Entry {
+    std::string key;
+    inference::HumanAnalysis analysis;
+    std::size_t bytes;
+  };
+  std::mutex mutex_;
+  std::list<Entry> recent_;  // most recently used first
+  std::unordered_map<std::string, std::list<Entry>::iterator> by_key_;
+  std::size_t bytes_ = 0;
+};
+
+}  // namespace mc::service

@@ -1,0 +1,384 @@
+// POST /v1/masks of `maskcomponent serve` against the real PostgreSQL, MinIO
+// and dev broker of the other service tests: each status code's case, the
+// answers checked against docs/openapi.yaml by tests/integration/openapi_check.py
+// (Debian's python3-jsonschema), the records and objects the requests left, and
+// the metrics. About 40 s in the release build.
+#include <condition_variable>
+#include <future>
+
+#include "service_harness.hpp"
+
+#include "adapters/image_decoding.hpp"
+#include "adapters/s3_client.hpp"
+#include "core/person_image.hpp"
+#include "inference/checkpoints.hpp"
+#include "service/analysis_cache.hpp"
+
+namespace mc::service_test {
+namespace {
+
+constexpr const char* kToken = "test-token-0123456789";
+
+// Images whose download waits until the test lets it go, so that a request
+// is in progress for as long as the test needs (for 429 and 503).
+class HeldImageServer {
+ public:
+  explicit HeldImageServer(std::string png) : png_(std::move(png)) {
+    server_.Get("/held.png", [this](const httplib::Request&, httplib::Response& response) {
+      std::unique_lock lock(mutex_);
+      ++waiting_;
+      changed_.notify_all();
+      changed_.wait(lock, [this] { return released_; });
+      response.set_content(png_, "image/png");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(1ms);
+  }
+  ~HeldImageServer() {
+    release();
+    server_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/held.png"; }
+  // True once `count` downloads wait (false after the deadline).
+  bool wait_for_waiting(int count, std::chrono::seconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return waiting_ >= count; });
+  }
+  void release() {
+    const std::lock_guard lock(mutex_);
+    released_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::string png_;
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int waiting_ = 0;
+  bool released_ = false;
+};
+
+struct Exchange {
+  std::string method, path;
+  int status = 0;
+  std::string content_type, body;
+  std::map<std::string, std::string> headers;
+};
+
+class HttpApiTest : public ServiceTest {
+ protected:
+  void SetUp() override {
+    ServiceTest::SetUp();
+    api_port = free_port();
+    metrics_port = free_port();
+    env["HTTP_API_PORT"] = std::to_string(api_port);
+    env["HTTP_API_TOKEN"] = kToken;
+    env["HTTP_API_MAX_QUEUE"] = "1";
+    env["METRICS_PORT"] = std::to_string(metrics_port);
+    env["METRICS_BIND_ADDRESS"] = "127.0.0.1";
+    // Small enough that a body over the bound is cheap to send.
+    env["IMAGE_MAX_BYTES"] = std::to_string(figure_png.size() * 2);
+  }
+
+  Exchange post(const std::string& path, const std::string& body, bool with_token = true) {
+    httplib::Client client("127.0.0.1", api_port);
+    client.set_read_timeout(120, 0);
+    client.set_write_timeout(60, 0);
+    httplib::Headers headers;
+    if (with_token) headers.emplace("Authorization", std::string("Bearer ") + kToken);
+    const auto result = client.Post(path, headers, body, "application/json");
+    Exchange exchange;
+    exchange.method = "POST";
+    exchange.path = path;
+    if (!result) {  // status 0: no answer
+      exchange.body = httplib::to_string(result.error());
+      return exchange;
+    }
+    exchange.status = result->status;
+    exchange.content_type = result->get_header_value("Content-Type");
+    exchange.body = result->body;
+    for (const char* name : {"Retry-After", "WWW-Authenticate"}) {
+      if (result->has_header(name)) exchange.headers[name] = result->get_header_value(name);
+    }
+    return exchange;
+  }
+  Exchange recorded(Exchange exchange) {
+    exchanges.push_back(exchange);
+    return exchange;
+  }
+  static json body_of(const Exchange& exchange) { return json::parse(exchange.body); }
+  static std::string header(const Exchange& exchange, const std::string& name) {
+    const auto found = exchange.headers.find(name);
+    return found == exchange.headers.end() ? "" : found->second;
+  }
+
+  json masks_request(const std::string& request_id, json image) const {
+    return request("api-user", request_id, std::move(image), json::array({"upper_body", "lower_body"}));
+  }
+  json base64_image() const { return {{"type", "base64"}, {"data", mc::core::encode_base64(figure_png)}}; }
+
+  // The spec's verdict on `list`: the checker's exit code and output.
+  mc::test_support::CliRun check_against_spec(const std::vector<Exchange>& list) {
+    json all = json::array();
+    for (const auto& exchange : list) {
+      all.push_back({{"method", exchange.method},
+                     {"path", exchange.path},
+                     {"status", exchange.status},
+                     {"content_type", exchange.content_type},
+                     {"headers", exchange.headers},
+                     {"body", exchange.body}});
+    }
+    const fs::path file = fs::temp_directory_path() / ("mc_http_api_" + suffix + ".json");
+    std::ofstream(file) << all.dump();
+    auto run = mc::test_support::run_command(std::string(MC_PYTHON3) + " " + MC_SOURCE_DIR +
+                                             "/tests/integration/openapi_check.py " + MC_SOURCE_DIR +
+                                             "/docs/openapi.yaml " + file.string());
+    fs::remove(file);
+    return run;
+  }
+
+  int api_port = 0;
+  int metrics_port = 0;
+  std::vector<Exchange> exchanges;
+};
+
+double metric_value(const std::string& text, const std::string& name, const std::vector<std::string>& labels) {
+  double sum = 0;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(name + "{", 0) != 0 && line.rfind(name + " ", 0) != 0) continue;
+    bool all = true;
+    for (const auto& label : labels) all = all && line.find(label) != std::string::npos;
+    if (all) sum += std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return sum;
+}
+
+TEST_F(HttpApiTest, AnswersEachStatusCodeAsTheSpecSaysThroughTheKafkaPathsProcessing) {
+  HeldImageServer held(figure_png);
+  start_service();
+  // Ready once an invalid request gets its 400 instead of 503 (or no answer).
+  Exchange invalid;
+  const auto deadline = std::chrono::steady_clock::now() + 180s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    invalid = post("/v1/masks", R"({"gender": "M"})");
+    if (invalid.status == 503) exchanges.push_back(invalid);  // while starting
+    if (invalid.status != 0 && invalid.status != 503) break;
+    std::this_thread::sleep_for(200ms);
+  }
+  ASSERT_EQ(recorded(invalid).status, 400) << invalid.body;
+  const HttpResult page = http_get("http://127.0.0.1:" + std::to_string(api_port) + "/");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("v1/masks?inline=true"), std::string::npos) << "the page calls the API";
+  EXPECT_EQ(body_of(invalid)["status"], "failed");
+  EXPECT_NE(body_of(invalid)["error"].get<std::string>().find("Invalid request"), std::string::npos) << invalid.body;
+
+  // Without the token: 401, nothing computed.
+  const Exchange anonymous = recorded(post("/v1/masks", masks_request("req-anon", base64_image()).dump(), false));
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_EQ(header(anonymous, "WWW-Authenticate"), "Bearer");
+
+  // Computed: the masks inline are the bucket's objects; rows as for Kafka.
+  const Exchange done = recorded(post("/v1/masks?inline=true", masks_request("req-http", base64_image()).dump()));
+  ASSERT_EQ(done.status, 200) << done.body;
+  const json result = body_of(done);
+  EXPECT_EQ(result["status"], "completed");
+  ASSERT_EQ(result["masks"].size(), 2U) << done.body;
+  for (const auto& [type, url] : result["mask_paths"].items()) {
+    const HttpResult stored = http_get(url.get<std::string>());
+    ASSERT_EQ(stored.status, 200) << url;
+    EXPECT_EQ(mc::core::encode_base64(stored.body), result["masks"][type].get<std::string>()) << type;
+    const cv::Mat mask =
+        cv::imdecode(std::vector<std::uint8_t>(stored.body.begin(), stored.body.end()), cv::IMREAD_UNCHANGED);
+    EXPECT_EQ(mask.size(), cv::Size(768, 1024)) << type;
+  }
+  EXPECT_EQ(query("SELECT request_id FROM user_mask_outputs WHERE user_id = 'api-user'")[0][0].as<std::string>(),
+            "req-http");
+  EXPECT_EQ(query("SELECT status FROM mask_requests WHERE request_id = 'req-http'")[0][0].as<std::string>(),
+            "completed");
+
+  // The same (user_id, request_id) again: answered from its record.
+  const Exchange again = recorded(post("/v1/masks", masks_request("req-http", base64_image()).dump()));
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(body_of(again)["mask_paths"], result["mask_paths"]);
+  EXPECT_FALSE(body_of(again).contains("masks"));
+  EXPECT_EQ(query("SELECT attempts FROM mask_requests WHERE request_id = 'req-http'")[0][0].as<int>(), 1);
+
+  // Bytes that are no image: 422 with the Kafka path's error text.
+  const json not_image = {{"type", "base64"}, {"data", mc::core::encode_base64("not an image at all")}};
+  const Exchange undecodable = recorded(post("/v1/masks", masks_request("req-bad", not_image).dump()));
+  EXPECT_EQ(undecodable.status, 422) << undecodable.body;
+  EXPECT_NE(body_of(undecodable)["error"].get<std::string>().find("Invalid image data"), std::string::npos);
+
+  // A body over IMAGE_MAX_BYTES as base64 plus the margin: 413.
+  const std::size_t bound = (figure_png.size() * 2 + 2) / 3 * 4 + 64 * 1024;
+  const Exchange huge = recorded(post("/v1/masks", std::string(bound + 1, ' ')));
+  EXPECT_EQ(huge.status, 413) << huge.body;
+
+  // One request in progress (HTTP_API_MAX_QUEUE=1): the next gets 429.
+  auto slow = std::async(std::launch::async, [&] {
+    return post("/v1/masks", masks_request("req-held", {{"type", "url"}, {"data", held.url()}}).dump());
+  });
+  ASSERT_TRUE(held.wait_for_waiting(1, 60s));
+  const Exchange busy = recorded(post("/v1/masks", masks_request("req-busy", base64_image()).dump()));
+  EXPECT_EQ(busy.status, 429) << busy.body;
+  EXPECT_EQ(header(busy, "Retry-After"), "1");
+
+  // A Kafka request holds the shutdown's drain: meanwhile the API answers 503.
+  send(request("kafka-user", "req-kafka", {{"type", "url"}, {"data", held.url()}}));
+  ASSERT_TRUE(held.wait_for_waiting(2, 60s));
+  const std::string metrics = http_get("http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics").body;
+  service->signal(SIGTERM);
+  Exchange stopping;
+  const auto stop_deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < stop_deadline) {
+    stopping = post("/v1/masks", masks_request("req-late", base64_image()).dump());
+    if (stopping.status == 503) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(recorded(stopping).status, 503) << stopping.body;
+  EXPECT_FALSE(header(stopping, "Retry-After").empty());
+  held.release();
+  const Exchange finished = recorded(slow.get());
+  EXPECT_EQ(finished.status, 200) << finished.body;
+  EXPECT_EQ(service->stop(0, 60s), 0);  // the SIGTERM above; a second one would force the exit
+
+  // Only the Kafka request's result was published.
+  const auto published = kafka->read(output, 2, 10s);
+  ASSERT_EQ(published.size(), 1U);
+  EXPECT_EQ(published[0]["request_id"], "req-kafka");
+
+  // Requests by route and code, latency, queue length.
+  EXPECT_EQ(metric_value(metrics, "maskcomponent_http_requests_total", {"code=\"200\"", "route=\"/v1/masks\""}), 2);
+  EXPECT_EQ(metric_value(metrics, "maskcomponent_http_requests_total", {"code=\"429\""}), 1);
+  EXPECT_EQ(metric_value(metrics, "maskcomponent_http_requests_total", {"code=\"413\""}), 1);
+  EXPECT_EQ(metric_value(metrics, "maskcomponent_http_request_duration_seconds_count", {"route=\"/v1/masks\""}),
+            metric_value(metrics, "maskcomponent_http_requests_total", {"route=\"/v1/masks\""}));
+  EXPECT_NE(metrics.find("maskcomponent_http_queue_length 1"), std::string::npos) << "the held request";
+
+  // Every answer as docs/openapi.yaml describes it; and the checker does
+  // refuse one that is not (a completed answer without its mask paths).
+  const auto verdict = check_against_spec(exchanges);
+  EXPECT_EQ(verdict.exit_code, 0) << verdict.output;
+  Exchange wrong = done;
+  json broken = result;
+  broken.erase("mask_paths");
+  wrong.body = broken.dump();
+  const auto refusal = check_against_spec({wrong});
+  EXPECT_EQ(refusal.exit_code, 1) << refusal.output;
+  EXPECT_NE(refusal.output.find("mask_paths"), std::string::npos) << refusal.output;
+}
+
+TEST_F(HttpApiTest, TheBareApiBeyondLoopbackIsAConfigurationError) {
+  env["HTTP_API_BIND_ADDRESS"] = "0.0.0.0";
+  env.erase("HTTP_API_TOKEN");
+  start_service();
+  EXPECT_EQ(service->stop(0, 60s), 2);
+  EXPECT_NE(service->log_text().find("HTTP_API_TOKEN"), std::string::npos) << service->log_text();
+}
+
+TEST_F(HttpApiTest, TheAnalysisCacheGivesTheSameMasksAndReplacesAForeignOrCorruptObject) {
+  // S3 only (no memory layer), so that every request reads the object; a
+  // prefix of its own, so that no earlier run's object is found.
+  const std::string prefix = "_analysis_" + suffix + "/";
+  env["ANALYSIS_CACHE_MEMORY_MB"] = "0";
+  env["ANALYSIS_CACHE_PREFIX"] = prefix;
+  env.erase("HTTP_API_TOKEN");
+  start_service();
+  const json all_types = json::array(
+      {"upper_body", "upper_body_tshirts", "upper_body_coat", "lower_body", "ethnic_combined", "baggy_lower", "dress"});
+  const auto masks_of = [&](const std::string& request_id) {
+    const Exchange answer =
+        post("/v1/masks?inline=true", request("cache-user", request_id, base64_image(), all_types).dump(), false);
+    EXPECT_EQ(answer.status, 200) << answer.body;
+    return answer.status == 200 ? body_of(answer)["masks"] : json();
+  };
+  const auto counter = [&](const std::string& name, const std::vector<std::string>& labels = {}) {
+    return metric_value(http_get("http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics").body, name, labels);
+  };
+  Exchange probe;
+  const auto deadline = std::chrono::steady_clock::now() + 180s;
+  while (std::chrono::steady_clock::now() < deadline && (probe.status == 0 || probe.status == 503)) {
+    probe = post("/v1/masks", "{}", false);
+    std::this_thread::sleep_for(200ms);
+  }
+  ASSERT_EQ(probe.status, 400);
+
+  const json computed = masks_of("req-miss");
+  ASSERT_EQ(computed.size(), 7U);
+  EXPECT_EQ(counter("maskcomponent_analysis_cache_misses_total"), 1);
+  EXPECT_EQ(masks_of("req-hit"), computed) << "a hit gives the same bytes";
+  EXPECT_EQ(counter("maskcomponent_analysis_cache_hits_total", {"layer=\"s3\""}), 1);
+  EXPECT_EQ(counter("maskcomponent_analysis_cache_misses_total"), 1) << "the networks did not run again";
+
+  // The object's key, made again from the models and the image's pixels.
+  const std::string key =
+      mc::service::model_fingerprint(mc::inference::locate_checkpoints(kModels / "one_person"), {}) + "/" +
+      mc::service::pixels_digest(mc::core::to_person_image(mc::adapters::decode_image(figure_png), 40'000'000));
+  mc::adapters::S3Settings s3;
+  s3.endpoint = env["MINIO_ENDPOINT"];
+  s3.access_key = env["MINIO_ACCESS_KEY"];
+  s3.secret_key = env["MINIO_SECRET_KEY"];
+  s3.bucket = env["MINIO_BUCKET"];
+  s3.secure = env["MINIO_SECURE"] == "true";
+  mc::adapters::S3Client bucket(s3);
+  const std::string stored = bucket.get_object(prefix + key);
+  ASSERT_EQ(json::parse(stored)["key"], key);
+  std::cout << "cache object: " << stored.size() << " bytes\n";
+
+  // Another image's analysis under this key, then bytes that are no analysis:
+  // each ignored, counted, computed again (the same masks) and replaced.
+  json foreign = json::parse(stored);
+  foreign["key"] = "another/key";
+  int errors = 0;
+  for (const std::string& tampered : {foreign.dump(), std::string("\x1f\x8b not an analysis")}) {
+    bucket.put_object(prefix + key, tampered, "application/json");
+    EXPECT_EQ(masks_of(numbered("req-tampered-", errors)), computed);
+    EXPECT_EQ(counter("maskcomponent_analysis_cache_errors_total"), ++errors);
+    EXPECT_EQ(json::parse(bucket.get_object(prefix + key))["key"], key) << "replaced";
+  }
+  EXPECT_EQ(counter("maskcomponent_analysis_cache_misses_total"), 3);
+  EXPECT_EQ(masks_of("req-after"), computed);
+  EXPECT_EQ(counter("maskcomponent_analysis_cache_hits_total", {"layer=\"s3\""}), 2);
+  EXPECT_EQ(service->stop(), 0);
+}
+
+// The page in headless Chromium (tests/integration/page_test.mjs): skipped
+// where scripts/setup.sh has not installed Chromium and playwright-core.
+TEST_F(HttpApiTest, ThePageShowsEachRequestedMaskOverThePhoto) {
+  const fs::path playwright = fs::path(MC_SOURCE_DIR) / "scripts" / "playwright";
+  if (!fs::exists("/usr/bin/chromium") || !fs::exists(playwright / "node_modules" / "playwright-core")) {
+    GTEST_SKIP() << "chromium or playwright-core not installed (scripts/setup.sh)";
+  }
+  env.erase("HTTP_API_TOKEN");
+  start_service();
+  Exchange probe;
+  const auto deadline = std::chrono::steady_clock::now() + 180s;
+  while (std::chrono::steady_clock::now() < deadline && (probe.status == 0 || probe.status == 503)) {
+    probe = post("/v1/masks", "{}", false);
+    std::this_thread::sleep_for(200ms);
+  }
+  ASSERT_EQ(probe.status, 400);
+  // The test's output folder, under the build tree: the screenshot stays there.
+  const fs::path out = fs::current_path() / "test_output" / "page";
+  fs::create_directories(out);
+  const fs::path photo = out / "figure.png";
+  std::ofstream(photo, std::ios::binary) << figure_png;
+  const auto run = mc::test_support::run_command("MC_PLAYWRIGHT_DIR=" + playwright.string() + " node " + MC_SOURCE_DIR +
+                                                 "/tests/integration/page_test.mjs " +
+                                                 "http://127.0.0.1:" + std::to_string(api_port) + "/ " +
+                                                 photo.string() + " " + out.string() + " upper_body,lower_body,dress");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("page ok"), std::string::npos) << run.output;
+  EXPECT_TRUE(fs::exists(out / "page.png")) << "the screenshot";
+  std::cout << run.output;
+  EXPECT_EQ(service->stop(), 0);
+}
+
+}  // namespace
+}  // namespace mc::service_test
