@@ -10,6 +10,7 @@
 
 #include "adapters/postgres_store.hpp"
 #include "adapters/s3_client.hpp"
+#include "core/exit_codes.hpp"
 #include "inference/onnx_runtime.hpp"
 #include "service/dependency_monitor.hpp"
 #include "service/health.hpp"
@@ -33,7 +34,8 @@ volatile std::sig_atomic_t g_signals = 0;
 
 void on_stop_signal(int) {
   g_signals = g_signals + 1;
-  if (g_signals > 1) _exit(130);  // second signal: at once; unfinished work is redelivered
+  if (g_signals > 1)
+    _exit(core::exit_status(core::ExitCode::kInterrupted));  // second signal: at once; unfinished work is redelivered
   if (g_stop_state != nullptr) g_stop_state->stopping.store(true);
 }
 
@@ -64,7 +66,7 @@ class ShutdownWatchdog {
     log_json(log, spdlog::level::critical, "shutdown overran its grace period; exiting with work unfinished",
              {{"stage", "service"}, {"event", "shutdown_forced"}});
     log.flush();
-    std::_Exit(1);
+    std::_Exit(core::exit_status(core::ExitCode::kFatal));
   }
 
   std::mutex mutex_;
@@ -142,11 +144,11 @@ int run_serve_command() {
       }
     });
   } catch (const Abandoned&) {
-    return 0;
+    return core::exit_status(core::ExitCode::kSuccess);
   } catch (const InfrastructureRefusal& refusal) {
     log_json(*log, spdlog::level::critical, std::string("start-up refused: ") + refusal.what(),
              {{"stage", "startup"}, {"event", "startup_failed"}});
-    return 3;
+    return core::exit_status(core::ExitCode::kFailure);
   }
   const DependencyMonitor monitor(
       {{Dependency::kPostgres, [&store] { store.check(); }},
@@ -155,7 +157,7 @@ int run_serve_command() {
   KafkaService service(settings, processor, retry, *log, stop, metrics, health);
   service.run();
   g_stop_state = nullptr;
-  return stop.exit_code.load();
+  return core::exit_status(stop.exit_code.load());
 }
 
 }  // namespace mc::app

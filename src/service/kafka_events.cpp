@@ -25,7 +25,7 @@ void KafkaEvents::report(RdKafka::Event& event) {
     if (event.fatal()) {
       log_json(log_, spdlog::level::critical, "fatal Kafka error: " + event.str(),
                {{"stage", "kafka"}, {"event", "kafka_fatal"}, {"code", RdKafka::err2str(event.err())}});
-      stop_.fail(1);
+      stop_.fail(core::ExitCode::kFatal);
       return;
     }
     log_json(log_, spdlog::level::warn, event.str(),

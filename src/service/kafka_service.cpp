@@ -117,7 +117,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
         // unfinished messages are delivered again.
         log_json(log_, spdlog::level::critical, std::string("consume loop failed: ") + error.what(),
                  {{"stage", "service"}, {"event", "loop_failed"}});
-        stop_.fail(1);
+        stop_.fail(core::ExitCode::kFatal);
       }
     }
     health_.set_shutting_down();
@@ -158,7 +158,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     } catch (const std::exception& error) {
       log_json(log_, spdlog::level::critical, std::string("rebalance failed: ") + error.what(),
                {{"stage", "kafka"}, {"event", "rebalance_failed"}});
-      stop_.fail(1);
+      stop_.fail(core::ExitCode::kFatal);
     }
   }
 
@@ -183,7 +183,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
       // This member may own partitions it does not fetch: restart clean.
       log_json(log_, spdlog::level::critical, "assigning partitions failed: " + error,
                {{"stage", "kafka"}, {"event", "assign_failed"}});
-      stop_.fail(1);
+      stop_.fail(core::ExitCode::kFatal);
       return;
     }
     for (auto* partition : partitions) {
@@ -237,7 +237,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
       // messages. Restart clean; they are delivered again.
       log_json(log_, spdlog::level::critical, "unassigning partitions failed: " + error,
                {{"stage", "kafka"}, {"event", "unassign_failed"}});
-      stop_.fail(1);
+      stop_.fail(core::ExitCode::kFatal);
     }
     log_json(log_, spdlog::level::info, "partitions revoked",
              {{"stage", "kafka"},
@@ -251,7 +251,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
     if (message.err() == RdKafka::ERR__TIMED_OUT || message.err() == RdKafka::ERR__PARTITION_EOF) return;
     if (message.err() != RdKafka::ERR_NO_ERROR) {
       log_json(log_, spdlog::level::warn, message.errstr(), {{"stage", "kafka"}, {"event", "consume_error"}});
-      if (message.err() == RdKafka::ERR__FATAL) stop_.fail(1);
+      if (message.err() == RdKafka::ERR__FATAL) stop_.fail(core::ExitCode::kFatal);
       return;
     }
     const Partition partition{message.topic_name(), message.partition()};
@@ -366,7 +366,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
       const std::lock_guard lock(finished_mutex_);
       finished_.push_back({partition, offset, lease});
     } catch (...) {
-      stop_.fail(1);  // out of memory: stop rather than lose track of an offset
+      stop_.fail(core::ExitCode::kFatal);  // out of memory: stop rather than lose track of an offset
     }
   }
 

@@ -162,7 +162,7 @@ bool ResultPublisher::publish(const std::string& topic, const std::string& key, 
       producer_->fatal_error(reason);
       log_json(log_, spdlog::level::critical, "fatal producer error: " + reason,
                {{"stage", "publish"}, {"event", "kafka_fatal"}, {"topic", topic}});
-      stop_.fail(1);
+      stop_.fail(core::ExitCode::kFatal);
       throw Abandoned();
     }
     waiting.start();
