@@ -16,7 +16,11 @@
 #include "service/health.hpp"
 #include "service/json_log.hpp"
 #include "service/kafka_service.hpp"
+#include "service/http_image_source.hpp"
 #include "service/metrics.hpp"
+#include "service/pooled_analyzer.hpp"
+#include "service/postgres_request_store.hpp"
+#include "service/s3_mask_storage.hpp"
 #include "service/status_server.hpp"
 #include "service/request_processor.hpp"
 #include "service/service_settings.hpp"
@@ -132,7 +136,7 @@ int run_serve_command() {
   const Interruption at_startup = Interruption::at_startup(stop);
   try {
     retry.until_done(startup, "startup", at_startup, [&] {
-      const auto report = store.ensure_schema();
+      const auto report = store.schema().ensure();
       for (const auto& change : report.changes)
         log_json(*log, spdlog::level::info, change, {{"stage", "startup"}, {"event", "schema_changed"}});
     });
@@ -151,7 +155,7 @@ int run_serve_command() {
     return core::exit_status(core::ExitCode::kFailure);
   }
   const DependencyMonitor monitor(
-      {{Dependency::kPostgres, [&store] { store.check(); }},
+      {{Dependency::kPostgres, [&store] { store.health().check(); }},
        {Dependency::kS3, [s3 = std::make_shared<adapters::S3Client>(settings.storage.s3)] { s3->check_bucket(); }}},
       settings.dependency_check_interval, health, metrics, *log);
   KafkaService service(settings, processor, retry, *log, stop, metrics, health);

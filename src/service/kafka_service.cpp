@@ -266,7 +266,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
       return;
     }
     const std::shared_ptr<PartitionLease> lease = found->second;
-    const adapters::MessagePosition position{message.partition(), message.offset(), message.timestamp().timestamp};
+    const core::MessagePosition position{message.partition(), message.offset(), message.timestamp().timestamp};
     tracker_.started(partition, position.offset);
     std::string payload(static_cast<const char*>(message.payload()), message.len());
     // The one parse of the message; order follows its user_id, not the Kafka
@@ -287,7 +287,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
 
   // Every consumed message ends here: an outcome published and its offset
   // finished, or (shutdown, revoked) left for redelivery. Nothing escapes.
-  void run_task(const Partition& partition, const adapters::MessagePosition& position,
+  void run_task(const Partition& partition, const core::MessagePosition& position,
                 const std::shared_ptr<PartitionLease>& lease, const std::string& payload,
                 const core::IncomingMessage& incoming, std::chrono::steady_clock::time_point consumed) noexcept {
     if (lease->revoked.load()) return;  // its next owner consumes it again
@@ -333,7 +333,7 @@ class KafkaService::Impl : public RdKafka::RebalanceCb {
   // all the same (a bug, memory exhaustion), the message still gets a failed
   // result and a poison message instead of blocking its partition forever.
   Outcome process_safely(const std::string& payload, const core::IncomingMessage& incoming,
-                         const adapters::MessagePosition& position, const Interruption& interruption) {
+                         const core::MessagePosition& position, const Interruption& interruption) {
     try {
       return processor_.process(payload, incoming, position, interruption);
     } catch (const Abandoned&) {

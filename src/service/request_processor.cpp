@@ -7,6 +7,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "adapters/image_decoding.hpp"
+#include "adapters/dependency_error.hpp"
 #include "adapters/image_fetcher.hpp"
 #include "core/base64.hpp"
 #include "core/errors.hpp"
@@ -76,7 +77,7 @@ RequestProcessor::StageTimes::~StageTimes() {
 void RequestProcessor::StageTimes::add(Stage stage, std::chrono::nanoseconds duration) { spent_[stage] += duration; }
 
 Outcome RequestProcessor::process(const std::string& message, const core::IncomingMessage& incoming,
-                                  const adapters::MessagePosition& position, const Interruption& interruption) {
+                                  const core::MessagePosition& position, const Interruption& interruption) {
   StageTimes times(metrics_);
   Job job{message, incoming, position, interruption, incoming.who, RequestLog(log_, "", ""), {}, times};
   job.log.identify(job.who.user_id, job.who.request_id);
@@ -169,7 +170,7 @@ std::unique_ptr<RequestClaim> RequestProcessor::claim(Job& job) {
 }
 
 bool RequestProcessor::record_started(Job& job) {
-  adapters::RequestRecord record;
+  core::RequestRecord record;
   record.request_id = job.request.request_id;
   record.user_id = job.request.user_id;
   record.gender = job.request.gender;

@@ -3,7 +3,8 @@
 #include <chrono>
 #include <string>
 
-#include "adapters/postgres_store.hpp"
+#include "adapters/postgres_connections.hpp"
+#include "adapters/postgres_dsn.hpp"
 #include "adapters/s3_client.hpp"
 #include "service/environment.hpp"
 

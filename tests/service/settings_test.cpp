@@ -78,7 +78,11 @@ std::vector<NumberVariable> number_variables() {
       {"RETRY_MAX_DELAY_MS", 30000, 1, 3600000, [](auto& s) { return s.retry.max_delay.count(); }},
       {"SHUTDOWN_GRACE_SECONDS", 30, 0, 3600, [](auto& s) { return s.shutdown_grace.count(); }},
       {"DEPENDENCY_PERMANENT_ATTEMPTS", 3, 1, 100, [](auto& s) { return s.retry.permanent_error_attempts; }},
-      {"REBALANCE_WAIT_SECONDS", 15, 0, 299, [](auto& s) { return s.rebalance_wait.count(); },
+      {"REBALANCE_WAIT_SECONDS",
+       15,
+       0,
+       299,
+       [](auto& s) { return s.rebalance_wait.count(); },
        {{"HEALTH_STALL_SECONDS", "86400"}}},
       {"CLAIM_WAIT_SECONDS", 120, 1, 86400, [](auto& s) { return s.claim_wait.count(); }},
       {"DECODE_CONCURRENCY", 1, 1, 64, [](auto& s) { return s.decode_concurrency; }},
@@ -89,7 +93,11 @@ std::vector<NumberVariable> number_variables() {
       {"IMAGE_MAX_BYTES", 26214400, 1, 2147483647, [](auto& s) { return static_cast<long>(s.fetch.max_bytes); }},
       {"MAX_IMAGE_PIXELS", 40000000, 1, 17179869184, [](auto& s) { return static_cast<long>(s.max_image_pixels); }},
       {"METRICS_PORT", 9108, 0, 65535, [](auto& s) { return s.metrics_port; }},
-      {"HEALTH_STALL_SECONDS", 60, 1, 86400, [](auto& s) { return s.health_stall_limit.count(); },
+      {"HEALTH_STALL_SECONDS",
+       60,
+       1,
+       86400,
+       [](auto& s) { return s.health_stall_limit.count(); },
        {{"REBALANCE_WAIT_SECONDS", "0"}}},
       {"DEPENDENCY_CHECK_INTERVAL_SECONDS", 10, 1, 3600, [](auto& s) { return s.dependency_check_interval.count(); }},
       {"GPU_ID", 0, -1, 64, [](auto& s) { return s.models.gpu_id; }},
@@ -177,12 +185,11 @@ TEST(SettingsTest, TheDefaultBaseUrlFollowsMinioSecure) {
 }
 
 TEST(SettingsTest, EveryMissingRequiredVariableIsNamedAtOnce) {
-  EXPECT_EQ(load_error({}), problems({"KAFKA_BOOTSTRAP_SERVERS is required", "MINIO_ENDPOINT is required",
-                                      "MINIO_ACCESS_KEY is required", "MINIO_SECRET_KEY is required",
-                                      "MINIO_BUCKET is required",
-                                      // the default BASE_URL, made of the missing two
-                                      "BASE_URL must be an http:// or https:// URL (got \"http:\")",
-                                      "POSTGRES_DSN is required"}));
+  EXPECT_EQ(load_error({}),
+            problems({"KAFKA_BOOTSTRAP_SERVERS is required", "MINIO_ENDPOINT is required",
+                      "MINIO_ACCESS_KEY is required", "MINIO_SECRET_KEY is required", "MINIO_BUCKET is required",
+                      // the default BASE_URL, made of the missing two
+                      "BASE_URL must be an http:// or https:// URL (got \"http:\")", "POSTGRES_DSN is required"}));
 }
 
 TEST(SettingsTest, ChoicesOutsideTheirListAreNamedWithTheValue) {
