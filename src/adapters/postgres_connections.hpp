@@ -9,9 +9,9 @@
 namespace mc::adapters {
 
 struct PostgresSettings {
-  std::string dsn;                                     // POSTGRES_DSN
-  int pool_size = 4;                                   // POSTGRES_POOL_SIZE
-  std::chrono::seconds connect_timeout{5};             // POSTGRES_CONNECT_TIMEOUT; also the longest wait for a pooled connection
+  std::string dsn;                          // POSTGRES_DSN
+  int pool_size = 4;                        // POSTGRES_POOL_SIZE
+  std::chrono::seconds connect_timeout{5};  // POSTGRES_CONNECT_TIMEOUT; also the longest wait for a pooled connection
   std::chrono::milliseconds statement_timeout{30000};  // POSTGRES_STATEMENT_TIMEOUT_MS: server side; 0 = none
 };
 

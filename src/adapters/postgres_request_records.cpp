@@ -83,34 +83,35 @@ void PostgresRequestRecords::failed(const std::string& user_id, const std::strin
 }
 
 std::optional<core::RequestRecord> PostgresRequestRecords::find(const std::string& user_id,
-                                                              const std::string& request_id) {
-  return with_connection(connections_, "read request", [&](pqxx::connection& connection) -> std::optional<core::RequestRecord> {
-    pqxx::read_transaction txn(connection);
-    const pqxx::result result = txn.exec_params(
-        "SELECT request_id, user_id, gender, array_to_string(mask_types, ','), status, "
-        "COALESCE(error, ''), attempts, filenames::text FROM mask_requests WHERE user_id = $1 AND request_id = $2",
-        user_id, request_id);
-    if (result.empty()) return std::nullopt;
-    const pqxx::row& row = result[0];
-    core::RequestRecord record;
-    record.request_id = row[0].as<std::string>();
-    record.user_id = row[1].as<std::string>();
-    record.gender = stored_gender(row[2]);
-    const std::string types = row[3].as<std::string>();
-    if (!types.empty()) record.mask_types = core::parse_mask_type_list(types);
-    const std::string status = row[4].as<std::string>();
-    const auto known = core::request_status_from_text(status);
-    // The table's CHECK allows no other; a conversion error is a permanent failure.
-    if (!known) throw std::runtime_error("unknown request status \"" + status + "\"");
-    record.status = *known;
-    record.error = row[5].as<std::string>();
-    record.attempts = row[6].as<int>();
-    const nlohmann::json filenames = nlohmann::json::parse(row[7].as<std::string>());
-    for (const auto& [name, file] : filenames.items()) {
-      record.filenames[core::parse_mask_type_list(name).at(0)] = file.get<std::string>();
-    }
-    return record;
-  });
+                                                                const std::string& request_id) {
+  return with_connection(
+      connections_, "read request", [&](pqxx::connection& connection) -> std::optional<core::RequestRecord> {
+        pqxx::read_transaction txn(connection);
+        const pqxx::result result = txn.exec_params(
+            "SELECT request_id, user_id, gender, array_to_string(mask_types, ','), status, "
+            "COALESCE(error, ''), attempts, filenames::text FROM mask_requests WHERE user_id = $1 AND request_id = $2",
+            user_id, request_id);
+        if (result.empty()) return std::nullopt;
+        const pqxx::row& row = result[0];
+        core::RequestRecord record;
+        record.request_id = row[0].as<std::string>();
+        record.user_id = row[1].as<std::string>();
+        record.gender = stored_gender(row[2]);
+        const std::string types = row[3].as<std::string>();
+        if (!types.empty()) record.mask_types = core::parse_mask_type_list(types);
+        const std::string status = row[4].as<std::string>();
+        const auto known = core::request_status_from_text(status);
+        // The table's CHECK allows no other; a conversion error is a permanent failure.
+        if (!known) throw std::runtime_error("unknown request status \"" + status + "\"");
+        record.status = *known;
+        record.error = row[5].as<std::string>();
+        record.attempts = row[6].as<int>();
+        const nlohmann::json filenames = nlohmann::json::parse(row[7].as<std::string>());
+        for (const auto& [name, file] : filenames.items()) {
+          record.filenames[core::parse_mask_type_list(name).at(0)] = file.get<std::string>();
+        }
+        return record;
+      });
 }
 
 }  // namespace mc::adapters

@@ -46,21 +46,22 @@ bool PostgresUserMasks::upsert(const core::UserMasksRow& row, const core::Messag
 }
 
 std::optional<core::UserMasksRow> PostgresUserMasks::find(const std::string& user_id) {
-  return with_connection(connections_, "read user_mask_outputs", [&](pqxx::connection& connection) -> std::optional<core::UserMasksRow> {
-    pqxx::read_transaction txn(connection);
-    const pqxx::result result = txn.exec_params("SELECT * FROM user_mask_outputs WHERE user_id = $1", user_id);
-    if (result.empty()) return std::nullopt;
-    const pqxx::row& found = result[0];
-    core::UserMasksRow row;
-    row.user_id = found["user_id"].as<std::string>();
-    row.gender = stored_gender(found["gender"]);
-    row.request_id = found["request_id"].is_null() ? "" : found["request_id"].as<std::string>();
-    for (const core::MaskType type : core::kAllMaskTypes) {
-      const pqxx::field field = found[mask_column(type)];
-      if (!field.is_null()) row.filenames[type] = field.as<std::string>();
-    }
-    return row;
-  });
+  return with_connection(
+      connections_, "read user_mask_outputs", [&](pqxx::connection& connection) -> std::optional<core::UserMasksRow> {
+        pqxx::read_transaction txn(connection);
+        const pqxx::result result = txn.exec_params("SELECT * FROM user_mask_outputs WHERE user_id = $1", user_id);
+        if (result.empty()) return std::nullopt;
+        const pqxx::row& found = result[0];
+        core::UserMasksRow row;
+        row.user_id = found["user_id"].as<std::string>();
+        row.gender = stored_gender(found["gender"]);
+        row.request_id = found["request_id"].is_null() ? "" : found["request_id"].as<std::string>();
+        for (const core::MaskType type : core::kAllMaskTypes) {
+          const pqxx::field field = found[mask_column(type)];
+          if (!field.is_null()) row.filenames[type] = field.as<std::string>();
+        }
+        return row;
+      });
 }
 
 }  // namespace mc::adapters
