@@ -76,6 +76,7 @@ const char* env_or(const char* name, const char* fallback) {
 
 inference::ModelSettings bench_settings(int intra_op_threads) {
   inference::ModelSettings settings;
+  settings.gpu_id = -1;  // the CPU: the figures in docs/inference.md are the CPU's
   settings.checkpoints_dir = env_or("MC_BENCH_CHECKPOINTS", "");
   settings.runtime.intra_op_threads = intra_op_threads;
   settings.runtime.allow_spinning = std::string(env_or("MC_BENCH_SPINNING", "0")) == "1";

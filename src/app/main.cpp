@@ -12,12 +12,10 @@
 #include "app/storage_commands.hpp"
 #include "app/masks_command.hpp"
 #include "core/errors.hpp"
+#include "core/exit_codes.hpp"
 
-namespace {
-constexpr int kExitBadInput = 1;
-constexpr int kExitSetup = 2;
-constexpr int kExitFailure = 3;
-}  // namespace
+using mc::core::exit_status;
+using mc::core::ExitCode;
 
 int main(int argc, char** argv) {
   mc::app::tune_allocator_for_images();
@@ -50,13 +48,13 @@ int main(int argc, char** argv) {
     if (send->parsed()) return mc::app::run_send_command(send_options);
   } catch (const mc::core::InputError& error) {
     std::cerr << "maskcomponent: error: " << error.what() << '\n';
-    return kExitBadInput;
+    return exit_status(ExitCode::kBadInput);
   } catch (const mc::core::SetupError& error) {
     std::cerr << "maskcomponent: setup error: " << error.what() << '\n';
-    return kExitSetup;
+    return exit_status(ExitCode::kSetup);
   } catch (const std::exception& error) {
     std::cerr << "maskcomponent: failure: " << error.what() << '\n';
-    return kExitFailure;
+    return exit_status(ExitCode::kFailure);
   }
-  return 0;
+  return exit_status(ExitCode::kSuccess);
 }

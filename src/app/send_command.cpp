@@ -10,6 +10,7 @@
 #include "adapters/kafka_config.hpp"
 #include "service/service_settings.hpp"
 #include "core/errors.hpp"
+#include "core/exit_codes.hpp"
 #include "core/mask_request.hpp"
 
 namespace mc::app {
@@ -106,7 +107,7 @@ int run_send_command(const SendOptions& options) {
     throw std::runtime_error("Kafka: could not publish to " + kafka.input_topic);
   }
   std::cerr << "sent request_id " << message["request_id"].get<std::string>() << " to " << kafka.input_topic << '\n';
-  if (!results) return 0;
+  if (!results) return core::exit_status(core::ExitCode::kSuccess);
 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options.timeout_seconds);
   while (std::chrono::steady_clock::now() < deadline) {
@@ -117,13 +118,13 @@ int run_send_command(const SendOptions& options) {
     if (result.is_object() && result.value("request_id", "") == message["request_id"]) {
       std::cout << result.dump(2) << '\n';
       results->close();
-      return 0;
+      return core::exit_status(core::ExitCode::kSuccess);
     }
   }
   results->close();
   std::cerr << "no result for request_id " << message["request_id"].get<std::string>() << " within "
             << options.timeout_seconds << " s\n";
-  return 4;
+  return core::exit_status(core::ExitCode::kNoResult);
 }
 
 }  // namespace mc::app

@@ -10,6 +10,7 @@
 
 #include "adapters/postgres_store.hpp"
 #include "adapters/s3_client.hpp"
+#include "core/exit_codes.hpp"
 #include "inference/onnx_runtime.hpp"
 #include "service/analysis_cache.hpp"
 #include "service/dependency_monitor.hpp"
@@ -17,7 +18,11 @@
 #include "service/http_api.hpp"
 #include "service/json_log.hpp"
 #include "service/kafka_service.hpp"
+#include "service/http_image_source.hpp"
 #include "service/metrics.hpp"
+#include "service/pooled_analyzer.hpp"
+#include "service/postgres_request_store.hpp"
+#include "service/s3_mask_storage.hpp"
 #include "service/status_server.hpp"
 #include "service/request_processor.hpp"
 #include "service/service_settings.hpp"
@@ -35,7 +40,8 @@ volatile std::sig_atomic_t g_signals = 0;
 
 void on_stop_signal(int) {
   g_signals = g_signals + 1;
-  if (g_signals > 1) _exit(130);  // second signal: at once; unfinished work is redelivered
+  if (g_signals > 1)
+    _exit(core::exit_status(core::ExitCode::kInterrupted));  // second signal: at once; unfinished work is redelivered
   if (g_stop_state != nullptr) g_stop_state->stopping.store(true);
 }
 
@@ -67,7 +73,7 @@ class ShutdownWatchdog {
         .log(spdlog::level::critical, "shutdown_forced",
              "shutdown overran its grace period; exiting with work unfinished");
     log.flush();
-    std::_Exit(1);
+    std::_Exit(core::exit_status(core::ExitCode::kFatal));
   }
 
   std::mutex mutex_;
@@ -140,7 +146,7 @@ int run_serve_command() {
   const Interruption at_startup = Interruption::at_startup(stop);
   try {
     retry.until_done(startup, "startup", at_startup, [&] {
-      const auto report = store.ensure_schema();
+      const auto report = store.schema().ensure();
       for (const auto& change : report.changes) startup_log.info("schema_changed", change);
     });
     retry.until_done(startup, "startup", at_startup, [&] {
@@ -150,13 +156,13 @@ int run_serve_command() {
       }
     });
   } catch (const Abandoned&) {
-    return 0;
+    return core::exit_status(core::ExitCode::kSuccess);
   } catch (const InfrastructureRefusal& refusal) {
     startup_log.log(spdlog::level::critical, "startup_failed", std::string("start-up refused: ") + refusal.what());
-    return 3;
+    return core::exit_status(core::ExitCode::kFailure);
   }
   const DependencyMonitor monitor(
-      {{Dependency::kPostgres, [&store] { store.check(); }},
+      {{Dependency::kPostgres, [&store] { store.health().check(); }},
        {Dependency::kS3, [s3 = std::make_shared<adapters::S3Client>(settings.storage.s3)] { s3->check_bucket(); }}},
       settings.dependency_check_interval, health, metrics, *log);
   // The synchronous API, through the same processor (HTTP_API_PORT).
@@ -169,7 +175,7 @@ int run_serve_command() {
   KafkaService service(settings, processor, retry, waits, *log, stop, metrics, health);
   service.run();
   g_stop_state = nullptr;
-  return stop.exit_code.load();
+  return core::exit_status(stop.exit_code.load());
 }
 
 }  // namespace mc::app

@@ -2,7 +2,8 @@
 
 #include <iostream>
 
-#include "adapters/postgres_store.hpp"
+#include "adapters/postgres_schema.hpp"
+#include "adapters/postgres_user_masks.hpp"
 #include "adapters/s3_client.hpp"
 #include "core/ids.hpp"
 #include "service/storage_settings.hpp"
@@ -25,8 +26,8 @@ CLI::App* add_urls_command(CLI::App& app, UrlsOptions& options) {
 
 void run_urls_command(const UrlsOptions& options) {
   const StorageSettings settings = load_storage_settings(process_environment());
-  adapters::PostgresStore store(settings.postgres);
-  const auto row = store.find_user_masks(options.user_id);
+  adapters::PostgresConnections connections(settings.postgres);
+  const auto row = adapters::PostgresUserMasks(connections).find(options.user_id);
   if (!row) throw core::InputError("no masks recorded for user_id \"" + options.user_id + "\"");
   std::unique_ptr<adapters::S3Client> s3;
   if (options.presigned) s3 = std::make_unique<adapters::S3Client>(settings.s3);
@@ -49,8 +50,8 @@ CLI::App* add_migrate_command(CLI::App& app) {
 
 void run_migrate_command() {
   const StorageSettings settings = load_storage_settings(process_environment());
-  adapters::PostgresStore store(settings.postgres);
-  const adapters::MigrationReport report = store.ensure_schema();
+  adapters::PostgresConnections connections(settings.postgres);
+  const adapters::MigrationReport report = adapters::PostgresSchema(connections).ensure();
   if (report.changes.empty()) std::cout << "schema is up to date\n";
   for (const auto& change : report.changes) std::cout << change << '\n';
 }

@@ -9,32 +9,12 @@
 
 #include <opencv2/core.hpp>
 
-#include "core/keypoints.hpp"
 #include "core/pool.hpp"
+#include "inference/human_analysis.hpp"
+#include "inference/model_settings.hpp"
 #include "inference/networks.hpp"
 
 namespace mc::inference {
-
-struct ModelSettings {
-  std::filesystem::path checkpoints_dir = "./checkpoints";
-  int gpu_id = -1;
-  std::string atr_output;  // empty: the second declared output
-  std::string lip_output;
-  RuntimeSettings runtime;  // ORT_INTRA_OP_THREADS, ORT_INTER_OP_THREADS, ORT_GRAPH_OPTIMIZATION
-};
-
-// What the three networks say about one person image.
-struct HumanAnalysis {
-  cv::Mat parse;  // 768 x 1024 labels 0..18
-  core::Keypoints keypoints{};
-  std::array<float, core::kKeypointCount> keypoint_scores{};  // peak scores, 0 for a missing part
-  int people_found = 0;
-  std::vector<std::string> warnings;
-  // Stage durations, for logs and benchmarks.
-  std::chrono::nanoseconds atr_time{};
-  std::chrono::nanoseconds lip_time{};
-  std::chrono::nanoseconds pose_time{};
-};
 
 // One instance of the three networks (ATR, LIP, pose), each its own ONNX
 // Runtime session with its own thread pool (settings.runtime).

@@ -5,23 +5,13 @@
 
 #include <onnxruntime_cxx_api.h>
 
+#include "inference/model_settings.hpp"
+
 namespace spdlog {
 class logger;
 }
 
 namespace mc::inference {
-
-// How ONNX Runtime runs each session (ORT_INTRA_OP_THREADS,
-// ORT_INTER_OP_THREADS, ORT_GRAPH_OPTIMIZATION).
-struct RuntimeSettings {
-  int intra_op_threads = 0;                // threads one forward pass uses; 0: default_intra_op_threads(1)
-  int inter_op_threads = 1;                // > 1: independent branches of a graph run in parallel
-  std::string graph_optimization = "all";  // disable, basic, extended, layout or all
-  bool allow_spinning = false;             // idle pool threads busy-wait (the benchmark compares; not a variable)
-};
-
-// The graph optimisation names RuntimeSettings::graph_optimization accepts.
-[[nodiscard]] bool is_graph_optimization(const std::string& name);
 
 // Threads per forward pass when none are set: the machine's cores shared out
 // between `instances` analyzers, at least 1.

@@ -75,7 +75,7 @@ void ConsumeLoop::run() {
       // an offset past a message that never got an outcome. Stop; the
       // unfinished messages are delivered again.
       service_log_.log(spdlog::level::critical, "loop_failed", std::string("consume loop failed: ") + error.what());
-      stop_.fail(1);
+      stop_.fail(core::ExitCode::kFatal);
     }
   }
   drain_and_close();
@@ -116,7 +116,7 @@ void ConsumeLoop::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorC
     }
   } catch (const std::exception& error) {
     kafka_log_.log(spdlog::level::critical, "rebalance_failed", std::string("rebalance failed: ") + error.what());
-    stop_.fail(1);
+    stop_.fail(core::ExitCode::kFatal);
   }
 }
 
@@ -125,7 +125,7 @@ void ConsumeLoop::assign(RdKafka::KafkaConsumer& consumer, std::vector<RdKafka::
   if (!error.empty()) {
     // This member may own partitions it does not fetch: restart clean.
     kafka_log_.log(spdlog::level::critical, "assign_failed", "assigning partitions failed: " + error);
-    stop_.fail(1);
+    stop_.fail(core::ExitCode::kFatal);
     return;
   }
   for (auto* partition : partitions) {
@@ -164,7 +164,7 @@ void ConsumeLoop::revoke(RdKafka::KafkaConsumer& consumer, std::vector<RdKafka::
     // Still assigned, with its queued work dropped: fetching on would skip
     // messages. Restart clean; they are delivered again.
     kafka_log_.log(spdlog::level::critical, "unassign_failed", "unassigning partitions failed: " + error);
-    stop_.fail(1);
+    stop_.fail(core::ExitCode::kFatal);
   }
   kafka_log_.info("revoked", "partitions revoked",
                   {{"count", partitions.size()}, {"lost", lost}, {"still_running", unfinished}});
@@ -188,7 +188,7 @@ void ConsumeLoop::handle(RdKafka::Message& message, UserOrderedExecutor& workers
   if (message.err() == RdKafka::ERR__TIMED_OUT || message.err() == RdKafka::ERR__PARTITION_EOF) return;
   if (message.err() != RdKafka::ERR_NO_ERROR) {
     kafka_log_.warn("consume_error", message.errstr());
-    if (message.err() == RdKafka::ERR__FATAL) stop_.fail(1);
+    if (message.err() == RdKafka::ERR__FATAL) stop_.fail(core::ExitCode::kFatal);
     return;
   }
   const Partition partition{message.topic_name(), message.partition()};
@@ -199,7 +199,7 @@ void ConsumeLoop::handle(RdKafka::Message& message, UserOrderedExecutor& workers
                     {{"partition", message.partition()}, {"offset", message.offset()}});
     return;
   }
-  const adapters::MessagePosition position{message.partition(), message.offset(), message.timestamp().timestamp};
+  const core::MessagePosition position{message.partition(), message.offset(), message.timestamp().timestamp};
   tracker_.started(partition, position.offset);
   std::string payload(static_cast<const char*>(message.payload()), message.len());
   // The one parse of the message; order follows its user_id, not the Kafka

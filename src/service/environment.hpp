@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <concepts>
 #include <functional>
 #include <string>
 #include <vector>
@@ -19,6 +21,18 @@ class SettingsReader {
   std::string required(const char* name);
   std::string optional(const char* name, const std::string& fallback);
   long number(const char* name, long fallback, long low, long high);
+  // The same for a setting's own type; `fallback` is the settings struct's
+  // initialiser, so that each default is written once.
+  template <std::integral Integer>
+  Integer integer(const char* name, Integer fallback, long low, long high) {
+    return static_cast<Integer>(number(name, static_cast<long>(fallback), low, high));
+  }
+  // A duration in the units of `fallback` (RETRY_BASE_DELAY_MS: milliseconds).
+  template <typename Rep, typename Period>
+  std::chrono::duration<Rep, Period> duration(const char* name, std::chrono::duration<Rep, Period> fallback, long low,
+                                              long high) {
+    return std::chrono::duration<Rep, Period>(number(name, static_cast<long>(fallback.count()), low, high));
+  }
   bool boolean(const char* name, bool fallback);
   void problem(std::string text) { problems_.push_back(std::move(text)); }
 

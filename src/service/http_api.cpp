@@ -197,7 +197,7 @@ struct HttpApi::Server {
 
   Answer compute(const std::string& body, bool inline_pngs) {
     const core::IncomingMessage incoming = core::read_message(body);
-    const adapters::MessagePosition position{
+    const core::MessagePosition position{
         -1, -1,
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
             .count()};

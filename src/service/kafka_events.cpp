@@ -27,7 +27,7 @@ void KafkaEvents::report(RdKafka::Event& event) {
     if (event.fatal()) {
       log_.log(spdlog::level::critical, "kafka_fatal", "fatal Kafka error: " + event.str(),
                {{"code", RdKafka::err2str(event.err())}});
-      stop_.fail(1);
+      stop_.fail(core::ExitCode::kFatal);
       return;
     }
     log_.warn("kafka_error", event.str(), {{"code", RdKafka::err2str(event.err())}});
@@ -56,7 +56,7 @@ bool KafkaEvents::stop_on_refusal(RdKafka::Event& event) {
     log_.log(spdlog::level::critical, "kafka_refused_stop",
              "Kafka refused the connection " + std::to_string(refusals) + " times, stopping: " + what,
              {{"code", RdKafka::err2str(event.err())}});
-    stop_.fail(3);
+    stop_.fail(core::ExitCode::kFailure);
   }
   return true;
 }

@@ -25,7 +25,7 @@ class KafkaService::Parts {
         publisher(settings, retry, waits, stop, metrics, health, log, events),
         guard(
             [&processor](const std::string& payload, const core::IncomingMessage& incoming,
-                         const adapters::MessagePosition& position, const Interruption& interruption) {
+                         const core::MessagePosition& position, const Interruption& interruption) {
               return processor.process(payload, incoming, position, interruption);
             },
             publisher, finished, stop, metrics, log),

@@ -77,7 +77,7 @@ void MessageGuard::publication_failed(const ConsumedMessage& message, const char
 
 void MessageGuard::finish(const ConsumedMessage& message) noexcept {
   if (!finished_.add({message.partition, message.position.offset, message.assignment})) {
-    stop_.fail(1);  // out of memory: stop rather than lose track of an offset
+    stop_.fail(core::ExitCode::kFatal);  // out of memory: stop rather than lose track of an offset
   }
 }
 

@@ -7,7 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "adapters/postgres_store.hpp"
+#include "core/request_record.hpp"
 #include "core/mask_request.hpp"
 #include "service/json_log.hpp"
 #include "service/metrics.hpp"
@@ -21,7 +21,7 @@ namespace mc::service {
 // One consumed message, as the consume loop hands it to a worker.
 struct ConsumedMessage {
   Partition partition;
-  adapters::MessagePosition position;
+  core::MessagePosition position;
   std::shared_ptr<PartitionAssignment> assignment;  // the one it was consumed under
   std::string payload;                              // the bytes, for the poison message
   core::IncomingMessage incoming;                   // the payload as core::read_message read it (the one parse)
@@ -29,9 +29,8 @@ struct ConsumedMessage {
 };
 
 // Turns a message into its outcome: RequestProcessor::process in the service.
-using ProcessMessage =
-    std::function<Outcome(const std::string& payload, const core::IncomingMessage& incoming,
-                          const adapters::MessagePosition& position, const Interruption& interruption)>;
+using ProcessMessage = std::function<Outcome(const std::string& payload, const core::IncomingMessage& incoming,
+                                             const core::MessagePosition& position, const Interruption& interruption)>;
 
 // Every consumed message ends here, on a worker: its outcome published and
 // its offset finished, or (shutdown, partition revoked) left uncommitted for

@@ -7,6 +7,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "adapters/image_decoding.hpp"
+#include "adapters/dependency_error.hpp"
 #include "adapters/image_fetcher.hpp"
 #include "core/base64.hpp"
 #include "core/errors.hpp"
@@ -75,7 +76,7 @@ RequestProcessor::StageTimes::~StageTimes() {
 void RequestProcessor::StageTimes::add(Stage stage, std::chrono::nanoseconds duration) { spent_[stage] += duration; }
 
 Outcome RequestProcessor::process(const std::string& message, const core::IncomingMessage& incoming,
-                                  const adapters::MessagePosition& position, const Interruption& interruption) {
+                                  const core::MessagePosition& position, const Interruption& interruption) {
   StageTimes times(metrics_);
   ActiveRequest active{message, incoming, position, interruption, incoming.who, RequestLog(log_, "", ""), {}, times};
   active.log.identify(active.who.user_id, active.who.request_id);
@@ -175,7 +176,7 @@ std::unique_ptr<RequestClaim> RequestProcessor::claim(ActiveRequest& active) {
 }
 
 bool RequestProcessor::record_started(ActiveRequest& active) {
-  adapters::RequestRecord record;
+  core::RequestRecord record;
   record.request_id = active.request.request_id;
   record.user_id = active.request.user_id;
   record.gender = active.request.gender;

@@ -15,7 +15,6 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "adapters/postgres_store.hpp"
 #include "service/json_log.hpp"
 #include "service/metrics.hpp"
 #include "service/outcome.hpp"
@@ -24,7 +23,7 @@
 #include "service/service_settings.hpp"
 #include "service/shutdown.hpp"
 #include "core/mask_request.hpp"
-#include "inference/human_analyzer.hpp"
+#include "inference/human_analysis.hpp"
 
 namespace mc::service {
 
@@ -54,7 +53,7 @@ class RequestProcessor {
   // that already wrote the user's row is not overwritten).
   // `incoming` is `message` as core::read_message read it.
   Outcome process(const std::string& message, const core::IncomingMessage& incoming,
-                  const adapters::MessagePosition& position, const Interruption& interruption);
+                  const core::MessagePosition& position, const Interruption& interruption);
 
  private:
   // The time one request spent in each stage it entered; reported to the
@@ -87,7 +86,7 @@ class RequestProcessor {
   struct ActiveRequest {
     const std::string& message;
     const core::IncomingMessage& incoming;
-    adapters::MessagePosition position;
+    core::MessagePosition position;
     const Interruption& interruption;
     core::RequestIdentity who;  // best effort until validated
     RequestLog log;

@@ -162,7 +162,7 @@ bool ResultPublisher::publish(const std::string& topic, const std::string& key, 
       std::string reason;
       producer_->fatal_error(reason);
       log_.log(spdlog::level::critical, "kafka_fatal", "fatal producer error: " + reason, {{"topic", topic}});
-      stop_.fail(1);
+      stop_.fail(core::ExitCode::kFatal);
       throw Abandoned();
     }
     waiting.start();

@@ -25,9 +25,9 @@ KafkaSettings read_kafka_settings(SettingsReader& env) {
   kafka.consumer_group = env.optional("KAFKA_CONSUMER_GROUP", kafka.consumer_group);
   kafka.security_protocol = env.optional("KAFKA_SECURITY_PROTOCOL", kafka.security_protocol);
   kafka.sasl_mechanism = env.optional("KAFKA_SASL_MECHANISM", kafka.sasl_mechanism);
-  kafka.username = env.optional("KAFKA_USERNAME", "");
-  kafka.password = env.optional("KAFKA_PASSWORD", "");
-  kafka.ssl_ca_location = env.optional("KAFKA_SSL_CA_LOCATION", "");
+  kafka.username = env.optional("KAFKA_USERNAME", kafka.username);
+  kafka.password = env.optional("KAFKA_PASSWORD", kafka.password);
+  kafka.ssl_ca_location = env.optional("KAFKA_SSL_CA_LOCATION", kafka.ssl_ca_location);
   if (!kafka.ssl_ca_location.empty() && !readable_path(kafka.ssl_ca_location)) {
     env.problem("KAFKA_SSL_CA_LOCATION names no readable file or folder (got \"" + kafka.ssl_ca_location + "\")");
   }
@@ -52,13 +52,13 @@ KafkaSettings read_kafka_settings(SettingsReader& env) {
 
 inference::ModelSettings read_model_settings(SettingsReader& env) {
   inference::ModelSettings models;
-  models.gpu_id = static_cast<int>(env.number("GPU_ID", 0, -1, 64));
-  models.checkpoints_dir = env.optional("CHECKPOINTS_DIR", "./checkpoints");
-  models.atr_output = env.optional("PARSING_ATR_OUTPUT", "");
-  models.lip_output = env.optional("PARSING_LIP_OUTPUT", "");
-  models.runtime.intra_op_threads = static_cast<int>(env.number("ORT_INTRA_OP_THREADS", 0, 0, 256));
-  models.runtime.inter_op_threads = static_cast<int>(env.number("ORT_INTER_OP_THREADS", 1, 1, 256));
-  models.runtime.graph_optimization = env.optional("ORT_GRAPH_OPTIMIZATION", "all");
+  models.gpu_id = env.integer("GPU_ID", models.gpu_id, -1, 64);
+  models.checkpoints_dir = env.optional("CHECKPOINTS_DIR", models.checkpoints_dir.string());
+  models.atr_output = env.optional("PARSING_ATR_OUTPUT", models.atr_output);
+  models.lip_output = env.optional("PARSING_LIP_OUTPUT", models.lip_output);
+  models.runtime.intra_op_threads = env.integer("ORT_INTRA_OP_THREADS", models.runtime.intra_op_threads, 0, 256);
+  models.runtime.inter_op_threads = env.integer("ORT_INTER_OP_THREADS", models.runtime.inter_op_threads, 1, 256);
+  models.runtime.graph_optimization = env.optional("ORT_GRAPH_OPTIMIZATION", models.runtime.graph_optimization);
   if (!inference::is_graph_optimization(models.runtime.graph_optimization)) {
     env.problem("ORT_GRAPH_OPTIMIZATION must be disable, basic, extended, layout or all (got \"" +
                 models.runtime.graph_optimization + "\")");
@@ -67,7 +67,7 @@ inference::ModelSettings read_model_settings(SettingsReader& env) {
 }
 
 std::uint64_t read_max_image_pixels(SettingsReader& env) {
-  return static_cast<std::uint64_t>(env.number("MAX_IMAGE_PIXELS", 40'000'000, 1, 1L << 34));
+  return env.integer("MAX_IMAGE_PIXELS", kDefaultMaxImagePixels, 1, 1L << 34);
 }
 
 KafkaSettings load_kafka_settings(const EnvironmentReader& environment) {
@@ -81,56 +81,55 @@ ServiceSettings load_service_settings(const EnvironmentReader& environment) {
   SettingsReader env(environment);
   ServiceSettings settings;
   settings.kafka = read_kafka_settings(env);
-  settings.kafka.session_timeout_ms = static_cast<int>(
-      env.number("KAFKA_SESSION_TIMEOUT_MS", 45000, adapters::kMinSessionTimeoutMs, adapters::kMaxSessionTimeoutMs));
+  settings.kafka.session_timeout_ms = env.integer("KAFKA_SESSION_TIMEOUT_MS", settings.kafka.session_timeout_ms,
+                                                  adapters::kMinSessionTimeoutMs, adapters::kMaxSessionTimeoutMs);
 
   settings.storage = read_storage_settings(env);
   settings.http_api = read_http_api_settings(env);
   settings.analysis_cache = read_analysis_cache_settings(env);
 
-  settings.concurrency = static_cast<int>(env.number("SERVICE_CONCURRENCY", 4, 1, 1024));
-  settings.max_retries = static_cast<int>(env.number("MAX_RETRIES", 5, 0, 100));
+  settings.concurrency = env.integer("SERVICE_CONCURRENCY", settings.concurrency, 1, 1024);
+  settings.max_retries = env.integer("MAX_RETRIES", settings.max_retries, 0, 100);
   settings.models = read_model_settings(env);
   const std::string types = env.optional("MASK_TYPES_DEFAULT", "");
   try {
-    settings.default_mask_types =
-        types.empty() ? std::vector<core::MaskType>(core::kAllMaskTypes.begin(), core::kAllMaskTypes.end())
-                      : core::parse_mask_type_list(types);
+    if (!types.empty()) settings.default_mask_types = core::parse_mask_type_list(types);
   } catch (const core::InputError& error) {
     env.problem(std::string("MASK_TYPES_DEFAULT: ") + error.what());
   }
-  settings.inference_instances = static_cast<int>(env.number("INFERENCE_INSTANCES", 1, 1, 64));
-  settings.retry.base_delay = std::chrono::milliseconds(env.number("RETRY_BASE_DELAY_MS", 1000, 1, 600000));
-  settings.retry.max_delay = std::chrono::milliseconds(env.number("RETRY_MAX_DELAY_MS", 30000, 1, 3600000));
-  settings.shutdown_grace = std::chrono::seconds(env.number("SHUTDOWN_GRACE_SECONDS", 30, 0, 3600));
-  settings.retry.permanent_error_attempts = static_cast<int>(env.number("DEPENDENCY_PERMANENT_ATTEMPTS", 3, 1, 100));
+  settings.inference_instances = env.integer("INFERENCE_INSTANCES", settings.inference_instances, 1, 64);
+  settings.retry.base_delay = env.duration("RETRY_BASE_DELAY_MS", settings.retry.base_delay, 1, 600000);
+  settings.retry.max_delay = env.duration("RETRY_MAX_DELAY_MS", settings.retry.max_delay, 1, 3600000);
+  settings.shutdown_grace = env.duration("SHUTDOWN_GRACE_SECONDS", settings.shutdown_grace, 0, 3600);
+  settings.retry.permanent_error_attempts =
+      env.integer("DEPENDENCY_PERMANENT_ATTEMPTS", settings.retry.permanent_error_attempts, 1, 100);
   // Below max.poll.interval.ms: the wait runs inside a poll.
   settings.rebalance_wait =
-      std::chrono::seconds(env.number("REBALANCE_WAIT_SECONDS", 15, 0, adapters::kMaxPollIntervalMs / 1000 - 1));
-  settings.claim_wait = std::chrono::seconds(env.number("CLAIM_WAIT_SECONDS", 120, 1, 86400));
-  settings.decode_concurrency = static_cast<int>(env.number("DECODE_CONCURRENCY", 1, 1, 64));
+      env.duration("REBALANCE_WAIT_SECONDS", settings.rebalance_wait, 0, adapters::kMaxPollIntervalMs / 1000 - 1);
+  settings.claim_wait = env.duration("CLAIM_WAIT_SECONDS", settings.claim_wait, 1, 86400);
+  settings.decode_concurrency = env.integer("DECODE_CONCURRENCY", settings.decode_concurrency, 1, 64);
   settings.poison_original_max_bytes =
-      static_cast<std::size_t>(env.number("POISON_ORIGINAL_MAX_BYTES", 65536, 1024, 128L * 1024));
-  settings.fetch.connect_timeout = std::chrono::milliseconds(env.number("IMAGE_CONNECT_TIMEOUT_MS", 5000, 1, 600000));
-  settings.fetch.total_timeout = std::chrono::milliseconds(env.number("IMAGE_TIMEOUT_MS", 30000, 1, 3600000));
-  settings.fetch.max_bytes =
-      static_cast<std::size_t>(env.number("IMAGE_MAX_BYTES", 25L * 1024 * 1024, 1, (1L << 31) - 1));
-  settings.fetch.allow_private_addresses = env.boolean("IMAGE_FETCH_ALLOW_PRIVATE", false);
+      env.integer("POISON_ORIGINAL_MAX_BYTES", settings.poison_original_max_bytes, 1024, 128L * 1024);
+  settings.fetch.connect_timeout = env.duration("IMAGE_CONNECT_TIMEOUT_MS", settings.fetch.connect_timeout, 1, 600000);
+  settings.fetch.total_timeout = env.duration("IMAGE_TIMEOUT_MS", settings.fetch.total_timeout, 1, 3600000);
+  settings.fetch.max_bytes = env.integer("IMAGE_MAX_BYTES", settings.fetch.max_bytes, 1, (1L << 31) - 1);
+  settings.fetch.allow_private_addresses =
+      env.boolean("IMAGE_FETCH_ALLOW_PRIVATE", settings.fetch.allow_private_addresses);
   settings.max_image_pixels = read_max_image_pixels(env);
-  settings.log_level = env.optional("LOG_LEVEL", "info");
+  settings.log_level = env.optional("LOG_LEVEL", settings.log_level);
   if (!one_of(settings.log_level, {"trace", "debug", "info", "warn", "error"})) {
     env.problem("LOG_LEVEL must be trace, debug, info, warn or error (got \"" + settings.log_level + "\")");
   }
-  settings.metrics_port = static_cast<int>(env.number("METRICS_PORT", 9108, 0, 65535));
-  settings.metrics_bind_address = env.optional("METRICS_BIND_ADDRESS", "0.0.0.0");
-  settings.health_stall_limit = std::chrono::seconds(env.number("HEALTH_STALL_SECONDS", 60, 1, 86400));
+  settings.metrics_port = env.integer("METRICS_PORT", settings.metrics_port, 0, 65535);
+  settings.metrics_bind_address = env.optional("METRICS_BIND_ADDRESS", settings.metrics_bind_address);
+  settings.health_stall_limit = env.duration("HEALTH_STALL_SECONDS", settings.health_stall_limit, 1, 86400);
   if (settings.health_stall_limit <= settings.rebalance_wait) {
     // A rebalance holds the consume loop for up to REBALANCE_WAIT_SECONDS.
     env.problem("HEALTH_STALL_SECONDS must be greater than REBALANCE_WAIT_SECONDS (" +
                 std::to_string(settings.rebalance_wait.count()) + ")");
   }
   settings.dependency_check_interval =
-      std::chrono::seconds(env.number("DEPENDENCY_CHECK_INTERVAL_SECONDS", 10, 1, 3600));
+      env.duration("DEPENDENCY_CHECK_INTERVAL_SECONDS", settings.dependency_check_interval, 1, 3600);
   env.throw_if_problems();
   return settings;
 }

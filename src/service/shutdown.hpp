@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "core/exit_codes.hpp"
+
 namespace mc::service {
 
 // Shutdown state shared by the consume loop and the workers.
@@ -13,14 +15,14 @@ struct StopState {
   // steady_clock; set when the consume loop begins to drain. Work still
   // running after it is abandoned.
   std::atomic<std::int64_t> deadline_ns{0};
-  // Non-zero when the service must stop because something it cannot recover
-  // from happened (a fatal Kafka error): the process exits with it.
-  std::atomic<int> exit_code{0};
+  // Not kSuccess when the service must stop because something it cannot
+  // recover from happened (a fatal Kafka error): the process exits with it.
+  std::atomic<core::ExitCode> exit_code{core::ExitCode::kSuccess};
   [[nodiscard]] bool past_deadline() const {
     const std::int64_t deadline = deadline_ns.load();
     return stopping.load() && deadline != 0 && std::chrono::steady_clock::now().time_since_epoch().count() > deadline;
   }
-  void fail(int code) {
+  void fail(core::ExitCode code) {
     exit_code.store(code);
     stopping.store(true);
   }

@@ -20,10 +20,10 @@ StorageSettings read_storage_settings(SettingsReader& env) {
   settings.s3.access_key = env.required("MINIO_ACCESS_KEY");
   settings.s3.secret_key = env.required("MINIO_SECRET_KEY");
   settings.s3.bucket = env.required("MINIO_BUCKET");
-  settings.s3.secure = env.boolean("MINIO_SECURE", false);
-  settings.s3.region = env.optional("MINIO_REGION", "us-east-1");
-  settings.s3.connect_timeout = std::chrono::milliseconds(env.number("S3_CONNECT_TIMEOUT_MS", 5000, 1, 600000));
-  settings.s3.request_timeout = std::chrono::milliseconds(env.number("S3_REQUEST_TIMEOUT_MS", 30000, 1, 3600000));
+  settings.s3.secure = env.boolean("MINIO_SECURE", settings.s3.secure);
+  settings.s3.region = env.optional("MINIO_REGION", settings.s3.region);
+  settings.s3.connect_timeout = env.duration("S3_CONNECT_TIMEOUT_MS", settings.s3.connect_timeout, 1, 600000);
+  settings.s3.request_timeout = env.duration("S3_REQUEST_TIMEOUT_MS", settings.s3.request_timeout, 1, 3600000);
   static const std::regex kEndpoint("^[A-Za-z0-9.-]+(:[0-9]{1,5})?$");
   if (!settings.s3.endpoint.empty() && !std::regex_match(settings.s3.endpoint, kEndpoint)) {
     env.problem("MINIO_ENDPOINT must be host or host:port without a scheme (got \"" + settings.s3.endpoint + "\")");
@@ -41,7 +41,7 @@ StorageSettings read_storage_settings(SettingsReader& env) {
   if (!std::regex_match(settings.base_url, kUrl)) {
     env.problem("BASE_URL must be an http:// or https:// URL (got \"" + settings.base_url + "\")");
   }
-  settings.presigned_url_expiry = std::chrono::seconds(env.number("PRESIGNED_URL_EXPIRY", 604800, 1, 604800));
+  settings.presigned_url_expiry = env.duration("PRESIGNED_URL_EXPIRY", settings.presigned_url_expiry, 1, 604800);
 
   settings.postgres.dsn = env.required("POSTGRES_DSN");
   if (!settings.postgres.dsn.empty()) {
@@ -49,10 +49,11 @@ StorageSettings read_storage_settings(SettingsReader& env) {
       env.problem("POSTGRES_DSN " + *problem + " (got \"" + adapters::redact_dsn(settings.postgres.dsn) + "\")");
     }
   }
-  settings.postgres.pool_size = static_cast<int>(env.number("POSTGRES_POOL_SIZE", 4, 1, 64));
-  settings.postgres.connect_timeout = std::chrono::seconds(env.number("POSTGRES_CONNECT_TIMEOUT", 5, 1, 300));
+  settings.postgres.pool_size = env.integer("POSTGRES_POOL_SIZE", settings.postgres.pool_size, 1, 64);
+  settings.postgres.connect_timeout =
+      env.duration("POSTGRES_CONNECT_TIMEOUT", settings.postgres.connect_timeout, 1, 300);
   settings.postgres.statement_timeout =
-      std::chrono::milliseconds(env.number("POSTGRES_STATEMENT_TIMEOUT_MS", 30000, 0, 3600000));
+      env.duration("POSTGRES_STATEMENT_TIMEOUT_MS", settings.postgres.statement_timeout, 0, 3600000);
 
   return settings;
 }

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "adapters/postgres_store.hpp"
+#include "adapters/postgres_dsn.hpp"
 
 namespace {
 

@@ -265,8 +265,8 @@ class PostgresTest : public ::testing::Test {
 };
 
 TEST_F(PostgresTest, UpsertInsertsThenUpdatesAndNullsUnrequestedTypes) {
-  store->ensure_schema();
-  store->upsert_user_masks(
+  store->schema().ensure();
+  store->user_masks().upsert(
       {"123",
        core::Gender::kMale,
        "req-1",
@@ -281,7 +281,7 @@ TEST_F(PostgresTest, UpsertInsertsThenUpdatesAndNullsUnrequestedTypes) {
   EXPECT_TRUE(row[4].is_null());
   EXPECT_FALSE(row[5].is_null());
 
-  store->upsert_user_masks(
+  store->user_masks().upsert(
       {"123", core::Gender::kFemale, "req-2", {{core::MaskType::kLowerBody, "lower_body_mask.png"}}});
   row = query(
       "SELECT gender, request_id, upper_body_mask, dress_mask, lower_body_mask FROM user_mask_outputs "
@@ -292,22 +292,22 @@ TEST_F(PostgresTest, UpsertInsertsThenUpdatesAndNullsUnrequestedTypes) {
   EXPECT_TRUE(row[3].is_null());
   EXPECT_EQ(row[4].as<std::string>(), "lower_body_mask.png");
   EXPECT_EQ(query("SELECT count(*) FROM user_mask_outputs")[0][0].as<int>(), 1);
-  const auto found = store->find_user_masks("123");
+  const auto found = store->user_masks().find("123");
   ASSERT_TRUE(found);
   EXPECT_EQ(found->filenames.size(), 1U);
 }
 
 TEST_F(PostgresTest, EightConcurrentUpsertsForDifferentUsersAllLand) {
-  store->ensure_schema();
+  store->schema().ensure();
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&, i] {
       try {
-        store->upsert_user_masks({"user-" + std::to_string(i),
-                                  core::Gender::kFemale,
-                                  "req-" + std::to_string(i),
-                                  {{core::MaskType::kDress, "dress_mask.png"}}});
+        store->user_masks().upsert({"user-" + std::to_string(i),
+                                    core::Gender::kFemale,
+                                    "req-" + std::to_string(i),
+                                    {{core::MaskType::kDress, "dress_mask.png"}}});
       } catch (const std::exception&) {
         ++failures;
       }
@@ -319,107 +319,107 @@ TEST_F(PostgresTest, EightConcurrentUpsertsForDifferentUsersAllLand) {
 }
 
 TEST_F(PostgresTest, RequestRecordsFollowARequest) {
-  store->ensure_schema();
-  adapters::RequestRecord record;
+  store->schema().ensure();
+  core::RequestRecord record;
   record.request_id = "req-9";
   record.user_id = "9";
   record.gender = core::Gender::kFemale;
   record.mask_types = {core::MaskType::kDress, core::MaskType::kLowerBody};
-  EXPECT_TRUE(store->record_request_started(record));
-  EXPECT_TRUE(store->record_request_started(record));  // a retry
-  auto found = store->find_request("9", "req-9");
+  EXPECT_TRUE(store->requests().started(record));
+  EXPECT_TRUE(store->requests().started(record));  // a retry
+  auto found = store->requests().find("9", "req-9");
   ASSERT_TRUE(found);
   EXPECT_EQ(found->status, core::RequestStatus::kProcessing);
   EXPECT_EQ(found->gender, core::Gender::kFemale);
   EXPECT_EQ(found->attempts, 2);
   EXPECT_EQ(found->mask_types, record.mask_types);
-  store->record_request_failed("9", "req-9", "Failed to download image: HTTP 404");
-  EXPECT_EQ(store->find_request("9", "req-9")->error, "Failed to download image: HTTP 404");
-  EXPECT_EQ(store->find_request("9", "req-9")->status, core::RequestStatus::kFailed);
-  EXPECT_TRUE(store->record_request_started(record));  // redelivered after a failure
-  store->record_request_completed("9", "req-9", {{core::MaskType::kDress, "dress_mask.png"}});
-  found = store->find_request("9", "req-9");
+  store->requests().failed("9", "req-9", "Failed to download image: HTTP 404");
+  EXPECT_EQ(store->requests().find("9", "req-9")->error, "Failed to download image: HTTP 404");
+  EXPECT_EQ(store->requests().find("9", "req-9")->status, core::RequestStatus::kFailed);
+  EXPECT_TRUE(store->requests().started(record));  // redelivered after a failure
+  store->requests().completed("9", "req-9", {{core::MaskType::kDress, "dress_mask.png"}});
+  found = store->requests().find("9", "req-9");
   EXPECT_EQ(found->status, core::RequestStatus::kCompleted);
   EXPECT_EQ(found->filenames.at(core::MaskType::kDress), "dress_mask.png");
 
   // A completed record is never downgraded.
-  EXPECT_FALSE(store->record_request_started(record));
-  store->record_request_failed("9", "req-9", "late failure of a second copy");
-  found = store->find_request("9", "req-9");
+  EXPECT_FALSE(store->requests().started(record));
+  store->requests().failed("9", "req-9", "late failure of a second copy");
+  found = store->requests().find("9", "req-9");
   EXPECT_EQ(found->status, core::RequestStatus::kCompleted);
   EXPECT_EQ(found->attempts, 3);
   EXPECT_EQ(found->error, "");
 
   // Another user's equal request_id is another request.
-  EXPECT_FALSE(store->find_request("10", "req-9"));
+  EXPECT_FALSE(store->requests().find("10", "req-9"));
   record.user_id = "10";
-  EXPECT_TRUE(store->record_request_started(record));
-  EXPECT_EQ(store->find_request("10", "req-9")->status, core::RequestStatus::kProcessing);
-  EXPECT_EQ(store->find_request("9", "req-9")->status, core::RequestStatus::kCompleted);
-  EXPECT_FALSE(store->find_request("9", "nope"));
+  EXPECT_TRUE(store->requests().started(record));
+  EXPECT_EQ(store->requests().find("10", "req-9")->status, core::RequestStatus::kProcessing);
+  EXPECT_EQ(store->requests().find("9", "req-9")->status, core::RequestStatus::kCompleted);
+  EXPECT_FALSE(store->requests().find("9", "nope"));
 }
 
 // Issue 20: what a request's options made is kept for its replay, NULL without options.
 TEST_F(PostgresTest, ARecordKeepsWhatItsOptionsMade) {
-  store->ensure_schema();
-  adapters::RequestRecord record;
+  store->schema().ensure();
+  core::RequestRecord record;
   record.request_id = "req-o";
   record.user_id = "5";
-  EXPECT_TRUE(store->record_request_started(record));
-  EXPECT_FALSE(store->find_request("5", "req-o")->options) << "none without options";
+  EXPECT_TRUE(store->requests().started(record));
+  EXPECT_FALSE(store->requests().find("5", "req-o")->options) << "none without options";
   const nlohmann::json made = {{"options", {{"dilate_px", 3}}},
                                {"artifacts", {{"dress", {{"mask", "dress_mask.png"}}}}},
                                {"mask_info", {{"view", "front"}}}};
-  store->record_request_options("5", "req-o", made);
-  store->record_request_completed("5", "req-o", {{core::MaskType::kDress, "dress_mask.png"}});
-  EXPECT_EQ(store->find_request("5", "req-o")->options, made);
-  store->record_request_options("5", "req-o", nlohmann::json{{"options", {}}});
-  EXPECT_EQ(store->find_request("5", "req-o")->options, made) << "a completed record keeps its options";
+  store->requests().options("5", "req-o", made);
+  store->requests().completed("5", "req-o", {{core::MaskType::kDress, "dress_mask.png"}});
+  EXPECT_EQ(store->requests().find("5", "req-o")->options, made);
+  store->requests().options("5", "req-o", nlohmann::json{{"options", {}}});
+  EXPECT_EQ(store->requests().find("5", "req-o")->options, made) << "a completed record keeps its options";
 }
 
 TEST_F(PostgresTest, AUsersRowIsNotOverwrittenByARequestConsumedEarlier) {
-  store->ensure_schema();
-  auto start = [&](const std::string& request_id, adapters::MessagePosition position) {
-    adapters::RequestRecord record;
+  store->schema().ensure();
+  auto start = [&](const std::string& request_id, core::MessagePosition position) {
+    core::RequestRecord record;
     record.request_id = request_id;
     record.user_id = "order";
     record.gender = core::Gender::kFemale;
     record.mask_types = {core::MaskType::kDress};
     record.position = position;
-    store->record_request_started(record);
+    store->requests().started(record);
   };
-  const adapters::MessagePosition newer{1, 20, 2000};
-  const adapters::MessagePosition older_same_partition{1, 10, 3000};   // offsets decide within a partition
-  const adapters::MessagePosition older_other_partition{2, 99, 1000};  // timestamps across partitions
-  const adapters::MessagePosition later_other_partition{2, 100, 5000};
+  const core::MessagePosition newer{1, 20, 2000};
+  const core::MessagePosition older_same_partition{1, 10, 3000};   // offsets decide within a partition
+  const core::MessagePosition older_other_partition{2, 99, 1000};  // timestamps across partitions
+  const core::MessagePosition later_other_partition{2, 100, 5000};
   const std::map<core::MaskType, std::string> dress{{core::MaskType::kDress, "dress_mask.png"}};
   start("new", newer);
-  EXPECT_TRUE(store->upsert_user_masks({"order", core::Gender::kFemale, "new", dress}, newer));
+  EXPECT_TRUE(store->user_masks().upsert({"order", core::Gender::kFemale, "new", dress}, newer));
   start("old-1", older_same_partition);
-  EXPECT_FALSE(store->upsert_user_masks({"order", core::Gender::kFemale, "old-1", dress}, older_same_partition));
+  EXPECT_FALSE(store->user_masks().upsert({"order", core::Gender::kFemale, "old-1", dress}, older_same_partition));
   start("old-2", older_other_partition);
-  EXPECT_FALSE(store->upsert_user_masks({"order", core::Gender::kFemale, "old-2", dress}, older_other_partition));
-  EXPECT_EQ(store->find_user_masks("order")->request_id, "new");
+  EXPECT_FALSE(store->user_masks().upsert({"order", core::Gender::kFemale, "old-2", dress}, older_other_partition));
+  EXPECT_EQ(store->user_masks().find("order")->request_id, "new");
   start("later", later_other_partition);
-  EXPECT_TRUE(store->upsert_user_masks({"order", core::Gender::kFemale, "later", dress}, later_other_partition));
-  EXPECT_EQ(store->find_user_masks("order")->request_id, "later");
+  EXPECT_TRUE(store->user_masks().upsert({"order", core::Gender::kFemale, "later", dress}, later_other_partition));
+  EXPECT_EQ(store->user_masks().find("order")->request_id, "later");
   // Without a position (the tools) the upsert always writes.
-  EXPECT_TRUE(store->upsert_user_masks({"order", core::Gender::kFemale, "tool", dress}));
-  EXPECT_EQ(store->find_user_masks("order")->request_id, "tool");
+  EXPECT_TRUE(store->user_masks().upsert({"order", core::Gender::kFemale, "tool", dress}));
+  EXPECT_EQ(store->user_masks().find("order")->request_id, "tool");
 }
 
 TEST_F(PostgresTest, AClaimIsHeldByOneHolderAtATime) {
-  store->ensure_schema();
+  store->schema().ensure();
   adapters::PostgresStore other(settings);  // another instance of the service
   {
-    auto claim = store->try_claim_request("u", "r");
+    auto claim = store->claims().try_claim("u", "r");
     ASSERT_TRUE(claim);
-    EXPECT_FALSE(store->try_claim_request("u", "r")) << "a second worker of this process";
-    EXPECT_FALSE(other.try_claim_request("u", "r")) << "another process";
-    EXPECT_TRUE(other.try_claim_request("u", "r2")) << "another request";
-    EXPECT_TRUE(other.try_claim_request("u2", "r")) << "another user's equal request_id";
+    EXPECT_FALSE(store->claims().try_claim("u", "r")) << "a second worker of this process";
+    EXPECT_FALSE(other.claims().try_claim("u", "r")) << "another process";
+    EXPECT_TRUE(other.claims().try_claim("u", "r2")) << "another request";
+    EXPECT_TRUE(other.claims().try_claim("u2", "r")) << "another user's equal request_id";
   }
-  EXPECT_TRUE(other.try_claim_request("u", "r")) << "released with its holder";
+  EXPECT_TRUE(other.claims().try_claim("u", "r")) << "released with its holder";
 }
 
 TEST_F(PostgresTest, MigrateRekeysTheFirstReleasesRequestRecords) {
@@ -435,12 +435,12 @@ TEST_F(PostgresTest, MigrateRekeysTheFirstReleasesRequestRecords) {
   EXPECT_NE(first.find("added column mask_requests.options"), std::string::npos) << first;
   EXPECT_NE(first.find("primary key of mask_requests to (user_id, request_id)"), std::string::npos) << first;
   EXPECT_EQ(cli("migrate"), "schema is up to date\n");
-  EXPECT_EQ(store->find_request("u1", "r1")->status, core::RequestStatus::kCompleted) << "existing records are kept";
-  EXPECT_FALSE(store->find_request("u1", "r1")->gender) << "a NULL gender reads as none";
-  adapters::RequestRecord record;
+  EXPECT_EQ(store->requests().find("u1", "r1")->status, core::RequestStatus::kCompleted) << "existing records are kept";
+  EXPECT_FALSE(store->requests().find("u1", "r1")->gender) << "a NULL gender reads as none";
+  core::RequestRecord record;
   record.request_id = "r1";
   record.user_id = "u2";
-  EXPECT_TRUE(store->record_request_started(record)) << "another user's r1 is a record of its own";
+  EXPECT_TRUE(store->requests().started(record)) << "another user's r1 is a record of its own";
 }
 
 TEST_F(PostgresTest, MigrateAddsTheMissingColumnsOfAnOlderTable) {
@@ -461,14 +461,14 @@ TEST_F(PostgresTest, MigrateAddsTheMissingColumnsOfAnOlderTable) {
   EXPECT_EQ(cli("migrate"), "schema is up to date\n");
   EXPECT_EQ(query("SELECT upper_body_mask FROM user_mask_outputs WHERE user_id = 'old'")[0][0].as<std::string>(),
             "upper_body_mask.png");
-  store->upsert_user_masks({"old", core::Gender::kMale, "r1", {{core::MaskType::kDress, "dress_mask.png"}}});
+  store->user_masks().upsert({"old", core::Gender::kMale, "r1", {{core::MaskType::kDress, "dress_mask.png"}}});
   EXPECT_EQ(query("SELECT dress_mask FROM user_mask_outputs WHERE user_id = 'old'")[0][0].as<std::string>(),
             "dress_mask.png");
 }
 
 TEST_F(PostgresTest, UrlsPrintsEachMaskTypesUrl) {
-  store->ensure_schema();
-  store->upsert_user_masks(
+  store->schema().ensure();
+  store->user_masks().upsert(
       {"123",
        core::Gender::kMale,
        "req-123-001",
@@ -508,11 +508,11 @@ TEST_F(PostgresTest, BadConfigurationNamesEveryProblemWithoutSecrets) {
 }
 
 TEST_F(PostgresTest, AStoppedServerIsTransientAndThePoolRecoversAfterRestart) {
-  store->ensure_schema();
-  store->upsert_user_masks({"1", core::Gender::kMale, "r1", {}});  // pooled connections that the restart breaks
+  store->schema().ensure();
+  store->user_masks().upsert({"1", core::Gender::kMale, "r1", {}});  // pooled connections that the restart breaks
   services("stop postgres");
   try {
-    store->upsert_user_masks({"2", core::Gender::kMale, "r2", {}});
+    store->user_masks().upsert({"2", core::Gender::kMale, "r2", {}});
     ADD_FAILURE() << "expected DependencyError";
   } catch (const DependencyError& error) {
     EXPECT_TRUE(error.transient()) << error.what();
@@ -520,7 +520,7 @@ TEST_F(PostgresTest, AStoppedServerIsTransientAndThePoolRecoversAfterRestart) {
     EXPECT_EQ(std::string(error.what()).find("maskpass"), std::string::npos) << error.what();
   }
   services("start postgres");
-  store->upsert_user_masks({"3", core::Gender::kMale, "r3", {}});
+  store->user_masks().upsert({"3", core::Gender::kMale, "r3", {}});
   EXPECT_EQ(query("SELECT count(*) FROM user_mask_outputs")[0][0].as<int>(), 2);
 }
 

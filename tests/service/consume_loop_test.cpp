@@ -64,7 +64,7 @@ class ConsumeLoopTest : public ::testing::Test {
   ResultPublisher publisher{settings, retry, waits, stop, metrics, health, logger, events};
   FinishedOffsets finished;
   int processed = 0;
-  MessageGuard guard{[this](const std::string&, const core::IncomingMessage&, const adapters::MessagePosition&,
+  MessageGuard guard{[this](const std::string&, const core::IncomingMessage&, const core::MessagePosition&,
                             const Interruption&) -> Outcome {
                        ++processed;
                        throw std::logic_error("no message can come without a broker");

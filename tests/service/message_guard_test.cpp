@@ -63,7 +63,7 @@ class MessageGuardTest : public ::testing::Test {
   int processed = 0;
   std::function<Outcome()> processing = [] { return completed_outcome({"u", core::Gender::kMale, "r"}, {}); };
   MessageGuard guard{
-      [this](const std::string&, const core::IncomingMessage&, const adapters::MessagePosition&, const Interruption&) {
+      [this](const std::string&, const core::IncomingMessage&, const core::MessagePosition&, const Interruption&) {
         ++processed;
         return processing();
       },

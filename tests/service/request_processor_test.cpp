@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+// ONNX Runtime only for the exceptions a failing analysis throws; the fakes need none of it.
+#include <onnxruntime_cxx_api.h>
 #include <opencv2/imgcodecs.hpp>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
@@ -26,12 +28,11 @@ namespace {
 using nlohmann::json;
 
 struct FakeStore final : RequestStore {
-  std::map<std::pair<std::string, std::string>, adapters::RequestRecord> records;
+  std::map<std::pair<std::string, std::string>, core::RequestRecord> records;
   int finds = 0, started = 0, completed = 0, failed = 0, upserts = 0;
   bool refuse_failed = false;  // marking a record failed is refused for good
 
-  std::optional<adapters::RequestRecord> find_request(const std::string& user_id,
-                                                      const std::string& request_id) override {
+  std::optional<core::RequestRecord> find_request(const std::string& user_id, const std::string& request_id) override {
     ++finds;
     const auto found = records.find({user_id, request_id});
     if (found == records.end()) return std::nullopt;
@@ -40,7 +41,7 @@ struct FakeStore final : RequestStore {
   std::unique_ptr<RequestClaim> try_claim_request(const std::string&, const std::string&) override {
     return std::make_unique<RequestClaim>();
   }
-  bool record_request_started(const adapters::RequestRecord& record) override {
+  bool record_request_started(const core::RequestRecord& record) override {
     ++started;
     records[{record.user_id, record.request_id}] = record;
     return true;
@@ -65,7 +66,7 @@ struct FakeStore final : RequestStore {
     record.status = core::RequestStatus::kFailed;
     record.error = error;
   }
-  bool upsert_user_masks(const adapters::UserMasksRow&, const adapters::MessagePosition&) override {
+  bool upsert_user_masks(const core::UserMasksRow&, const core::MessagePosition&) override {
     ++upserts;
     return true;
   }
@@ -122,7 +123,7 @@ class RequestProcessorTest : public ::testing::Test {
     const std::string text = message.dump();
     const core::IncomingMessage incoming = core::read_message(text);
     const Interruption interruption = Interruption::for_request(stop);
-    return processor.process(text, incoming, adapters::MessagePosition{0, 7, 1000}, interruption);
+    return processor.process(text, incoming, core::MessagePosition{0, 7, 1000}, interruption);
   }
 
   ServiceSettings settings;
@@ -151,7 +152,7 @@ TEST_F(RequestProcessorTest, AnInvalidRequestFailsWithoutARecord) {
 }
 
 TEST_F(RequestProcessorTest, ACompletedRecordIsAnsweredWithoutAnalysis) {
-  adapters::RequestRecord record;
+  core::RequestRecord record;
   record.user_id = "u";
   record.request_id = "r";
   record.gender = core::Gender::kFemale;

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "core/keypoints.hpp"
+
+namespace mc::inference {
+
+// What the three networks say about one person image.
+struct HumanAnalysis {
+  cv::Mat parse;  // 768 x 1024 labels 0..18
+  core::Keypoints keypoints{};
+  std::array<float, core::kKeypointCount> keypoint_scores{};  // peak scores, 0 for a missing part
+  int people_found = 0;
+  std::vector<std::string> warnings;
+  // Stage durations, for logs and benchmarks.
+  std::chrono::nanoseconds atr_time{};
+  std::chrono::nanoseconds lip_time{};
+  std::chrono::nanoseconds pose_time{};
+};
+
+}  // namespace mc::inference

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+// The networks' settings, apart from ONNX Runtime's C++ header, so that the
+// service's settings (and every file that reads them) need not include it.
+
+namespace mc::inference {
+
+// How ONNX Runtime runs each session (ORT_INTRA_OP_THREADS,
+// ORT_INTER_OP_THREADS, ORT_GRAPH_OPTIMIZATION).
+struct RuntimeSettings {
+  int intra_op_threads = 0;                // threads one forward pass uses; 0: default_intra_op_threads(1)
+  int inter_op_threads = 1;                // > 1: independent branches of a graph run in parallel
+  std::string graph_optimization = "all";  // disable, basic, extended, layout or all
+  bool allow_spinning = false;             // idle pool threads busy-wait (the benchmark compares; not a variable)
+};
+
+// The graph optimisation names RuntimeSettings::graph_optimization accepts.
+[[nodiscard]] bool is_graph_optimization(const std::string& name);
+
+struct ModelSettings {
+  std::filesystem::path checkpoints_dir = "./checkpoints";  // CHECKPOINTS_DIR
+  int gpu_id = 0;                                           // GPU_ID: -1 the CPU, >= 0 a CUDA device
+  std::string atr_output;                                   // PARSING_ATR_OUTPUT; empty: the second declared output
+  std::string lip_output;                                   // PARSING_LIP_OUTPUT; likewise
+  RuntimeSettings runtime;
+};
+
+}  // namespace mc::inference

@@ -1,0 +1,10 @@
+#include "service/pooled_analyzer.hpp"
+
+namespace mc::service {
+
+inference::HumanAnalysis PooledAnalyzer::analyze(const cv::Mat& person) {
+  auto lease = pool_.acquire();
+  return lease->analyze(person);
+}
+
+}  // namespace mc::service

@@ -1,0 +1,18 @@
+#pragma once
+
+#include "inference/human_analyzer.hpp"
+#include "service/processor_ports.hpp"
+
+namespace mc::service {
+
+// The networks: an analyzer leased from the pool for each image.
+class PooledAnalyzer final : public Analyzer {
+ public:
+  explicit PooledAnalyzer(inference::AnalyzerPool& pool) : pool_(pool) {}
+  inference::HumanAnalysis analyze(const cv::Mat& person) override;
+
+ private:
+  inference::AnalyzerPool& pool_;
+};
+
+}  // namespace mc::service
