@@ -55,7 +55,9 @@ std::string artifact_file_name(std::string_view mask_type, MaskOutput output);
 
 // Reads the request's `options` object. Throws InputError naming the option:
 // "options.dilate_px must be an integer from -50 to 200 (got 300)". The
-// caller adds "Invalid request: ".
+// caller adds "Invalid request: ". `value` must be nested at most
+// kMaxJsonDepth deep (read_message and cli_mask_options see to it): quoting
+// a value in an error is recursive.
 MaskOptions parse_mask_options(const nlohmann::json& value);
 
 // The options as a JSON object parse_mask_options reads back to the same
