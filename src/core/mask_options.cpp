@@ -297,34 +297,48 @@ cv::Mat dilate_disc(const cv::Mat& mask, int radius) {
   return result;
 }
 
+namespace {
+
+// Moves the top (towards_start) or bottom side of every column's runs of a
+// 0/255 mask by `amount`, in place, in one pass over the rows whatever the
+// amount: a counter per column holds how far the nearest mask pixel lies
+// (growing: scanned from the far end) or how long the run is so far
+// (shrinking: scanned from the near end, outside the image counting as mask).
+void move_columns(cv::Mat& mask, int amount, bool towards_start) {
+  if (amount == 0) return;
+  const int n = std::abs(amount);
+  const bool grow = amount > 0;
+  const bool from_first_row = towards_start != grow;
+  std::vector<int> counter(static_cast<std::size_t>(mask.cols), grow ? n + 1 : n);
+  for (int i = 0; i < mask.rows; ++i) {
+    auto* row = mask.ptr<std::uint8_t>(from_first_row ? i : mask.rows - 1 - i);
+    for (int x = 0; x < mask.cols; ++x) {
+      int& c = counter[static_cast<std::size_t>(x)];
+      const bool on = row[x] != 0;
+      if (grow) {
+        c = on ? 0 : std::min(c + 1, n + 1);  // rows to the nearest mask pixel at or beyond this one
+        row[x] = c <= n ? 255 : 0;
+      } else {
+        c = on ? std::min(c + 1, n + 1) : 0;  // this run's pixels up to this one, capped
+        row[x] = c > n ? 255 : 0;
+      }
+    }
+  }
+}
+
+}  // namespace
+
 cv::Mat offset_sides(const cv::Mat& mask, const SideOffsets& offsets) {
   cv::Mat result = mask.clone();
-  // A line kernel of n + 1 pixels whose anchor sits at one end: dilating
-  // pulls the mask n pixels towards the other end; eroding with the kernel
-  // anchored at the opposite end takes n pixels off that side.
-  const auto move = [&](int amount, bool vertical, bool towards_start) {
-    if (amount == 0) return;
-    const int n = std::abs(amount);
-    const cv::Mat kernel = vertical ? cv::Mat::ones(n + 1, 1, CV_8U) : cv::Mat::ones(1, n + 1, CV_8U);
-    const bool anchor_at_start = (amount > 0) == towards_start;
-    const cv::Point anchor = anchor_at_start ? cv::Point(0, 0) : (vertical ? cv::Point(0, n) : cv::Point(n, 0));
-    // On the mask's box grown by the reach only: OpenCV reads a region's
-    // outside neighbours from the parent (all zero there), so the pixels are
-    // those of the whole image.
-    const cv::Rect box = mask_box(result, n + 1);
-    if (box.empty()) return;
-    cv::Mat moved;
-    if (amount > 0) {
-      cv::dilate(result(box), moved, kernel, anchor);
-    } else {
-      cv::erode(result(box), moved, kernel, anchor);
-    }
-    moved.copyTo(result(box));
-  };
-  move(offsets.top, true, true);
-  move(offsets.bottom, true, false);
-  move(offsets.left, false, true);
-  move(offsets.right, false, false);
+  move_columns(result, offsets.top, true);
+  move_columns(result, offsets.bottom, false);
+  if (offsets.left == 0 && offsets.right == 0) return result;
+  // Left and right are top and bottom of the transposed mask.
+  cv::Mat turned;
+  cv::transpose(result, turned);
+  move_columns(turned, offsets.left, true);
+  move_columns(turned, offsets.right, false);
+  cv::transpose(turned, result);
   return result;
 }
 

@@ -86,7 +86,9 @@ cv::Mat dilate_disc(const cv::Mat& mask, int radius);
 
 // Moves each side of every mask column (top, bottom) and row (left, right)
 // by its offset: top = 5 adds the 5 pixels above each column's runs, top =
-// -5 removes the top 5 pixels of each run. Applied top, bottom, left, right.
+// -5 removes the top 5 pixels of each run (a run touching the image's edge
+// keeps them). Applied top, bottom, left, right; one pass per side whatever
+// the amount.
 cv::Mat offset_sides(const cv::Mat& mask, const SideOffsets& offsets);
 
 // A hand disc in 768 x 1024 pixel coordinates: centred at wrist + 0.5 x
