@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errors.hpp"
+#include "core/json_text.hpp"
 
 namespace mc::app {
 
@@ -22,10 +23,16 @@ std::vector<core::MaskType> requested_mask_types(const std::string& list) {
 
 core::MaskOptions cli_mask_options(const std::string& text) {
   if (text.empty()) return {};
-  const auto document = nlohmann::json::parse(text, nullptr, false);
-  if (document.is_discarded()) throw core::InputError("invalid --options: not valid JSON");
+  // The request's limits, depth included: quoting a value in an error is
+  // recursive, and a hostile depth would exhaust the stack.
+  const std::string problem = core::json_text_problem(text);
+  if (!problem.empty()) {
+    const std::string_view prefix = "message is ";
+    throw core::InputError("invalid --options: " +
+                           (problem.rfind(prefix, 0) == 0 ? problem.substr(prefix.size()) : problem));
+  }
   try {
-    return core::parse_mask_options(document);
+    return core::parse_mask_options(nlohmann::json::parse(text));
   } catch (const core::InputError& error) {
     throw core::InputError(std::string("invalid --options: ") + error.what());
   }

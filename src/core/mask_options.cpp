@@ -9,6 +9,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/errors.hpp"
+#include "core/ids.hpp"
 #include "core/labels.hpp"
 #include "core/utf8.hpp"
 
@@ -47,16 +48,31 @@ std::string known_names(const Table& table) {
   return names;
 }
 
+// Any JSON number with no fractional part is an integer, as JSON Schema's
+// "integer" has it: 3, 3.0 and 3e0 alike (clients that compute a value in
+// floating point send 12.0).
 int integer_in(const nlohmann::json& value, const std::string& name, int low, int high) {
-  const std::string range = " must be an integer from " + std::to_string(low) + " to " + std::to_string(high);
-  if (!value.is_number_integer()) throw InputError(name + range + " (got " + shown(value) + ")");
+  const auto refused = [&] {
+    return InputError(name + " must be an integer from " + std::to_string(low) + " to " + std::to_string(high) +
+                      " (got " + shown(value) + ")");
+  };
+  if (!value.is_number()) throw refused();
   // Unsigned first: a huge unsigned value read as signed would wrap.
-  const bool in_range = value.is_number_unsigned()
-                            ? value.get<unsigned long long>() <= static_cast<unsigned long long>(high) &&
-                                  static_cast<long long>(value.get<unsigned long long>()) >= low
-                            : value.get<long long>() >= low && value.get<long long>() <= high;
-  if (!in_range) throw InputError(name + range + " (got " + shown(value) + ")");
-  return static_cast<int>(value.get<long long>());
+  if (value.is_number_unsigned()) {
+    const unsigned long long number = value.get<unsigned long long>();
+    if (number > static_cast<unsigned long long>(std::max(high, 0)) || static_cast<long long>(number) < low) {
+      throw refused();
+    }
+    return static_cast<int>(number);
+  }
+  if (value.is_number_integer()) {
+    const long long number = value.get<long long>();
+    if (number < low || number > high) throw refused();
+    return static_cast<int>(number);
+  }
+  const double number = value.get<double>();
+  if (!(number >= low && number <= high) || number != std::trunc(number)) throw refused();
+  return static_cast<int>(number);
 }
 
 template <typename Enum, typename Table>
@@ -76,6 +92,9 @@ std::vector<Enum> name_list(const nlohmann::json& value, const std::string& name
   std::sort(items.begin(), items.end());
   return items;
 }
+
+// Beyond the diagonal of any mask we shape (768 x 1024: 1280 pixels).
+constexpr double kMaxRadius = 2048.0;
 
 bool missing(cv::Point2f point) { return point.x <= 1.0F && point.y <= 1.0F; }
 
@@ -145,14 +164,15 @@ MaskOptions parse_mask_options(const nlohmann::json& value) {
   bool other_than_report = false;
   for (const auto& [key, item] : value.items()) {
     if (std::find(kOptionNames.begin(), kOptionNames.end(), key) == kOptionNames.end()) {
-      throw InputError("options." + bounded_text(key, 64) + " is not an option (known: " + known_names(kOptionNames) +
+      throw InputError("options." + quote_excerpt(key) + " is not an option (known: " + known_names(kOptionNames) +
                        ")");
     }
-    if (key != "report") other_than_report = true;
+    if (key != "report" && !item.is_null()) other_than_report = true;
   }
+  // null means absent, as for the request's other fields.
   const auto field = [&](const char* name) -> const nlohmann::json* {
     const auto found = value.find(name);
-    return found == value.end() ? nullptr : &*found;
+    return found == value.end() || found->is_null() ? nullptr : &*found;
   };
   if (const auto* item = field("dilate_px")) options.dilate_px = integer_in(*item, "options.dilate_px", -50, 200);
   if (const auto* item = field("dilate_percent")) {
@@ -170,14 +190,14 @@ MaskOptions parse_mask_options(const nlohmann::json& value) {
       throw InputError("options.offsets must be an object of top, bottom, left, right (got " + shown(*item) + ")");
     }
     for (const auto& [side, amount] : item->items()) {
-      const std::string name = "options.offsets." + bounded_text(side, 64);
+      const std::string name = "options.offsets." + quote_excerpt(side);
       int* target = side == "top"      ? &options.offsets.top
                     : side == "bottom" ? &options.offsets.bottom
                     : side == "left"   ? &options.offsets.left
                     : side == "right"  ? &options.offsets.right
                                        : nullptr;
       if (target == nullptr) throw InputError(name + " is not a side (known: top, bottom, left, right)");
-      *target = integer_in(amount, name, -500, 500);
+      if (!amount.is_null()) *target = integer_in(amount, name, -500, 500);
     }
   }
   if (const auto* item = field("protect")) {
@@ -242,7 +262,12 @@ PersonHeight person_height(const cv::Mat& parse_full, const Keypoints& keypoints
 
 int dilation_radius(const MaskOptions& options, const PersonHeight& height) {
   if (options.dilate_px) return *options.dilate_px;
-  if (options.dilate_percent) return static_cast<int>(std::lround(*options.dilate_percent * height.pixels / 100.0));
+  if (options.dilate_percent) {
+    // Bounded before rounding: keypoints from a file may lie anywhere in
+    // float's range, and no radius beyond the image's diagonal changes a mask.
+    const double radius = *options.dilate_percent * height.pixels / 100.0;
+    return static_cast<int>(std::lround(std::clamp(radius, -kMaxRadius, kMaxRadius)));
+  }
   return 0;
 }
 
@@ -272,34 +297,48 @@ cv::Mat dilate_disc(const cv::Mat& mask, int radius) {
   return result;
 }
 
+namespace {
+
+// Moves the top (towards_start) or bottom side of every column's runs of a
+// 0/255 mask by `amount`, in place, in one pass over the rows whatever the
+// amount: a counter per column holds how far the nearest mask pixel lies
+// (growing: scanned from the far end) or how long the run is so far
+// (shrinking: scanned from the near end, outside the image counting as mask).
+void move_columns(cv::Mat& mask, int amount, bool towards_start) {
+  if (amount == 0) return;
+  const int n = std::abs(amount);
+  const bool grow = amount > 0;
+  const bool from_first_row = towards_start != grow;
+  std::vector<int> counter(static_cast<std::size_t>(mask.cols), grow ? n + 1 : n);
+  for (int i = 0; i < mask.rows; ++i) {
+    auto* row = mask.ptr<std::uint8_t>(from_first_row ? i : mask.rows - 1 - i);
+    for (int x = 0; x < mask.cols; ++x) {
+      int& c = counter[static_cast<std::size_t>(x)];
+      const bool on = row[x] != 0;
+      if (grow) {
+        c = on ? 0 : std::min(c + 1, n + 1);  // rows to the nearest mask pixel at or beyond this one
+        row[x] = c <= n ? 255 : 0;
+      } else {
+        c = on ? std::min(c + 1, n + 1) : 0;  // this run's pixels up to this one, capped
+        row[x] = c > n ? 255 : 0;
+      }
+    }
+  }
+}
+
+}  // namespace
+
 cv::Mat offset_sides(const cv::Mat& mask, const SideOffsets& offsets) {
   cv::Mat result = mask.clone();
-  // A line kernel of n + 1 pixels whose anchor sits at one end: dilating
-  // pulls the mask n pixels towards the other end; eroding with the kernel
-  // anchored at the opposite end takes n pixels off that side.
-  const auto move = [&](int amount, bool vertical, bool towards_start) {
-    if (amount == 0) return;
-    const int n = std::abs(amount);
-    const cv::Mat kernel = vertical ? cv::Mat::ones(n + 1, 1, CV_8U) : cv::Mat::ones(1, n + 1, CV_8U);
-    const bool anchor_at_start = (amount > 0) == towards_start;
-    const cv::Point anchor = anchor_at_start ? cv::Point(0, 0) : (vertical ? cv::Point(0, n) : cv::Point(n, 0));
-    // On the mask's box grown by the reach only: OpenCV reads a region's
-    // outside neighbours from the parent (all zero there), so the pixels are
-    // those of the whole image.
-    const cv::Rect box = mask_box(result, n + 1);
-    if (box.empty()) return;
-    cv::Mat moved;
-    if (amount > 0) {
-      cv::dilate(result(box), moved, kernel, anchor);
-    } else {
-      cv::erode(result(box), moved, kernel, anchor);
-    }
-    moved.copyTo(result(box));
-  };
-  move(offsets.top, true, true);
-  move(offsets.bottom, true, false);
-  move(offsets.left, false, true);
-  move(offsets.right, false, false);
+  move_columns(result, offsets.top, true);
+  move_columns(result, offsets.bottom, false);
+  if (offsets.left == 0 && offsets.right == 0) return result;
+  // Left and right are top and bottom of the transposed mask.
+  cv::Mat turned;
+  cv::transpose(result, turned);
+  move_columns(turned, offsets.left, true);
+  move_columns(turned, offsets.right, false);
+  cv::transpose(turned, result);
   return result;
 }
 
@@ -353,10 +392,14 @@ cv::Mat protection_mask(const cv::Mat& parse_full, const std::vector<ProtectedPa
   if (!hands) return covered;
   for (const HandDisc& disc : discs) {
     const double r2 = disc.radius * disc.radius;
-    const int x0 = std::max(0, static_cast<int>(std::floor(disc.centre.x - disc.radius)));
-    const int x1 = std::min(covered.cols - 1, static_cast<int>(std::ceil(disc.centre.x + disc.radius)));
-    const int y0 = std::max(0, static_cast<int>(std::floor(disc.centre.y - disc.radius)));
-    const int y1 = std::min(covered.rows - 1, static_cast<int>(std::ceil(disc.centre.y + disc.radius)));
+    // Clamped in double: a disc from a keypoints file may lie far outside int's range.
+    const auto bound = [](double value, int size) {
+      return static_cast<int>(std::clamp(value, -1.0, static_cast<double>(size)));
+    };
+    const int x0 = std::max(0, bound(std::floor(disc.centre.x - disc.radius), covered.cols));
+    const int x1 = std::min(covered.cols - 1, bound(std::ceil(disc.centre.x + disc.radius), covered.cols));
+    const int y0 = std::max(0, bound(std::floor(disc.centre.y - disc.radius), covered.rows));
+    const int y1 = std::min(covered.rows - 1, bound(std::ceil(disc.centre.y + disc.radius), covered.rows));
     for (int y = y0; y <= y1; ++y) {
       auto* row = covered.ptr<std::uint8_t>(y);
       const double dy = y - disc.centre.y;

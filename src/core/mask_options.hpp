@@ -55,7 +55,9 @@ std::string artifact_file_name(std::string_view mask_type, MaskOutput output);
 
 // Reads the request's `options` object. Throws InputError naming the option:
 // "options.dilate_px must be an integer from -50 to 200 (got 300)". The
-// caller adds "Invalid request: ".
+// caller adds "Invalid request: ". `value` must be nested at most
+// kMaxJsonDepth deep (read_message and cli_mask_options see to it): quoting
+// a value in an error is recursive.
 MaskOptions parse_mask_options(const nlohmann::json& value);
 
 // The options as a JSON object parse_mask_options reads back to the same
@@ -84,7 +86,9 @@ cv::Mat dilate_disc(const cv::Mat& mask, int radius);
 
 // Moves each side of every mask column (top, bottom) and row (left, right)
 // by its offset: top = 5 adds the 5 pixels above each column's runs, top =
-// -5 removes the top 5 pixels of each run. Applied top, bottom, left, right.
+// -5 removes the top 5 pixels of each run (a run touching the image's edge
+// keeps them). Applied top, bottom, left, right; one pass per side whatever
+// the amount.
 cv::Mat offset_sides(const cv::Mat& mask, const SideOffsets& offsets);
 
 // A hand disc in 768 x 1024 pixel coordinates: centred at wrist + 0.5 x

@@ -43,9 +43,11 @@ std::string_view view_name(View view) {
   return "front";
 }
 
-View view_of(const Keypoints& keypoints, double height_px) {
+std::optional<View> view_of(const Keypoints& keypoints, double height_px) {
   const cv::Point2f right = keypoints[kRightShoulder];
   const cv::Point2f left = keypoints[kLeftShoulder];
+  // No shoulder, no evidence either way (a photo of the legs, keypoints of nobody).
+  if (missing(right) && missing(left)) return std::nullopt;
   if (missing(right) || missing(left)) return View::kSide;
   const double apart = static_cast<double>(left.x) - static_cast<double>(right.x);  // positive when facing the camera
   const double narrow = height_px > 0.0 ? 0.1 * height_px / 2.0 : 10.0;
@@ -116,7 +118,8 @@ nlohmann::json mask_info(const std::vector<std::pair<MaskType, cv::Mat>>& masks,
   }
   info["keypoint_confidence"] =
       pose.keypoint_confidence ? nlohmann::json(*pose.keypoint_confidence) : nlohmann::json(nullptr);
-  info["view"] = std::string(view_name(view_of(keypoints, person_height(parse_full, keypoints).pixels)));
+  const std::optional<View> view = view_of(keypoints, person_height(parse_full, keypoints).pixels);
+  info["view"] = view ? nlohmann::json(std::string(view_name(*view))) : nlohmann::json(nullptr);
   info["warnings"] = warnings;
   return info;
 }

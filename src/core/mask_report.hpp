@@ -31,12 +31,13 @@ std::optional<double> mean_keypoint_score(const Keypoints& keypoints, const std:
 enum class View { kFront, kBack, kSide };
 std::string_view view_name(View view);
 
-// From the shoulders, nose and ears (384 x 512 keypoints): side when a
-// shoulder is missing or the shoulders lie less than 0.1 x `height_px` / 2
-// apart horizontally (10 pixels when the height is 0); else back when the
-// nose is missing and an ear is present, or the right shoulder (2) lies
-// right of the left one (5) in the picture; else front.
-View view_of(const Keypoints& keypoints, double height_px);
+// From the shoulders, nose and ears (384 x 512 keypoints): unknown (nothing)
+// when neither shoulder is present; side when one is missing or the
+// shoulders lie less than 0.1 x `height_px` / 2 apart horizontally (10
+// when the height is 0); else back when the nose is missing and an ear is
+// present, or the right shoulder (2) lies right of the left one (5) in the
+// picture; else front.
+std::optional<View> view_of(const Keypoints& keypoints, double height_px);
 
 // The box of the present keypoints in 768 x 1024 pixels ([x0, y0, x1, y1],
 // 2 x the keypoints); nothing when none is present.
@@ -45,8 +46,8 @@ std::optional<cv::Rect2d> keypoint_box(const Keypoints& keypoints);
 // The report of one request's final masks (768 x 1024, 0/255):
 // {"masks": {type: {"bbox": [x0, y0, x1, y1] (last column and row
 //  included) or null, "area_fraction": mask pixels / all pixels, "empty"}},
-//  "person_count", "person_box", "keypoint_confidence" (null when unknown),
-//  "view", "warnings": [...]}.
+//  "person_count", "person_box", "keypoint_confidence", "view" (each null
+//  when unknown), "warnings": [...]}.
 // Warnings, in this order: several people; `extra_warnings` (the shaper's);
 // a dress made from upper and lower garments (a `dress` requested and the
 // parse map holding upper clothes and a skirt or pants but no dress label);

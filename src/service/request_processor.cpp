@@ -149,6 +149,14 @@ std::optional<Outcome> RequestProcessor::answer_if_completed(ActiveRequest& acti
     urls[type] = core::mask_url(settings_.storage.base_url, previous->user_id, previous->request_id, file);
   }
   active.log.info("dedupe", "already_completed", "request already completed; publishing its result again");
+  // The record answers for the request id, whatever options the copy carries.
+  const nlohmann::json recorded_options =
+      previous->options ? previous->options->value("options", nlohmann::json::object()) : nlohmann::json::object();
+  if (core::mask_options_json(active.request.options) != recorded_options) {
+    active.log.warn("dedupe", "options_differ",
+                 "this copy's options differ from the completed request's; answered with what the record holds "
+                 "(a new request_id computes new options)");
+  }
   const core::RequestIdentity recorded{previous->user_id, previous->gender, previous->request_id};
   Outcome outcome = answered_from_record(recorded, urls);
   if (previous->options) add_extras(outcome, previous->user_id, previous->request_id, *previous->options);

@@ -142,6 +142,16 @@ TEST_F(MasksCli, InvalidOptions) {
   expect_error(run_cli(args(parse, keypoints, "--gender M --options '{\"outputs\": [\"agnostic\"]}'")),
                "needs the photo (use generate)");
   expect_error(run_cli(args(parse, keypoints, "--gender M --options '{'")), "invalid --options: not valid JSON");
+  // The request's depth limit: the same object, the same limits.
+  expect_error(
+      run_cli(args(parse, keypoints,
+                   "--gender M --options '{\"dilate_px\": " + std::string(40, '[') + std::string(40, ']') + "}'")),
+      "invalid --options: nested deeper than 32 levels");
+  // Integral numbers are integers, null is absent (docs/algorithm.md section 8).
+  const CliRun accepted = run_cli(args(parse, keypoints,
+                                       "--gender M --types dress --options '{\"dilate_px\": 2.0, "
+                                       "\"feather_px\": null}'"));
+  EXPECT_EQ(accepted.exit_code, 0) << accepted.output;
 }
 
 TEST_F(MasksCli, MissingParseFile) {

@@ -115,6 +115,41 @@ TEST(MaskOptionsParse, EachKindOfInvalidOptionIsNamed) {
   EXPECT_EQ(problem_of(R"({"report": 1})"), "options.report must be true or false (got 1)");
 }
 
+// Review of issue 20: docs/algorithm.md says null means absent, as for the
+// request's other fields; the parser refused it.
+TEST(MaskOptionsParse, NullMembersAreAbsent) {
+  EXPECT_TRUE(options_from(R"({"dilate_px": null, "report": null, "outputs": null})").is_default());
+  const MaskOptions options = options_from(R"({"offsets": {"top": null, "left": 2}, "feather_px": null})");
+  EXPECT_EQ(options.offsets.top, 0);
+  EXPECT_EQ(options.offsets.left, 2);
+  EXPECT_FALSE(options.feather_px);
+  EXPECT_EQ(problem_of(R"({"protect": [null]})"),
+            "options.protect holds null, which is not one of hands, face, hair, hat, bag, shoes, neck");
+}
+
+// A JSON number with no fractional part is an integer (JSON Schema's
+// "integer"): 1e2 was refused as "(got 100.0)", which reads as in range.
+TEST(MaskOptionsParse, IntegralNumbersCountAsIntegers) {
+  EXPECT_EQ(options_from(R"({"dilate_px": 12.0})").dilate_px, 12);
+  EXPECT_EQ(options_from(R"({"dilate_px": 1e2})").dilate_px, 100);
+  EXPECT_EQ(options_from(R"({"dilate_px": -0.0})").dilate_px, 0);
+  EXPECT_EQ(options_from(R"({"offsets": {"bottom": -5e2}})").offsets.bottom, -500);
+  EXPECT_EQ(problem_of(R"({"dilate_px": 1e3})"), "options.dilate_px must be an integer from -50 to 200 (got 1000.0)");
+  EXPECT_EQ(problem_of(R"({"feather_px": 0.0})"), "options.feather_px must be an integer from 1 to 100 (got 0.0)");
+  EXPECT_EQ(problem_of(R"({"feather_px": 100.5})"), "options.feather_px must be an integer from 1 to 100 (got 100.5)");
+  EXPECT_EQ(problem_of(R"({"dilate_px": -1e300})"),
+            "options.dilate_px must be an integer from -50 to 200 (got -1e+300)");
+}
+
+// A key is quoted byte by byte: a NUL cut the error text short ("options.").
+TEST(MaskOptionsParse, UnprintableKeysAreQuoted) {
+  EXPECT_EQ(problem_of(R"({"a\u0000b": 1})"),
+            "options.a\\x00b is not an option (known: dilate_px, dilate_percent, offsets, protect, feather_px, "
+            "outputs, report)");
+  EXPECT_EQ(problem_of(R"({"offsets": {"\n": 1}})"),
+            "options.offsets.\\x0A is not a side (known: top, bottom, left, right)");
+}
+
 TEST(MaskOptionsShape, DefaultOptionsLeaveTheMaskAsItIs) {
   const Mannequin m = make_mannequin();
   const cv::Mat mask = garment_mask(m);
@@ -269,6 +304,27 @@ TEST(MaskOptionsShape, HandsWithoutWristsWarn) {
   EXPECT_EQ(hand_discs(m.keypoints).size(), 1U);
 }
 
+// Keypoints from a `masks --keypoints` file may lie anywhere in float's
+// range: an ankle that far makes any dilate_percent cover the image, a hand
+// disc that large protects all of it. Both were cast to int out of range
+// (undefined; on x86-64 radius 0 and no disc at all).
+TEST(MaskOptionsShape, FarAwayKeypointsStillShapeTheWholeImage) {
+  const Mannequin m = make_mannequin();
+  const cv::Mat mask = garment_mask(m);
+  Keypoints far = m.keypoints;
+  far[kRightAnkle] = {100.0F, 3e37F};
+  far[kLeftAnkle] = {0.0F, 0.0F};
+  const MaskOptions grow = options_from(R"({"dilate_percent": 20})");
+  const MaskShaper grower(grow, m.parse, far);
+  EXPECT_GT(grower.radius(), 1280) << "beyond the image's diagonal";
+  EXPECT_EQ(cv::countNonZero(grower.shape(mask).mask), 768 * 1024);
+  const MaskOptions shrink = options_from(R"({"dilate_percent": -5})");
+  EXPECT_EQ(cv::countNonZero(MaskShaper(shrink, m.parse, far).shape(mask).mask), 0);
+  far[kRightElbow] = {100.0F, -3e37F};  // the wrist where it was: the disc holds the whole image
+  const MaskOptions hands = options_from(R"({"protect": ["hands"]})");
+  EXPECT_EQ(cv::countNonZero(MaskShaper(hands, m.parse, far).shape(mask).mask), 0);
+}
+
 class Feather : public ::testing::TestWithParam<int> {};
 
 TEST_P(Feather, RampsAcrossTheEdgeOnly) {
@@ -390,6 +446,13 @@ TEST(MaskReport, ViewFromShouldersNoseAndEars) {
   Keypoints narrow = k;
   narrow[kLeftShoulder].x = narrow[kRightShoulder].x + 20;  // under 0.1 x 776 / 2 apart
   EXPECT_EQ(view_of(narrow, 776), View::kSide);
+  // Neither shoulder: no evidence for any view (it said "side").
+  Keypoints legs = side;
+  legs[kRightShoulder] = {0, 0};
+  EXPECT_EQ(view_of(legs, 776), std::nullopt);
+  EXPECT_EQ(view_of(Keypoints{}, 0), std::nullopt);
+  const cv::Mat nothing = cv::Mat::zeros(1024, 768, CV_8UC1);
+  EXPECT_EQ(mask_info({{MaskType::kDress, nothing}}, nothing, Keypoints{}, {}, {})["view"], nullptr);
 }
 
 }  // namespace

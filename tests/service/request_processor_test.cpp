@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <new>
+#include <sstream>
 #include <memory>
 #include <string>
 #include <utility>
@@ -15,6 +16,7 @@
 #include <onnxruntime_cxx_api.h>
 #include <opencv2/imgcodecs.hpp>
 #include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "adapters/dependency_error.hpp"
@@ -171,6 +173,38 @@ TEST_F(RequestProcessorTest, ACompletedRecordIsAnsweredWithoutAnalysis) {
   EXPECT_EQ(images.fetches, 0);
   EXPECT_EQ(store.started, 0);
   EXPECT_EQ(masks.puts, 0);
+}
+
+// Issue 20 review: the record answers for the request id. A copy with other
+// options gets what the record holds, and the log says so.
+TEST_F(RequestProcessorTest, AReplayWithOtherOptionsIsAnsweredFromTheRecordWithAWarning) {
+  std::ostringstream lines;
+  log->sinks().push_back(std::make_shared<spdlog::sinks::ostream_sink_mt>(lines));
+  adapters::RequestRecord record;
+  record.user_id = "u";
+  record.request_id = "r";
+  record.status = core::RequestStatus::kCompleted;
+  record.filenames = {{core::MaskType::kDress, "dress_mask.png"}};
+  record.options = json{{"options", {{"dilate_px", 3}, {"report", true}}},
+                        {"artifacts", {{"dress", {{"mask", "dress_mask.png"}}}}},
+                        {"mask_info", {{"view", "front"}}}};
+  store.records[{"u", "r"}] = record;
+  const auto replay = [&](const json& options) {
+    return process({{"user_id", "u"},
+                    {"request_id", "r"},
+                    {"options", options},
+                    {"image", {{"type", "url"}, {"data", "http://x/y"}}}});
+  };
+  const Outcome other = replay({{"dilate_px", 9}});
+  EXPECT_EQ(other.kind, OutcomeKind::kAnsweredFromRecord);
+  EXPECT_EQ(other.result["artifacts"], json({{"dress", {{"mask", "http://h/masks/u/r/dress_mask.png"}}}}));
+  EXPECT_EQ(other.result["mask_info"], json({{"view", "front"}}));
+  EXPECT_NE(lines.str().find("options_differ"), std::string::npos) << lines.str();
+  lines.str("");
+  EXPECT_EQ(replay({{"dilate_px", 3.0}}).kind, OutcomeKind::kAnsweredFromRecord);
+  EXPECT_EQ(lines.str().find("options_differ"), std::string::npos) << "the same options: " << lines.str();
+  EXPECT_EQ(analyzer.calls, 0);
+  EXPECT_EQ(images.fetches, 0);
 }
 
 TEST_F(RequestProcessorTest, APermanentStorageRefusalFailsAsInfrastructureAfterTheAttempts) {
