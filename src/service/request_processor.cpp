@@ -154,8 +154,8 @@ std::optional<Outcome> RequestProcessor::answer_if_completed(ActiveRequest& acti
       previous->options ? previous->options->value("options", nlohmann::json::object()) : nlohmann::json::object();
   if (core::mask_options_json(active.request.options) != recorded_options) {
     active.log.warn("dedupe", "options_differ",
-                 "this copy's options differ from the completed request's; answered with what the record holds "
-                 "(a new request_id computes new options)");
+                    "this copy's options differ from the completed request's; answered with what the record holds "
+                    "(a new request_id computes new options)");
   }
   const core::RequestIdentity recorded{previous->user_id, previous->gender, previous->request_id};
   Outcome outcome = answered_from_record(recorded, urls);

@@ -87,7 +87,7 @@ TEST_F(ConsumeLoopTest, AStopAskedForBeforeRunEndsItAtOnceInOrder) {
   EXPECT_EQ(service_events, (std::vector<std::string>{"started", "stopping", "stopped"}));
   EXPECT_FALSE(health.readiness().ok);
   EXPECT_NE(health.readiness().body.find("shutting down"), std::string::npos) << health.readiness().body;
-  EXPECT_EQ(stop.exit_code.load(), 0) << "a graceful stop";
+  EXPECT_EQ(stop.exit_code.load(), mc::core::ExitCode::kSuccess) << "a graceful stop";
   EXPECT_NE(stop.deadline_ns.load(), 0) << "the grace period was set";
   EXPECT_NE(metrics.text().find("maskcomponent_intake_paused 1"), std::string::npos) << "intake paused at the stop";
 }
@@ -105,7 +105,7 @@ TEST_F(ConsumeLoopTest, TheStopFlagEndsARunningLoop) {
   running.get();
   EXPECT_TRUE(contains(sink->events(), "stopped"));
   EXPECT_EQ(processed, 0);
-  EXPECT_EQ(stop.exit_code.load(), 0);
+  EXPECT_EQ(stop.exit_code.load(), mc::core::ExitCode::kSuccess);
 }
 
 }  // namespace

@@ -180,7 +180,7 @@ TEST_F(RequestProcessorTest, ACompletedRecordIsAnsweredWithoutAnalysis) {
 TEST_F(RequestProcessorTest, AReplayWithOtherOptionsIsAnsweredFromTheRecordWithAWarning) {
   std::ostringstream lines;
   log->sinks().push_back(std::make_shared<spdlog::sinks::ostream_sink_mt>(lines));
-  adapters::RequestRecord record;
+  core::RequestRecord record;
   record.user_id = "u";
   record.request_id = "r";
   record.status = core::RequestStatus::kCompleted;
