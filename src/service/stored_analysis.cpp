@@ -8,6 +8,7 @@
 
 #include "core/base64.hpp"
 #include "core/image_header.hpp"
+#include "core/json_text.hpp"
 #include "core/keypoints.hpp"
 
 namespace mc::service {
@@ -18,6 +19,7 @@ constexpr int kLabelCount = 19;  // the parse map's labels are 0..18 (inference:
 constexpr int kMapWidth = 768;
 constexpr int kMapHeight = 1024;
 constexpr long long kMaxPeople = 1000;
+constexpr std::size_t kMaxDepth = 3;  // the document, the keypoints, a pair
 }  // namespace
 
 std::string encode_analysis(const inference::HumanAnalysis& analysis, const std::string& key) {
@@ -42,6 +44,12 @@ std::optional<inference::HumanAnalysis> decode_analysis(std::string_view bytes, 
   // memory for it is taken (the JSON, then the PNG's declared size).
   if (bytes.size() > kMaxStoredAnalysisBytes) {
     problem = "larger than " + std::to_string(kMaxStoredAnalysisBytes) + " bytes";
+    return std::nullopt;
+  }
+  // Deep nesting is refused before the document is built: 2 MiB of "[" would
+  // take a tree of millions of nodes.
+  if (std::string text = core::json_text_problem(bytes, kMaxDepth); !text.empty()) {
+    problem = "unreadable: " + text;
     return std::nullopt;
   }
   try {

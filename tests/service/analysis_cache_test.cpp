@@ -95,6 +95,13 @@ TEST(AnalysisCacheTest, AnOversizeObjectIsRefusedBeforeItIsParsed) {
   EXPECT_EQ(problem, "larger than 2097152 bytes");
 }
 
+TEST(AnalysisCacheTest, DeepNestingIsRefusedBeforeTheDocumentIsBuilt) {
+  std::string problem;
+  EXPECT_FALSE(decode_analysis(with("warnings", nlohmann::json::parse(std::string(100, '[') + std::string(100, ']'))),
+                               "k", problem));
+  EXPECT_NE(problem.find("nested deeper than 3 levels"), std::string::npos) << problem;
+}
+
 TEST(AnalysisCacheTest, KeypointsOutsideFloatOrOfTheWrongShapeAreRefused) {
   std::string problem;
   nlohmann::json points = nlohmann::json::parse(encode_analysis(sample(), "k"))["keypoints"];
