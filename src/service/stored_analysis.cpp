@@ -1,6 +1,7 @@
 #include "service/stored_analysis.hpp"
 
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -54,7 +55,17 @@ std::optional<inference::HumanAnalysis> decode_analysis(std::string_view bytes, 
   }
   try {
     const nlohmann::json document = nlohmann::json::parse(bytes);
-    if (!document.is_object() || document.value("format", 0) != kFormat) {
+    // Integers checked as such first: converting 2.5e57 to int is undefined
+    // (found by fuzz/fuzz_analysis).
+    const auto integer = [&document](const char* name) {
+      const auto found = document.find(name);
+      if (found == document.end() || !found->is_number_integer()) {
+        throw std::invalid_argument(std::string(name) + " is not an integer");
+      }
+      return found->get<long long>();
+    };
+    const auto format = document.find("format");  // end() also when no object
+    if (format == document.end() || !format->is_number_integer() || format->get<long long>() != kFormat) {
       problem = "unknown format";
       return std::nullopt;
     }
@@ -99,7 +110,7 @@ std::optional<inference::HumanAnalysis> decode_analysis(std::string_view bytes, 
       }
       analysis.keypoint_scores[i] = static_cast<float>(scores[i]);
     }
-    const auto people = document.at("people_found").get<long long>();
+    const long long people = integer("people_found");
     if (people < 0 || people > kMaxPeople) {
       problem = "people_found out of range";
       return std::nullopt;

@@ -117,6 +117,11 @@ TEST(AnalysisCacheTest, KeypointsOutsideFloatOrOfTheWrongShapeAreRefused) {
   EXPECT_EQ(problem, "keypoint score out of range");
   EXPECT_FALSE(decode_analysis(with("people_found", -3), "k", problem));
   EXPECT_EQ(problem, "people_found out of range");
+  // Numbers beyond the integers they are read into (the casts would be undefined).
+  EXPECT_FALSE(decode_analysis(with("people_found", 1e300), "k", problem));
+  EXPECT_EQ(problem, "unreadable: people_found is not an integer");
+  EXPECT_FALSE(decode_analysis(with("format", 2.5e57), "k", problem));
+  EXPECT_EQ(problem, "unknown format");
 }
 
 TEST(AnalysisCacheTest, ThePixelDigestFollowsEveryPixel) {
