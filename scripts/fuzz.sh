@@ -11,14 +11,14 @@ cd "$(dirname "$0")/.."
 
 seconds="${1:-10}"
 build="build/fuzz"
-targets="${MC_FUZZ_TARGETS:-request base64 image label_map keypoints result kafka_statistics}"
+targets="${MC_FUZZ_TARGETS:-request base64 image label_map keypoints result kafka_statistics analysis}"
 
 # The longest input each target is given: requests and results carry a small
 # JSON message; images and label maps need room for a header and some data.
 max_len() {
   case "$1" in
     base64) echo 4096 ;;
-    image | label_map) echo 65536 ;;
+    image | label_map | analysis) echo 65536 ;;
     *) echo 8192 ;;
   esac
 }

@@ -125,8 +125,8 @@ std::size_t collect_header(char* data, std::size_t size, std::size_t count, void
 }  // namespace
 
 S3Client::Response S3Client::perform(const char* method, const std::string& path, const NameValues& query,
-                                     std::string_view body, const std::string& content_type,
-                                     const std::string& action) {
+                                     std::string_view body, const std::string& content_type, const std::string& action,
+                                     std::size_t max_body) {
   const std::lock_guard lock(mutex_);
   CURL* curl = static_cast<CURL*>(curl_);
   curl_easy_reset(curl);  // keeps the open connections
@@ -174,7 +174,8 @@ S3Client::Response S3Client::perform(const char* method, const std::string& path
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   // Dot segments stay as signed (libcurl would otherwise remove them).
   curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
-  BodySink sink{&response.body, verb == "GET" ? kMaxObjectBytes : kMaxOtherBodyBytes, &response.body_over_limit};
+  if (max_body == 0) max_body = verb == "GET" ? kMaxObjectBytes : kMaxOtherBodyBytes;
+  BodySink sink{&response.body, max_body, &response.body_over_limit};
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collect_header);
@@ -293,8 +294,8 @@ std::string S3Client::get_object(const std::string& key) {
   return std::move(response.body);
 }
 
-std::optional<std::string> S3Client::find_object(const std::string& key) {
-  Response response = perform("GET", bucket_path() + "/" + key, {}, {}, {}, "MinIO download failed");
+std::optional<std::string> S3Client::find_object(const std::string& key, std::size_t max_bytes) {
+  Response response = perform("GET", bucket_path() + "/" + key, {}, {}, {}, "MinIO download failed", max_bytes);
   if (response.status == 404) return std::nullopt;
   check_status(response, "MinIO download failed");
   return std::move(response.body);

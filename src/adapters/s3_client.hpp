@@ -45,8 +45,10 @@ class S3Client {
   void check_bucket();
   void put_object(const std::string& key, std::string_view bytes, const std::string& content_type);
   std::string get_object(const std::string& key);
-  // As get_object, but nothing when the object does not exist (404).
-  std::optional<std::string> find_object(const std::string& key);
+  // As get_object, but nothing when the object does not exist (404). An
+  // object larger than `max_bytes` is a DependencyError (kPermanent) after at
+  // most that many bytes were read (for objects others may have written).
+  std::optional<std::string> find_object(const std::string& key, std::size_t max_bytes = 256U << 20U);
   struct ObjectHead {
     std::string content_type;
   };
@@ -72,8 +74,9 @@ class S3Client {
   [[nodiscard]] std::string bucket_path() const;  // /bucket
   bool bucket_exists();                           // throws DependencyError unless HEAD says 200 or 404
   // One signed request: `path` absolute and unencoded (/bucket/key).
+  // A body beyond `max_body` bytes is cut off (0: the default of the verb).
   Response perform(const char* method, const std::string& path, const NameValues& query, std::string_view body,
-                   const std::string& content_type, const std::string& action);
+                   const std::string& content_type, const std::string& action, std::size_t max_body = 0);
   // "<action>: HTTP 403 SignatureDoesNotMatch: <message> (...)"; never a secret.
   [[nodiscard]] std::string refusal(const Response& response, const std::string& action) const;
   void check_status(const Response& response, const std::string& action) const;

@@ -6,19 +6,12 @@
 #include <fstream>
 #include <memory>
 
-#include <nlohmann/json.hpp>
-#include <opencv2/imgcodecs.hpp>
-
-#include "core/base64.hpp"
 #include "core/errors.hpp"
 #include "service/json_log.hpp"
 
 namespace mc::service {
 
 namespace {
-
-constexpr int kFormat = 1;
-constexpr int kLabelCount = 19;  // the parse map's labels are 0..18 (inference::HumanAnalysis)
 
 // Incremental SHA-256 (OpenSSL's EVP).
 class Sha256 {
@@ -74,62 +67,6 @@ std::string pixels_digest(const cv::Mat& person) {
   const std::size_t row_bytes = static_cast<std::size_t>(person.cols) * person.elemSize();
   for (int y = 0; y < person.rows; ++y) hash.add(person.ptr(y), row_bytes);
   return hash.hex();
-}
-
-std::string encode_analysis(const inference::HumanAnalysis& analysis, const std::string& key) {
-  std::vector<std::uint8_t> png;
-  cv::imencode(".png", analysis.parse, png);
-  nlohmann::json keypoints = nlohmann::json::array();
-  for (const auto& point : analysis.keypoints) keypoints.push_back({point.x, point.y});
-  return nlohmann::json{
-      {"format", kFormat},
-      {"key", key},
-      {"parse_png", core::encode_base64(std::string_view(reinterpret_cast<const char*>(png.data()), png.size()))},
-      {"keypoints", keypoints},
-      {"warnings", analysis.warnings}}
-      .dump();
-}
-
-std::optional<inference::HumanAnalysis> decode_analysis(std::string_view bytes, const std::string& key,
-                                                        std::string& problem) {
-  try {
-    const nlohmann::json document = nlohmann::json::parse(bytes);
-    if (document.value("format", 0) != kFormat) {
-      problem = "unknown format";
-      return std::nullopt;
-    }
-    if (document.value("key", "") != key) {
-      problem = "made for another image or models";
-      return std::nullopt;
-    }
-    const std::string png = core::decode_base64(document.at("parse_png").get<std::string>());
-    inference::HumanAnalysis analysis;
-    analysis.parse = cv::imdecode(std::vector<std::uint8_t>(png.begin(), png.end()), cv::IMREAD_UNCHANGED);
-    if (analysis.parse.empty() || analysis.parse.type() != CV_8UC1 || analysis.parse.cols != 768 ||
-        analysis.parse.rows != 1024) {
-      problem = "parse map is not a 768 x 1024 label image";
-      return std::nullopt;
-    }
-    double highest = 0;
-    cv::minMaxLoc(analysis.parse, nullptr, &highest);
-    if (highest >= kLabelCount) {
-      problem = "parse map has labels out of range";
-      return std::nullopt;
-    }
-    const auto& points = document.at("keypoints");
-    if (!points.is_array() || points.size() != analysis.keypoints.size()) {
-      problem = "wrong number of keypoints";
-      return std::nullopt;
-    }
-    for (std::size_t i = 0; i < analysis.keypoints.size(); ++i) {
-      analysis.keypoints[i] = cv::Point2f(points.at(i).at(0).get<float>(), points.at(i).at(1).get<float>());
-    }
-    analysis.warnings = document.at("warnings").get<std::vector<std::string>>();
-    return analysis;
-  } catch (const std::exception& error) {
-    problem = std::string("unreadable: ") + error.what();
-    return std::nullopt;
-  }
 }
 
 CachingAnalyzer::CachingAnalyzer(Analyzer& inner, const adapters::S3Settings& s3, AnalysisCacheSettings settings,
@@ -210,7 +147,7 @@ std::optional<inference::HumanAnalysis> CachingAnalyzer::from_bucket(const std::
   std::optional<std::string> bytes;
   try {
     const auto client = clients_.acquire();
-    bytes = client->find_object(settings_.prefix + key);
+    bytes = client->find_object(settings_.prefix + key, kMaxStoredAnalysisBytes);
   } catch (const std::exception& error) {
     count_error(std::string("cache read failed: ") + error.what());
     return std::nullopt;

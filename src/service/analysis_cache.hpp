@@ -19,6 +19,7 @@
 #include "service/analysis_cache_settings.hpp"
 #include "service/metrics.hpp"
 #include "service/processor_ports.hpp"
+#include "service/stored_analysis.hpp"
 
 namespace mc::service {
 
@@ -28,15 +29,6 @@ std::string model_fingerprint(const inference::CheckpointPaths& checkpoints, con
 
 // SHA-256 (hex) of a person image's size, type and pixels.
 std::string pixels_digest(const cv::Mat& person);
-
-// One stored analysis: a small JSON document naming its key, with the parse
-// map as a PNG (compressed) in base64 and the keypoints and warnings.
-std::string encode_analysis(const inference::HumanAnalysis& analysis, const std::string& key);
-// The analysis of `bytes` when it is one for `key` and well formed (a
-// 768 x 1024 map of labels 0..18, 18 keypoints); otherwise nothing, and
-// `problem` says why.
-std::optional<inference::HumanAnalysis> decode_analysis(std::string_view bytes, const std::string& key,
-                                                        std::string& problem);
 
 // Parse maps and keypoints by image and models, in front of the networks: a
 // bounded in-process LRU, then S3 (shared by every instance), then `inner`,

@@ -30,8 +30,9 @@ namespace {
 // at most, and a few more so that the 429s, 503s and the page are answered
 // meanwhile.
 constexpr int kSpareThreads = 4;
-constexpr const char* kRequestTimeoutMs = "30000";  // reading headers and body, and each write
-constexpr const char* kMaxHeaderBytes = "16384";    // request line and headers together
+constexpr const char* kRequestTimeoutMs = "30000";         // reading headers and body, and each write
+constexpr std::chrono::milliseconds kBodyDeadline{30000};  // the whole body (kRequestTimeoutMs)
+constexpr const char* kMaxHeaderBytes = "16384";           // request line and headers together
 constexpr const char* kConnectionQueue = "64";
 constexpr const char* kListenBacklog = "64";
 // Base64 makes an image 4/3 its size; the JSON fields around it are small.
@@ -189,7 +190,21 @@ struct HttpApi::Server {
     }
 
     std::string body;
-    if (!read_body(connection, body)) return too_large();
+    switch (read_body(connection, request, body)) {
+      case BodyRead::kComplete:
+        break;
+      case BodyRead::kTooLarge:
+        return too_large();
+      case BodyRead::kIncomplete:
+        return problem(
+            400, "request body incomplete: " + std::to_string(body.size()) + " bytes received" +
+                     (request.content_length >= 0 ? " of the " + std::to_string(request.content_length) + " announced"
+                                                  : std::string()));
+      case BodyRead::kTooSlow:
+        return problem(400, "request body not received within " + std::string(kRequestTimeoutMs) + " ms");
+      case BodyRead::kStopping:
+        return unavailable("the service is shutting down");
+    }
     // CivetWeb's threads have small stacks (Debian builds it with
     // USE_STACK_SIZE): the request is computed on a thread of its own.
     return std::async(std::launch::async, [&] { return compute(body, wants_inline(request)); }).get();
@@ -215,14 +230,28 @@ struct HttpApi::Server {
     return {status, std::move(text)};
   }
 
-  bool read_body(mg_connection* connection, std::string& body) const {
+  enum class BodyRead { kComplete, kTooLarge, kIncomplete, kTooSlow, kStopping };
+
+  // Each read waits at most request_timeout_ms; the whole body gets that
+  // long in all, so that a client trickling bytes holds neither an admission
+  // nor the stop (which waits for the requests in progress) for longer.
+  BodyRead read_body(mg_connection* connection, const mg_request_info& request, std::string& body) const {
+    const auto deadline = std::chrono::steady_clock::now() + kBodyDeadline;
     std::vector<char> buffer(64 * 1024);  // not on CivetWeb's small stack
     for (;;) {
       const int got = mg_read(connection, buffer.data(), buffer.size());
-      if (got <= 0) return true;
-      if (body.size() + static_cast<std::size_t>(got) > max_body_bytes) return false;
+      if (got < 0) return BodyRead::kIncomplete;  // the client went away or stopped sending
+      if (got == 0) break;
+      if (body.size() + static_cast<std::size_t>(got) > max_body_bytes) return BodyRead::kTooLarge;
       body.append(buffer.data(), static_cast<std::size_t>(got));
+      if (parts.stop.stopping.load()) return BodyRead::kStopping;
+      if (std::chrono::steady_clock::now() > deadline) return BodyRead::kTooSlow;
     }
+    // A body cut short is not handed on as if it were the request.
+    if (request.content_length >= 0 && body.size() < static_cast<std::size_t>(request.content_length)) {
+      return BodyRead::kIncomplete;
+    }
+    return BodyRead::kComplete;
   }
 
   static bool wants_inline(const mg_request_info& request) {

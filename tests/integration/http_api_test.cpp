@@ -3,6 +3,10 @@
 // answers checked against docs/openapi.yaml by tests/integration/openapi_check.py
 // (Debian's python3-jsonschema), the records and objects the requests left, and
 // the metrics. About 40 s in the release build.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <condition_variable>
 #include <future>
 
@@ -62,6 +66,28 @@ class HeldImageServer {
   int waiting_ = 0;
   bool released_ = false;
 };
+
+// `bytes` sent on one connection, whose sending side is then closed; what
+// came back until the server closed it (empty when nothing did in 60 s).
+std::string raw_exchange(int port, const std::string& bytes) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  timeval timeout{60, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string answer;
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0 &&
+      ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size())) {
+    ::shutdown(fd, SHUT_WR);
+    char buffer[4096];
+    for (ssize_t got; (got = ::recv(fd, buffer, sizeof buffer, 0)) > 0;)
+      answer.append(buffer, static_cast<std::size_t>(got));
+  }
+  ::close(fd);
+  return answer;
+}
 
 struct Exchange {
   std::string method, path;
@@ -220,6 +246,14 @@ TEST_F(HttpApiTest, AnswersEachStatusCodeAsTheSpecSaysThroughTheKafkaPathsProces
   const Exchange huge = recorded(post("/v1/masks", std::string(bound + 1, ' ')));
   EXPECT_EQ(huge.status, 413) << huge.body;
 
+  // A body cut short (10 of the 1000 bytes announced, then the client stops
+  // sending): 400 saying so, not the truncated JSON handed on as the request.
+  const std::string cut =
+      raw_exchange(api_port, std::string("POST /v1/masks HTTP/1.1\r\nHost: 127.0.0.1\r\n") + "Authorization: Bearer " +
+                                 kToken + "\r\nContent-Length: 1000\r\n\r\n{\"user_id\"");
+  EXPECT_EQ(cut.rfind("HTTP/1.1 400", 0), 0U) << cut;
+  EXPECT_NE(cut.find("request body incomplete: 10 bytes received of the 1000 announced"), std::string::npos) << cut;
+
   // One request in progress (HTTP_API_MAX_QUEUE=1): the next gets 429.
   auto slow = std::async(std::launch::async, [&] {
     return post("/v1/masks", masks_request("req-held", {{"type", "url"}, {"data", held.url()}}).dump());
@@ -331,18 +365,24 @@ TEST_F(HttpApiTest, TheAnalysisCacheGivesTheSameMasksAndReplacesAForeignOrCorrup
   ASSERT_EQ(json::parse(stored)["key"], key);
   std::cout << "cache object: " << stored.size() << " bytes\n";
 
-  // Another image's analysis under this key, then bytes that are no analysis:
-  // each ignored, counted, computed again (the same masks) and replaced.
+  // Another image's analysis under this key, bytes that are no analysis, an
+  // object over the size bound (not downloaded past it), and a parse map
+  // whose PNG declares 900 megapixels (refused by its header): each ignored,
+  // counted, computed again (the same masks) and replaced.
   json foreign = json::parse(stored);
   foreign["key"] = "another/key";
+  json bomb = json::parse(stored);
+  std::string huge_png = "\x89PNG\r\n\x1a\n" + std::string("\0\0\0\x0dIHDR\0\0\x75\x30\0\0\x75\x30\x08\0\0\0\0", 21);
+  bomb["parse_png"] = mc::core::encode_base64(huge_png + "CRC!" + std::string("\0\0\0\0IEND\xae\x42\x60\x82", 12));
   int errors = 0;
-  for (const std::string& tampered : {foreign.dump(), std::string("\x1f\x8b not an analysis")}) {
+  for (const std::string& tampered : {foreign.dump(), std::string("\x1f\x8b not an analysis"),
+                                      std::string(mc::service::kMaxStoredAnalysisBytes + 1, ' '), bomb.dump()}) {
     bucket.put_object(prefix + key, tampered, "application/json");
     EXPECT_EQ(masks_of(numbered("req-tampered-", errors)), computed);
     EXPECT_EQ(counter("maskcomponent_analysis_cache_errors_total"), ++errors);
     EXPECT_EQ(json::parse(bucket.get_object(prefix + key))["key"], key) << "replaced";
   }
-  EXPECT_EQ(counter("maskcomponent_analysis_cache_misses_total"), 3);
+  EXPECT_EQ(counter("maskcomponent_analysis_cache_misses_total"), 5);
   EXPECT_EQ(masks_of("req-after"), computed);
   EXPECT_EQ(counter("maskcomponent_analysis_cache_hits_total", {"layer=\"s3\""}), 2);
   EXPECT_EQ(service->stop(), 0);

@@ -99,6 +99,22 @@ TEST_F(S3Test, PutThenGetReturnsIdenticalBytes) {
   EXPECT_EQ(client->get_object(key), bytes);
 }
 
+// What the analysis cache reads (objects others may have written): within
+// the bound the bytes, beyond it a permanent error, a missing one nothing.
+TEST_F(S3Test, FindObjectReadsNoMoreThanItsBound) {
+  const std::string key = unique_name("_analysis_") + "/object";
+  client->put_object(key, random_bytes(5000), "application/json");
+  EXPECT_EQ(client->find_object(key, 5000)->size(), 5000U);
+  try {
+    client->find_object(key, 4999);
+    FAIL() << "an object over the bound was read";
+  } catch (const adapters::DependencyError& error) {
+    EXPECT_EQ(error.kind(), adapters::DependencyError::Kind::kPermanent);
+    EXPECT_NE(std::string(error.what()).find("larger than 4999 bytes"), std::string::npos) << error.what();
+  }
+  EXPECT_FALSE(client->find_object(key + "-missing", 10));
+}
+
 TEST_F(S3Test, AMissingBucketIsCreated) {
   adapters::S3Client fresh(s3_settings(unique_name("mc-test-")));
   EXPECT_TRUE(fresh.ensure_bucket()) << "created";
