@@ -6,17 +6,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/mask_output.hpp"
 #include "inference/human_analyzer.hpp"
 
 namespace mc::app {
 
-struct GenerateOptions {
+struct GenerateOptions : MaskOutputOptions {
   std::filesystem::path image_path;
-  std::string gender;
-  std::string types;  // comma-separated; empty means all seven
-  std::filesystem::path out_dir;
-  std::filesystem::path preview_path;  // optional
-  std::string options_json;            // --options; empty: none
   bool dump_parse = false;
   bool dump_keypoints = false;
   std::uint64_t max_pixels = 0;

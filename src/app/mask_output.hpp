@@ -12,6 +12,15 @@
 
 namespace mc::app {
 
+// What `masks` and `generate` both take: which masks, for whom, where, shaped how.
+struct MaskOutputOptions {
+  std::string gender;
+  std::string types;  // comma-separated; empty means all seven
+  std::filesystem::path out_dir;
+  std::filesystem::path preview_path;  // optional
+  std::string options_json;            // --options; empty: none
+};
+
 // Accepts M, F, MALE, FEMALE and OTHER in any case; throws InputError otherwise.
 core::Gender validate_cli_gender(const std::string& gender);
 

@@ -5,16 +5,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/mask_output.hpp"
+
 namespace mc::app {
 
-struct MasksOptions {
+struct MasksOptions : MaskOutputOptions {
   std::filesystem::path parse_path;
   std::filesystem::path keypoints_path;
-  std::string gender;
-  std::string types;  // comma-separated; empty means all seven
-  std::filesystem::path out_dir;
-  std::filesystem::path preview_path;  // optional
-  std::string options_json;            // --options; empty: none
 };
 
 // Registers `maskcomponent masks` on the CLI11 app; returns the subcommand.

@@ -20,6 +20,7 @@
 #include "core/ids.hpp"
 #include "core/mask_types.hpp"
 #include "service/api_page.hpp"
+#include "service/civet_server.hpp"
 #include "service/json_log.hpp"
 
 namespace mc::service {
@@ -40,40 +41,17 @@ constexpr std::size_t kBodyMargin = 64 * 1024;
 
 constexpr const char* kJson = "application/json";
 
-struct Answer {
-  Answer(int code, std::string text, const char* media = kJson) : status(code), body(std::move(text)), type(media) {}
-  int status;
-  std::string body;
-  const char* type;
-  int retry_after = 0;     // seconds, when > 0
-  bool challenge = false;  // WWW-Authenticate: Bearer
+// Never cached: each answer is one request's.
+struct Answer : HttpAnswer {
+  Answer(int code, std::string text, const char* media = kJson) : HttpAnswer{code, std::move(text), media} {
+    no_store = true;
+  }
 };
 
 Answer problem(int status, const std::string& text) {
   std::string body = nlohmann::json{{"error", text}}.dump();
   body.push_back('\n');  // (not `dump() + "\n"`: GCC 12 warns falsely there)
   return {status, std::move(body)};
-}
-
-void send(mg_connection* connection, const Answer& answer, bool head) {
-  mg_response_header_start(connection, answer.status);
-  mg_response_header_add(connection, "Content-Type", answer.type, -1);
-  const std::string length = std::to_string(answer.body.size());
-  mg_response_header_add(connection, "Content-Length", length.c_str(), -1);
-  if (answer.retry_after > 0) {
-    const std::string seconds = std::to_string(answer.retry_after);
-    mg_response_header_add(connection, "Retry-After", seconds.c_str(), -1);
-  }
-  if (answer.challenge) mg_response_header_add(connection, "WWW-Authenticate", "Bearer", -1);
-  mg_response_header_add(connection, "Cache-Control", "no-store", -1);
-  mg_response_header_add(connection, "Connection", "close", -1);
-  mg_response_header_send(connection);
-  if (!head) mg_write(connection, answer.body.data(), answer.body.size());
-}
-
-std::string listening(const std::string& address, int port) {
-  const std::string host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
-  return host + ":" + std::to_string(port);
 }
 
 // Compares digests, so that neither the content nor the length of the token
@@ -312,7 +290,7 @@ struct HttpApi::Server {
                {{"stage", "http_api"}, {"event", "http_api_failed"}});
       answer = problem(500, "internal error");
     }
-    send(connection, answer, method == "HEAD");
+    send_answer(connection, answer, method == "HEAD");
     const std::string route = path == "/" || path == "/v1/masks" ? path : "other";
     self->requests.Add({{"route", route}, {"code", std::to_string(answer.status)}}).Increment();
     if (route != "other") {
@@ -323,26 +301,16 @@ struct HttpApi::Server {
   }
 
   // CivetWeb's own messages name the client's bytes: not logged.
-  static int log_message(const mg_connection*, const char*) { return 1; }
 };
 
 std::size_t http_api_body_limit(std::size_t max_image_bytes) { return (max_image_bytes + 2) / 3 * 4 + kBodyMargin; }
 
 HttpApi::HttpApi(const HttpApiSettings& settings, std::size_t max_body_bytes, Parts parts)
     : server_(std::make_unique<Server>(settings, max_body_bytes, parts)) {
-  static std::once_flag initialised;
-  std::call_once(initialised, [] { mg_init_library(0); });
-
-  const std::string ports = listening(settings.bind_address, settings.port);
-  const std::string threads = std::to_string(settings.max_queue + kSpareThreads);
-  const char* options[] = {
-      "listening_ports",  ports.c_str(),      "num_threads",    threads.c_str(),     "request_timeout_ms",
-      kRequestTimeoutMs,  "max_request_size", kMaxHeaderBytes,  "enable_keep_alive", "no",
-      "connection_queue", kConnectionQueue,   "listen_backlog", kListenBacklog,      nullptr};
-  mg_callbacks callbacks{};
-  callbacks.begin_request = &Server::begin_request;
-  callbacks.log_message = &Server::log_message;
-  server_->context = mg_start(&callbacks, server_.get(), options);
+  server_->context = start_civetweb(
+      settings.bind_address, settings.port,
+      {settings.max_queue + kSpareThreads, kRequestTimeoutMs, kMaxHeaderBytes, kConnectionQueue, kListenBacklog},
+      &Server::begin_request, server_.get());
   if (server_->context == nullptr) {
     throw core::SetupError("HTTP_API_PORT " + std::to_string(settings.port) + " on " + settings.bind_address +
                            ": cannot listen (in use, or the address is not local)");

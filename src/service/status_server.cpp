@@ -3,9 +3,9 @@
 #include <civetweb.h>
 
 #include <cstring>
-#include <mutex>
 
 #include "core/errors.hpp"
+#include "service/civet_server.hpp"
 #include "service/json_log.hpp"
 
 namespace mc::service {
@@ -19,35 +19,15 @@ namespace {
 // keep probes answered beside 60 clients that trickle headers (reconnecting
 // as they are cut off); beyond that, the port needs a NetworkPolicy
 // (docs/operations.md). Probes and scrapes send their headers at once.
-constexpr const char* kThreads = "64";
+constexpr int kThreads = 64;
 constexpr const char* kRequestTimeoutMs = "1000";  // reading a request's headers, and each write
 constexpr const char* kMaxRequestSize = "8192";    // request line and headers together, bytes
 constexpr const char* kConnectionQueue = "64";     // accepted connections waiting for a thread
 constexpr const char* kListenBacklog = "64";
 
-struct Answer {
-  int status;
-  std::string body;
-  const char* type;
-};
+using Answer = HttpAnswer;
 
 constexpr const char* kText = "text/plain; charset=utf-8";
-
-void send(mg_connection* connection, const Answer& answer, bool head) {
-  mg_response_header_start(connection, answer.status);
-  mg_response_header_add(connection, "Content-Type", answer.type, -1);
-  const std::string length = std::to_string(answer.body.size());
-  mg_response_header_add(connection, "Content-Length", length.c_str(), -1);
-  mg_response_header_add(connection, "Connection", "close", -1);
-  mg_response_header_send(connection);
-  if (!head) mg_write(connection, answer.body.data(), answer.body.size());
-}
-
-// CivetWeb's listening_ports syntax: an IPv6 address in brackets.
-std::string listening(const std::string& address, int port) {
-  const std::string host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
-  return host + ":" + std::to_string(port);
-}
 
 }  // namespace
 
@@ -73,46 +53,22 @@ struct StatusServer::Server {
     const std::string method = request->request_method != nullptr ? request->request_method : "";
     try {
       const Answer answer = self->route(method, request->local_uri != nullptr ? request->local_uri : "");
-      send(connection, answer, method == "HEAD");
+      send_answer(connection, answer, method == "HEAD");
       return answer.status;
     } catch (const std::exception&) {
       self->log.error("status_failed", "status endpoint failed");
-      send(connection, {500, "internal error\n", kText}, method == "HEAD");
+      send_answer(connection, {500, "internal error\n", kText}, method == "HEAD");
       return 500;
     }
   }
-
-  // CivetWeb's own messages (a client's malformed or oversized request, a
-  // timeout) name the client's bytes, not ours: not logged.
-  static int log_message(const mg_connection*, const char*) { return 1; }
 };
 
 StatusServer::StatusServer(const std::string& address, int port, const HealthState& health,
                            const ServiceMetrics& metrics, spdlog::logger& log)
     : server_(std::make_unique<Server>(Server{health, metrics, StageLog(log, "status")})) {
-  static std::once_flag initialised;
-  std::call_once(initialised, [] { mg_init_library(0); });
-
-  const std::string ports = listening(address, port);
-  const char* options[] = {"listening_ports",
-                           ports.c_str(),
-                           "num_threads",
-                           kThreads,
-                           "request_timeout_ms",
-                           kRequestTimeoutMs,
-                           "max_request_size",
-                           kMaxRequestSize,
-                           "enable_keep_alive",
-                           "no",
-                           "connection_queue",
-                           kConnectionQueue,
-                           "listen_backlog",
-                           kListenBacklog,
-                           nullptr};
-  mg_callbacks callbacks{};
-  callbacks.begin_request = &Server::begin_request;
-  callbacks.log_message = &Server::log_message;
-  server_->context = mg_start(&callbacks, server_.get(), options);
+  server_->context =
+      start_civetweb(address, port, {kThreads, kRequestTimeoutMs, kMaxRequestSize, kConnectionQueue, kListenBacklog},
+                     &Server::begin_request, server_.get());
   if (server_->context == nullptr) {
     throw core::SetupError("METRICS_PORT " + std::to_string(port) + " on " + address +
                            ": cannot listen (in use, or the address is not local)");
