@@ -33,7 +33,7 @@ RUN --mount=type=secret,id=ca-certificates,required=false \
 COPY CMakeLists.txt CMakePresets.json ./
 COPY cmake cmake
 COPY src src
-COPY tools/dev_broker tools/dev_broker
+COPY web/index.html web/index.html
 # ccache in a cache mount kept by the builder between builds: a change under
 # src/ recompiles only what it touches.
 RUN --mount=type=cache,target=/root/.cache/ccache \
