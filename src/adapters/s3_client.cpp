@@ -18,10 +18,9 @@ struct CurlGlobal {
   CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 };
 
-// What a response body may hold in memory: an object we download (masks are
-// a few MB) or, for anything else, an error document. A server that sends
-// more is cut off (its reason is still read from the first bytes).
-constexpr std::size_t kMaxObjectBytes = 256U << 20U;
+// What a response body other than an object (S3Client::kMaxObjectBytes) may
+// hold in memory: an error document. A server that sends more is cut off
+// (its reason is still read from the first bytes).
 constexpr std::size_t kMaxOtherBodyBytes = 64U << 10U;
 // The longest part of a server's error text echoed into our own.
 constexpr std::size_t kMaxEchoedBytes = 256;
@@ -174,7 +173,7 @@ S3Client::Response S3Client::perform(const char* method, const std::string& path
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   // Dot segments stay as signed (libcurl would otherwise remove them).
   curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
-  if (max_body == 0) max_body = verb == "GET" ? kMaxObjectBytes : kMaxOtherBodyBytes;
+  if (max_body == 0) max_body = verb == "GET" ? S3Client::kMaxObjectBytes : kMaxOtherBodyBytes;
   BodySink sink{&response.body, max_body, &response.body_over_limit};
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -38,6 +39,10 @@ class S3Client {
   S3Client(const S3Client&) = delete;
   S3Client& operator=(const S3Client&) = delete;
 
+  // The most an object we download may hold in memory (masks are a few MB);
+  // a server that sends more is cut off.
+  static constexpr std::size_t kMaxObjectBytes = 256U << 20U;
+
   // Creates the bucket when it does not exist. Returns true when it created it.
   bool ensure_bucket();
   // HEAD of the bucket (the readiness check); throws DependencyError unless
@@ -48,7 +53,7 @@ class S3Client {
   // As get_object, but nothing when the object does not exist (404). An
   // object larger than `max_bytes` is a DependencyError (kPermanent) after at
   // most that many bytes were read (for objects others may have written).
-  std::optional<std::string> find_object(const std::string& key, std::size_t max_bytes = 256U << 20U);
+  std::optional<std::string> find_object(const std::string& key, std::size_t max_bytes = kMaxObjectBytes);
   struct ObjectHead {
     std::string content_type;
   };
