@@ -133,6 +133,18 @@ class HttpApiTest : public ServiceTest {
     }
     return exchange;
   }
+
+  // Until the API serves: an empty request answered 400, not 503 (not ready)
+  // or nothing (not listening yet).
+  void wait_until_serving() {
+    Exchange probe;
+    const auto deadline = std::chrono::steady_clock::now() + 180s;
+    while (std::chrono::steady_clock::now() < deadline && (probe.status == 0 || probe.status == 503)) {
+      probe = post("/v1/masks", "{}", false);
+      std::this_thread::sleep_for(200ms);
+    }
+    ASSERT_EQ(probe.status, 400) << probe.body;
+  }
   Exchange recorded(Exchange exchange) {
     exchanges.push_back(exchange);
     return exchange;
@@ -335,13 +347,7 @@ TEST_F(HttpApiTest, TheAnalysisCacheGivesTheSameMasksAndReplacesAForeignOrCorrup
   const auto counter = [&](const std::string& name, const std::vector<std::string>& labels = {}) {
     return metric_value(http_get("http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics").body, name, labels);
   };
-  Exchange probe;
-  const auto deadline = std::chrono::steady_clock::now() + 180s;
-  while (std::chrono::steady_clock::now() < deadline && (probe.status == 0 || probe.status == 503)) {
-    probe = post("/v1/masks", "{}", false);
-    std::this_thread::sleep_for(200ms);
-  }
-  ASSERT_EQ(probe.status, 400);
+  ASSERT_NO_FATAL_FAILURE(wait_until_serving());
 
   const json computed = masks_of("req-miss");
   ASSERT_EQ(computed.size(), 7U);
@@ -397,13 +403,7 @@ TEST_F(HttpApiTest, ThePageShowsEachRequestedMaskOverThePhoto) {
   }
   env.erase("HTTP_API_TOKEN");
   start_service();
-  Exchange probe;
-  const auto deadline = std::chrono::steady_clock::now() + 180s;
-  while (std::chrono::steady_clock::now() < deadline && (probe.status == 0 || probe.status == 503)) {
-    probe = post("/v1/masks", "{}", false);
-    std::this_thread::sleep_for(200ms);
-  }
-  ASSERT_EQ(probe.status, 400);
+  ASSERT_NO_FATAL_FAILURE(wait_until_serving());
   // The test's output folder, under the build tree: the screenshot stays there.
   const fs::path out = fs::current_path() / "test_output" / "page";
   fs::create_directories(out);
