@@ -12,11 +12,6 @@ echo "== format"
 bash scripts/check_format.sh
 
 jobs=$(nproc)
-# The stress test's SIGKILLs (tests/integration/stress_test.cpp): 20 here, so
-# that the whole suite stays well within CI's time (the container image's
-# cold build and the Kafka clusters take minutes); the test's own default is
-# 50 (MC_STRESS_KILLS=50 scripts/test.sh runs those).
-export MC_STRESS_KILLS="${MC_STRESS_KILLS:-20}"
 for preset in release asan; do
   echo "== ${preset}: configure and build"
   cmake --preset "${preset}"

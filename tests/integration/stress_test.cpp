@@ -1,6 +1,6 @@
 // At-least-once under repeated crashes: two instances of `maskcomponent
 // serve` in one group, one of them killed with SIGKILL at a random point 50
-// times (MC_STRESS_KILLS; scripts/test.sh runs 20) while requests keep
+// times (MC_STRESS_KILLS sets another count) while requests keep
 // arriving and another process keeps both cores busy, each time restarted. Afterwards every request has a completed
 // result (redelivered duplicates are allowed, losses are not), a completed
 // record, and each user's row names that user's last request. Prints how
