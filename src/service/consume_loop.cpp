@@ -14,6 +14,17 @@ namespace {
 // fail quickly and need no order among themselves.
 const std::string kUnidentifiedLane = "\x01unidentified";
 
+// How often the result topics are asked for again while they are missing,
+// and how long one answer may take.
+constexpr std::chrono::seconds kTopicCheckInterval{3};
+constexpr std::chrono::seconds kTopicCheckTimeout{5};
+
+std::string joined(const std::vector<std::string>& phrases) {
+  std::string text;
+  for (const auto& phrase : phrases) text += (text.empty() ? "" : "; ") + phrase;
+  return text;
+}
+
 // Applies a rebalance under whichever protocol the group agreed on: the
 // cooperative one hands over changes, the eager one whole assignments
 // (a revoke always names everything held). Returns the error, or "".
@@ -54,16 +65,19 @@ ConsumeLoop::ConsumeLoop(const ServiceSettings& settings, MessageGuard& guard, F
 ConsumeLoop::~ConsumeLoop() = default;
 
 void ConsumeLoop::run() {
-  const RdKafka::ErrorCode subscribed = consumer_->subscribe({settings_.kafka.input_topic});
-  if (subscribed != RdKafka::ERR_NO_ERROR) {
-    throw core::SetupError("Kafka subscribe to " + settings_.kafka.input_topic + ": " + RdKafka::err2str(subscribed));
-  }
   auto workers = std::make_unique<UserOrderedExecutor>(settings_.concurrency);
   workers_ = workers.get();
-  service_log_.info("started", "consuming",
+  service_log_.info("started", "started",
                     {{"topic", settings_.kafka.input_topic},
                      {"group", settings_.kafka.consumer_group},
                      {"concurrency", settings_.concurrency}});
+  if (wait_for_result_topics()) {
+    const RdKafka::ErrorCode subscribed = consumer_->subscribe({settings_.kafka.input_topic});
+    if (subscribed != RdKafka::ERR_NO_ERROR) {
+      throw core::SetupError("Kafka subscribe to " + settings_.kafka.input_topic + ": " + RdKafka::err2str(subscribed));
+    }
+    service_log_.info("consuming", "consuming", {{"topic", settings_.kafka.input_topic}});
+  }
   while (!stop_.stopping.load()) {
     try {
       std::unique_ptr<RdKafka::Message> message(consumer_->consume(100));
@@ -84,6 +98,42 @@ void ConsumeLoop::run() {
   publisher_.flush(std::chrono::seconds(10));
   service_log_.info("stopped", "stopped",
                     {{"unfinished", tracker_.in_flight()}, {"dropped_publications", publisher_.dropped()}});
+}
+
+bool ConsumeLoop::wait_for_result_topics() {
+  std::string reported;  // what was last logged as missing
+  while (!stop_.stopping.load()) {
+    health_.loop_polled(HealthState::Clock::now());  // waiting on purpose, not stuck
+    const auto unusable = publisher_.unusable_topics(kTopicCheckTimeout);
+    if (unusable && unusable->empty()) {
+      if (!reported.empty()) {
+        kafka_log_.info("dependency_recovered", "the result topics exist now; consuming");
+        health_.set_missing_topics("");
+        metrics_.set_kafka_publishing(true);
+      }
+      return true;
+    }
+    if (unusable) {
+      const std::string reason = joined(*unusable);
+      if (reason != reported) {
+        kafka_log_.error("dependency_unavailable",
+                         "cannot publish results: " + reason + "; consuming nothing until that changes",
+                         {{"input_topic", settings_.kafka.input_topic}});
+        reported = reason;
+      }
+      health_.set_missing_topics(reason);
+      metrics_.set_kafka_publishing(false);
+      metrics_.retried("topics", true);
+    }
+    // No answer: the brokers are down or refuse us; librdkafka logs why
+    // (and KafkaEvents stops on refused credentials). Ask again.
+    const auto next = std::chrono::steady_clock::now() + kTopicCheckInterval;
+    while (std::chrono::steady_clock::now() < next && !stop_.stopping.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      health_.loop_polled(HealthState::Clock::now());
+    }
+  }
+  return false;
 }
 
 void ConsumeLoop::drain_and_close() {

@@ -35,6 +35,9 @@ namespace mc::service {
 //    revocation drops the partitions' queued work, waits for their running
 //    work (REBALANCE_WAIT_SECONDS at most), commits what finished, and lets
 //    them go.
+//  - Nothing is consumed until the result and poison topics exist: a
+//    request taken before it could be answered would be computed, stored
+//    and then held unanswered (readiness names the missing topics).
 //  - run() returns when StopState::stopping is set and the work in flight
 //    has finished (or SHUTDOWN_GRACE_SECONDS passed): offsets stored and
 //    committed, group left, producer flushed.
@@ -55,6 +58,9 @@ class ConsumeLoop : public RdKafka::RebalanceCb {
                     std::vector<RdKafka::TopicPartition*>& partitions) override;
 
  private:
+  // Returns when the brokers say the result and poison topics exist (true)
+  // or when the service stops first (false).
+  bool wait_for_result_topics();
   void assign(RdKafka::KafkaConsumer& consumer, std::vector<RdKafka::TopicPartition*>& partitions);
   void revoke(RdKafka::KafkaConsumer& consumer, std::vector<RdKafka::TopicPartition*>& partitions);
   // Waits (REBALANCE_WAIT_SECONDS at most) for the running work of `revoked`;

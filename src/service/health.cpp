@@ -14,6 +14,11 @@ void HealthState::set_dependency(Dependency dependency, bool answered) {
   }
 }
 
+void HealthState::set_missing_topics(std::string topics) {
+  const std::lock_guard lock(mutex_);
+  missing_topics_ = std::move(topics);
+}
+
 HealthState::Verdict HealthState::liveness(Clock::time_point now) const {
   const std::int64_t last = last_poll_ns_.load();
   if (last == 0) return {true, "live: starting\n"};
@@ -34,6 +39,7 @@ HealthState::Verdict HealthState::readiness() const {
   if (publishing_failed_.load()) failing += "kafka: publishing results failed (the log says why)\n";
   {
     const std::lock_guard lock(mutex_);
+    if (!missing_topics_.empty()) failing += "kafka: " + missing_topics_ + " (nothing is consumed until they exist)\n";
     if (!postgres_ok_) failing += "postgres: " + postgres_state_ + "\n";
     if (!s3_ok_) failing += "s3: " + s3_state_ + "\n";
   }

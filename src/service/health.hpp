@@ -32,6 +32,9 @@ class HealthState {
   // Results or poison messages cannot be published (a missing topic,
   // authorisation refused, brokers unreachable): requests cannot finish.
   void set_publishing_failed(bool failed) { publishing_failed_ = failed; }
+  // The result or poison topics the brokers say are missing, as one line
+  // ("" once they all exist): until then nothing is consumed.
+  void set_missing_topics(std::string topics);
 
   struct Verdict {
     bool ok = false;
@@ -56,6 +59,7 @@ class HealthState {
   bool s3_ok_ = false;
   std::string postgres_state_ = "not checked yet";
   std::string s3_state_ = "not checked yet";
+  std::string missing_topics_;
 };
 
 }  // namespace mc::service

@@ -78,6 +78,32 @@ ResultPublisher::~ResultPublisher() {
 
 void ResultPublisher::flush(std::chrono::milliseconds timeout) { producer_->flush(static_cast<int>(timeout.count())); }
 
+std::optional<std::vector<std::string>> ResultPublisher::unusable_topics(std::chrono::milliseconds timeout) {
+  std::vector<std::string> unusable;
+  for (const std::string& name : {settings_.kafka.output_topic, settings_.kafka.poison_topic}) {
+    std::string error;
+    const std::unique_ptr<RdKafka::Topic> topic(RdKafka::Topic::create(producer_.get(), name, nullptr, error));
+    if (!topic) throw core::SetupError("Kafka topic " + name + ": " + error);
+    // One topic per request: the producer's request for a named topic is
+    // the one a broker that auto-creates topics acts on.
+    RdKafka::Metadata* answer = nullptr;
+    const RdKafka::ErrorCode code = producer_->metadata(false, topic.get(), &answer, static_cast<int>(timeout.count()));
+    const std::unique_ptr<RdKafka::Metadata> metadata(answer);
+    if (code != RdKafka::ERR_NO_ERROR || !metadata) return std::nullopt;
+    for (const RdKafka::TopicMetadata* found : *metadata->topics()) {
+      if (found->topic() != name) continue;
+      if (found->err() == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART) {
+        unusable.push_back(name + " does not exist");
+      } else if (found->err() == RdKafka::ERR_TOPIC_AUTHORIZATION_FAILED) {
+        unusable.push_back(name + " is not ours to write (topic authorisation failed)");
+      }
+      // Any other answer (a leader being elected for a topic just created)
+      // heals by itself; publishing retries it.
+    }
+  }
+  return unusable;
+}
+
 void ResultPublisher::deliver(const Outcome& outcome) {
   if (!publish(settings_.kafka.output_topic, outcome.key, wire(outcome.result))) {
     drop("result", settings_.kafka.output_topic);

@@ -4,8 +4,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <librdkafka/rdkafkacpp.h>
 #include <spdlog/spdlog.h>
@@ -48,6 +50,11 @@ class ResultPublisher final : public OutcomePublisher {
   [[nodiscard]] long dropped() const override { return dropped_.load(); }
   // Waits up to `timeout` for what is still queued.
   void flush(std::chrono::milliseconds timeout);
+  // Asks the brokers about the result and poison topics: one phrase per
+  // topic that cannot be published to ("mask_output does not exist"), or
+  // nullopt when no broker answered within `timeout`. A broker that
+  // creates topics itself (auto.create.topics.enable) creates them now.
+  std::optional<std::vector<std::string>> unusable_topics(std::chrono::milliseconds timeout);
 
  private:
   class DeliveryReports;

@@ -104,5 +104,20 @@ TEST(Readiness, ResultsThatCannotBePublishedMakeItNotReadyUntilTheyCanAgain) {
   EXPECT_TRUE(verdict.ok) << verdict.body;
 }
 
+TEST(Readiness, MissingResultTopicsAreNamedUntilTheyExist) {
+  HealthState health(60s);
+  make_ready(health);
+  health.set_missing_topics("out does not exist; poison does not exist");
+  auto verdict = health.readiness();
+  EXPECT_FALSE(verdict.ok);
+  EXPECT_NE(
+      verdict.body.find("kafka: out does not exist; poison does not exist (nothing is consumed until they exist)"),
+      std::string::npos)
+      << verdict.body;
+  health.set_missing_topics("");
+  verdict = health.readiness();
+  EXPECT_TRUE(verdict.ok) << verdict.body;
+}
+
 }  // namespace
 }  // namespace mc::service
