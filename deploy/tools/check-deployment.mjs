@@ -32,9 +32,19 @@ expect(pod.securityContext?.runAsNonRoot === true, "not runAsNonRoot");
 expect(container.securityContext?.readOnlyRootFilesystem === true, "root filesystem not read-only");
 expect(container.volumeMounts?.some((mount) => mount.mountPath === "/models" && mount.readOnly),
   "no read-only /models volume");
+// A credential comes from a Secret: as a variable (secretKeyRef) or, for
+// the secrets the service reads as files, NAME_FILE naming a file under a
+// mounted Secret volume.
+const secretMounts = (container.volumeMounts ?? []).filter((mount) =>
+  (pod.volumes ?? []).some((volume) => volume.name === mount.name && volume.secret));
+const fromSecret = (name) =>
+  container.env?.some((variable) => variable.name === name && variable.valueFrom?.secretKeyRef) ||
+  container.env?.some((variable) => variable.name === `${name}_FILE` &&
+    secretMounts.some((mount) => String(variable.value ?? "").startsWith(`${mount.mountPath}/`)));
 for (const name of ["POSTGRES_DSN", "MINIO_ACCESS_KEY", "MINIO_SECRET_KEY", "KAFKA_PASSWORD"]) {
-  expect(container.env?.some((variable) => variable.name === name && variable.valueFrom?.secretKeyRef),
-    `${name} does not come from a Secret`);
+  expect(fromSecret(name), `${name} does not come from a Secret`);
+  expect(!container.env?.some((variable) => variable.name === name && variable.value !== undefined),
+    `${name} is written into the Deployment`);
 }
 for (const name of Object.keys(config)) {
   expect(!/PASSWORD|SECRET|DSN|ACCESS_KEY|TOKEN|USERNAME/.test(name), `${name} (a credential) is in the ConfigMap`);

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <concepts>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,12 +35,22 @@ class SettingsReader {
     return std::chrono::duration<Rep, Period>(number(name, static_cast<long>(fallback.count()), low, high));
   }
   bool boolean(const char* name, bool fallback);
+  // A secret: NAME, or the contents of the file that NAME_FILE names (how
+  // Docker, Compose and Kubernetes hand secrets over as files, so that they
+  // stay out of `inspect` output), one trailing newline removed. Setting
+  // both is a problem. The value is never echoed; the file's path may be.
+  std::string secret(const char* name, const std::string& fallback);
+  std::string required_secret(const char* name);
   void problem(std::string text) { problems_.push_back(std::move(text)); }
 
   // Throws core::SetupError listing every problem, if there is any.
   void throw_if_problems() const;
 
  private:
+  // NAME's or NAME_FILE's value; nullopt when neither is set or on a problem
+  // (then `failed`).
+  std::optional<std::string> secret_value(const char* name, bool& failed);
+
   EnvironmentReader environment_;
   std::vector<std::string> problems_;
 };

@@ -10,7 +10,7 @@ HttpApiSettings read_http_api_settings(SettingsReader& env) {
   HttpApiSettings api;
   api.port = static_cast<int>(env.number("HTTP_API_PORT", api.port, 0, 65535));
   api.bind_address = env.optional("HTTP_API_BIND_ADDRESS", api.bind_address);
-  api.token = env.optional("HTTP_API_TOKEN", "");
+  api.token = env.secret("HTTP_API_TOKEN", "");
   api.max_queue = static_cast<int>(env.number("HTTP_API_MAX_QUEUE", api.max_queue, 1, 1024));
   if (api.port > 0 && api.token.empty() && !is_loopback_address(api.bind_address)) {
     env.problem("HTTP_API_BIND_ADDRESS " + api.bind_address +

@@ -26,7 +26,7 @@ KafkaSettings read_kafka_settings(SettingsReader& env) {
   kafka.security_protocol = env.optional("KAFKA_SECURITY_PROTOCOL", kafka.security_protocol);
   kafka.sasl_mechanism = env.optional("KAFKA_SASL_MECHANISM", kafka.sasl_mechanism);
   kafka.username = env.optional("KAFKA_USERNAME", kafka.username);
-  kafka.password = env.optional("KAFKA_PASSWORD", kafka.password);
+  kafka.password = env.secret("KAFKA_PASSWORD", kafka.password);
   kafka.ssl_ca_location = env.optional("KAFKA_SSL_CA_LOCATION", kafka.ssl_ca_location);
   if (!kafka.ssl_ca_location.empty() && !readable_path(kafka.ssl_ca_location)) {
     env.problem("KAFKA_SSL_CA_LOCATION names no readable file or folder (got \"" + kafka.ssl_ca_location + "\")");

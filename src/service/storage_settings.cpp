@@ -18,7 +18,7 @@ StorageSettings read_storage_settings(SettingsReader& env) {
   StorageSettings settings;
   settings.s3.endpoint = env.required("MINIO_ENDPOINT");
   settings.s3.access_key = env.required("MINIO_ACCESS_KEY");
-  settings.s3.secret_key = env.required("MINIO_SECRET_KEY");
+  settings.s3.secret_key = env.required_secret("MINIO_SECRET_KEY");
   settings.s3.bucket = env.required("MINIO_BUCKET");
   settings.s3.secure = env.boolean("MINIO_SECURE", settings.s3.secure);
   settings.s3.region = env.optional("MINIO_REGION", settings.s3.region);
@@ -43,7 +43,7 @@ StorageSettings read_storage_settings(SettingsReader& env) {
   }
   settings.presigned_url_expiry = env.duration("PRESIGNED_URL_EXPIRY", settings.presigned_url_expiry, 1, 604800);
 
-  settings.postgres.dsn = env.required("POSTGRES_DSN");
+  settings.postgres.dsn = env.required_secret("POSTGRES_DSN");
   if (!settings.postgres.dsn.empty()) {
     if (const auto problem = adapters::dsn_problem(settings.postgres.dsn)) {
       env.problem("POSTGRES_DSN " + *problem + " (got \"" + adapters::redact_dsn(settings.postgres.dsn) + "\")");

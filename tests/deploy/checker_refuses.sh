@@ -13,6 +13,8 @@ expect_refusal "the checker refused the broken deployment" \
   "not runAsNonRoot" \
   "root filesystem not read-only" \
   "POSTGRES_DSN does not come from a Secret" \
+  "MINIO_SECRET_KEY does not come from a Secret" \
+  "KAFKA_PASSWORD is written into the Deployment" \
   "MINIO_SECRET_KEY \(a credential\) is in the ConfigMap" \
   "the ScaledObject reads the lag from other-kafka:9092" \
   "KEDA may scale past the partitions" \

@@ -6,7 +6,8 @@
 # `maskcomponent send --wait`, checks the completed result and that every mask
 # downloads as a PNG, checks /readyz from outside the container, then stops it
 # with `podman stop` and checks exit code 0 within the grace period and that
-# neither its log nor the image names the S3 secret key or the PostgreSQL password.
+# neither its log, nor the image, nor `podman inspect` of the container names
+# the S3 secret key or the PostgreSQL password (given as files: *_FILE).
 #
 #   tests/deploy/container_test.sh TEST_MODELS_DIR PAINT_FIGURE_PROGRAM
 #
@@ -46,6 +47,15 @@ keep_log=1
 "${paint_figure}" tests/golden/male_pants/parse.png "${models}/palette.json" "${work}/figure.png"
 chmod 644 "${work}/figure.png"
 
+# The secrets as files, as Docker's, Compose's and Kubernetes' secrets hand
+# them over (MINIO_SECRET_KEY_FILE, POSTGRES_DSN_FILE): then neither the
+# container's configuration nor `podman inspect` holds them.
+mkdir -p "${work}/secrets"
+printf '%s\n' "${MINIO_SECRET_KEY}" > "${work}/secrets/minio_secret_key"
+printf '%s\n' "${POSTGRES_DSN}" > "${work}/secrets/postgres_dsn"
+chmod 755 "${work}/secrets"
+chmod 644 "${work}/secrets/minio_secret_key" "${work}/secrets/postgres_dsn"
+
 # A group of its own, so that other runs' offsets do not matter.
 group=maskcomponent-container-test-$$
 # Writable only where the Kubernetes Deployment gives it a volume (/tmp):
@@ -53,8 +63,10 @@ group=maskcomponent-container-test-$$
 podman run -d --name "${name}" --network=host --read-only --read-only-tmpfs=false --tmpfs /tmp \
   -v "${models}:/models:ro" \
   -e KAFKA_BOOTSTRAP_SERVERS -e KAFKA_CONSUMER_GROUP="${group}" \
-  -e MINIO_ENDPOINT -e MINIO_ACCESS_KEY -e MINIO_SECRET_KEY -e MINIO_BUCKET -e MINIO_SECURE -e BASE_URL \
-  -e POSTGRES_DSN -e METRICS_PORT="${metrics_port}" -e METRICS_BIND_ADDRESS=127.0.0.1 \
+  -v "${work}/secrets:/run/secrets:ro" \
+  -e MINIO_ENDPOINT -e MINIO_ACCESS_KEY -e MINIO_SECRET_KEY_FILE=/run/secrets/minio_secret_key \
+  -e MINIO_BUCKET -e MINIO_SECURE -e BASE_URL \
+  -e POSTGRES_DSN_FILE=/run/secrets/postgres_dsn -e METRICS_PORT="${metrics_port}" -e METRICS_BIND_ADDRESS=127.0.0.1 \
   -e SHUTDOWN_GRACE_SECONDS=30 \
   "${tag}" > /dev/null
 
@@ -94,15 +106,18 @@ podman stop --time 60 "${name}" > /dev/null
 code=$(podman inspect --format '{{.State.ExitCode}}' "${name}")
 echo "podman stop: exit code ${code} after $((SECONDS - start)) s"
 [ "${code}" = 0 ] || fail "the service exited with ${code} after SIGTERM (137: killed at the end of the grace period)"
-# Neither the log (the whole run, shutdown included) nor the image (its
-# configuration, labels, history) names a secret. (The container's own
-# `podman inspect` does: the service reads them from its environment, and
-# podman 4.3 shows even --secret ...,type=env values there; docs/deploy.md.)
+# Neither the log (the whole run, shutdown included), nor the image (its
+# configuration, labels, history), nor the container's own configuration
+# (`podman inspect`: its environment) names a secret.
 logs=$(podman logs "${name}" 2>&1)
 image=$(podman image inspect "${tag}"; podman history --no-trunc "${tag}")
+container=$(podman inspect "${name}")
+grep -qF -- "MINIO_SECRET_KEY_FILE=/run/secrets/minio_secret_key" <<< "${container}" \
+  || fail "podman inspect does not show the container's environment: the check below would prove nothing"
 for secret in "${MINIO_SECRET_KEY}" "$(sed -E 's#^[a-z]+://[^:]*:([^@]*)@.*#\1#' <<< "${POSTGRES_DSN}")"; do
   if grep -qF -- "${secret}" <<< "${logs}"; then fail "a secret appears in the container's log"; fi
   if grep -qF -- "${secret}" <<< "${image}"; then fail "a secret appears in the image's configuration or history"; fi
+  if grep -qF -- "${secret}" <<< "${container}"; then fail "a secret appears in podman inspect of the container"; fi
 done
 keep_log=""
 echo "container test passed"

@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <string>
+
+#include <unistd.h>
 
 #include "core/errors.hpp"
 #include "service/storage_settings.hpp"
@@ -185,11 +189,13 @@ TEST(SettingsTest, TheDefaultBaseUrlFollowsMinioSecure) {
 }
 
 TEST(SettingsTest, EveryMissingRequiredVariableIsNamedAtOnce) {
-  EXPECT_EQ(load_error({}),
-            problems({"KAFKA_BOOTSTRAP_SERVERS is required", "MINIO_ENDPOINT is required",
-                      "MINIO_ACCESS_KEY is required", "MINIO_SECRET_KEY is required", "MINIO_BUCKET is required",
-                      // the default BASE_URL, made of the missing two
-                      "BASE_URL must be an http:// or https:// URL (got \"http:\")", "POSTGRES_DSN is required"}));
+  EXPECT_EQ(
+      load_error({}),
+      problems({"KAFKA_BOOTSTRAP_SERVERS is required", "MINIO_ENDPOINT is required", "MINIO_ACCESS_KEY is required",
+                "MINIO_SECRET_KEY (or MINIO_SECRET_KEY_FILE) is required", "MINIO_BUCKET is required",
+                // the default BASE_URL, made of the missing two
+                "BASE_URL must be an http:// or https:// URL (got \"http:\")",
+                "POSTGRES_DSN (or POSTGRES_DSN_FILE) is required"}));
 }
 
 TEST(SettingsTest, ChoicesOutsideTheirListAreNamedWithTheValue) {
@@ -301,6 +307,67 @@ TEST(SettingsTest, TheStorageCommandsReadTheStorageVariablesAlone) {
   const StorageSettings settings = load_storage_settings(fake_environment(storage));
   EXPECT_EQ(settings.s3.bucket, "masks");
   EXPECT_EQ(settings.postgres.pool_size, 4);
+}
+
+// A file of its own under the test's temporary folder, removed at the end.
+class SecretFile {
+ public:
+  SecretFile(const std::string& name, const std::string& contents)
+      : path_(std::filesystem::temp_directory_path() / ("mc_settings_" + std::to_string(::getpid()) + "_" + name)) {
+    std::ofstream(path_, std::ios::binary) << contents;
+  }
+  ~SecretFile() { std::filesystem::remove(path_); }
+  SecretFile(const SecretFile&) = delete;
+  SecretFile& operator=(const SecretFile&) = delete;
+  [[nodiscard]] std::string path() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Docker's and Kubernetes' secrets as files: every secret variable can be
+// given as NAME_FILE, its trailing newline (as `echo` writes it) dropped.
+TEST(SettingsTest, EverySecretCanComeFromTheFileItsFileVariableNames) {
+  const SecretFile kafka("kafka", "kafka-secret-1\n");
+  const SecretFile minio("minio", "minio-secret-2\r\n");
+  const SecretFile dsn("dsn", "postgresql://mc:pg-secret-3@127.0.0.1:5432/mc\n");
+  const SecretFile token("token", "api-secret-5");
+  Variables variables = with(required_variables(), {{"KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT"},
+                                                    {"KAFKA_USERNAME", "mc"},
+                                                    {"KAFKA_PASSWORD_FILE", kafka.path()},
+                                                    {"MINIO_SECRET_KEY_FILE", minio.path()},
+                                                    {"POSTGRES_DSN_FILE", dsn.path()},
+                                                    {"HTTP_API_TOKEN_FILE", token.path()}});
+  variables.erase("MINIO_SECRET_KEY");
+  variables.erase("POSTGRES_DSN");
+  const ServiceSettings settings = load(variables);
+  EXPECT_EQ(settings.kafka.password, "kafka-secret-1");
+  EXPECT_EQ(settings.storage.s3.secret_key, "minio-secret-2");
+  EXPECT_EQ(settings.storage.postgres.dsn, "postgresql://mc:pg-secret-3@127.0.0.1:5432/mc");
+  EXPECT_EQ(settings.http_api.token, "api-secret-5");
+}
+
+TEST(SettingsTest, ASecretFileThatCannotBeUsedIsNamedWithItsPathNeverItsContents) {
+  const SecretFile empty("empty", "\n");
+  const SecretFile huge("huge", std::string(64 * 1024 + 1, 'x'));
+  const SecretFile minio("both", "minio-secret-2");
+  const std::string missing = (std::filesystem::temp_directory_path() / "mc_settings_no_such_file").string();
+  Variables variables = with(required_variables(), {{"KAFKA_PASSWORD_FILE", missing},
+                                                    {"MINIO_SECRET_KEY_FILE", minio.path()},
+                                                    {"POSTGRES_DSN_FILE", empty.path()},
+                                                    {"HTTP_API_TOKEN_FILE", huge.path()}});
+  const std::string error = load_error(variables);
+  EXPECT_EQ(error, problems({"KAFKA_PASSWORD_FILE names a file that cannot be read: No such file or directory (\"" +
+                                 missing + "\")",
+                             "MINIO_SECRET_KEY and MINIO_SECRET_KEY_FILE are both set: set one",
+                             "POSTGRES_DSN and POSTGRES_DSN_FILE are both set: set one",
+                             "HTTP_API_TOKEN_FILE names a file larger than 64 KiB (\"" + huge.path() + "\")"}));
+  variables.erase("MINIO_SECRET_KEY");
+  variables.erase("POSTGRES_DSN");
+  variables.erase("KAFKA_PASSWORD_FILE");
+  variables.erase("HTTP_API_TOKEN_FILE");
+  EXPECT_EQ(load_error(variables), problems({"POSTGRES_DSN_FILE names an empty file (\"" + empty.path() + "\")"}));
+  EXPECT_EQ(load_error(variables).find("minio-secret-2"), std::string::npos);
 }
 
 }  // namespace
