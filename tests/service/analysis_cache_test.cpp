@@ -220,7 +220,7 @@ cv::Mat image(int side, std::uint8_t value) { return {side, side, CV_8UC3, cv::S
 
 // A CachingAnalyzer in front of a GatedAnalyzer, its S3 layer on a closed
 // port (each lookup fails at once: an error of the cache, then the networks).
-class CachingAnalyzerTest : public ::testing::Test {
+class AnalysisCacheLayerTest : public ::testing::Test {
  protected:
   CachingAnalyzer make(std::size_t memory_bytes) {
     adapters::S3Settings s3;
@@ -250,7 +250,7 @@ class CachingAnalyzerTest : public ::testing::Test {
   const Interruption interruption = Interruption::for_request(stop);
 };
 
-TEST_F(CachingAnalyzerTest, ConcurrentMissesOfOneImageRunTheNetworksOnce) {
+TEST_F(AnalysisCacheLayerTest, ConcurrentMissesOfOneImageRunTheNetworksOnce) {
   CachingAnalyzer cache = make(64 * 1024 * 1024);
   networks.set_open(false);
   constexpr int kRequests = 6;
@@ -271,7 +271,7 @@ TEST_F(CachingAnalyzerTest, ConcurrentMissesOfOneImageRunTheNetworksOnce) {
   EXPECT_EQ(metric("maskcomponent_analysis_cache_misses_total"), "1");
 }
 
-TEST_F(CachingAnalyzerTest, MissesOfDifferentImagesRunTogether) {
+TEST_F(AnalysisCacheLayerTest, MissesOfDifferentImagesRunTogether) {
   CachingAnalyzer cache = make(64 * 1024 * 1024);
   networks.set_open(false);
   auto first = std::async(std::launch::async, [&] { return cache.analyze(image(64, 1), interruption); });
@@ -285,7 +285,7 @@ TEST_F(CachingAnalyzerTest, MissesOfDifferentImagesRunTogether) {
   EXPECT_EQ(flight_hits(), 0);
 }
 
-TEST_F(CachingAnalyzerTest, WaitersGetTheLeadersErrorAndTheNextCallComputesAgain) {
+TEST_F(AnalysisCacheLayerTest, WaitersGetTheLeadersErrorAndTheNextCallComputesAgain) {
   CachingAnalyzer cache = make(64 * 1024 * 1024);
   networks.set_open(false);
   networks.fail = [] { throw core::InputError("no person detected"); };
@@ -303,7 +303,7 @@ TEST_F(CachingAnalyzerTest, WaitersGetTheLeadersErrorAndTheNextCallComputesAgain
   EXPECT_EQ(networks.calls_now(), 2);
 }
 
-TEST_F(CachingAnalyzerTest, AWaiterStopsWaitingWhenItsInterruptionIsDue) {
+TEST_F(AnalysisCacheLayerTest, AWaiterStopsWaitingWhenItsInterruptionIsDue) {
   CachingAnalyzer cache = make(64 * 1024 * 1024);
   networks.set_open(false);
   auto leader = std::async(std::launch::async, [&] { return cache.analyze(image(64, 5), interruption); });
@@ -320,7 +320,7 @@ TEST_F(CachingAnalyzerTest, AWaiterStopsWaitingWhenItsInterruptionIsDue) {
   EXPECT_EQ(networks.calls_now(), 1);
 }
 
-TEST_F(CachingAnalyzerTest, WhenTheLeaderIsAbandonedAWaiterComputes) {
+TEST_F(AnalysisCacheLayerTest, WhenTheLeaderIsAbandonedAWaiterComputes) {
   CachingAnalyzer cache = make(64 * 1024 * 1024);
   networks.set_open(false);
   networks.fail = [] { throw Abandoned(); };
@@ -334,7 +334,7 @@ TEST_F(CachingAnalyzerTest, WhenTheLeaderIsAbandonedAWaiterComputes) {
   EXPECT_EQ(networks.calls_now(), 2);
 }
 
-TEST_F(CachingAnalyzerTest, TheMemoryLayerEvictsTheOldestAndStaysWithinItsBudget) {
+TEST_F(AnalysisCacheLayerTest, TheMemoryLayerEvictsTheOldestAndStaysWithinItsBudget) {
   // Room for three analyses of a 100 x 100 image (10,000 parse bytes and a little more each).
   constexpr std::size_t kBudget = 35000;
   CachingAnalyzer cache = make(kBudget);
@@ -358,7 +358,7 @@ TEST_F(CachingAnalyzerTest, TheMemoryLayerEvictsTheOldestAndStaysWithinItsBudget
   EXPECT_LE(std::stoul(metric("maskcomponent_analysis_cache_bytes")), kBudget);
 }
 
-TEST_F(CachingAnalyzerTest, AnAnalysisLargerThanTheWholeBudgetIsNotKept) {
+TEST_F(AnalysisCacheLayerTest, AnAnalysisLargerThanTheWholeBudgetIsNotKept) {
   constexpr std::size_t kBudget = 35000;
   CachingAnalyzer cache = make(kBudget);
   cache.analyze(image(100, 1), interruption);
