@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <array>
+#include <chrono>
 #include <fstream>
 #include <memory>
 
@@ -42,6 +43,18 @@ class Sha256 {
 std::size_t size_of(const inference::HumanAnalysis& analysis) {
   return analysis.parse.total() * analysis.parse.elemSize() + sizeof(analysis) + 256;
 }
+
+// An answer of the cache: its own pixels (the caller may write them), and no
+// network times (no network ran for it).
+inference::HumanAnalysis answer_from(const inference::HumanAnalysis& kept) {
+  inference::HumanAnalysis copy = kept;
+  copy.parse = kept.parse.clone();
+  copy.atr_time = copy.lip_time = copy.pose_time = {};
+  return copy;
+}
+
+// How often a waiter looks at its interruption (an atomic flag, no signal).
+constexpr std::chrono::milliseconds kInterruptionPoll{50};
 
 }  // namespace
 
@@ -86,6 +99,11 @@ CachingAnalyzer::CachingAnalyzer(Analyzer& inner, const adapters::S3Settings& s3
                        .Help("Analyses taken from the cache instead of the networks, by layer")
                        .Register(metrics.registry())
                        .Add({{"layer", "s3"}})),
+      flight_hits_(prometheus::BuildCounter()
+                       .Name("maskcomponent_analysis_cache_hits_total")
+                       .Help("Analyses taken from the cache instead of the networks, by layer")
+                       .Register(metrics.registry())
+                       .Add({{"layer", "in_flight"}})),
       misses_(prometheus::BuildCounter()
                   .Name("maskcomponent_analysis_cache_misses_total")
                   .Help("Analyses computed by the networks (not in the cache)")
@@ -95,35 +113,82 @@ CachingAnalyzer::CachingAnalyzer(Analyzer& inner, const adapters::S3Settings& s3
                   .Name("maskcomponent_analysis_cache_errors_total")
                   .Help("Cache objects ignored (corrupt, foreign) and S3 calls of the cache that failed")
                   .Register(metrics.registry())
-                  .Add({})) {}
+                  .Add({})),
+      memory_held_(prometheus::BuildGauge()
+                       .Name("maskcomponent_analysis_cache_bytes")
+                       .Help("Bytes the in-process layer of the analysis cache holds (ANALYSIS_CACHE_MEMORY_MB)")
+                       .Register(metrics.registry())
+                       .Add({})) {}
 
-inference::HumanAnalysis CachingAnalyzer::analyze(const cv::Mat& person) {
+inference::HumanAnalysis CachingAnalyzer::analyze(const cv::Mat& person, const Interruption& interruption) {
   const std::string key = fingerprint_ + "/" + pixels_digest(person);
-  if (auto cached = from_memory(key)) {
-    memory_hits_.Increment();
-    return std::move(*cached);
+  for (;;) {
+    std::promise<inference::HumanAnalysis> answer;
+    Flight flight;
+    {
+      const std::lock_guard lock(mutex_);
+      if (auto cached = from_memory_locked(key)) {
+        memory_hits_.Increment();
+        return std::move(*cached);
+      }
+      const auto found = flights_.find(key);
+      if (found == flights_.end()) {
+        flights_.emplace(key, answer.get_future().share());
+      } else {
+        flight = found->second;
+      }
+    }
+    if (!flight.valid()) return lead(key, person, interruption, answer);
+    flight_hits_.Increment();
+    while (flight.wait_for(kInterruptionPoll) != std::future_status::ready) interruption.check();
+    try {
+      return answer_from(flight.get());
+    } catch (const Abandoned&) {
+      // The leader's interruption, not necessarily ours: unless ours is due
+      // too, look again (a waiter leads).
+      interruption.check();
+    }
   }
-  if (auto cached = from_bucket(key)) {
-    bucket_hits_.Increment();
-    remember(key, *cached);
-    return std::move(*cached);
-  }
-  misses_.Increment();
-  inference::HumanAnalysis analysis = inner_.analyze(person);
-  remember(key, analysis);
-  store(key, analysis);
-  return analysis;
 }
 
-std::optional<inference::HumanAnalysis> CachingAnalyzer::from_memory(const std::string& key) {
-  const std::lock_guard lock(mutex_);
+inference::HumanAnalysis CachingAnalyzer::lead(const std::string& key, const cv::Mat& person,
+                                               const Interruption& interruption,
+                                               std::promise<inference::HumanAnalysis>& answer) {
+  // Whatever happens, the flight ends: its waiters get the answer or the
+  // error, and the next call for the key looks anew.
+  bool answered = false;
+  const auto land = [&](auto&& give) {
+    {
+      const std::lock_guard lock(mutex_);
+      flights_.erase(key);
+    }
+    give();
+    answered = true;
+  };
+  try {
+    if (auto cached = from_bucket(key)) {
+      bucket_hits_.Increment();
+      remember(key, *cached);
+      land([&] { answer.set_value(answer_from(*cached)); });
+      return std::move(*cached);
+    }
+    misses_.Increment();
+    inference::HumanAnalysis analysis = inner_.analyze(person, interruption);
+    remember(key, analysis);
+    land([&] { answer.set_value(answer_from(analysis)); });
+    store(key, analysis);
+    return analysis;
+  } catch (...) {
+    if (!answered) land([&] { answer.set_exception(std::current_exception()); });
+    throw;
+  }
+}
+
+std::optional<inference::HumanAnalysis> CachingAnalyzer::from_memory_locked(const std::string& key) {
   const auto found = by_key_.find(key);
   if (found == by_key_.end()) return std::nullopt;
   recent_.splice(recent_.begin(), recent_, found->second);
-  inference::HumanAnalysis copy = found->second->analysis;
-  copy.parse = found->second->analysis.parse.clone();
-  copy.atr_time = copy.lip_time = copy.pose_time = {};
-  return copy;
+  return answer_from(found->second->analysis);
 }
 
 void CachingAnalyzer::remember(const std::string& key, const inference::HumanAnalysis& analysis) {
@@ -141,6 +206,7 @@ void CachingAnalyzer::remember(const std::string& key, const inference::HumanAna
     by_key_.erase(recent_.back().key);
     recent_.pop_back();
   }
+  memory_held_.Set(static_cast<double>(bytes_));
 }
 
 std::optional<inference::HumanAnalysis> CachingAnalyzer::from_bucket(const std::string& key) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <future>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -10,6 +11,7 @@
 
 #include <opencv2/core.hpp>
 #include <prometheus/counter.h>
+#include <prometheus/gauge.h>
 #include <spdlog/spdlog.h>
 
 #include "core/pool.hpp"
@@ -35,14 +37,25 @@ std::string pixels_digest(const cv::Mat& person);
 // whose answer is stored in both. Objects that are corrupt or made for
 // another key are counted as errors, ignored and replaced; S3 failures only
 // cost the cache (the request is computed). Thread-safe.
+//
+// One computation per key at a time: a miss for a key already being looked
+// up in S3 or computed waits for that one (counted as a hit of layer
+// "in_flight"), and gets its answer or its error: the same image and models
+// give the same error, and a transient one (memory) is retried by the
+// caller's retry policy as a call of its own. The wait ends with Abandoned
+// when the waiter's interruption is due; a leader abandoned itself hands the
+// computation to a waiter. Nothing of a finished flight is kept.
 class CachingAnalyzer final : public Analyzer {
  public:
   CachingAnalyzer(Analyzer& inner, const adapters::S3Settings& s3, AnalysisCacheSettings settings,
                   std::string fingerprint, ServiceMetrics& metrics, spdlog::logger& log);
-  inference::HumanAnalysis analyze(const cv::Mat& person) override;
+  inference::HumanAnalysis analyze(const cv::Mat& person, const Interruption& interruption) override;
 
  private:
-  std::optional<inference::HumanAnalysis> from_memory(const std::string& key);
+  using Flight = std::shared_future<inference::HumanAnalysis>;
+  inference::HumanAnalysis lead(const std::string& key, const cv::Mat& person, const Interruption& interruption,
+                                std::promise<inference::HumanAnalysis>& answer);
+  std::optional<inference::HumanAnalysis> from_memory_locked(const std::string& key);
   void remember(const std::string& key, const inference::HumanAnalysis& analysis);
   std::optional<inference::HumanAnalysis> from_bucket(const std::string& key);
   void store(const std::string& key, const inference::HumanAnalysis& analysis);
@@ -55,8 +68,10 @@ class CachingAnalyzer final : public Analyzer {
   spdlog::logger& log_;
   prometheus::Counter& memory_hits_;
   prometheus::Counter& bucket_hits_;
+  prometheus::Counter& flight_hits_;
   prometheus::Counter& misses_;
   prometheus::Counter& errors_;
+  prometheus::Gauge& memory_held_;  // bytes_
 
   struct Entry {
     std::string key;
@@ -67,6 +82,7 @@ class CachingAnalyzer final : public Analyzer {
   std::list<Entry> recent_;  // most recently used first
   std::unordered_map<std::string, std::list<Entry>::iterator> by_key_;
   std::size_t bytes_ = 0;
+  std::unordered_map<std::string, Flight> flights_;  // keys being looked up or computed now
 };
 
 }  // namespace mc::service

@@ -28,11 +28,17 @@ namespace mc::service {
 namespace {
 
 // A request holds a thread while it is computed: HTTP_API_MAX_QUEUE of them
-// at most, and a few more so that the 429s, 503s and the page are answered
-// meanwhile.
-constexpr int kSpareThreads = 4;
-constexpr const char* kRequestTimeoutMs = "30000";         // reading headers and body, and each write
-constexpr std::chrono::milliseconds kBodyDeadline{30000};  // the whole body (kRequestTimeoutMs)
+// at most, and more so that the 429s, 503s and the page are answered
+// meanwhile, and so that it takes that many slow clients to hold them all.
+constexpr int kSpareThreads = 32;
+// CivetWeb 1.15 has one timeout for three things: a request's line and
+// headers in all (from the connection's turn on a thread), and each read of
+// the body and each write of the answer (a stall with no byte through). 5 s
+// cuts off a client trickling headers long before the 30 s it was (real
+// clients send them at once), and still lets a body or an answer stall for
+// 5 s on a poor link; the whole body has its own deadline below.
+constexpr const char* kRequestTimeoutMs = "5000";
+constexpr std::chrono::milliseconds kBodyDeadline{30000};  // the whole body
 constexpr const char* kMaxHeaderBytes = "16384";           // request line and headers together
 constexpr const char* kConnectionQueue = "64";
 constexpr const char* kListenBacklog = "64";
@@ -179,7 +185,7 @@ struct HttpApi::Server {
                      (request.content_length >= 0 ? " of the " + std::to_string(request.content_length) + " announced"
                                                   : std::string()));
       case BodyRead::kTooSlow:
-        return problem(400, "request body not received within " + std::string(kRequestTimeoutMs) + " ms");
+        return problem(400, "request body not received within " + std::to_string(kBodyDeadline.count()) + " ms");
       case BodyRead::kStopping:
         return unavailable("the service is shutting down");
     }
@@ -210,8 +216,8 @@ struct HttpApi::Server {
 
   enum class BodyRead { kComplete, kTooLarge, kIncomplete, kTooSlow, kStopping };
 
-  // Each read waits at most request_timeout_ms; the whole body gets that
-  // long in all, so that a client trickling bytes holds neither an admission
+  // Each read waits at most request_timeout_ms; the whole body gets
+  // kBodyDeadline in all, so that a client trickling bytes holds neither an admission
   // nor the stop (which waits for the requests in progress) for longer.
   BodyRead read_body(mg_connection* connection, const mg_request_info& request, std::string& body) const {
     const auto deadline = std::chrono::steady_clock::now() + kBodyDeadline;
@@ -305,11 +311,13 @@ struct HttpApi::Server {
 
 std::size_t http_api_body_limit(std::size_t max_image_bytes) { return (max_image_bytes + 2) / 3 * 4 + kBodyMargin; }
 
+int http_api_threads(int max_queue) { return max_queue + kSpareThreads; }
+
 HttpApi::HttpApi(const HttpApiSettings& settings, std::size_t max_body_bytes, Parts parts)
     : server_(std::make_unique<Server>(settings, max_body_bytes, parts)) {
   server_->context = start_civetweb(
       settings.bind_address, settings.port,
-      {settings.max_queue + kSpareThreads, kRequestTimeoutMs, kMaxHeaderBytes, kConnectionQueue, kListenBacklog},
+      {http_api_threads(settings.max_queue), kRequestTimeoutMs, kMaxHeaderBytes, kConnectionQueue, kListenBacklog},
       &Server::begin_request, server_.get());
   if (server_->context == nullptr) {
     throw core::SetupError("HTTP_API_PORT " + std::to_string(settings.port) + " on " + settings.bind_address +

@@ -42,6 +42,11 @@ int http_status_of(const Outcome& outcome);
 // as base64, plus 64 KiB for the fields around it.
 std::size_t http_api_body_limit(std::size_t max_image_bytes);
 
+// CivetWeb's threads for HTTP_API_MAX_QUEUE: the requests admitted, and 32
+// more for the refusals, the page and clients slow to send their headers
+// (each held 5 s at most).
+int http_api_threads(int max_queue);
+
 // The synchronous API (CivetWeb, like the operators' endpoint), on its own threads:
 //   POST /v1/masks[?inline=true]  the Kafka request in, its result message out
 //   GET  /                        the page to try it in a browser (web/index.html)

@@ -2,7 +2,7 @@
 
 namespace mc::service {
 
-inference::HumanAnalysis PooledAnalyzer::analyze(const cv::Mat& person) {
+inference::HumanAnalysis PooledAnalyzer::analyze(const cv::Mat& person, const Interruption& /*interruption*/) {
   auto lease = pool_.acquire();
   return lease->analyze(person);
 }

@@ -11,6 +11,7 @@
 
 #include "core/request_record.hpp"
 #include "inference/human_analysis.hpp"
+#include "service/shutdown.hpp"
 
 namespace mc::service {
 
@@ -66,10 +67,12 @@ class ImageSource {
 
 // Runs the networks on a 768 x 1024 person image (waiting for a free
 // instance); core::InputError("no person detected") when there is nobody.
+// Waits that are not the networks' own (another request computing the same
+// image) end with Abandoned once `interruption` is due.
 class Analyzer {
  public:
   virtual ~Analyzer() = default;
-  virtual inference::HumanAnalysis analyze(const cv::Mat& person) = 0;
+  virtual inference::HumanAnalysis analyze(const cv::Mat& person, const Interruption& interruption) = 0;
 };
 
 }  // namespace mc::service

@@ -245,7 +245,7 @@ inference::HumanAnalysis RequestProcessor::analyze(ActiveRequest& active, const 
     // and tried again like an unavailable dependency, never a failed result.
     inference::HumanAnalysis analysis = retry_.until_done(active.log, "inference", active.interruption, [&] {
       try {
-        return ports_.analyzer.analyze(person);
+        return ports_.analyzer.analyze(person, active.interruption);
       } catch (const std::exception& error) {
         if (!resource_exhausted(error)) throw;
         throw adapters::DependencyError(adapters::DependencyError::Kind::kTransient,

@@ -17,6 +17,7 @@
 #include "core/person_image.hpp"
 #include "inference/checkpoints.hpp"
 #include "service/analysis_cache.hpp"
+#include "service/http_api.hpp"
 
 namespace mc::service_test {
 namespace {
@@ -318,6 +319,88 @@ TEST_F(HttpApiTest, AnswersEachStatusCodeAsTheSpecSaysThroughTheKafkaPathsProces
   const auto refusal = check_against_spec({wrong});
   EXPECT_EQ(refusal.exit_code, 1) << refusal.output;
   EXPECT_NE(refusal.output.find("mask_paths"), std::string::npos) << refusal.output;
+}
+
+// Clients that trickle their headers hold a thread each only for a bounded
+// time: with as many of them as the API has threads (reconnecting whenever
+// they are cut off, as an attacker would), a real request is still answered.
+// Its client waits 25 s: under CivetWeb's old 30 s bound the tricklers held
+// every thread longer than that; under 5 s the request is computed after the
+// first round of them is cut off.
+TEST_F(HttpApiTest, ClientsTricklingHeadersDoNotStallTheApi) {
+  env.erase("HTTP_API_TOKEN");
+  start_service();
+  ASSERT_NO_FATAL_FAILURE(wait_until_serving());
+
+  const int threads = mc::service::http_api_threads(1);  // HTTP_API_MAX_QUEUE=1
+  std::atomic<bool> done{false};
+  std::atomic<int> trickling{0};
+  std::atomic<int> cut_off{0};
+  std::vector<std::thread> tricklers;
+  for (int i = 0; i < threads; ++i) {
+    tricklers.emplace_back([&, i] {
+      bool counted = false;
+      while (!done.load()) {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(static_cast<std::uint16_t>(api_port));
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        const auto send_text = [fd](const std::string& text) {
+          return ::send(fd, text.data(), text.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(text.size());
+        };
+        if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0 &&
+            send_text("POST /v1/masks HTTP/1.1\r\nHost: 127.0.0.1\r\n")) {
+          for (int line = 0; !done.load(); ++line) {
+            // Cut off: the server's 400 or its close is there to read, or sending fails.
+            char byte = 0;
+            if (!send_text("X-Slow-" + std::to_string(i) + "-" + std::to_string(line) + ": 1\r\n") ||
+                ::recv(fd, &byte, 1, MSG_DONTWAIT) >= 0) {
+              ++cut_off;
+              break;
+            }
+            if (line == 1 && !counted) {
+              counted = true;
+              ++trickling;
+            }
+            std::this_thread::sleep_for(200ms);
+          }
+        }
+        ::close(fd);
+        if (!done.load()) std::this_thread::sleep_for(10ms);
+      }
+    });
+  }
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (trickling.load() < threads && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(trickling.load(), threads) << "the slow clients were not all connected";
+
+  const auto asked = std::chrono::steady_clock::now();
+  Exchange answer;
+  {
+    httplib::Client client("127.0.0.1", api_port);
+    client.set_read_timeout(25, 0);
+    client.set_write_timeout(25, 0);
+    const auto result =
+        client.Post("/v1/masks", masks_request("req-beside-tricklers", base64_image()).dump(), "application/json");
+    if (result) {
+      answer.status = result->status;
+      answer.body = result->body;
+    } else {
+      answer.body = httplib::to_string(result.error());
+    }
+  }
+  const auto took = std::chrono::steady_clock::now() - asked;
+  const auto cut_deadline = std::chrono::steady_clock::now() + 60s;
+  while (cut_off.load() == 0 && std::chrono::steady_clock::now() < cut_deadline) std::this_thread::sleep_for(10ms);
+  done = true;
+  for (auto& trickler : tricklers) trickler.join();
+  std::cout << "answered in " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms beside "
+            << threads << " clients trickling headers; " << cut_off.load() << " trickling connections cut off\n";
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(body_of(answer)["status"], "completed") << answer.body;
+  EXPECT_GT(cut_off.load(), 0) << "no trickling client was cut off";
+  EXPECT_EQ(service->stop(), 0);
 }
 
 TEST_F(HttpApiTest, TheBareApiBeyondLoopbackIsAConfigurationError) {

@@ -1,13 +1,23 @@
 // The analysis cache's stored form, its key parts and its settings (service/analysis_cache*).
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <future>
 #include <map>
+#include <mutex>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/sinks/null_sink.h>
 
 #include "core/base64.hpp"
 #include "core/errors.hpp"
 #include "service/analysis_cache.hpp"
+#include "metric_lines.hpp"
 
 namespace mc::service {
 namespace {
@@ -151,6 +161,216 @@ TEST(AnalysisCacheTest, SettingsHaveTheirDefaultsAndAreChecked) {
   EXPECT_FALSE(read({{"ANALYSIS_CACHE", "off"}}).enabled);
   EXPECT_THROW(read({{"ANALYSIS_CACHE", "maybe"}}), core::SetupError);
   EXPECT_THROW(read({{"ANALYSIS_CACHE_PREFIX", "no-slash"}}), core::SetupError);
+}
+
+// The networks, faked: counts its calls, holds each until `open` (so that
+// tests can see calls overlap, or wait behind one), and answers a parse map
+// of the image's size whose first pixel is the image's first byte.
+struct GatedAnalyzer final : Analyzer {
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool open = true;
+  int calls = 0;
+  int running = 0;
+  std::function<void()> fail;  // when set, the next call calls it (and it throws) once opened
+
+  inference::HumanAnalysis analyze(const cv::Mat& person, const Interruption&) override {
+    std::unique_lock lock(mutex);
+    ++calls;
+    ++running;
+    changed.notify_all();
+    changed.wait(lock, [&] { return open; });
+    --running;
+    if (fail) {
+      const auto failing = std::exchange(fail, nullptr);
+      lock.unlock();
+      failing();
+    }
+    inference::HumanAnalysis analysis;
+    analysis.parse = cv::Mat::zeros(person.rows, person.cols, CV_8UC1);
+    analysis.parse.at<std::uint8_t>(0, 0) = person.data[0];
+    analysis.people_found = 1;
+    return analysis;
+  }
+  void set_open(bool value) {
+    const std::lock_guard lock(mutex);
+    open = value;
+    changed.notify_all();
+  }
+  // Waits for `condition` (on the fields above, and metrics that change
+  // without a notification here: looked at again every few milliseconds), a
+  // minute at most.
+  template <typename Condition>
+  bool wait_for(Condition condition) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+    std::unique_lock lock(mutex);
+    while (!condition()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      changed.wait_for(lock, std::chrono::milliseconds(5));
+    }
+    return true;
+  }
+  int calls_now() {
+    const std::lock_guard lock(mutex);
+    return calls;
+  }
+};
+
+cv::Mat image(int side, std::uint8_t value) { return {side, side, CV_8UC3, cv::Scalar(value, value, value)}; }
+
+// A CachingAnalyzer in front of a GatedAnalyzer, its S3 layer on a closed
+// port (each lookup fails at once: an error of the cache, then the networks).
+class AnalysisCacheLayerTest : public ::testing::Test {
+ protected:
+  CachingAnalyzer make(std::size_t memory_bytes) {
+    adapters::S3Settings s3;
+    s3.endpoint = "127.0.0.1:1";
+    s3.bucket = "cache";
+    s3.access_key = "k";
+    s3.secret_key = "s";
+    AnalysisCacheSettings settings;
+    settings.memory_bytes = memory_bytes;
+    return {networks, s3, settings, "models", metrics, *log};
+  }
+  // A series' value as /metrics shows it.
+  std::string metric(const std::string& series) {
+    const std::string line = line_of(metrics.text(), series);
+    return line.empty() ? "" : line.substr(series.size() + 1);
+  }
+  int flight_hits() {
+    const std::string value = metric(R"(maskcomponent_analysis_cache_hits_total{layer="in_flight"})");
+    return value.empty() ? 0 : std::stoi(value);
+  }
+
+  GatedAnalyzer networks;
+  ServiceMetrics metrics{BuildInfo{"test", "test"}};
+  std::shared_ptr<spdlog::logger> log =
+      std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+  StopState stop;
+  const Interruption interruption = Interruption::for_request(stop);
+};
+
+TEST_F(AnalysisCacheLayerTest, ConcurrentMissesOfOneImageRunTheNetworksOnce) {
+  CachingAnalyzer cache = make(64 * 1024 * 1024);
+  networks.set_open(false);
+  constexpr int kRequests = 6;
+  std::vector<std::future<inference::HumanAnalysis>> answers;
+  for (int i = 0; i < kRequests; ++i) {
+    answers.push_back(std::async(std::launch::async, [&] { return cache.analyze(image(64, 7), interruption); }));
+  }
+  // Every request arrived: at the networks, or waiting for the one there.
+  ASSERT_TRUE(networks.wait_for([&] { return networks.calls >= 1 && networks.calls + flight_hits() >= kRequests; }));
+  networks.set_open(true);
+  for (auto& answer : answers) {
+    const inference::HumanAnalysis analysis = answer.get();
+    EXPECT_EQ(analysis.parse.at<std::uint8_t>(0, 0), 7);
+    EXPECT_EQ(analysis.people_found, 1);
+  }
+  EXPECT_EQ(networks.calls_now(), 1);
+  EXPECT_EQ(flight_hits(), kRequests - 1);
+  EXPECT_EQ(metric("maskcomponent_analysis_cache_misses_total"), "1");
+}
+
+TEST_F(AnalysisCacheLayerTest, MissesOfDifferentImagesRunTogether) {
+  CachingAnalyzer cache = make(64 * 1024 * 1024);
+  networks.set_open(false);
+  auto first = std::async(std::launch::async, [&] { return cache.analyze(image(64, 1), interruption); });
+  auto second = std::async(std::launch::async, [&] { return cache.analyze(image(64, 2), interruption); });
+  // Both at the networks at once (one waiting behind the other would never get there).
+  const bool together = networks.wait_for([&] { return networks.running == 2; });
+  networks.set_open(true);
+  EXPECT_TRUE(together);
+  EXPECT_EQ(first.get().parse.at<std::uint8_t>(0, 0), 1);
+  EXPECT_EQ(second.get().parse.at<std::uint8_t>(0, 0), 2);
+  EXPECT_EQ(flight_hits(), 0);
+}
+
+TEST_F(AnalysisCacheLayerTest, WaitersGetTheLeadersErrorAndTheNextCallComputesAgain) {
+  CachingAnalyzer cache = make(64 * 1024 * 1024);
+  networks.set_open(false);
+  networks.fail = [] { throw core::InputError("no person detected"); };
+  constexpr int kRequests = 3;
+  std::vector<std::future<inference::HumanAnalysis>> answers;
+  for (int i = 0; i < kRequests; ++i) {
+    answers.push_back(std::async(std::launch::async, [&] { return cache.analyze(image(64, 9), interruption); }));
+  }
+  ASSERT_TRUE(networks.wait_for([&] { return networks.calls >= 1 && networks.calls + flight_hits() >= kRequests; }));
+  networks.set_open(true);
+  for (auto& answer : answers) EXPECT_THROW(answer.get(), core::InputError);
+  EXPECT_EQ(networks.calls_now(), 1);
+  // The failure is not kept: the same image is computed again.
+  EXPECT_EQ(cache.analyze(image(64, 9), interruption).parse.at<std::uint8_t>(0, 0), 9);
+  EXPECT_EQ(networks.calls_now(), 2);
+}
+
+TEST_F(AnalysisCacheLayerTest, AWaiterStopsWaitingWhenItsInterruptionIsDue) {
+  CachingAnalyzer cache = make(64 * 1024 * 1024);
+  networks.set_open(false);
+  auto leader = std::async(std::launch::async, [&] { return cache.analyze(image(64, 5), interruption); });
+  ASSERT_TRUE(networks.wait_for([&] { return networks.calls == 1; }));
+  // The waiter's work is abandoned (its partition revoked); the leader's is not.
+  const std::atomic<bool> revoked{true};
+  const Interruption waiter_interruption = Interruption::for_request(stop, &revoked);
+  auto waiter = std::async(std::launch::async, [&] { return cache.analyze(image(64, 5), waiter_interruption); });
+  const bool gave_up = waiter.wait_for(std::chrono::minutes(1)) == std::future_status::ready;
+  networks.set_open(true);
+  ASSERT_TRUE(gave_up) << "the waiter waited for the leader although its work was abandoned";
+  EXPECT_THROW(waiter.get(), Abandoned);
+  EXPECT_EQ(leader.get().parse.at<std::uint8_t>(0, 0), 5);
+  EXPECT_EQ(networks.calls_now(), 1);
+}
+
+TEST_F(AnalysisCacheLayerTest, WhenTheLeaderIsAbandonedAWaiterComputes) {
+  CachingAnalyzer cache = make(64 * 1024 * 1024);
+  networks.set_open(false);
+  networks.fail = [] { throw Abandoned(); };
+  auto leader = std::async(std::launch::async, [&] { return cache.analyze(image(64, 3), interruption); });
+  ASSERT_TRUE(networks.wait_for([&] { return networks.calls == 1; }));
+  auto waiter = std::async(std::launch::async, [&] { return cache.analyze(image(64, 3), interruption); });
+  ASSERT_TRUE(networks.wait_for([&] { return flight_hits() == 1; }));
+  networks.set_open(true);
+  EXPECT_THROW(leader.get(), Abandoned);
+  EXPECT_EQ(waiter.get().parse.at<std::uint8_t>(0, 0), 3);
+  EXPECT_EQ(networks.calls_now(), 2);
+}
+
+TEST_F(AnalysisCacheLayerTest, TheMemoryLayerEvictsTheOldestAndStaysWithinItsBudget) {
+  // Room for three analyses of a 100 x 100 image (10,000 parse bytes and a little more each).
+  constexpr std::size_t kBudget = 35000;
+  CachingAnalyzer cache = make(kBudget);
+  cache.analyze(image(100, 0), interruption);
+  const std::size_t entry = std::stoul(metric("maskcomponent_analysis_cache_bytes"));
+  ASSERT_GT(entry, 10000U);
+  ASSERT_EQ(kBudget / entry, 3U) << "the test's arithmetic";
+  for (std::uint8_t i = 1; i < 5; ++i) cache.analyze(image(100, i), interruption);
+  EXPECT_EQ(networks.calls_now(), 5);
+  EXPECT_EQ(std::stoul(metric("maskcomponent_analysis_cache_bytes")), 3 * entry);
+  // The newest three are kept: answered from memory, not the networks.
+  for (std::uint8_t i = 2; i < 5; ++i) {
+    EXPECT_EQ(cache.analyze(image(100, i), interruption).parse.at<std::uint8_t>(0, 0), i);
+  }
+  EXPECT_EQ(networks.calls_now(), 5);
+  EXPECT_EQ(metric(R"(maskcomponent_analysis_cache_hits_total{layer="memory"})"), "3");
+  // The two oldest went: computed again.
+  cache.analyze(image(100, 0), interruption);
+  cache.analyze(image(100, 1), interruption);
+  EXPECT_EQ(networks.calls_now(), 7);
+  EXPECT_LE(std::stoul(metric("maskcomponent_analysis_cache_bytes")), kBudget);
+}
+
+TEST_F(AnalysisCacheLayerTest, AnAnalysisLargerThanTheWholeBudgetIsNotKept) {
+  constexpr std::size_t kBudget = 35000;
+  CachingAnalyzer cache = make(kBudget);
+  cache.analyze(image(100, 1), interruption);
+  const std::string held = metric("maskcomponent_analysis_cache_bytes");
+  // 200 x 200: 40,000 parse bytes, more than the budget.
+  cache.analyze(image(200, 2), interruption);
+  EXPECT_EQ(metric("maskcomponent_analysis_cache_bytes"), held);
+  cache.analyze(image(200, 2), interruption);
+  EXPECT_EQ(networks.calls_now(), 3);
+  // What was kept stays kept.
+  cache.analyze(image(100, 1), interruption);
+  EXPECT_EQ(networks.calls_now(), 3);
 }
 
 }  // namespace

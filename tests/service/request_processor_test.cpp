@@ -97,7 +97,7 @@ struct FakeAnalyzer final : Analyzer {
   int calls = 0;
   int throws = 0;  // the first `throws` calls throw `thrown`
   std::function<void()> thrown;
-  inference::HumanAnalysis analyze(const cv::Mat& person) override {
+  inference::HumanAnalysis analyze(const cv::Mat& person, const Interruption&) override {
     ++calls;
     if (calls <= throws) thrown();
     inference::HumanAnalysis analysis;
