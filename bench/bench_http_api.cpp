@@ -84,8 +84,8 @@ std::map<std::string, double> metric_sums(int port) {
   return sums;
 }
 
-const std::vector<std::string> kStages = {"fetch",      "decode", "parsing_atr", "parsing_lip", "pose",
-                                          "masks",      "encode", "upload",      "database"};
+const std::vector<std::string> kStages = {"fetch", "decode", "parsing_atr", "parsing_lip", "pose",
+                                          "masks", "encode", "upload",      "database"};
 
 std::string stage_series(const std::string& stage) {
   return "maskcomponent_stage_duration_seconds_sum{stage=\"" + stage + "\"}";
@@ -245,8 +245,8 @@ int main(int argc, char** argv) {
   settings.checkpoints_dir = argv[1];
   inference::AnalyzerPool pool(settings, 1, *log);
   pool.warm_up();
-  std::cout << "in-process analyzer: 1 instance, intra-op threads " << inference::default_intra_op_threads(1)
-            << "; " << std::thread::hardware_concurrency() << " cores\n";
+  std::cout << "in-process analyzer: 1 instance, intra-op threads " << inference::default_intra_op_threads(1) << "; "
+            << std::thread::hardware_concurrency() << " cores\n";
   const std::string jpeg = bench_photo(pool);
   const std::string image = core::encode_base64(jpeg);
 
@@ -291,8 +291,8 @@ int main(int argc, char** argv) {
       std::printf(
           "round %d: cached repeat %.1f ms (upload %.1f); HTTP %.0f ms (storage %.0f) vs in-process %.0f ms: "
           "%.3f, without storage %.3f\n",
-          round + 1, 1000 * cached_latency.back(), 1000 * cached_upload.back(), 1000 * http,
-          1000 * times.storage(), 1000 * local, ratio.back(), ratio_without_storage.back());
+          round + 1, 1000 * cached_latency.back(), 1000 * cached_upload.back(), 1000 * http, 1000 * times.storage(),
+          1000 * local, ratio.back(), ratio_without_storage.back());
     }
 
     // 3: batches alternated, HTTP first in odd batches.
@@ -329,8 +329,7 @@ int main(int argc, char** argv) {
                 100 * (median(ratio_without_storage) - 1), verdict(median(ratio_without_storage) <= 1.05));
     print_stages("HTTP, cache off", http_times);
 
-    std::printf("\n== 3. throughput, 2 at once, cache off (%d batches of %d images) ==\n", batch_rounds,
-                batch_images);
+    std::printf("\n== 3. throughput, 2 at once, cache off (%d batches of %d images) ==\n", batch_rounds, batch_images);
     const double rate_ratio = median(http_rate) / median(local_rate);
     std::printf("  median HTTP %.1f images/min, in-process %.1f images/min: ratio %.3f (budget >= 0.90: %s)\n",
                 median(http_rate), median(local_rate), rate_ratio, verdict(rate_ratio >= 0.90));
