@@ -343,7 +343,7 @@ int main(int argc, char** argv) {
     std::printf("\n== 2. 7-type request, cache off: HTTP against in-process (%d rounds) ==\n", rounds);
     std::printf("  median HTTP %.0f ms (without upload and PostgreSQL %.0f ms), in-process %.0f ms\n",
                 1000 * median(http_latency), 1000 * median(http_without_storage), 1000 * median(local_latency));
-    std::printf("  median ratio raw %.3f (+%.1f %%), without storage %.3f (+%.1f %%); budget +5 %% on the latter: %s\n",
+    std::printf("  median ratio raw %.3f (%+.1f %%), without storage %.3f (%+.1f %%); budget +5 %% on the latter: %s\n",
                 median(ratio), 100 * (median(ratio) - 1), median(ratio_without_storage),
                 100 * (median(ratio_without_storage) - 1), verdict(median(ratio_without_storage) <= 1.05));
     print_stages("HTTP, cache off", http_times);
