@@ -1,6 +1,8 @@
 // The HTTP API's performance figures (issue 21, item 4), against two running
-// `maskcomponent serve` instances on the bench models: one with the analysis
-// cache on, one with ANALYSIS_CACHE=off. bench/http_api_bench.sh starts the
+// `maskcomponent serve` instances on the bench models with a pose network
+// that finds a person (bench/make_person_pose.py; so that each request goes on
+// to masks and storage): one with the analysis cache on, one with
+// ANALYSIS_CACHE=off. bench/http_api_bench.sh makes the models, starts the
 // local stack and both instances, then runs:
 //   mc_bench_http_api CHECKPOINTS_DIR CACHED_API_PORT CACHED_METRICS_PORT FRESH_API_PORT FRESH_METRICS_PORT
 // Prints, side by side in one run (absolute times drift on a shared machine:
@@ -235,8 +237,6 @@ void print_stages(const char* what, const std::vector<ServerTimes>& runs) {
 // Keeps a result from being optimised away.
 template <typename T>
 void benchmark_keep(T&& value) {
-  static volatile std::size_t sink = 0;
-  sink = sink + sizeof(value);
   asm volatile("" : : "g"(&value) : "memory");
 }
 
