@@ -175,11 +175,20 @@ inference::HumanAnalysis CachingAnalyzer::lead(const std::string& key, const cv:
     misses_.Increment();
     inference::HumanAnalysis analysis = inner_.analyze(person, interruption);
     remember(key, analysis);
-    land([&] { answer.set_value(answer_from(analysis)); });
-    store(key, analysis);
+    // The waiters are answered now; the flight lasts until S3 has the
+    // analysis too, so that a request meanwhile (the memory layer off or
+    // too small for it) is answered, not computed again.
+    answer.set_value(answer_from(analysis));
+    answered = true;
+    store(key, analysis);  // counts its own failures, throws none
+    land([] {});
     return analysis;
   } catch (...) {
-    if (!answered) land([&] { answer.set_exception(std::current_exception()); });
+    if (!answered) {
+      land([&] { answer.set_exception(std::current_exception()); });
+    } else {
+      land([] {});
+    }
     throw;
   }
 }

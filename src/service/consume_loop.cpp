@@ -1,5 +1,6 @@
 #include "service/consume_loop.hpp"
 
+#include <algorithm>
 #include <thread>
 
 #include "adapters/kafka_config.hpp"
@@ -14,10 +15,19 @@ namespace {
 // fail quickly and need no order among themselves.
 const std::string kUnidentifiedLane = "\x01unidentified";
 
-// How often the result topics are asked for again while they are missing,
-// and how long one answer may take.
+// How often the result topics are asked for again while they are missing;
+// a missing one is asked for once more after the short pause first (a
+// broker that creates topics may answer the asking that creates one with
+// "unknown topic").
 constexpr std::chrono::seconds kTopicCheckInterval{3};
-constexpr std::chrono::seconds kTopicCheckTimeout{5};
+constexpr std::chrono::milliseconds kTopicRecheckPause{500};
+
+// How long one topic's answer may take: well inside the liveness limit,
+// since the loop does not poll meanwhile.
+std::chrono::milliseconds topic_check_timeout(std::chrono::seconds stall_limit) {
+  return std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(stall_limit) / 4,
+                    std::chrono::milliseconds(250), std::chrono::milliseconds(2000));
+}
 
 std::string joined(const std::vector<std::string>& phrases) {
   std::string text;
@@ -104,7 +114,14 @@ bool ConsumeLoop::wait_for_result_topics() {
   std::string reported;  // what was last logged as missing
   while (!stop_.stopping.load()) {
     health_.loop_polled(HealthState::Clock::now());  // waiting on purpose, not stuck
-    const auto unusable = publisher_.unusable_topics(kTopicCheckTimeout);
+    const auto timeout = topic_check_timeout(settings_.health_stall_limit);
+    auto unusable = publisher_.unusable_topics(timeout);
+    if (unusable && !unusable->empty() && reported.empty()) {
+      std::this_thread::sleep_for(kTopicRecheckPause);
+      health_.loop_polled(HealthState::Clock::now());
+      unusable = publisher_.unusable_topics(timeout);
+    }
+    health_.loop_polled(HealthState::Clock::now());
     if (unusable && unusable->empty()) {
       if (!reported.empty()) {
         kafka_log_.info("dependency_recovered", "the result topics exist now; consuming");

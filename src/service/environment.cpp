@@ -3,7 +3,10 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/errors.hpp"
 
@@ -71,34 +74,58 @@ std::optional<std::string> SettingsReader::secret_value(const char* name, bool& 
   }
   if (has_value) return std::string(value);
   if (!has_path) return std::nullopt;
-  std::ifstream in(path, std::ios::binary);
-  std::string text;
-  if (in) {
-    text.resize(kMaxSecretFileBytes + 1);
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<std::size_t>(in.gcount()));
-  }
   const auto refuse = [&](const std::string& why) {
     problems_.push_back(file_variable + " names " + why + " (\"" + path + "\")");
     failed = true;
     return std::nullopt;
   };
-  if (!in && !in.eof()) return refuse(std::string("a file that cannot be read: ") + std::strerror(errno));
+  // Non-blocking, and a regular file only: a FIFO without a writer would
+  // hang start-up, a device would never end.
+  const int fd = ::open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return refuse(std::string("a file that cannot be read: ") + std::strerror(errno));
+  struct stat info {};
+  std::string text;
+  bool read_failed = false;
+  int read_error = 0;
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    ::close(fd);
+    return refuse("something that is not a regular file");
+  }
+  char chunk[4096];
+  while (text.size() <= kMaxSecretFileBytes) {
+    const ssize_t got = ::read(fd, chunk, sizeof chunk);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      read_failed = true;
+      read_error = errno;
+    }
+    if (got <= 0) break;
+    text.append(chunk, static_cast<std::size_t>(got));
+  }
+  ::close(fd);
+  if (read_failed) return refuse(std::string("a file that cannot be read: ") + std::strerror(read_error));
   if (text.size() > kMaxSecretFileBytes) return refuse("a file larger than 64 KiB");
   if (!text.empty() && text.back() == '\n') text.pop_back();
   if (!text.empty() && text.back() == '\r') text.pop_back();
-  if (text.empty()) return refuse("an empty file");
-  return text;
+  return text;  // "" for an empty file: the callers decide
 }
 
 std::string SettingsReader::secret(const char* name, const std::string& fallback) {
   bool failed = false;
-  return secret_value(name, failed).value_or(fallback);
+  // An empty file counts as unset, as an empty variable does (a Secret's
+  // KAFKA_PASSWORD left empty without SASL).
+  const auto value = secret_value(name, failed);
+  return value && !value->empty() ? *value : fallback;
 }
 
 std::string SettingsReader::required_secret(const char* name) {
   bool failed = false;
   auto value = secret_value(name, failed);
+  if (value && value->empty()) {
+    const std::string file_variable = std::string(name) + "_FILE";
+    problems_.push_back(file_variable + " names an empty file (\"" + environment_(file_variable.c_str()) + "\")");
+    return "";
+  }
   if (!value && !failed) problems_.push_back(std::string(name) + " (or " + name + "_FILE) is required");
   return value.value_or("");
 }

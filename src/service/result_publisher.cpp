@@ -90,16 +90,23 @@ std::optional<std::vector<std::string>> ResultPublisher::unusable_topics(std::ch
     const RdKafka::ErrorCode code = producer_->metadata(false, topic.get(), &answer, static_cast<int>(timeout.count()));
     const std::unique_ptr<RdKafka::Metadata> metadata(answer);
     if (code != RdKafka::ERR_NO_ERROR || !metadata) return std::nullopt;
+    std::string why = name + " is not in the brokers' answer";
     for (const RdKafka::TopicMetadata* found : *metadata->topics()) {
       if (found->topic() != name) continue;
-      if (found->err() == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART) {
-        unusable.push_back(name + " does not exist");
-      } else if (found->err() == RdKafka::ERR_TOPIC_AUTHORIZATION_FAILED) {
-        unusable.push_back(name + " is not ours to write (topic authorisation failed)");
+      const RdKafka::ErrorCode topic_error = found->err();
+      // A leader being elected (a topic just created) heals by itself;
+      // publishing retries it.
+      if (topic_error == RdKafka::ERR_NO_ERROR || topic_error == RdKafka::ERR_LEADER_NOT_AVAILABLE) {
+        why.clear();
+      } else if (topic_error == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART) {
+        why = name + " does not exist";
+      } else if (topic_error == RdKafka::ERR_TOPIC_AUTHORIZATION_FAILED) {
+        why = name + " may not be described by us (topic authorisation failed)";
+      } else {
+        why = name + ": " + RdKafka::err2str(topic_error);
       }
-      // Any other answer (a leader being elected for a topic just created)
-      // heals by itself; publishing retries it.
     }
+    if (!why.empty()) unusable.push_back(why);
   }
   return unusable;
 }

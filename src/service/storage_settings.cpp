@@ -46,7 +46,13 @@ StorageSettings read_storage_settings(SettingsReader& env) {
   settings.postgres.dsn = env.required_secret("POSTGRES_DSN");
   if (!settings.postgres.dsn.empty()) {
     if (const auto problem = adapters::dsn_problem(settings.postgres.dsn)) {
-      env.problem("POSTGRES_DSN " + *problem + " (got \"" + adapters::redact_dsn(settings.postgres.dsn) + "\")");
+      // Without a scheme the value may be a password alone (a secret file
+      // of the wrong key): nothing of it is shown.
+      const std::string& dsn = settings.postgres.dsn;
+      env.problem("POSTGRES_DSN " + *problem +
+                  (dsn.find("://") == std::string::npos
+                       ? " (got " + std::to_string(dsn.size()) + " characters without a scheme, not shown)"
+                       : " (got \"" + adapters::redact_dsn(dsn) + "\")"));
     }
   }
   settings.postgres.pool_size = env.integer("POSTGRES_POOL_SIZE", settings.postgres.pool_size, 1, 64);

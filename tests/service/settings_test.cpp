@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/errors.hpp"
@@ -368,6 +369,39 @@ TEST(SettingsTest, ASecretFileThatCannotBeUsedIsNamedWithItsPathNeverItsContents
   variables.erase("HTTP_API_TOKEN_FILE");
   EXPECT_EQ(load_error(variables), problems({"POSTGRES_DSN_FILE names an empty file (\"" + empty.path() + "\")"}));
   EXPECT_EQ(load_error(variables).find("minio-secret-2"), std::string::npos);
+}
+
+// A FIFO without a writer would block start-up for ever, a directory or a
+// device has no end: only regular files are read.
+TEST(SettingsTest, ASecretFileMustBeARegularFile) {
+  const std::string fifo =
+      (std::filesystem::temp_directory_path() / ("mc_settings_fifo_" + std::to_string(::getpid()))).string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string folder = std::filesystem::temp_directory_path().string();
+  const std::string error =
+      load_error(with(required_variables(), {{"KAFKA_PASSWORD_FILE", fifo}, {"HTTP_API_TOKEN_FILE", folder}}));
+  std::filesystem::remove(fifo);
+  EXPECT_EQ(error, problems({"KAFKA_PASSWORD_FILE names something that is not a regular file (\"" + fifo + "\")",
+                             "HTTP_API_TOKEN_FILE names something that is not a regular file (\"" + folder + "\")"}));
+}
+
+// An optional secret's empty file counts as unset, as an empty variable
+// does (a Kubernetes Secret's KAFKA_PASSWORD left empty without SASL).
+TEST(SettingsTest, AnOptionalSecretsEmptyFileCountsAsUnset) {
+  const SecretFile empty("empty_password", "");
+  const ServiceSettings settings = load(with(required_variables(), {{"KAFKA_PASSWORD_FILE", empty.path()}}));
+  EXPECT_EQ(settings.kafka.password, "");
+}
+
+// A DSN file holding something else (the password alone, a keyword DSN) is
+// refused without showing any of it.
+TEST(SettingsTest, ADsnWithoutASchemeIsRefusedWithoutShowingIt) {
+  const SecretFile password("dsn_password", "pg-secret-3\n");
+  Variables variables = with(required_variables(), {{"POSTGRES_DSN_FILE", password.path()}});
+  variables.erase("POSTGRES_DSN");
+  EXPECT_EQ(load_error(variables),
+            problems({"POSTGRES_DSN must start with postgresql:// (postgresql://user:password@host:5432/database) "
+                      "(got 11 characters without a scheme, not shown)"}));
 }
 
 }  // namespace
