@@ -36,9 +36,11 @@ cv::Mat to_person_image(const cv::Mat& bgr, std::uint64_t max_canvas_pixels) {
     throw InputError(problem);
   }
   const int crop_width = static_cast<int>(crop_width_of(bgr.rows));
+  // Truncated towards zero: one column short gives 0, not -1 (the odd
+  // extra column goes to the right).
   const int left = (bgr.cols - crop_width) / 2;
   cv::Mat cropped;
-  if (left >= 0) {
+  if (crop_width <= bgr.cols) {
     cropped = bgr(cv::Rect(left, 0, crop_width, bgr.rows));
   } else {
     // The crop box extends past the image: the missing columns are black.

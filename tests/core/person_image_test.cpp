@@ -40,6 +40,18 @@ TEST(PersonImage, NarrowImagesGetBlackColumns) {
   EXPECT_EQ(person.at<cv::Vec3b>(500, 717), cv::Vec3b(0, 0, 0));
 }
 
+// One column short of 3:4 (found by fuzz_image: a 3 x 6 BMP): the box's
+// left edge is 0 and the one missing column is black, on the right.
+TEST(PersonImage, AnImageOneColumnShortGetsOneBlackColumnOnTheRight) {
+  const cv::Mat narrow(1024, 767, CV_8UC3, cv::Scalar(200, 200, 200));
+  const cv::Mat person = to_person_image(narrow, kLimit);
+  ASSERT_EQ(person.size(), cv::Size(768, 1024));
+  EXPECT_EQ(person.at<cv::Vec3b>(500, 0), cv::Vec3b(200, 200, 200));
+  EXPECT_EQ(person.at<cv::Vec3b>(500, 766), cv::Vec3b(200, 200, 200));
+  EXPECT_EQ(person.at<cv::Vec3b>(500, 767), cv::Vec3b(0, 0, 0));
+  EXPECT_EQ(to_person_image(cv::Mat(6, 3, CV_8UC3, cv::Scalar(9, 9, 9)), kLimit).size(), cv::Size(768, 1024));
+}
+
 TEST(PersonImage, SmallAndLargeImagesAreResized) {
   for (const cv::Size size : {cv::Size(300, 400), cv::Size(3000, 4000)}) {
     const cv::Mat image(size, CV_8UC3, cv::Scalar(10, 20, 30));
