@@ -60,6 +60,25 @@ class OperationsTest : public ServiceTest {
                "/metrics", [&](const HttpResult& answer) { return metric(answer.body, name, labels) == value; }, 60s)
         .body;
   }
+  // /metrics once maskcomponent_retries_total{stage} has reached `count`
+  // (or after the timeout).
+  std::string metrics_after_retries(const std::string& stage, double count) {
+    const std::vector<std::string> labels{"stage=\"" + stage + "\""};
+    return wait_for(
+               "/metrics",
+               [&](const HttpResult& answer) {
+                 return metric(answer.body, "maskcomponent_retries_total", labels).value_or(0) >= count;
+               },
+               120s)
+        .body;
+  }
+  // `text` is in the service's log exactly once.
+  void expect_logged_once(const std::string& text) {
+    const std::string log = service->log_text();
+    const auto first = log.find(text);
+    ASSERT_NE(first, std::string::npos) << log;
+    EXPECT_EQ(log.find(text, first + 1), std::string::npos) << "logged once:\n" << log;
+  }
   int port = 0;
 };
 
@@ -346,20 +365,10 @@ TEST_F(OperationsTest, AMissingOutputTopicFailsReadinessAndNothingIsConsumedUnti
   EXPECT_NE(refused.body.find("kafka: " + missing + " (nothing is consumed until they exist)"), std::string::npos)
       << refused.body;
   // Asked two more times, the reason is still logged once.
-  const std::string asked =
-      wait_for(
-          "/metrics",
-          [](const HttpResult& answer) {
-            return metric(answer.body, "maskcomponent_retries_total", {"stage=\"topics\""}).value_or(0) >= 3;
-          },
-          120s)
-          .body;
+  const std::string asked = metrics_after_retries("topics", 3);
   EXPECT_GE(metric(asked, "maskcomponent_retries_total", {"stage=\"topics\""}).value_or(0), 3.0) << asked;
   EXPECT_EQ(metric(asked, "maskcomponent_dependency_up", {"dependency=\"kafka\""}), 0.0) << asked;
-  const std::string reason = "cannot publish results: " + missing;
-  const auto first = service->log_text().find(reason);
-  ASSERT_NE(first, std::string::npos) << service->log_text();
-  EXPECT_EQ(service->log_text().find(reason, first + 1), std::string::npos) << "logged once:\n" << service->log_text();
+  expect_logged_once("cannot publish results: " + missing);
   EXPECT_EQ(images->hits("figure"), 0) << "a request that cannot be answered is not even fetched";
   EXPECT_EQ(metric(asked, "maskcomponent_stage_duration_seconds_count", {"stage=\"upload\""}).value_or(0), 0.0)
       << "nothing was stored: " << asked;
@@ -395,19 +404,9 @@ TEST_F(OperationsTest, AnOutputTopicDeletedWhileRunningHoldsTheResultUntilItIsBa
       [](const HttpResult& answer) { return answer.body.find("publishing results failed") != std::string::npos; },
       120s);
   EXPECT_EQ(refused.status, 503) << refused.body;
-  const std::string retried =
-      wait_for(
-          "/metrics",
-          [](const HttpResult& answer) {
-            return metric(answer.body, "maskcomponent_retries_total", {"stage=\"publish\""}).value_or(0) >= 2;
-          },
-          120s)
-          .body;
+  const std::string retried = metrics_after_retries("publish", 2);
   EXPECT_EQ(metric(retried, "maskcomponent_dependency_up", {"dependency=\"kafka\""}), 0.0) << retried;
-  const std::string reason = "publishing to " + output + " failed: the topic does not exist";
-  const auto first = service->log_text().find(reason);
-  ASSERT_NE(first, std::string::npos) << service->log_text();
-  EXPECT_EQ(service->log_text().find(reason, first + 1), std::string::npos) << "logged once:\n" << service->log_text();
+  expect_logged_once("publishing to " + output + " failed: the topic does not exist");
   EXPECT_EQ(kafka->committed(group, input, 4), 0) << "a request without a result is not consumed";
 
   kafka->create_topics({{output, 4, {}}});
