@@ -9,6 +9,7 @@
 #include <regex>
 
 #include "adapters/s3_signing.hpp"
+#include "core/digest.hpp"
 
 namespace mc::adapters {
 
@@ -141,7 +142,7 @@ S3Client::Response S3Client::perform(const char* method, const std::string& path
   request.method = verb;
   request.path = path;
   request.query = query;
-  request.payload_hash = sha256_hex(body);
+  request.payload_hash = core::sha256_hex(body);
   request.headers = {
       {"Host", settings_.endpoint}, {"x-amz-content-sha256", request.payload_hash}, {"x-amz-date", amz_date(now)}};
   if (verb == "PUT") request.headers.emplace_back("Content-Length", std::to_string(body.size()));

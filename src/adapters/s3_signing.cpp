@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "core/digest.hpp"
 #include "core/ids.hpp"
 
 namespace mc::adapters {
@@ -57,13 +58,6 @@ std::string canonical_query_string(const NameValues& parameters) {
     text += name + "=" + value;
   }
   return text;
-}
-
-std::string sha256_hex(std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), digest.data(), &size, EVP_sha256(), nullptr);
-  return to_hex(digest.data(), size);
 }
 
 std::string uri_encode(std::string_view text, bool keep_slash) {
@@ -118,7 +112,8 @@ SigV4Signature sign_v4(const SigV4Request& request, const SigV4Credentials& cred
   const std::string path = request.path.empty() ? "/" : uri_encode(request.path, true);
   result.canonical_request = request.method + "\n" + path + "\n" + canonical_query_string(request.query) + "\n" +
                              canonical_headers + "\n" + signed_headers + "\n" + request.payload_hash;
-  result.string_to_sign = "AWS4-HMAC-SHA256\n" + timestamp + "\n" + scope + "\n" + sha256_hex(result.canonical_request);
+  result.string_to_sign =
+      "AWS4-HMAC-SHA256\n" + timestamp + "\n" + scope + "\n" + core::sha256_hex(result.canonical_request);
   std::string key = hmac_sha256("AWS4" + credentials.secret_key, date);
   key = hmac_sha256(key, credentials.region);
   key = hmac_sha256(key, credentials.service);

@@ -8,9 +8,6 @@
 
 namespace mc::adapters {
 
-// Lower-case hex SHA-256 of `data` (OpenSSL).
-std::string sha256_hex(std::string_view data);
-
 // RFC 3986 percent-encoding as SigV4 wants it (core::encode_path_segment);
 // with `keep_slash`, each '/'-separated segment is encoded and '/' kept.
 std::string uri_encode(std::string_view text, bool keep_slash);

@@ -1,12 +1,11 @@
 #include "service/analysis_cache.hpp"
 
-#include <openssl/evp.h>
-
 #include <array>
 #include <chrono>
 #include <fstream>
 #include <memory>
 
+#include "core/digest.hpp"
 #include "core/errors.hpp"
 #include "service/json_log.hpp"
 
@@ -14,31 +13,7 @@ namespace mc::service {
 
 namespace {
 
-// Incremental SHA-256 (OpenSSL's EVP).
-class Sha256 {
- public:
-  Sha256() : context_(EVP_MD_CTX_new(), &EVP_MD_CTX_free) {
-    if (!context_ || EVP_DigestInit_ex(context_.get(), EVP_sha256(), nullptr) != 1)
-      throw std::runtime_error("SHA-256 unavailable");
-  }
-  void add(const void* data, std::size_t size) { EVP_DigestUpdate(context_.get(), data, size); }
-  void add(std::string_view text) { add(text.data(), text.size()); }
-  std::string hex() {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int size = 0;
-    EVP_DigestFinal_ex(context_.get(), digest.data(), &size);
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string text;
-    for (unsigned int i = 0; i < size; ++i) {
-      text.push_back(kDigits[digest[i] >> 4]);
-      text.push_back(kDigits[digest[i] & 15]);
-    }
-    return text;
-  }
-
- private:
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context_;
-};
+using core::Sha256;
 
 std::size_t size_of(const inference::HumanAnalysis& analysis) {
   return analysis.parse.total() * analysis.parse.elemSize() + sizeof(analysis) + 256;
@@ -55,6 +30,10 @@ inference::HumanAnalysis answer_from(const inference::HumanAnalysis& kept) {
 
 // How often a waiter looks at its interruption (an atomic flag, no signal).
 constexpr std::chrono::milliseconds kInterruptionPoll{50};
+
+// Encodings of one image that recall() knows at most (the same photo sent
+// as other files is rare; each link is a few bytes).
+constexpr std::size_t kMaxSourcesPerEntry = 4;
 
 }  // namespace
 
@@ -120,8 +99,34 @@ CachingAnalyzer::CachingAnalyzer(Analyzer& inner, const adapters::S3Settings& s3
                        .Register(metrics.registry())
                        .Add({})) {}
 
-inference::HumanAnalysis CachingAnalyzer::analyze(const cv::Mat& person, const Interruption& interruption) {
+inference::HumanAnalysis CachingAnalyzer::analyze(const cv::Mat& person, const std::string& image_digest,
+                                                  const Interruption& interruption) {
   const std::string key = fingerprint_ + "/" + pixels_digest(person);
+  inference::HumanAnalysis analysis = analysis_for(key, person, interruption);
+  if (!image_digest.empty()) link(key, image_digest);
+  return analysis;
+}
+
+std::optional<inference::HumanAnalysis> CachingAnalyzer::recall(const std::string& image_digest) {
+  const std::lock_guard lock(mutex_);
+  const auto found = key_by_source_.find(image_digest);
+  if (found == key_by_source_.end()) return std::nullopt;
+  auto analysis = from_memory_locked(found->second);
+  if (analysis) memory_hits_.Increment();
+  return analysis;
+}
+
+void CachingAnalyzer::link(const std::string& key, const std::string& source) {
+  const std::lock_guard lock(mutex_);
+  const auto entry = by_key_.find(key);
+  if (entry == by_key_.end() || key_by_source_.count(source) != 0) return;  // not kept, or linked already
+  if (entry->second->sources.size() >= kMaxSourcesPerEntry) return;
+  entry->second->sources.push_back(source);
+  key_by_source_.emplace(source, key);
+}
+
+inference::HumanAnalysis CachingAnalyzer::analysis_for(const std::string& key, const cv::Mat& person,
+                                                       const Interruption& interruption) {
   for (;;) {
     std::promise<inference::HumanAnalysis> answer;
     Flight flight;
@@ -173,7 +178,7 @@ inference::HumanAnalysis CachingAnalyzer::lead(const std::string& key, const cv:
       return std::move(*cached);
     }
     misses_.Increment();
-    inference::HumanAnalysis analysis = inner_.analyze(person, interruption);
+    inference::HumanAnalysis analysis = inner_.analyze(person, {}, interruption);
     remember(key, analysis);
     // The waiters are answered now; the flight lasts until S3 has the
     // analysis too, so that a request meanwhile (the memory layer off or
@@ -203,7 +208,7 @@ std::optional<inference::HumanAnalysis> CachingAnalyzer::from_memory_locked(cons
 void CachingAnalyzer::remember(const std::string& key, const inference::HumanAnalysis& analysis) {
   const std::size_t bytes = size_of(analysis);
   if (bytes > settings_.memory_bytes) return;
-  Entry entry{key, analysis, bytes};
+  Entry entry{key, analysis, bytes, {}};
   entry.analysis.parse = analysis.parse.clone();
   const std::lock_guard lock(mutex_);
   if (by_key_.count(key) != 0) return;
@@ -212,6 +217,7 @@ void CachingAnalyzer::remember(const std::string& key, const inference::HumanAna
   bytes_ += bytes;
   while (bytes_ > settings_.memory_bytes) {
     bytes_ -= recent_.back().bytes;
+    for (const auto& source : recent_.back().sources) key_by_source_.erase(source);
     by_key_.erase(recent_.back().key);
     recent_.pop_back();
   }

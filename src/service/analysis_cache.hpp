@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include <opencv2/core.hpp>
 #include <prometheus/counter.h>
@@ -49,10 +50,18 @@ class CachingAnalyzer final : public Analyzer {
  public:
   CachingAnalyzer(Analyzer& inner, const adapters::S3Settings& s3, AnalysisCacheSettings settings,
                   std::string fingerprint, ServiceMetrics& metrics, spdlog::logger& log);
-  inference::HumanAnalysis analyze(const cv::Mat& person, const Interruption& interruption) override;
+  inference::HumanAnalysis analyze(const cv::Mat& person, const std::string& image_digest,
+                                   const Interruption& interruption) override;
+  // From the in-process layer, by the image digest analyze() was given with
+  // an image it keeps (counted as a memory hit).
+  std::optional<inference::HumanAnalysis> recall(const std::string& image_digest) override;
 
  private:
   using Flight = std::shared_future<inference::HumanAnalysis>;
+  inference::HumanAnalysis analysis_for(const std::string& key, const cv::Mat& person,
+                                        const Interruption& interruption);
+  // Lets recall() find the entry of `key` by the digest of its image bytes.
+  void link(const std::string& key, const std::string& source);
   inference::HumanAnalysis lead(const std::string& key, const cv::Mat& person, const Interruption& interruption,
                                 std::promise<inference::HumanAnalysis>& answer);
   std::optional<inference::HumanAnalysis> from_memory_locked(const std::string& key);
@@ -77,10 +86,12 @@ class CachingAnalyzer final : public Analyzer {
     std::string key;
     inference::HumanAnalysis analysis;
     std::size_t bytes;
+    std::vector<std::string> sources;  // digests of image bytes that decode to it
   };
   std::mutex mutex_;
   std::list<Entry> recent_;  // most recently used first
   std::unordered_map<std::string, std::list<Entry>::iterator> by_key_;
+  std::unordered_map<std::string, std::string> key_by_source_;  // of the entries in recent_
   std::size_t bytes_ = 0;
   std::unordered_map<std::string, Flight> flights_;  // keys being looked up or computed now
 };

@@ -2,7 +2,8 @@
 
 namespace mc::service {
 
-inference::HumanAnalysis PooledAnalyzer::analyze(const cv::Mat& person, const Interruption& /*interruption*/) {
+inference::HumanAnalysis PooledAnalyzer::analyze(const cv::Mat& person, const std::string& /*image_digest*/,
+                                                 const Interruption& /*interruption*/) {
   auto lease = pool_.acquire();
   return lease->analyze(person);
 }

@@ -9,7 +9,8 @@ namespace mc::service {
 class PooledAnalyzer final : public Analyzer {
  public:
   explicit PooledAnalyzer(inference::AnalyzerPool& pool) : pool_(pool) {}
-  inference::HumanAnalysis analyze(const cv::Mat& person, const Interruption& interruption) override;
+  inference::HumanAnalysis analyze(const cv::Mat& person, const std::string& image_digest,
+                                   const Interruption& interruption) override;
 
  private:
   inference::AnalyzerPool& pool_;

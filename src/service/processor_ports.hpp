@@ -67,12 +67,20 @@ class ImageSource {
 
 // Runs the networks on a 768 x 1024 person image (waiting for a free
 // instance); core::InputError("no person detected") when there is nobody.
-// Waits that are not the networks' own (another request computing the same
-// image) end with Abandoned once `interruption` is due.
+// `image_digest` is core::sha256_hex of the image bytes `person` was decoded
+// from (empty when there are none), so that a cache can answer recall() for
+// them later. Waits that are not the networks' own (another request
+// computing the same image) end with Abandoned once `interruption` is due.
 class Analyzer {
  public:
   virtual ~Analyzer() = default;
-  virtual inference::HumanAnalysis analyze(const cv::Mat& person, const Interruption& interruption) = 0;
+  virtual inference::HumanAnalysis analyze(const cv::Mat& person, const std::string& image_digest,
+                                           const Interruption& interruption) = 0;
+  // The analysis of the image whose bytes have `image_digest`, when one is at
+  // hand without decoding them (bytes analysed before: decoding them again
+  // would give the same person image); nothing otherwise. Never runs the
+  // networks.
+  virtual std::optional<inference::HumanAnalysis> recall(const std::string& /*image_digest*/) { return std::nullopt; }
 };
 
 }  // namespace mc::service

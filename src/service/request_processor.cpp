@@ -1,15 +1,19 @@
 #include "service/request_processor.hpp"
 
 #include <cctype>
+#include <exception>
+#include <mutex>
 #include <new>
 #include <thread>
 
+#include <opencv2/core/utility.hpp>
 #include <opencv2/imgcodecs.hpp>
 
 #include "adapters/image_decoding.hpp"
 #include "adapters/dependency_error.hpp"
 #include "adapters/image_fetcher.hpp"
 #include "core/base64.hpp"
+#include "core/digest.hpp"
 #include "core/errors.hpp"
 #include "core/ids.hpp"
 #include "core/mask_engine.hpp"
@@ -92,9 +96,8 @@ Outcome RequestProcessor::process(const std::string& message, const core::Incomi
     if (!record_started(active)) {  // completed meanwhile by a copy whose claim had lapsed
       if (auto answer = answer_if_completed(active)) return std::move(*answer);
     }
-    const cv::Mat person = load_person(active);
-    const inference::HumanAnalysis analysis = analyze(active, person);
-    const StoredMasks stored = upload_masks(active, person, analysis);
+    const AnalysedImage image = analyse_image(active);
+    const StoredMasks stored = upload_masks(active, image.person, image.analysis);
     save(active, stored);
     active.log.info("process", "request_completed", "masks ready");
     Outcome outcome = completed_outcome(active.who, stored.urls);
@@ -221,10 +224,37 @@ std::string RequestProcessor::image_bytes(ActiveRequest& active) {
   }
 }
 
-cv::Mat RequestProcessor::load_person(ActiveRequest& active) {
-  try {
-    const std::string bytes = active.times.time(Stage::kFetch, [&] { return image_bytes(active); });
+RequestProcessor::AnalysedImage RequestProcessor::analyse_image(ActiveRequest& active) {
+  std::string image_digest;
+  cv::Mat person;
+  {
+    // Scoped: the image bytes are not held while the networks run.
+    const std::string bytes = fetch_image(active);
     active.interruption.check();
+    image_digest = core::sha256_hex(bytes);
+    const core::MaskOptions& options = active.request.options;
+    if (!options.wants(core::MaskOutput::kAgnostic) && !options.wants(core::MaskOutput::kCutout)) {
+      if (auto recalled = ports_.analyzer.recall(image_digest)) {
+        active.log.info("inference", "analysis_recalled", "these image bytes were analysed before; not decoded again");
+        return {cv::Mat(), std::move(*recalled)};
+      }
+    }
+    person = load_person(active, bytes);
+  }
+  inference::HumanAnalysis analysis = analyze(active, person, image_digest);
+  return {std::move(person), std::move(analysis)};
+}
+
+std::string RequestProcessor::fetch_image(ActiveRequest& active) {
+  try {
+    return active.times.time(Stage::kFetch, [&] { return image_bytes(active); });
+  } catch (const core::InputError& error) {  // base64 that is not, an image too large
+    throw invalid_image(error);
+  }
+}
+
+cv::Mat RequestProcessor::load_person(ActiveRequest& active, const std::string& bytes) {
+  try {
     // Decoding a large image takes several times its pixels in memory:
     // bounded, so that concurrent requests cannot exhaust it together.
     const SemaphorePlace decoding(decoding_);
@@ -233,11 +263,16 @@ cv::Mat RequestProcessor::load_person(ActiveRequest& active) {
                                    settings_.max_image_pixels);
     });
   } catch (const core::InputError& error) {
-    throw RequestFailed{FailureKind::kInvalidImage, std::string("Invalid image data: ") + error.what()};
+    throw invalid_image(error);
   }
 }
 
-inference::HumanAnalysis RequestProcessor::analyze(ActiveRequest& active, const cv::Mat& person) {
+RequestProcessor::RequestFailed RequestProcessor::invalid_image(const core::InputError& error) {
+  return RequestFailed{FailureKind::kInvalidImage, std::string("Invalid image data: ") + error.what()};
+}
+
+inference::HumanAnalysis RequestProcessor::analyze(ActiveRequest& active, const cv::Mat& person,
+                                                   const std::string& image_digest) {
   try {
     active.interruption.check();
     const auto started = std::chrono::steady_clock::now();
@@ -245,7 +280,7 @@ inference::HumanAnalysis RequestProcessor::analyze(ActiveRequest& active, const 
     // and tried again like an unavailable dependency, never a failed result.
     inference::HumanAnalysis analysis = retry_.until_done(active.log, "inference", active.interruption, [&] {
       try {
-        return ports_.analyzer.analyze(person, active.interruption);
+        return ports_.analyzer.analyze(person, image_digest, active.interruption);
       } catch (const std::exception& error) {
         if (!resource_exhausted(error)) throw;
         throw adapters::DependencyError(adapters::DependencyError::Kind::kTransient,
@@ -282,15 +317,38 @@ void RequestProcessor::add_extras(Outcome& outcome, const std::string& user_id, 
   core::add_option_results(outcome.result, artifacts, extras.value("mask_info", nlohmann::json()));
 }
 
-std::string RequestProcessor::upload_png(ActiveRequest& active, const std::string& file, const cv::Mat& image) {
+std::vector<std::vector<std::uint8_t>> RequestProcessor::encode_pngs(ActiveRequest& active,
+                                                                     const std::vector<cv::Mat>& images) {
   active.interruption.check();
-  std::vector<std::uint8_t> png;
-  active.times.time(Stage::kEncode, [&] { cv::imencode(".png", image, png); });
+  std::vector<std::vector<std::uint8_t>> pngs(images.size());
+  active.times.time(Stage::kEncode, [&] {
+    // On OpenCV's thread pool (each PNG on one core: zlib is sequential);
+    // errors are carried back to this thread whatever the pool's backend.
+    std::mutex failure_mutex;
+    std::exception_ptr failure;
+    cv::parallel_for_(cv::Range(0, static_cast<int>(images.size())), [&](const cv::Range& range) {
+      for (int i = range.start; i < range.end; ++i) {
+        const auto at = static_cast<std::size_t>(i);
+        try {
+          if (!cv::imencode(".png", images[at], pngs[at])) throw std::runtime_error("PNG encoding failed");
+        } catch (...) {
+          const std::lock_guard lock(failure_mutex);
+          if (!failure) failure = std::current_exception();
+        }
+      }
+    });
+    if (failure) std::rethrow_exception(failure);
+  });
+  return pngs;
+}
+
+void RequestProcessor::upload_png(ActiveRequest& active, const std::string& file,
+                                  const std::vector<std::uint8_t>& png) {
+  active.interruption.check();
   const std::string key = core::mask_object_key(active.request.user_id, active.request.request_id, file);
   retried(active, Stage::kUpload, "upload", [&] {
     ports_.masks.put_object(key, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()), "image/png");
   });
-  return file;
 }
 
 RequestProcessor::StoredMasks RequestProcessor::upload_masks(ActiveRequest& active, const cv::Mat& person,
@@ -300,6 +358,11 @@ RequestProcessor::StoredMasks RequestProcessor::upload_masks(ActiveRequest& acti
     return core::generate_masks(analysis.parse, analysis.keypoints, request.gender, request.mask_types);
   });
   StoredMasks stored;
+  const auto add_mask = [&](core::MaskType type) {
+    stored.filenames[type] = core::mask_file_name(type);
+    stored.urls[type] =
+        core::mask_url(settings_.storage.base_url, request.user_id, request.request_id, stored.filenames[type]);
+  };
   if (!request.options.is_default()) {
     // Options (issue 20): each mask shaped, its extra outputs stored beside it.
     const core::MaskOptions& options = request.options;
@@ -310,9 +373,10 @@ RequestProcessor::StoredMasks RequestProcessor::upload_masks(ActiveRequest& acti
       const core::ShapedMask shaped = active.times.time(Stage::kMasks, [&] { return shaper.shape(mask); });
       mask = shaped.mask;
       const std::string name(core::mask_type_name(type));
+      // One type's outputs at a time: a few images held, not all types'.
+      std::vector<cv::Mat> images;
       for (const core::MaskOutput output : options.outputs) {
-        const std::string file = core::artifact_file_name(name, output);
-        const cv::Mat image = active.times.time(Stage::kMasks, [&] {
+        images.push_back(active.times.time(Stage::kMasks, [&] {
           switch (output) {
             case core::MaskOutput::kMask:
               return shaped.mask;
@@ -324,12 +388,15 @@ RequestProcessor::StoredMasks RequestProcessor::upload_masks(ActiveRequest& acti
               return core::cutout_image(person, options.feather_px ? shaped.soft : shaped.mask);
           }
           return shaped.mask;
-        });
-        artifacts[name][std::string(core::mask_output_name(output))] = upload_png(active, file, image);
+        }));
       }
-      stored.filenames[type] = core::mask_file_name(type);
-      stored.urls[type] =
-          core::mask_url(settings_.storage.base_url, request.user_id, request.request_id, stored.filenames[type]);
+      const auto pngs = encode_pngs(active, images);
+      for (std::size_t i = 0; i < options.outputs.size(); ++i) {
+        const std::string file = core::artifact_file_name(name, options.outputs[i]);
+        upload_png(active, file, pngs[i]);
+        artifacts[name][std::string(core::mask_output_name(options.outputs[i]))] = file;
+      }
+      add_mask(type);
     }
     stored.extras = {{"options", core::mask_options_json(options)}, {"artifacts", artifacts}};
     if (options.report) {
@@ -342,18 +409,13 @@ RequestProcessor::StoredMasks RequestProcessor::upload_masks(ActiveRequest& acti
     active.log.info("upload", "masks_uploaded", "masks uploaded", {{"count", stored.filenames.size()}});
     return stored;
   }
+  std::vector<cv::Mat> images;
+  for (const auto& [type, mask] : masks.masks) images.push_back(mask);
+  const auto pngs = encode_pngs(active, images);
+  std::size_t i = 0;
   for (const auto& [type, mask] : masks.masks) {
-    active.interruption.check();
-    std::vector<std::uint8_t> png;
-    active.times.time(Stage::kEncode, [&] { cv::imencode(".png", mask, png); });
-    const std::string file = core::mask_file_name(type);
-    const std::string key = core::mask_object_key(request.user_id, request.request_id, file);
-    retried(active, Stage::kUpload, "upload", [&] {
-      ports_.masks.put_object(key, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()),
-                              "image/png");
-    });
-    stored.filenames[type] = file;
-    stored.urls[type] = core::mask_url(settings_.storage.base_url, request.user_id, request.request_id, file);
+    upload_png(active, core::mask_file_name(type), pngs[i++]);
+    add_mask(type);
   }
   active.log.info("upload", "masks_uploaded", "masks uploaded", {{"count", stored.filenames.size()}});
   return stored;

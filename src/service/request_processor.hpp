@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -22,6 +23,7 @@
 #include "service/retry_policy.hpp"
 #include "service/service_settings.hpp"
 #include "service/shutdown.hpp"
+#include "core/errors.hpp"
 #include "core/mask_request.hpp"
 #include "inference/human_analysis.hpp"
 
@@ -119,11 +121,23 @@ class RequestProcessor {
   std::unique_ptr<RequestClaim> claim(ActiveRequest& active);
   // False when the record had completed meanwhile.
   bool record_started(ActiveRequest& active);
-  cv::Mat load_person(ActiveRequest& active);
-  inference::HumanAnalysis analyze(ActiveRequest& active, const cv::Mat& person);
+  // The request's image, decoded only when needed: bytes analysed before
+  // (the analysis cache) give their analysis without decoding unless an
+  // output is made of the photo's pixels (agnostic, cutout).
+  struct AnalysedImage {
+    cv::Mat person;  // empty when recalled and not needed
+    inference::HumanAnalysis analysis;
+  };
+  AnalysedImage analyse_image(ActiveRequest& active);
+  std::string fetch_image(ActiveRequest& active);
+  cv::Mat load_person(ActiveRequest& active, const std::string& bytes);
+  static RequestFailed invalid_image(const core::InputError& error);
+  inference::HumanAnalysis analyze(ActiveRequest& active, const cv::Mat& person, const std::string& image_digest);
   StoredMasks upload_masks(ActiveRequest& active, const cv::Mat& person, const inference::HumanAnalysis& analysis);
-  // Uploads one PNG under the request's prefix and returns its file name.
-  std::string upload_png(ActiveRequest& active, const std::string& file, const cv::Mat& image);
+  // The images as PNG files, in parallel.
+  std::vector<std::vector<std::uint8_t>> encode_pngs(ActiveRequest& active, const std::vector<cv::Mat>& images);
+  // Uploads one PNG under the request's prefix as `file`.
+  void upload_png(ActiveRequest& active, const std::string& file, const std::vector<std::uint8_t>& png);
   // The result's `artifacts` and `mask_info` from what the record keeps.
   void add_extras(Outcome& outcome, const std::string& user_id, const std::string& request_id,
                   const nlohmann::json& extras) const;

@@ -19,6 +19,7 @@
 
 #include "adapters/s3_client.hpp"
 #include "adapters/s3_signing.hpp"
+#include "core/digest.hpp"
 
 namespace {
 
@@ -205,7 +206,7 @@ TEST(SigV4, SignsEveryRequestOfAwsTestSuiteAsPublished) {
     request.query = vector.query;
     request.headers = {{"Host", "example.amazonaws.com"}, {"X-Amz-Date", "20150830T123600Z"}};
     request.headers.insert(request.headers.end(), vector.extra_headers.begin(), vector.extra_headers.end());
-    request.payload_hash = mc::adapters::sha256_hex(vector.body);
+    request.payload_hash = mc::core::sha256_hex(vector.body);
     const auto signature = mc::adapters::sign_v4(request, kSuite, kSuiteTime);
     EXPECT_EQ(signature.authorization(),
               std::string("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
@@ -276,7 +277,7 @@ TEST(SigV4, SignsTheS3ReferencesWorkedExamplesAsPublished) {
     request.method = vector.method;
     request.path = vector.path;
     request.query = vector.query;
-    request.payload_hash = mc::adapters::sha256_hex(vector.body);
+    request.payload_hash = mc::core::sha256_hex(vector.body);
     request.headers = {{"Host", "examplebucket.s3.amazonaws.com"},
                        {"x-amz-date", "20130524T000000Z"},
                        {"x-amz-content-sha256", request.payload_hash}};
@@ -285,7 +286,7 @@ TEST(SigV4, SignsTheS3ReferencesWorkedExamplesAsPublished) {
     EXPECT_EQ(signature.signed_headers, vector.signed_headers) << vector.name;
     EXPECT_EQ(signature.signature, vector.signature) << vector.name << "\n" << signature.canonical_request;
   }
-  EXPECT_EQ(mc::adapters::sha256_hex("Welcome to Amazon S3."),
+  EXPECT_EQ(mc::core::sha256_hex("Welcome to Amazon S3."),
             "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
 }
 

@@ -10,6 +10,8 @@
 #include <condition_variable>
 #include <future>
 
+#include <opencv2/imgcodecs.hpp>
+
 #include "service_harness.hpp"
 
 #include "adapters/image_decoding.hpp"
@@ -474,6 +476,66 @@ TEST_F(HttpApiTest, TheAnalysisCacheGivesTheSameMasksAndReplacesAForeignOrCorrup
   EXPECT_EQ(counter("maskcomponent_analysis_cache_misses_total"), 5);
   EXPECT_EQ(masks_of("req-after"), computed);
   EXPECT_EQ(counter("maskcomponent_analysis_cache_hits_total", {"layer=\"s3\""}), 2);
+  EXPECT_EQ(service->stop(), 0);
+}
+
+// The memory layer (issue 21, item 4): a repeat of the same image bytes is
+// recalled without decoding them, the same pixels in other bytes are found
+// by their digest, and an output made of the photo's pixels decodes them
+// again; each gives the masks the networks gave.
+TEST_F(HttpApiTest, TheMemoryLayerAnswersRepeatsOfAnImageWithTheMasksOfItsFirstAnalysis) {
+  env["ANALYSIS_CACHE_PREFIX"] = "_analysis_" + suffix + "/";  // no earlier run's object is found
+  env.erase("HTTP_API_TOKEN");
+  start_service();
+  const json all_types = json::array(
+      {"upper_body", "upper_body_tshirts", "upper_body_coat", "lower_body", "ethnic_combined", "baggy_lower", "dress"});
+  const auto answer_of = [&](const std::string& request_id, const std::string& png, const json& options) {
+    json body =
+        request("memory-user", request_id, {{"type", "base64"}, {"data", mc::core::encode_base64(png)}}, all_types);
+    if (!options.is_null()) body["options"] = options;
+    const Exchange answer = post("/v1/masks?inline=true", body.dump(), false);
+    EXPECT_EQ(answer.status, 200) << answer.body;
+    return answer.status == 200 ? body_of(answer) : json();
+  };
+  const auto counter = [&](const std::string& name, const std::vector<std::string>& labels = {}) {
+    return metric_value(http_get("http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics").body, name, labels);
+  };
+  const auto memory_hits = [&] { return counter("maskcomponent_analysis_cache_hits_total", {"layer=\"memory\""}); };
+  const auto log_count = [&](const std::string& event) {
+    std::size_t count = 0;
+    const std::string text = service->log_text();
+    for (std::size_t at = text.find(event); at != std::string::npos; at = text.find(event, at + 1)) ++count;
+    return count;
+  };
+  ASSERT_NO_FATAL_FAILURE(wait_until_serving());
+
+  const json computed = answer_of("mem-miss", figure_png, nullptr)["masks"];
+  ASSERT_EQ(computed.size(), 7U);
+  EXPECT_EQ(counter("maskcomponent_analysis_cache_misses_total"), 1);
+
+  EXPECT_EQ(answer_of("mem-repeat", figure_png, nullptr)["masks"], computed) << "recalled: the same bytes";
+  EXPECT_EQ(memory_hits(), 1);
+  EXPECT_EQ(log_count("\"analysis_recalled\""), 1U) << "answered by the image bytes, not decoded";
+
+  // The same pixels in another PNG file: decoded, found by the pixels' digest.
+  std::vector<std::uint8_t> other;
+  ASSERT_TRUE(cv::imencode(
+      ".png", cv::imdecode(std::vector<std::uint8_t>(figure_png.begin(), figure_png.end()), cv::IMREAD_UNCHANGED),
+      other, {cv::IMWRITE_PNG_COMPRESSION, 9}));
+  const std::string reencoded(other.begin(), other.end());
+  ASSERT_NE(reencoded, figure_png);
+  EXPECT_EQ(answer_of("mem-reencoded", reencoded, nullptr)["masks"], computed);
+  EXPECT_EQ(memory_hits(), 2);
+  EXPECT_EQ(log_count("\"analysis_recalled\""), 1U);
+
+  // The agnostic image is made of the photo: its bytes are decoded, the
+  // analysis comes from memory by the pixels.
+  const json agnostic = answer_of("mem-agnostic", figure_png, {{"outputs", {"mask", "agnostic"}}});
+  EXPECT_EQ(agnostic["masks"], computed);
+  EXPECT_EQ(agnostic["artifacts"].size(), 7U) << agnostic.dump();
+  EXPECT_EQ(memory_hits(), 3);
+  EXPECT_EQ(log_count("\"analysis_recalled\""), 1U);
+  EXPECT_EQ(counter("maskcomponent_analysis_cache_misses_total"), 1) << "the networks ran once";
   EXPECT_EQ(service->stop(), 0);
 }
 

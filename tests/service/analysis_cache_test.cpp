@@ -174,7 +174,7 @@ struct GatedAnalyzer final : Analyzer {
   int running = 0;
   std::function<void()> fail;  // when set, the next call calls it (and it throws) once opened
 
-  inference::HumanAnalysis analyze(const cv::Mat& person, const Interruption&) override {
+  inference::HumanAnalysis analyze(const cv::Mat& person, const std::string&, const Interruption&) override {
     std::unique_lock lock(mutex);
     ++calls;
     ++running;
@@ -256,7 +256,7 @@ TEST_F(AnalysisCacheLayerTest, ConcurrentMissesOfOneImageRunTheNetworksOnce) {
   constexpr int kRequests = 6;
   std::vector<std::future<inference::HumanAnalysis>> answers;
   for (int i = 0; i < kRequests; ++i) {
-    answers.push_back(std::async(std::launch::async, [&] { return cache.analyze(image(64, 7), interruption); }));
+    answers.push_back(std::async(std::launch::async, [&] { return cache.analyze(image(64, 7), {}, interruption); }));
   }
   // Every request arrived: at the networks, or waiting for the one there.
   ASSERT_TRUE(networks.wait_for([&] { return networks.calls >= 1 && networks.calls + flight_hits() >= kRequests; }));
@@ -274,8 +274,8 @@ TEST_F(AnalysisCacheLayerTest, ConcurrentMissesOfOneImageRunTheNetworksOnce) {
 TEST_F(AnalysisCacheLayerTest, MissesOfDifferentImagesRunTogether) {
   CachingAnalyzer cache = make(64 * 1024 * 1024);
   networks.set_open(false);
-  auto first = std::async(std::launch::async, [&] { return cache.analyze(image(64, 1), interruption); });
-  auto second = std::async(std::launch::async, [&] { return cache.analyze(image(64, 2), interruption); });
+  auto first = std::async(std::launch::async, [&] { return cache.analyze(image(64, 1), {}, interruption); });
+  auto second = std::async(std::launch::async, [&] { return cache.analyze(image(64, 2), {}, interruption); });
   // Both at the networks at once (one waiting behind the other would never get there).
   const bool together = networks.wait_for([&] { return networks.running == 2; });
   networks.set_open(true);
@@ -292,26 +292,26 @@ TEST_F(AnalysisCacheLayerTest, WaitersGetTheLeadersErrorAndTheNextCallComputesAg
   constexpr int kRequests = 3;
   std::vector<std::future<inference::HumanAnalysis>> answers;
   for (int i = 0; i < kRequests; ++i) {
-    answers.push_back(std::async(std::launch::async, [&] { return cache.analyze(image(64, 9), interruption); }));
+    answers.push_back(std::async(std::launch::async, [&] { return cache.analyze(image(64, 9), {}, interruption); }));
   }
   ASSERT_TRUE(networks.wait_for([&] { return networks.calls >= 1 && networks.calls + flight_hits() >= kRequests; }));
   networks.set_open(true);
   for (auto& answer : answers) EXPECT_THROW(answer.get(), core::InputError);
   EXPECT_EQ(networks.calls_now(), 1);
   // The failure is not kept: the same image is computed again.
-  EXPECT_EQ(cache.analyze(image(64, 9), interruption).parse.at<std::uint8_t>(0, 0), 9);
+  EXPECT_EQ(cache.analyze(image(64, 9), {}, interruption).parse.at<std::uint8_t>(0, 0), 9);
   EXPECT_EQ(networks.calls_now(), 2);
 }
 
 TEST_F(AnalysisCacheLayerTest, AWaiterStopsWaitingWhenItsInterruptionIsDue) {
   CachingAnalyzer cache = make(64 * 1024 * 1024);
   networks.set_open(false);
-  auto leader = std::async(std::launch::async, [&] { return cache.analyze(image(64, 5), interruption); });
+  auto leader = std::async(std::launch::async, [&] { return cache.analyze(image(64, 5), {}, interruption); });
   ASSERT_TRUE(networks.wait_for([&] { return networks.calls == 1; }));
   // The waiter's work is abandoned (its partition revoked); the leader's is not.
   const std::atomic<bool> revoked{true};
   const Interruption waiter_interruption = Interruption::for_request(stop, &revoked);
-  auto waiter = std::async(std::launch::async, [&] { return cache.analyze(image(64, 5), waiter_interruption); });
+  auto waiter = std::async(std::launch::async, [&] { return cache.analyze(image(64, 5), {}, waiter_interruption); });
   const bool gave_up = waiter.wait_for(std::chrono::minutes(1)) == std::future_status::ready;
   networks.set_open(true);
   ASSERT_TRUE(gave_up) << "the waiter waited for the leader although its work was abandoned";
@@ -324,9 +324,9 @@ TEST_F(AnalysisCacheLayerTest, WhenTheLeaderIsAbandonedAWaiterComputes) {
   CachingAnalyzer cache = make(64 * 1024 * 1024);
   networks.set_open(false);
   networks.fail = [] { throw Abandoned(); };
-  auto leader = std::async(std::launch::async, [&] { return cache.analyze(image(64, 3), interruption); });
+  auto leader = std::async(std::launch::async, [&] { return cache.analyze(image(64, 3), {}, interruption); });
   ASSERT_TRUE(networks.wait_for([&] { return networks.calls == 1; }));
-  auto waiter = std::async(std::launch::async, [&] { return cache.analyze(image(64, 3), interruption); });
+  auto waiter = std::async(std::launch::async, [&] { return cache.analyze(image(64, 3), {}, interruption); });
   ASSERT_TRUE(networks.wait_for([&] { return flight_hits() == 1; }));
   networks.set_open(true);
   EXPECT_THROW(leader.get(), Abandoned);
@@ -338,38 +338,65 @@ TEST_F(AnalysisCacheLayerTest, TheMemoryLayerEvictsTheOldestAndStaysWithinItsBud
   // Room for three analyses of a 100 x 100 image (10,000 parse bytes and a little more each).
   constexpr std::size_t kBudget = 35000;
   CachingAnalyzer cache = make(kBudget);
-  cache.analyze(image(100, 0), interruption);
+  cache.analyze(image(100, 0), {}, interruption);
   const std::size_t entry = std::stoul(metric("maskcomponent_analysis_cache_bytes"));
   ASSERT_GT(entry, 10000U);
   ASSERT_EQ(kBudget / entry, 3U) << "the test's arithmetic";
-  for (std::uint8_t i = 1; i < 5; ++i) cache.analyze(image(100, i), interruption);
+  for (std::uint8_t i = 1; i < 5; ++i) cache.analyze(image(100, i), {}, interruption);
   EXPECT_EQ(networks.calls_now(), 5);
   EXPECT_EQ(std::stoul(metric("maskcomponent_analysis_cache_bytes")), 3 * entry);
   // The newest three are kept: answered from memory, not the networks.
   for (std::uint8_t i = 2; i < 5; ++i) {
-    EXPECT_EQ(cache.analyze(image(100, i), interruption).parse.at<std::uint8_t>(0, 0), i);
+    EXPECT_EQ(cache.analyze(image(100, i), {}, interruption).parse.at<std::uint8_t>(0, 0), i);
   }
   EXPECT_EQ(networks.calls_now(), 5);
   EXPECT_EQ(metric(R"(maskcomponent_analysis_cache_hits_total{layer="memory"})"), "3");
   // The two oldest went: computed again.
-  cache.analyze(image(100, 0), interruption);
-  cache.analyze(image(100, 1), interruption);
+  cache.analyze(image(100, 0), {}, interruption);
+  cache.analyze(image(100, 1), {}, interruption);
   EXPECT_EQ(networks.calls_now(), 7);
   EXPECT_LE(std::stoul(metric("maskcomponent_analysis_cache_bytes")), kBudget);
+}
+
+// Issue 21: what was analysed with the digest of its image bytes is recalled
+// by it (no networks, no pixels), while the memory layer keeps it.
+TEST_F(AnalysisCacheLayerTest, AnImageKeptInMemoryIsRecalledByItsBytesDigestUntilEvicted) {
+  constexpr std::size_t kBudget = 35000;  // three 100 x 100 analyses (as above)
+  CachingAnalyzer cache = make(kBudget);
+  EXPECT_FALSE(cache.recall("bytes-0")) << "nothing analysed yet";
+  cache.analyze(image(100, 7), "bytes-0", interruption);
+  cache.analyze(image(100, 7), "bytes-1", interruption);  // the same pixels in other bytes: a memory hit
+  EXPECT_EQ(networks.calls_now(), 1);
+  for (const char* digest : {"bytes-0", "bytes-1"}) {
+    const auto recalled = cache.recall(digest);
+    ASSERT_TRUE(recalled) << digest;
+    EXPECT_EQ(recalled->parse.at<std::uint8_t>(0, 0), 7);
+  }
+  EXPECT_FALSE(cache.recall("bytes-2"));
+  EXPECT_EQ(metric(R"(maskcomponent_analysis_cache_hits_total{layer="memory"})"), "3");
+  EXPECT_EQ(networks.calls_now(), 1);
+  // Three newer images push it out: its digests go with it.
+  for (std::uint8_t i = 1; i < 4; ++i) cache.analyze(image(100, i), "other-" + std::to_string(i), interruption);
+  EXPECT_FALSE(cache.recall("bytes-0"));
+  EXPECT_FALSE(cache.recall("bytes-1"));
+  ASSERT_TRUE(cache.recall("other-3"));
+  // Not kept in memory (larger than the budget): never recalled.
+  cache.analyze(image(200, 9), "large", interruption);
+  EXPECT_FALSE(cache.recall("large"));
 }
 
 TEST_F(AnalysisCacheLayerTest, AnAnalysisLargerThanTheWholeBudgetIsNotKept) {
   constexpr std::size_t kBudget = 35000;
   CachingAnalyzer cache = make(kBudget);
-  cache.analyze(image(100, 1), interruption);
+  cache.analyze(image(100, 1), {}, interruption);
   const std::string held = metric("maskcomponent_analysis_cache_bytes");
   // 200 x 200: 40,000 parse bytes, more than the budget.
-  cache.analyze(image(200, 2), interruption);
+  cache.analyze(image(200, 2), {}, interruption);
   EXPECT_EQ(metric("maskcomponent_analysis_cache_bytes"), held);
-  cache.analyze(image(200, 2), interruption);
+  cache.analyze(image(200, 2), {}, interruption);
   EXPECT_EQ(networks.calls_now(), 3);
   // What was kept stays kept.
-  cache.analyze(image(100, 1), interruption);
+  cache.analyze(image(100, 1), {}, interruption);
   EXPECT_EQ(networks.calls_now(), 3);
 }
 

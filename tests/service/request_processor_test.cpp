@@ -21,6 +21,7 @@
 
 #include "adapters/dependency_error.hpp"
 #include "core/base64.hpp"
+#include "core/digest.hpp"
 #include "core/mask_request.hpp"
 #include "service/request_processor.hpp"
 
@@ -97,12 +98,25 @@ struct FakeAnalyzer final : Analyzer {
   int calls = 0;
   int throws = 0;  // the first `throws` calls throw `thrown`
   std::function<void()> thrown;
-  inference::HumanAnalysis analyze(const cv::Mat& person, const Interruption&) override {
+  std::vector<std::string> digests;  // analyze's, in order
+  bool remembers = false;            // recall() answers for the digests analysed
+  std::map<std::string, inference::HumanAnalysis> remembered;
+  int recalls = 0;  // recall()'s answers
+  inference::HumanAnalysis analyze(const cv::Mat& person, const std::string& image_digest,
+                                   const Interruption&) override {
     ++calls;
+    digests.push_back(image_digest);
     if (calls <= throws) thrown();
     inference::HumanAnalysis analysis;
     analysis.parse = cv::Mat::zeros(person.rows, person.cols, CV_8UC1);
+    if (remembers) remembered[image_digest] = analysis;
     return analysis;
+  }
+  std::optional<inference::HumanAnalysis> recall(const std::string& image_digest) override {
+    const auto found = remembered.find(image_digest);
+    if (found == remembered.end()) return std::nullopt;
+    ++recalls;
+    return found->second;
   }
 };
 
@@ -336,6 +350,36 @@ TEST_F(RequestProcessorTest, ExhaustedMemoryIsRetriedUntilTheAnalysisPasses) {
     EXPECT_EQ(analyzer.calls, 3) << "two exhausted attempts, then the one that passed";
     EXPECT_EQ(store.records.at({"u", id}).status, core::RequestStatus::kCompleted);
   }
+}
+
+// Issue 21: bytes analysed before are answered without decoding them (a
+// decoding limit they fail now would show), unless an output is made of the
+// photo's pixels (agnostic, cutout).
+TEST_F(RequestProcessorTest, ImageBytesAnalysedBeforeAreNotDecodedAgainUnlessAnOutputIsMadeOfThePhoto) {
+  analyzer.remembers = true;
+  const std::string data = png_base64();
+  const auto request = [&](const std::string& id, const json& options) {
+    json message = {{"user_id", "u"}, {"request_id", id}, {"image", {{"type", "base64"}, {"data", data}}}};
+    if (!options.is_null()) message["options"] = options;
+    return process(message);
+  };
+  ASSERT_EQ(request("r1", nullptr).kind, OutcomeKind::kCompleted);
+  EXPECT_EQ(analyzer.digests, std::vector<std::string>{core::sha256_hex(core::decode_base64(data))});
+
+  settings.max_image_pixels = 100;  // the 30 x 40 image no longer decodes
+  const Outcome again = request("r2", nullptr);
+  EXPECT_EQ(again.kind, OutcomeKind::kCompleted) << again.result.dump();
+  EXPECT_EQ(analyzer.recalls, 1);
+  EXPECT_EQ(analyzer.calls, 1);
+  EXPECT_EQ(masks.keys.back(), "u/r2/dress_mask.png");
+
+  const Outcome agnostic = request("r3", {{"outputs", {"mask", "agnostic"}}});
+  EXPECT_EQ(agnostic.failure, FailureKind::kInvalidImage) << "decoded: the agnostic image is made of the photo";
+  EXPECT_EQ(analyzer.recalls, 1);
+  settings.max_image_pixels = kDefaultMaxImagePixels;
+  EXPECT_EQ(request("r4", {{"outputs", {"mask", "cutout"}}}).kind, OutcomeKind::kCompleted);
+  EXPECT_EQ(analyzer.calls, 2);
+  EXPECT_EQ(masks.keys.back(), "u/r4/dress_cutout.png");
 }
 
 TEST(DerivedRequestId, KeepsWithinTheIdRulesForTheLongestTopic) {

@@ -1,0 +1,43 @@
+#include "core/digest.hpp"
+
+#include <openssl/evp.h>
+
+#include <array>
+#include <stdexcept>
+
+namespace mc::core {
+
+struct Sha256::Context {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
+};
+
+Sha256::Sha256() : context_(std::make_unique<Context>()) {
+  if (!context_->md || EVP_DigestInit_ex(context_->md.get(), EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("SHA-256 unavailable");
+}
+
+Sha256::~Sha256() = default;
+
+void Sha256::add(const void* data, std::size_t size) { EVP_DigestUpdate(context_->md.get(), data, size); }
+
+std::string Sha256::hex() {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(context_->md.get(), digest.data(), &size);
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string text;
+  text.reserve(2 * size);
+  for (unsigned int i = 0; i < size; ++i) {
+    text.push_back(kDigits[digest[i] >> 4]);
+    text.push_back(kDigits[digest[i] & 15]);
+  }
+  return text;
+}
+
+std::string sha256_hex(std::string_view data) {
+  Sha256 hash;
+  hash.add(data);
+  return hash.hex();
+}
+
+}  // namespace mc::core

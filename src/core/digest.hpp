@@ -1,0 +1,32 @@
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+// The one SHA-256 of the code base (OpenSSL's EVP): S3's payload hashes, the
+// analysis cache's keys.
+namespace mc::core {
+
+// Incremental SHA-256.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void add(const void* data, std::size_t size);
+  void add(std::string_view text) { add(text.data(), text.size()); }
+  // Lower-case hex of the digest of everything added; ends the hash.
+  std::string hex();
+
+ private:
+  struct Context;
+  std::unique_ptr<Context> context_;
+};
+
+// Lower-case hex SHA-256 of `data`.
+std::string sha256_hex(std::string_view data);
+
+}  // namespace mc::core
