@@ -116,6 +116,11 @@ std::optional<inference::HumanAnalysis> CachingAnalyzer::recall(const std::strin
   return analysis;
 }
 
+std::size_t CachingAnalyzer::recallable_digests() {
+  const std::lock_guard lock(mutex_);
+  return key_by_source_.size();
+}
+
 void CachingAnalyzer::link(const std::string& key, const std::string& source) {
   const std::lock_guard lock(mutex_);
   const auto entry = by_key_.find(key);

@@ -55,6 +55,8 @@ class CachingAnalyzer final : public Analyzer {
   // From the in-process layer, by the image digest analyze() was given with
   // an image it keeps (counted as a memory hit).
   std::optional<inference::HumanAnalysis> recall(const std::string& image_digest) override;
+  // How many image digests recall() knows now (those of kept entries only).
+  std::size_t recallable_digests();
 
  private:
   using Flight = std::shared_future<inference::HumanAnalysis>;

@@ -1,12 +1,14 @@
 #include "service/request_processor.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <new>
 #include <thread>
 
-#include <opencv2/core/utility.hpp>
 #include <opencv2/imgcodecs.hpp>
 
 #include "adapters/image_decoding.hpp"
@@ -44,6 +46,9 @@ bool resource_exhausted(const std::exception& error) {
 core::RequestIdentity identity_of(const core::MaskRequest& request) {
   return {request.user_id, request.gender, request.request_id};
 }
+
+// Threads that encode one request's PNGs at most (this one included).
+constexpr std::size_t kMaxEncodeThreads = 4;
 
 // Holds one place of a semaphore, waiting for it, until it goes.
 class SemaphorePlace {
@@ -231,11 +236,19 @@ RequestProcessor::AnalysedImage RequestProcessor::analyse_image(ActiveRequest& a
     // Scoped: the image bytes are not held while the networks run.
     const std::string bytes = fetch_image(active);
     active.interruption.check();
-    image_digest = core::sha256_hex(bytes);
+    // The bytes and what else decides what they decode to: a recall stands
+    // for a decode under the same limits.
+    image_digest = active.times.time(Stage::kDecode, [&] {
+      core::Sha256 hash;
+      hash.add("max_image_pixels=" + std::to_string(settings_.max_image_pixels) + "\n");
+      hash.add(bytes);
+      return hash.hex();
+    });
     const core::MaskOptions& options = active.request.options;
     if (!options.wants(core::MaskOutput::kAgnostic) && !options.wants(core::MaskOutput::kCutout)) {
       if (auto recalled = ports_.analyzer.recall(image_digest)) {
         active.log.info("inference", "analysis_recalled", "these image bytes were analysed before; not decoded again");
+        for (const auto& warning : recalled->warnings) active.log.warn("inference", "pose_warning", warning);
         return {cv::Mat(), std::move(*recalled)};
       }
     }
@@ -321,24 +334,43 @@ std::vector<std::vector<std::uint8_t>> RequestProcessor::encode_pngs(ActiveReque
                                                                      const std::vector<cv::Mat>& images) {
   active.interruption.check();
   std::vector<std::vector<std::uint8_t>> pngs(images.size());
+  std::exception_ptr failure;
   active.times.time(Stage::kEncode, [&] {
-    // On OpenCV's thread pool (each PNG on one core: zlib is sequential);
-    // errors are carried back to this thread whatever the pool's backend.
+    // Each PNG on one core (zlib is sequential): this thread and a few of
+    // its own take the images in turn. Not OpenCV's pool: with its TBB
+    // backend, a thread waiting there may run another request's mask graph.
+    std::atomic<std::size_t> next{0};
     std::mutex failure_mutex;
-    std::exception_ptr failure;
-    cv::parallel_for_(cv::Range(0, static_cast<int>(images.size())), [&](const cv::Range& range) {
-      for (int i = range.start; i < range.end; ++i) {
-        const auto at = static_cast<std::size_t>(i);
+    const auto encode = [&] {
+      for (std::size_t at = next++; at < images.size(); at = next++) {
         try {
-          if (!cv::imencode(".png", images[at], pngs[at])) throw std::runtime_error("PNG encoding failed");
+          if (!cv::imencode(".png", images[at], pngs[at])) throw std::runtime_error("the encoder refused the image");
         } catch (...) {
           const std::lock_guard lock(failure_mutex);
           if (!failure) failure = std::current_exception();
         }
       }
-    });
-    if (failure) std::rethrow_exception(failure);
+    };
+    const std::size_t cores = std::max(1U, std::thread::hardware_concurrency());
+    const std::size_t helpers = images.empty() ? 0 : std::min({images.size(), cores, kMaxEncodeThreads}) - 1;
+    std::vector<std::jthread> threads;
+    for (std::size_t i = 0; i < helpers; ++i) {
+      try {
+        threads.emplace_back(encode);
+      } catch (const std::system_error&) {
+        break;  // no thread to be had: fewer encode in parallel
+      }
+    }
+    encode();
   });
+  if (failure) {
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& error) {
+      throw RequestFailed{FailureKind::kInference,
+                          std::string("Mask generation failed: PNG encoding: ") + error.what()};
+    }
+  }
   return pngs;
 }
 

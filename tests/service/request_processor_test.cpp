@@ -21,7 +21,6 @@
 
 #include "adapters/dependency_error.hpp"
 #include "core/base64.hpp"
-#include "core/digest.hpp"
 #include "core/mask_request.hpp"
 #include "service/request_processor.hpp"
 
@@ -352,10 +351,10 @@ TEST_F(RequestProcessorTest, ExhaustedMemoryIsRetriedUntilTheAnalysisPasses) {
   }
 }
 
-// Issue 21: bytes analysed before are answered without decoding them (a
-// decoding limit they fail now would show), unless an output is made of the
-// photo's pixels (agnostic, cutout).
-TEST_F(RequestProcessorTest, ImageBytesAnalysedBeforeAreNotDecodedAgainUnlessAnOutputIsMadeOfThePhoto) {
+// Issue 21: bytes analysed before are answered without decoding them,
+// unless an output is made of the photo's pixels (agnostic, cutout) or the
+// decoding limits changed (then they are decoded under the new ones).
+TEST_F(RequestProcessorTest, ImageBytesAnalysedBeforeAreRecalledUnlessAnOutputIsMadeOfThePhotoOrTheLimitsDiffer) {
   analyzer.remembers = true;
   const std::string data = png_base64();
   const auto request = [&](const std::string& id, const json& options) {
@@ -364,22 +363,27 @@ TEST_F(RequestProcessorTest, ImageBytesAnalysedBeforeAreNotDecodedAgainUnlessAnO
     return process(message);
   };
   ASSERT_EQ(request("r1", nullptr).kind, OutcomeKind::kCompleted);
-  EXPECT_EQ(analyzer.digests, std::vector<std::string>{core::sha256_hex(core::decode_base64(data))});
+  ASSERT_EQ(analyzer.digests.size(), 1U);
+  EXPECT_EQ(analyzer.digests[0].size(), 64U) << "a SHA-256";
 
-  settings.max_image_pixels = 100;  // the 30 x 40 image no longer decodes
   const Outcome again = request("r2", nullptr);
   EXPECT_EQ(again.kind, OutcomeKind::kCompleted) << again.result.dump();
   EXPECT_EQ(analyzer.recalls, 1);
-  EXPECT_EQ(analyzer.calls, 1);
+  EXPECT_EQ(analyzer.calls, 1) << "recalled, not analysed";
   EXPECT_EQ(masks.keys.back(), "u/r2/dress_mask.png");
+  EXPECT_EQ(request("r3", {{"outputs", {"mask", "soft"}}, {"feather_px", 3}}).kind, OutcomeKind::kCompleted);
+  EXPECT_EQ(analyzer.recalls, 2) << "a soft mask is made of the analysis alone";
 
-  const Outcome agnostic = request("r3", {{"outputs", {"mask", "agnostic"}}});
-  EXPECT_EQ(agnostic.failure, FailureKind::kInvalidImage) << "decoded: the agnostic image is made of the photo";
-  EXPECT_EQ(analyzer.recalls, 1);
-  settings.max_image_pixels = kDefaultMaxImagePixels;
   EXPECT_EQ(request("r4", {{"outputs", {"mask", "cutout"}}}).kind, OutcomeKind::kCompleted);
+  EXPECT_EQ(analyzer.recalls, 2) << "decoded: the cutout is made of the photo";
   EXPECT_EQ(analyzer.calls, 2);
+  EXPECT_EQ(analyzer.digests[1], analyzer.digests[0]);
   EXPECT_EQ(masks.keys.back(), "u/r4/dress_cutout.png");
+
+  settings.max_image_pixels = 100;  // the 30 x 40 image no longer decodes
+  const Outcome limited = request("r5", nullptr);
+  EXPECT_EQ(limited.failure, FailureKind::kInvalidImage) << "decoded under the new limit, not recalled";
+  EXPECT_EQ(analyzer.recalls, 2);
 }
 
 TEST(DerivedRequestId, KeepsWithinTheIdRulesForTheLongestTopic) {
