@@ -248,14 +248,23 @@ RequestProcessor::AnalysedImage RequestProcessor::analyse_image(ActiveRequest& a
     if (!options.wants(core::MaskOutput::kAgnostic) && !options.wants(core::MaskOutput::kCutout)) {
       if (auto recalled = ports_.analyzer.recall(image_digest)) {
         active.log.info("inference", "analysis_recalled", "these image bytes were analysed before; not decoded again");
-        for (const auto& warning : recalled->warnings) active.log.warn("inference", "pose_warning", warning);
-        return {cv::Mat(), std::move(*recalled)};
+        return analysed(active, {cv::Mat(), std::move(*recalled)});
       }
     }
     person = load_person(active, bytes);
   }
   inference::HumanAnalysis analysis = analyze(active, person, image_digest);
-  return {std::move(person), std::move(analysis)};
+  return analysed(active, {std::move(person), std::move(analysis)});
+}
+
+// The networks' stage times (zero for a cached analysis: no network ran) and
+// the pose warnings, however the analysis was had.
+RequestProcessor::AnalysedImage RequestProcessor::analysed(ActiveRequest& active, AnalysedImage image) {
+  active.times.add(Stage::kParsingAtr, image.analysis.atr_time);
+  active.times.add(Stage::kParsingLip, image.analysis.lip_time);
+  active.times.add(Stage::kPose, image.analysis.pose_time);
+  for (const auto& warning : image.analysis.warnings) active.log.warn("inference", "pose_warning", warning);
+  return image;
 }
 
 std::string RequestProcessor::fetch_image(ActiveRequest& active) {
@@ -300,14 +309,10 @@ inference::HumanAnalysis RequestProcessor::analyze(ActiveRequest& active, const 
                                         std::string("Out of memory: ") + error.what());
       }
     });
-    active.times.add(Stage::kParsingAtr, analysis.atr_time);
-    active.times.add(Stage::kParsingLip, analysis.lip_time);
-    active.times.add(Stage::kPose, analysis.pose_time);
     active.log.info(
         "inference", "models_done", "parsing and pose done",
         {{"duration_ms",
           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()}});
-    for (const auto& warning : analysis.warnings) active.log.warn("inference", "pose_warning", warning);
     return analysis;
   } catch (const core::InputError& error) {
     throw RequestFailed{FailureKind::kNoPerson, error.what()};  // "no person detected"

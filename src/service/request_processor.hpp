@@ -129,6 +129,7 @@ class RequestProcessor {
     inference::HumanAnalysis analysis;
   };
   AnalysedImage analyse_image(ActiveRequest& active);
+  AnalysedImage analysed(ActiveRequest& active, AnalysedImage image);
   std::string fetch_image(ActiveRequest& active);
   cv::Mat load_person(ActiveRequest& active, const std::string& bytes);
   static RequestFailed invalid_image(const core::InputError& error);
