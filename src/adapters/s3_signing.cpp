@@ -18,16 +18,6 @@ namespace mc::adapters {
 
 namespace {
 
-std::string to_hex(const unsigned char* bytes, std::size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex(size * 2, '0');
-  for (std::size_t i = 0; i < size; ++i) {
-    hex[2 * i] = kDigits[bytes[i] >> 4];
-    hex[2 * i + 1] = kDigits[bytes[i] & 0x0F];
-  }
-  return hex;
-}
-
 std::string hmac_sha256(std::string_view key, std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int size = 0;
@@ -119,7 +109,7 @@ SigV4Signature sign_v4(const SigV4Request& request, const SigV4Credentials& cred
   key = hmac_sha256(key, credentials.service);
   key = hmac_sha256(key, "aws4_request");
   const std::string signature = hmac_sha256(key, result.string_to_sign);
-  result.signature = to_hex(reinterpret_cast<const unsigned char*>(signature.data()), signature.size());
+  result.signature = core::to_hex(reinterpret_cast<const unsigned char*>(signature.data()), signature.size());
   result.credential = credentials.access_key + "/" + scope;
   result.signed_headers = std::move(signed_headers);
   return result;

@@ -26,6 +26,9 @@ class Sha256 {
   std::unique_ptr<Context> context_;
 };
 
+// Lower-case hex of `size` bytes (digests, HMAC signatures).
+std::string to_hex(const unsigned char* bytes, std::size_t size);
+
 // Lower-case hex SHA-256 of `data`.
 std::string sha256_hex(std::string_view data);
 

@@ -69,8 +69,9 @@ class ImageSource {
 // instance); core::InputError("no person detected") when there is nobody.
 // `image_digest` is a SHA-256 (hex) of the image bytes `person` was decoded
 // from and of the limits it was decoded under (empty when there are none),
-// so that a cache can answer recall() for them later. Waits that are not the networks' own (another request
-// computing the same image) end with Abandoned once `interruption` is due.
+// so that a cache can answer recall() for them later. Waits that are not the
+// networks' own (another request computing the same image) end with
+// Abandoned once `interruption` is due.
 class Analyzer {
  public:
   virtual ~Analyzer() = default;
@@ -79,8 +80,7 @@ class Analyzer {
   // The analysis of the image whose bytes and limits have `image_digest`,
   // when one is at hand without decoding them (bytes analysed before under
   // the same limits: decoding them again would give the same person image);
-  // nothing otherwise. Never runs the
-  // networks.
+  // nothing otherwise. Never runs the networks.
   virtual std::optional<inference::HumanAnalysis> recall(const std::string& /*image_digest*/) { return std::nullopt; }
 };
 
