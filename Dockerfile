@@ -14,12 +14,13 @@ ARG CUDA_IMAGE=debian:bookworm-slim
 
 FROM ${BASE_IMAGE} AS build
 ARG GPU=0
-# Where scripts/setup.sh fetches librdkafka's Debian source package (pinned
-# by scripts/librdkafka/SHA256SUMS); it builds it into /opt/maskcomponent.
+# Where scripts/setup.sh fetches librdkafka's and CivetWeb's Debian source
+# packages (pinned by scripts/*/SHA256SUMS); it builds them into /opt/maskcomponent.
 ARG MC_DEBIAN_MIRROR=http://deb.debian.org/debian
 WORKDIR /src
 COPY scripts/setup.sh scripts/setup.sh
 COPY scripts/librdkafka/SHA256SUMS scripts/librdkafka/SHA256SUMS
+COPY scripts/civetweb/SHA256SUMS scripts/civetweb/SHA256SUMS
 COPY scripts/onnxruntime/package.json scripts/onnxruntime/package-lock.json scripts/onnxruntime/
 COPY scripts/onnxruntime-gpu/package.json scripts/onnxruntime-gpu/package-lock.json scripts/onnxruntime-gpu/
 # A proxy that re-signs TLS (some build machines have one) needs its CA for

@@ -19,6 +19,7 @@
 # (MC_DEMO_KEEP=1 leaves the stack running).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/ccache.sh
 out_dir=${1:-out/demo}
 mkdir -p "${out_dir}/masks"
 

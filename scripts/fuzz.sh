@@ -8,6 +8,7 @@
 # build's parallelism (default: number of CPUs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/ccache.sh
 
 seconds="${1:-10}"
 build="build/fuzz"
@@ -24,7 +25,8 @@ max_len() {
 }
 
 echo "== fuzz: configure and build (${build})"
-CC=clang-14 CXX=clang++-14 cmake -S fuzz -B "${build}" -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+CC=clang-14 CXX=clang++-14 cmake -S fuzz -B "${build}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache > /dev/null
 cmake --build "${build}" -j "${MC_FUZZ_JOBS:-$(nproc)}"
 
 failed=()

@@ -66,7 +66,7 @@ BUILD_PACKAGES=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   libcurl4-openssl-dev libssl-dev libpqxx-dev libcpp-httplib-dev
   libonnx-dev libprotobuf-dev
-  prometheus-cpp-dev libcivetweb-dev
+  prometheus-cpp-dev
   # librdkafka's build (install_librdkafka): the download, Debian's build
   # dependencies of librdkafka 2.8.0-1 that our features use, and python3 for
   # its linker script (only the public API exported, as in Debian's build).
@@ -153,6 +153,54 @@ install_librdkafka() {
   echo "setup: librdkafka ${version} (Debian ${version}-${revision}) in ${dir}"
 }
 install_librdkafka
+
+# CivetWeb (the HTTP server of the status endpoint and the API) from Debian
+# 12's source package civetweb_1.15+dfsg-4, once per machine, as a static
+# library with PIC: Debian's libcivetweb1 starts each worker thread with a
+# fixed 100 KiB stack (CIVETWEB_THREAD_STACK_SIZE, compiled in), from which
+# glibc also takes the process's thread-local storage (about 89 KB with
+# OpenCV's, librdkafka's and libpqxx's), leaving a worker 7 KB: a few probes
+# overflowed it (issue 27). Built with 1 MiB stacks, Debian's patches and
+# hardening flags; without what the service does not use (TLS, websockets,
+# CGI, the server program). Static, so that no Debian libcivetweb.so.1 can
+# be loaded in its place. Pinned by scripts/civetweb/SHA256SUMS; installed
+# into /opt/maskcomponent/civetweb-1.15 (MC_CIVETWEB_DIR), where CMake finds it
+# (MC_CIVETWEB_ROOT). Its source folder has a script named `build`: CMake builds in _build.
+install_civetweb() {
+  local version=1.15 debian_version=1.15+dfsg-4 dir mirror work file
+  dir=${MC_CIVETWEB_DIR:-/opt/maskcomponent/civetweb-${version}}
+  if [ -f "${dir}/lib/libcivetweb.a" ] && [ -f "${dir}/include/civetweb.h" ]; then return 0; fi
+  case "${dir}" in /*) ;; *) echo "setup: MC_CIVETWEB_DIR must be an absolute path (got ${dir})" >&2; exit 2 ;; esac
+  mirror=${MC_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+  work=$(mktemp -d)
+  for file in $(awk '{ print $2 }' scripts/civetweb/SHA256SUMS); do
+    curl -fsSL --retry 3 -o "${work}/${file}" "${mirror}/pool/main/c/civetweb/${file}"
+  done
+  if ! (cd "${work}" && sha256sum --check --strict --quiet) < scripts/civetweb/SHA256SUMS; then
+    echo "setup: civetweb ${debian_version} from ${mirror} does not match scripts/civetweb/SHA256SUMS" >&2
+    exit 1
+  fi
+  dpkg-source --no-copy -x "${work}/civetweb_${debian_version}.dsc" "${work}/src" > "${work}/extract.log" 2>&1 \
+    || { tail -n 20 "${work}/extract.log" >&2; exit 1; }
+  (
+    cd "${work}/src"
+    export DEB_BUILD_MAINT_OPTIONS="hardening=+all reproducible=+all future=+lfs"
+    CFLAGS="$(dpkg-buildflags --get CFLAGS) $(dpkg-buildflags --get CPPFLAGS)" LDFLAGS=$(dpkg-buildflags --get LDFLAGS) \
+      cmake -S . -B _build -DCMAKE_BUILD_TYPE=None -DCMAKE_INSTALL_PREFIX="${dir}" -DCMAKE_INSTALL_LIBDIR=lib \
+      -DBUILD_SHARED_LIBS=OFF -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DCIVETWEB_THREAD_STACK_SIZE=1048576 \
+      -DCIVETWEB_BUILD_TESTING=OFF -DCIVETWEB_ENABLE_SERVER_EXECUTABLE=OFF -DCIVETWEB_INSTALL_EXECUTABLE=OFF \
+      -DCIVETWEB_ENABLE_SSL=OFF -DCIVETWEB_ENABLE_WEBSOCKETS=OFF -DCIVETWEB_DISABLE_CGI=ON \
+      -DCIVETWEB_ENABLE_IPV6=ON -DCIVETWEB_ENABLE_CXX=OFF -DCIVETWEB_ENABLE_ASAN=OFF -DCIVETWEB_SOVERSION=1 \
+      > "${work}/configure.log" 2>&1 || { tail -n 20 "${work}/configure.log" >&2; exit 1; }
+    cmake --build _build -j "$(nproc)" > "${work}/make.log" 2>&1 || { tail -n 20 "${work}/make.log" >&2; exit 1; }
+    DESTDIR="${dir}.partial" cmake --install _build > /dev/null
+  )
+  $SUDO rm -rf "${dir}"
+  $SUDO mv "${dir}.partial${dir}" "${dir}"
+  $SUDO rm -rf "${dir}.partial" "${work}"
+  echo "setup: civetweb ${version} (Debian ${debian_version}, 1 MiB worker stacks) in ${dir}"
+}
+install_civetweb
 if [ "${BUILD_ONLY}" = 1 ]; then exit 0; fi
 # playwright-core (no browsers of its own) drives Debian's chromium in the
 # page test, pinned by scripts/playwright/package-lock.json.

@@ -1,24 +1,72 @@
 #!/usr/bin/env bash
 # The full test suite: installs what is missing, checks the formatting
-# (scripts/check_format.sh), builds the release and the
-# ASan + UBSan configurations, runs every test in both, then runs each fuzz
-# target for 10 seconds. Exits non-zero when anything fails.
-set -euo pipefail
+# (scripts/check_format.sh), builds the release and the ASan + UBSan
+# configurations (through ccache, scripts/ccache.sh), runs the tests in both
+# (the ASan run leaves out the infrastructure scenarios, README "Tests"),
+# then runs each fuzz target for 10 seconds. Exits non-zero when anything
+# fails. Ends with its budget: each phase's seconds and ctest's ten slowest
+# tests (README: at most 45 minutes once this machine has built, 70 fresh).
+set -uo pipefail
 cd "$(dirname "$0")/.."
+source scripts/ccache.sh
 
-bash scripts/setup.sh
+phase_names=()
+phase_seconds=()
+phase_results=()
+failed=0
+reports=()
 
-echo "== format"
-bash scripts/check_format.sh
+# Runs one phase, records its seconds and result; a failed phase fails the
+# suite, and one whose later phases cannot run without it ("stop") ends it.
+run_phase() {
+  local on_failure=$1 name=$2
+  shift 2
+  echo "== ${name}"
+  local began=${EPOCHREALTIME} result=ok
+  "$@" || result="FAILED ($?)"
+  phase_names+=("${name}")
+  phase_seconds+=("$(python3 -c "print(f'{${EPOCHREALTIME} - ${began}:.0f}')")")
+  phase_results+=("${result}")
+  if [ "${result}" != ok ]; then
+    failed=1
+    if [ "${on_failure}" = stop ]; then finish; fi
+  fi
+}
+
+finish() {
+  echo
+  echo "== budget (seconds; README: at most 2700 once built, 4200 on a fresh machine)"
+  local total=0 i
+  for i in "${!phase_names[@]}"; do
+    printf '%-28s %6s  %s\n' "${phase_names[$i]}" "${phase_seconds[$i]}" "${phase_results[$i]}"
+    total=$((total + phase_seconds[i]))
+  done
+  printf '%-28s %6s\n' "total" "${total}"
+  if [ "${#reports[@]}" -gt 0 ]; then
+    echo
+    echo "== the ten slowest tests"
+    python3 scripts/slowest_tests.py 10 "${reports[@]}" || true
+  fi
+  mc_ccache_stats
+  if [ "${failed}" != 0 ]; then echo "test.sh: FAILED"; exit 1; fi
+  echo "test.sh: all phases passed"
+  exit 0
+}
+
+run_phase stop setup bash scripts/setup.sh
+run_phase stop format bash scripts/check_format.sh
 
 jobs=$(nproc)
 for preset in release asan; do
-  echo "== ${preset}: configure and build"
-  cmake --preset "${preset}"
-  cmake --build --preset "${preset}" -j "${jobs}"
-  echo "== ${preset}: tests"
-  ctest --preset "${preset}" -j "${jobs}"
+  run_phase stop "${preset}: configure" cmake --preset "${preset}"
+  run_phase stop "${preset}: build" cmake --build --preset "${preset}" -j "${jobs}"
+  report="build/${preset}/ctest-junit.xml"
+  rm -f "${report}"
+  reports+=("${report}")
+  # Tests sharing the local servers take turns through their resource lock;
+  # the others run beside them.
+  run_phase go "${preset}: tests" ctest --preset "${preset}" -j "${jobs}" --output-junit "${PWD}/${report}"
 done
 
-echo "== fuzz: smoke run"
-bash scripts/fuzz.sh 10
+run_phase go "fuzz: smoke run" bash scripts/fuzz.sh 10
+finish
