@@ -8,6 +8,7 @@
 # ONNX Runtime), the runtime stage only the libraries the program links.
 
 ARG BASE_IMAGE=debian:bookworm-slim
+ARG PROGRAM_STAGE=build
 # Only the GPU variant takes anything from it: CUDA 13 and cuDNN 9, which
 # ONNX Runtime's CUDA execution provider loads. The default adds nothing.
 ARG CUDA_IMAGE=debian:bookworm-slim
@@ -43,26 +44,25 @@ RUN --mount=type=cache,target=/root/.cache/ccache \
        -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache \
     && cmake --build build -j "$(nproc)" --target maskcomponent \
     && { ccache --show-stats | grep -iE 'hits|misses' || true; }
-# What the runtime stage takes: the program, ONNX Runtime's libraries and
-# the shared libraries they link (ldd's closure, computed, so never out of
-# date; librdkafka 2.8.0 among them, from /opt/maskcomponent, which the check
-# below insists on), with the Debian packages those come from and their
-# versions (librdkafka's line added by hand: no package installed it). Copying
-# the libraries rather than installing their packages leaves out what the
-# packages depend on but the program never loads: OpenCV's image codecs
-# depend on GDAL, whose OpenGL dependency brings Mesa and LLVM (over 200 MB).
-RUN mkdir -p /out/lib /out/deps \
-    && cp build/maskcomponent /out/ \
-    && cp -L build/onnxruntime/lib/libonnxruntime.so.1 build/onnxruntime/lib/libonnxruntime_providers_*.so /out/lib/ \
-    && { ldd /out/maskcomponent; for lib in /out/lib/*.so*; do ldd "${lib}"; done; } \
-       | awk '$2 == "=>" && $3 ~ /^\// && $3 !~ /^\/src\// { print $3 }' | sort -u > /out/deps.list \
-    && while read -r lib; do cp -L "${lib}" /out/deps/; done < /out/deps.list \
-    && while read -r lib; do dpkg -S "*/$(basename "${lib}")" 2> /dev/null || true; done < /out/deps.list \
-       | cut -d: -f1 | grep -v -- '-dev$' | sort -u | xargs dpkg-query -W -f '${Package} ${Version}\n' > /out/PACKAGES \
-    && grep -q '^libopencv-core406 ' /out/PACKAGES \
-    && grep -q '^/opt/maskcomponent/librdkafka-2.8.0/lib/librdkafka.so.1$' /out/deps.list \
-    && echo 'librdkafka 2.8.0-1 (built from the Debian source package by scripts/setup.sh)' >> /out/PACKAGES \
-    && echo "libraries from: $(cut -d' ' -f1 /out/PACKAGES | tr '\n' ' ')"
+# What the runtime stage takes (scripts/image_payload.sh): the program, ONNX
+# Runtime's libraries and the shared libraries they link, with the Debian
+# packages they come from. Copying the libraries rather than installing their
+# packages leaves out what the packages depend on but the program never
+# loads: OpenCV's image codecs depend on GDAL, whose OpenGL dependency brings
+# Mesa and LLVM (over 200 MB).
+COPY scripts/image_payload.sh scripts/image_payload.sh
+RUN bash scripts/image_payload.sh build /out
+
+# The same payload from a build made outside (scripts/image.sh build
+# --prebuilt BUILD_DIR: the test suite's release build, so that the container
+# test compiles nothing): its build context is that payload folder.
+FROM scratch AS prebuilt
+COPY . /out/
+
+# PROGRAM_STAGE picks where the runtime stage takes the payload from: build
+# (compiled here, the default) or prebuilt. buildah resolves it only when it
+# is passed (--build-arg PROGRAM_STAGE=build), as scripts/image.sh does.
+FROM ${PROGRAM_STAGE} AS program
 
 FROM ${CUDA_IMAGE} AS cuda
 # The CUDA runtime, cuBLAS, cuRAND, cuFFT and cuDNN of an NVIDIA image; from
@@ -87,8 +87,8 @@ RUN apt-get update \
 # it copies, so new libraries (another ONNX Runtime, a new dependency, a
 # security update) rebuild what follows, whereas buildah (Debian 12's 1.28)
 # reuses a RUN whose bind-mounted stage changed (buildah issues 4522, 6609).
-COPY --from=build /out/lib/ /out/PACKAGES /out/deps.list /usr/local/lib/maskcomponent/
-RUN --mount=type=bind,from=build,source=/out,target=/out \
+COPY --from=program /out/lib/ /out/PACKAGES /out/deps.list /usr/local/lib/maskcomponent/
+RUN --mount=type=bind,from=program,source=/out,target=/out \
     mkdir -p /usr/local/lib/maskcomponent/deps \
     && for lib in /out/deps/*; do \
          name=$(basename "${lib}"); \
@@ -103,7 +103,7 @@ RUN printf '%s\n' /usr/local/lib/maskcomponent /usr/local/lib/maskcomponent/deps
     && groupadd --system --gid 10001 maskcomponent \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
        --shell /usr/sbin/nologin maskcomponent
-COPY --from=build /out/maskcomponent /usr/local/bin/maskcomponent
+COPY --from=program /out/maskcomponent /usr/local/bin/maskcomponent
 # The models are mounted at /models (read-only is enough). GPU_ID: -1 (the
 # CPU, without the warning GPU_ID=0 logs where there is no CUDA); the GPU
 # variant is built with --build-arg GPU_ID=0.

@@ -65,11 +65,27 @@ for mask_type, url in result["mask_paths"].items():
 PY
 "${bin}" preview --image "${image}" --masks "${out_dir}/masks" --out "${out_dir}/preview.png"
 
+# Every step below is checked: a failed one ends the demo non-zero, naming it.
+fail() {
+  echo "demo: FAILED: $*" >&2
+  if ! kill -0 "${service_pid}" 2> /dev/null; then
+    echo "demo: the service is not running; the end of ${out_dir}/service.log:" >&2
+    tail -n 20 "${out_dir}/service.log" >&2
+  fi
+  exit 1
+}
+service_alive() { kill -0 "${service_pid}" 2> /dev/null || fail "the service died (see ${out_dir}/service.log)"; }
+service_alive
+
 # What an operator sees (docs/operations.md): readiness and a few metrics.
 status_url="http://127.0.0.1:${METRICS_PORT:-9108}"
-curl -s "${status_url}/metrics" > "${out_dir}/metrics.txt" || true
-echo "readiness: $(curl -s "${status_url}/readyz" | head -1)"
-grep -E '^maskcomponent_(requests_total\{.*outcome="completed"|stage_duration_seconds_sum)' "${out_dir}/metrics.txt" || true
+curl -fsS --max-time 10 "${status_url}/metrics" > "${out_dir}/metrics.txt" || fail "GET ${status_url}/metrics"
+readiness=$(curl -fsS --max-time 10 "${status_url}/readyz") || fail "GET ${status_url}/readyz: not ready (${readiness:-no answer})"
+readiness=$(head -n 1 <<< "${readiness}")
+[ -n "${readiness}" ] || fail "GET ${status_url}/readyz answered an empty readiness line"
+echo "readiness: ${readiness}"
+grep -E '^maskcomponent_(requests_total\{.*outcome="completed"|stage_duration_seconds_sum)' "${out_dir}/metrics.txt" \
+  || fail "the metrics count no completed request"
 # The synchronous API (README "HTTP API"): the same photo again, masks inline.
 python3 - "${image}" "${out_dir}/api_request.json" <<'PY'
 import base64, json, sys
@@ -80,6 +96,17 @@ PY
 api_url="http://127.0.0.1:${HTTP_API_PORT}"
 echo "page (while the service runs): ${api_url}/"
 echo "API call: curl -s -X POST '${api_url}/v1/masks?inline=true' -H 'Content-Type: application/json' --data @${out_dir}/api_request.json"
-curl -s -o "${out_dir}/api_result.json" -w 'API answer: HTTP %{http_code}, %{size_download} bytes\n' -X POST \
-  "${api_url}/v1/masks?inline=true" -H 'Content-Type: application/json' --data "@${out_dir}/api_request.json" || true
+api_answer=$(curl -s --max-time 300 -o "${out_dir}/api_result.json" -w '%{http_code} %{size_download}' -X POST \
+  "${api_url}/v1/masks?inline=true" -H 'Content-Type: application/json' --data "@${out_dir}/api_request.json") \
+  || fail "POST ${api_url}/v1/masks: no answer (curl: ${api_answer:-nothing})"
+echo "API answer: HTTP ${api_answer% *}, ${api_answer#* } bytes"
+[ "${api_answer% *}" = 200 ] || fail "POST ${api_url}/v1/masks answered HTTP ${api_answer% *}: $(head -c 300 "${out_dir}/api_result.json")"
+python3 - "${out_dir}/api_result.json" <<'PY' || fail "the API's answer is not a completed result with both masks"
+import json, sys
+result = json.load(open(sys.argv[1]))
+assert result.get("status") == "completed", result.get("error")
+assert {"upper_body", "lower_body"} <= set(result["mask_paths"]) == set(result["masks"]), sorted(result)
+PY
+service_alive
 echo "result: ${out_dir}/result.json; masks: ${out_dir}/masks/; preview: ${out_dir}/preview.png; metrics: ${out_dir}/metrics.txt"
+echo "demo: every step passed"

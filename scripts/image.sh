@@ -2,6 +2,9 @@
 # Builds the maskcomponent container image from the Dockerfile (docs/deploy.md).
 #
 #   scripts/image.sh [build] [--gpu] [--tag NAME]   build the image, print its size and build time
+#   scripts/image.sh build --prebuilt BUILD_DIR      the same runtime stage from a build made on this
+#                                                    Debian 12 host (build/release: the container test),
+#                                                    compiling nothing (PROGRAM_STAGE=prebuilt)
 #   scripts/image.sh env                            print the podman settings for running it
 #
 # With a Docker daemon (`docker info` answers) it uses `docker build`;
@@ -93,12 +96,13 @@ SOURCES
 }
 
 build() {
-  local gpu=0 tag=""
+  local gpu=0 tag="" prebuilt=""
   while [ $# -gt 0 ]; do
     case "$1" in
       --gpu) gpu=1 ;;
       --tag) tag=$2; shift ;;
-      *) echo "usage: scripts/image.sh [build] [--gpu] [--tag NAME] | env" >&2; exit 2 ;;
+      --prebuilt) prebuilt=$2; shift ;;
+      *) echo "usage: scripts/image.sh [build] [--gpu] [--tag NAME] [--prebuilt BUILD_DIR] | env" >&2; exit 2 ;;
     esac
     shift
   done
@@ -149,13 +153,24 @@ build() {
     args+=(--secret id=ca-certificates,src=/etc/ssl/certs/ca-certificates.crt)
   fi
   if [ "${engine}" = podman ]; then args+=(--isolation chroot); fi
+  # The build context: the repository (its .dockerignore allowlist), or the
+  # payload of a build made here.
+  local context=.
+  if [ -n "${prebuilt}" ]; then
+    context=$(mktemp -d)
+    trap 'rm -rf "${context}"' RETURN
+    bash scripts/image_payload.sh "${prebuilt}" "${context}"
+    args+=(--build-arg PROGRAM_STAGE=prebuilt)
+  else
+    args+=(--build-arg PROGRAM_STAGE=build)
+  fi
 
-  echo "image: ${engine} build of ${tag} on ${base}"
+  echo "image: ${engine} build of ${tag} on ${base}${prebuilt:+ from ${prebuilt}}"
   local start=${SECONDS}
   if [ "${engine}" = docker ]; then
-    DOCKER_BUILDKIT=1 docker build "${args[@]}" -t "${tag}" -f Dockerfile .
+    DOCKER_BUILDKIT=1 docker build "${args[@]}" -t "${tag}" -f "${PWD}/Dockerfile" "${context}"
   else
-    podman build "${args[@]}" -t "${tag}" -f Dockerfile .
+    podman build "${args[@]}" -t "${tag}" -f "${PWD}/Dockerfile" "${context}"
   fi
   local size
   size=$("${engine}" image inspect --format '{{.Size}}' "${tag}")

@@ -111,7 +111,16 @@ int run_serve_command() {
   // Up first, so that probes see the start-up (live, not ready).
   std::optional<StatusServer> status;
   if (settings.metrics_port > 0) {
-    status.emplace(settings.metrics_bind_address, settings.metrics_port, health, metrics, *log);
+    try {
+      status.emplace(settings.metrics_bind_address, settings.metrics_port, health, metrics, *log);
+    } catch (const core::SetupError& error) {
+      // The seed's way to scale is more instances with the same variables:
+      // a second one on the host runs, without the endpoint (README).
+      if (settings.metrics_port_given) throw;
+      startup_log.warn("status_unavailable", std::string(error.what()) +
+                                                 ": running without the status endpoint; set METRICS_PORT to a "
+                                                 "free port (or 0) for this instance");
+    }
   }
 
   const auto loading = std::chrono::steady_clock::now();

@@ -1,8 +1,19 @@
 #include "service/civet_server.hpp"
 
 #include <civetweb.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <memory>
 #include <mutex>
+#include <vector>
 
 namespace mc::service {
 
@@ -10,7 +21,87 @@ namespace {
 
 int silent(const mg_connection*, const char*) { return 1; }
 
+// What a thread may use below its entry: glibc takes the thread-local storage
+// of every loaded library (about 89 KB here) out of the stack size CivetWeb
+// asks for, so a build with small stacks (Debian's: 100 KiB) leaves a worker
+// a few KB. Below this, serving HTTP would overflow: refuse to run.
+constexpr std::size_t kMinimumFreeStack = 256 * 1024;
+
+struct StackBounds {
+  std::uintptr_t low = 0;    // lowest usable address (above the guard page)
+  std::uintptr_t entry = 0;  // the stack pointer when the thread started
+};
+
+StackBounds current_stack() {
+  StackBounds bounds;
+  pthread_attr_t attributes;
+  if (pthread_getattr_np(pthread_self(), &attributes) != 0) return bounds;
+  void* address = nullptr;
+  std::size_t size = 0;
+  if (pthread_attr_getstack(&attributes, &address, &size) == 0) bounds.low = reinterpret_cast<std::uintptr_t>(address);
+  pthread_attr_destroy(&attributes);
+  volatile char here = 0;
+  bounds.entry = reinterpret_cast<std::uintptr_t>(&here);
+  return bounds;
+}
+
+// The deepest any HTTP thread went, measured when it exits: the lowest page
+// of its stack that the kernel ever had to provide (mincore: resident), so
+// no painting and no memory of its own.
+std::size_t deepest_use(const StackBounds& bounds) {
+  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const std::uintptr_t first = (bounds.low + page - 1) / page * page;
+  const std::uintptr_t last = bounds.entry / page * page;
+  if (bounds.low == 0 || last <= first) return 0;
+  std::vector<unsigned char> resident((last - first) / page);
+  if (::mincore(reinterpret_cast<void*>(first), last - first, resident.data()) != 0) return 0;
+  const auto touched = std::find_if(resident.begin(), resident.end(), [](unsigned char flags) { return flags & 1; });
+  if (touched == resident.end()) return 0;
+  return bounds.entry - (first + static_cast<std::uintptr_t>(touched - resident.begin()) * page);
+}
+
+std::atomic<std::size_t> g_threads{0};
+std::atomic<std::size_t> g_least_free{std::numeric_limits<std::size_t>::max()};
+std::atomic<std::size_t> g_deepest{0};
+
+void lower_to(std::atomic<std::size_t>& value, std::size_t candidate) {
+  std::size_t seen = value.load();
+  while (candidate < seen && !value.compare_exchange_weak(seen, candidate)) {
+  }
+}
+void raise_to(std::atomic<std::size_t>& value, std::size_t candidate) {
+  std::size_t seen = value.load();
+  while (candidate > seen && !value.compare_exchange_weak(seen, candidate)) {
+  }
+}
+
+void* on_thread_start(const mg_context*, int) {
+  auto* bounds = new StackBounds(current_stack());
+  const std::size_t free = bounds->entry > bounds->low ? bounds->entry - bounds->low : 0;
+  if (bounds->low != 0 && free < kMinimumFreeStack) {
+    // Silently serving would overwrite a neighbouring thread's memory.
+    std::fprintf(stderr,
+                 "maskcomponent: an HTTP thread has %zu bytes of stack, fewer than %zu: CivetWeb must be the "
+                 "build of scripts/setup.sh (1 MiB stacks)\n",
+                 free, kMinimumFreeStack);
+    std::_Exit(2);
+  }
+  ++g_threads;
+  lower_to(g_least_free, free);
+  return bounds;
+}
+
+void on_thread_exit(const mg_context*, int, void* thread_pointer) {
+  const std::unique_ptr<StackBounds> bounds(static_cast<StackBounds*>(thread_pointer));
+  if (bounds) raise_to(g_deepest, deepest_use(*bounds));
+}
+
 }  // namespace
+
+HttpStackFigures http_stack_figures() {
+  const std::size_t threads = g_threads.load();
+  return {threads, threads == 0 ? 0 : g_least_free.load(), g_deepest.load()};
+}
 
 void send_answer(mg_connection* connection, const HttpAnswer& answer, bool head) {
   mg_response_header_start(connection, answer.status);
@@ -53,6 +144,8 @@ mg_context* start_civetweb(const std::string& address, int port, const CivetLimi
   mg_callbacks callbacks{};
   callbacks.begin_request = begin_request;
   callbacks.log_message = &silent;
+  callbacks.init_thread = &on_thread_start;
+  callbacks.exit_thread = &on_thread_exit;
   return mg_start(&callbacks, user_data, options);
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 struct mg_connection;
@@ -36,5 +37,16 @@ struct CivetLimits {
 // nullptr when it cannot listen.
 mg_context* start_civetweb(const std::string& address, int port, const CivetLimits& limits,
                            int (*begin_request)(mg_connection*), void* user_data);
+
+// The stacks of every HTTP thread started so far (both servers): each is
+// checked at its start (fewer than 256 KiB free above its thread-local
+// storage ends the process with exit code 2, naming the cause), and its
+// deepest use is measured when it exits (at stop). docs/operations.md.
+struct HttpStackFigures {
+  std::size_t threads = 0;            // HTTP threads started
+  std::size_t least_free_bytes = 0;   // the smallest stack any of them had free at its start
+  std::size_t deepest_use_bytes = 0;  // the most any exited one used below its start
+};
+HttpStackFigures http_stack_figures();
 
 }  // namespace mc::service

@@ -30,6 +30,11 @@ std::string SettingsReader::optional(const char* name, const std::string& fallba
   return value == nullptr || *value == '\0' ? fallback : std::string(value);
 }
 
+bool SettingsReader::given(const char* name) const {
+  const char* value = environment_(name);
+  return value != nullptr && *value != '\0';
+}
+
 long SettingsReader::number(const char* name, long fallback, long low, long high) {
   const char* value = environment_(name);
   if (value == nullptr || *value == '\0') return fallback;

@@ -35,6 +35,8 @@ class SettingsReader {
     return std::chrono::duration<Rep, Period>(number(name, static_cast<long>(fallback.count()), low, high));
   }
   bool boolean(const char* name, bool fallback);
+  // Whether NAME is set to something (a default is not).
+  bool given(const char* name) const;
   // A secret: NAME, or the contents of the file that NAME_FILE names (how
   // Docker, Compose and Kubernetes hand secrets over as files, so that they
   // stay out of `inspect` output), one trailing newline removed. Setting

@@ -42,7 +42,10 @@ struct ServiceSettings {
   std::uint64_t max_image_pixels = kDefaultMaxImagePixels;  // MAX_IMAGE_PIXELS
   std::string log_level = "info";                           // LOG_LEVEL
   // The operators' endpoint (/healthz, /readyz, /metrics).
-  int metrics_port = 9108;                             // METRICS_PORT (0: off)
+  int metrics_port = 9108;  // METRICS_PORT (0: off)
+  // METRICS_PORT given: a port that cannot be bound fails start-up. The
+  // default one taken (a second instance on the host) only loses the endpoint.
+  bool metrics_port_given = false;
   std::string metrics_bind_address = "0.0.0.0";        // METRICS_BIND_ADDRESS
   std::chrono::seconds health_stall_limit{60};         // HEALTH_STALL_SECONDS
   std::chrono::seconds dependency_check_interval{10};  // DEPENDENCY_CHECK_INTERVAL_SECONDS

@@ -13,8 +13,8 @@ namespace mc::service {
 namespace {
 
 // Probes and scrapes are few and small, and whoever reaches the port may be
-// hostile: CivetWeb (Debian's 1.15, the server of prometheus-cpp's own
-// exposer) bounds what one client can hold.
+// hostile: CivetWeb (1.15, built by scripts/setup.sh with 1 MiB thread
+// stacks) bounds what one client can hold.
 // A slow client holds a thread for at most kRequestTimeoutMs: 64 threads
 // keep probes answered beside 60 clients that trickle headers (reconnecting
 // as they are cut off); beyond that, the port needs a NetworkPolicy
@@ -77,6 +77,14 @@ StatusServer::StatusServer(const std::string& address, int port, const HealthSta
   server_->log.info("status_listening", "status endpoint listening", {{"address", address}, {"port", port_}});
 }
 
-StatusServer::~StatusServer() { mg_stop(server_->context); }
+StatusServer::~StatusServer() {
+  mg_stop(server_->context);
+  // Stopped last of the HTTP servers: every HTTP thread has exited and been measured.
+  const HttpStackFigures stacks = http_stack_figures();
+  server_->log.info("http_stacks", "stack use of the HTTP threads",
+                    {{"threads", stacks.threads},
+                     {"least_free_bytes", stacks.least_free_bytes},
+                     {"deepest_use_bytes", stacks.deepest_use_bytes}});
+}
 
 }  // namespace mc::service

@@ -9,7 +9,13 @@
 # neither its log, nor the image, nor `podman inspect` of the container names
 # the S3 secret key or the PostgreSQL password (given as files: *_FILE).
 #
-#   tests/deploy/container_test.sh TEST_MODELS_DIR PAINT_FIGURE_PROGRAM
+#   tests/deploy/container_test.sh TEST_MODELS_DIR PAINT_FIGURE_PROGRAM [BUILD_DIR]
+#
+# With BUILD_DIR (ctest `container_image`) the image's runtime stage takes
+# that release build's program and libraries (scripts/image.sh build
+# --prebuilt), so nothing is compiled again; without it (ctest
+# `container_image_from_source`, label `image-source`) the whole multi-stage
+# build from source runs, as scripts/image.sh does by default.
 #
 # Exits 77 (ctest's SKIP_RETURN_CODE) with the reason when podman is missing
 # or `podman info` fails (podman cannot run here at all); any other failure,
@@ -18,6 +24,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 models=$(realpath "$1")
 paint_figure=$2
+build_dir=${3:-}
 
 skip() { echo "SKIPPED: $*"; exit 77; }
 fail() { echo "FAILED: $*" >&2; exit 1; }
@@ -27,7 +34,11 @@ eval "$(scripts/image.sh env)"
 probe=$(podman info 2>&1 > /dev/null) || skip "podman cannot run here: ${probe}"
 
 tag=localhost/maskcomponent:container-test
-MC_IMAGE_TAG=${tag} scripts/image.sh build
+if [ -n "${build_dir}" ]; then
+  MC_IMAGE_TAG=${tag} scripts/image.sh build --prebuilt "${build_dir}"
+else
+  MC_IMAGE_TAG=${tag} scripts/image.sh build
+fi
 
 eval "$(scripts/services.sh env)"
 [ -n "${KAFKA_BOOTSTRAP_SERVERS:-}" ] || fail "Kafka is not running (scripts/services.sh start)"

@@ -258,6 +258,7 @@ class ServiceProcess {
 
   // Sends `signal` without waiting.
   void signal(int signal) { ::kill(pid_, signal); }
+  pid_t pid() const { return pid_; }
 
   // Sends `signal` and waits for the exit code (-1 on timeout).
   int stop(int signal = SIGTERM, std::chrono::seconds timeout = 60s) {
