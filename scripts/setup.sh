@@ -81,6 +81,11 @@ DEVELOPMENT_PACKAGES=(
   postgresql
   podman buildah runc debootstrap docker-compose
   python3-yaml python3-jsonschema chromium
+  # Debian's OpenBLAS as the BLAS that OpenCV's codecs load (through GDAL and
+  # armadillo), as most installations have it: its 61 KB of thread-local
+  # storage is what overflowed the HTTP threads' 100 KiB stacks (issue 27),
+  # so the impolite-client battery runs the process as it really is.
+  libopenblas0-pthread
 )
 PACKAGES=("${BUILD_PACKAGES[@]}")
 if [ "${BUILD_ONLY}" = 0 ]; then PACKAGES+=("${DEVELOPMENT_PACKAGES[@]}"); fi
