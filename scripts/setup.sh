@@ -163,7 +163,7 @@ install_librdkafka
 # 12's source package civetweb_1.15+dfsg-4, once per machine, as a static
 # library with PIC: Debian's libcivetweb1 starts each worker thread with a
 # fixed 100 KiB stack (CIVETWEB_THREAD_STACK_SIZE, compiled in), from which
-# glibc also takes the process's thread-local storage (about 89 KB with
+# glibc also takes the process's thread-local storage (about 94 KB with
 # OpenCV's, librdkafka's and libpqxx's), leaving a worker 7 KB: a few probes
 # overflowed it (issue 27). Built with 1 MiB stacks, Debian's patches and
 # hardening flags; without what the service does not use (TLS, websockets,

@@ -22,7 +22,7 @@ namespace {
 int silent(const mg_connection*, const char*) { return 1; }
 
 // What a thread may use below its entry: glibc takes the thread-local storage
-// of every loaded library (about 89 KB here) out of the stack size CivetWeb
+// of every loaded library (about 94 KB here) out of the stack size CivetWeb
 // asks for, so a build with small stacks (Debian's: 100 KiB) leaves a worker
 // a few KB. Below this, serving HTTP would overflow: refuse to run.
 constexpr std::size_t kMinimumFreeStack = 256 * 1024;
