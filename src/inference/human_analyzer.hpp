@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,10 @@ class AnalyzerPool {
 
   // Waits for a free analyzer.
   [[nodiscard]] Lease acquire() { return analyzers_.acquire(); }
+  // As acquire(), waiting at most `timeout`; nothing when it passes.
+  [[nodiscard]] std::optional<Lease> try_acquire_for(std::chrono::steady_clock::duration timeout) {
+    return analyzers_.try_acquire_for(timeout);
+  }
 
   // Runs every analyzer once on a blank image, so that the first request
   // does not pay for ONNX Runtime's lazy initialisation. Call before use.

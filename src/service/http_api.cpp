@@ -1,8 +1,6 @@
 #include "service/http_api.hpp"
 
 #include <civetweb.h>
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -20,7 +18,9 @@
 #include "core/ids.hpp"
 #include "core/mask_types.hpp"
 #include "service/api_page.hpp"
+#include "service/body_deadlines.hpp"
 #include "service/civet_server.hpp"
+#include "service/http_api_checks.hpp"
 #include "service/json_log.hpp"
 
 namespace mc::service {
@@ -36,10 +36,9 @@ constexpr int kSpareThreads = 32;
 // the body and each write of the answer (a stall with no byte through). 5 s
 // cuts off a client trickling headers long before the 30 s it was (real
 // clients send them at once), and still lets a body or an answer stall for
-// 5 s on a poor link; the whole body has its own deadline below.
+// 5 s on a poor link; the whole body has its own deadline (body_timeout).
 constexpr const char* kRequestTimeoutMs = "5000";
-constexpr std::chrono::milliseconds kBodyDeadline{30000};  // the whole body
-constexpr const char* kMaxHeaderBytes = "16384";           // request line and headers together
+constexpr const char* kMaxHeaderBytes = "16384";  // request line and headers together
 constexpr const char* kConnectionQueue = "64";
 constexpr const char* kListenBacklog = "64";
 // Base64 makes an image 4/3 its size; the JSON fields around it are small.
@@ -60,14 +59,9 @@ Answer problem(int status, const std::string& text) {
   return {status, std::move(body)};
 }
 
-// Compares digests, so that neither the content nor the length of the token
-// shows in the time taken.
-bool same_secret(const std::string& given, const std::string& expected) {
-  unsigned char a[SHA256_DIGEST_LENGTH];
-  unsigned char b[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(given.data()), given.size(), a);
-  SHA256(reinterpret_cast<const unsigned char*>(expected.data()), expected.size(), b);
-  return CRYPTO_memcmp(a, b, sizeof a) == 0;
+std::string_view header_of(mg_connection* connection, const char* name) {
+  const char* value = mg_get_header(connection, name);
+  return value != nullptr ? value : "";
 }
 
 double seconds(std::chrono::nanoseconds duration) { return std::chrono::duration<double>(duration).count(); }
@@ -114,6 +108,7 @@ struct HttpApi::Server {
   std::mutex answering_mutex;
   std::condition_variable answered;
   int answering = 0;
+  BodyDeadlines deadlines;
   mg_context* context = nullptr;
 
   Server(const HttpApiSettings& api, std::size_t max_body, Parts given)
@@ -132,12 +127,19 @@ struct HttpApi::Server {
                          .Name("maskcomponent_http_queue_length")
                          .Help("HTTP API requests admitted now (computed or waiting for a model instance)")
                          .Register(parts.metrics.registry())
-                         .Add({})) {
+                         .Add({})),
+        deadlines(given.stop) {
     for (const char* route : {"/v1/masks", "/"}) latency.Add({{"route", route}}, kLatencyBuckets);
   }
 
   Answer route(mg_connection* connection, const mg_request_info& request, const std::string& method,
                const std::string& path) {
+    // Without a token only the names of this address reach the API, not a
+    // page's own name made to resolve here (DNS rebinding).
+    if (settings.token.empty() && !host_allowed(header_of(connection, "Host"), settings.bind_address, settings.port)) {
+      return problem(
+          403, "Host must name this server (" + settings.bind_address + ":" + std::to_string(settings.port) + ")");
+    }
     if (path == "/") {
       if (method != "GET" && method != "HEAD") return problem(405, "method not allowed: GET /");
       return {200, std::string(api_page_html()), "text/html; charset=utf-8"};
@@ -148,14 +150,17 @@ struct HttpApi::Server {
   }
 
   Answer masks(mg_connection* connection, const mg_request_info& request) {
-    if (!settings.token.empty()) {
-      const char* header = mg_get_header(connection, "Authorization");
-      const std::string given = header != nullptr ? header : "";
-      if (!same_secret(given, "Bearer " + settings.token)) {
-        Answer refused = problem(401, "Authorization: Bearer <HTTP_API_TOKEN> required");
-        refused.challenge = true;
-        return refused;
-      }
+    // Other web pages may not use the API through a visitor's browser.
+    if (!origin_allowed(header_of(connection, "Origin"), header_of(connection, "Host"))) {
+      return problem(403, "Origin " + std::string(header_of(connection, "Origin")) + " is not this server");
+    }
+    if (!settings.token.empty() && !bearer_matches(header_of(connection, "Authorization"), settings.token)) {
+      Answer refused = problem(401, "Authorization: Bearer <HTTP_API_TOKEN> required");
+      refused.challenge = true;
+      return refused;
+    }
+    if (!is_json_media_type(header_of(connection, "Content-Type"))) {
+      return problem(415, "Content-Type must be application/json");
     }
     if (parts.stop.stopping.load()) return unavailable("the service is shutting down");
     if (const auto ready = parts.health.readiness(); !ready.ok) return unavailable(ready.body);
@@ -185,7 +190,8 @@ struct HttpApi::Server {
                      (request.content_length >= 0 ? " of the " + std::to_string(request.content_length) + " announced"
                                                   : std::string()));
       case BodyRead::kTooSlow:
-        return problem(400, "request body not received within " + std::to_string(kBodyDeadline.count()) + " ms");
+        return problem(400, "request body not received within " + std::to_string(settings.body_timeout.count()) +
+                                " s (HTTP_API_BODY_TIMEOUT_SECONDS)");
       case BodyRead::kStopping:
         return unavailable("the service is shutting down");
     }
@@ -216,20 +222,20 @@ struct HttpApi::Server {
 
   enum class BodyRead { kComplete, kTooLarge, kIncomplete, kTooSlow, kStopping };
 
-  // Each read waits at most request_timeout_ms; the whole body gets
-  // kBodyDeadline in all, so that a client trickling bytes holds neither an admission
-  // nor the stop (which waits for the requests in progress) for longer.
-  BodyRead read_body(mg_connection* connection, const mg_request_info& request, std::string& body) const {
-    const auto deadline = std::chrono::steady_clock::now() + kBodyDeadline;
-    std::vector<char> buffer(64 * 1024);  // not on CivetWeb's small stack
+  // The whole body within body_timeout, however it trickles, and not past
+  // the start of a stop: a slow client holds neither an admission nor the
+  // stop (which waits for the requests in progress) for longer.
+  BodyRead read_body(mg_connection* connection, const mg_request_info& request, std::string& body) {
+    const BodyDeadlines::Watch watch(deadlines, connection, BodyDeadlines::Clock::now() + settings.body_timeout);
+    std::vector<char> buffer(64 * 1024);
     for (;;) {
       const int got = mg_read(connection, buffer.data(), buffer.size());
+      if (got > 0 && body.size() + static_cast<std::size_t>(got) > max_body_bytes) return BodyRead::kTooLarge;
+      if (got > 0) body.append(buffer.data(), static_cast<std::size_t>(got));
+      if (parts.stop.stopping.load()) return BodyRead::kStopping;
+      if (watch.cut()) return BodyRead::kTooSlow;
       if (got < 0) return BodyRead::kIncomplete;  // the client went away or stopped sending
       if (got == 0) break;
-      if (body.size() + static_cast<std::size_t>(got) > max_body_bytes) return BodyRead::kTooLarge;
-      body.append(buffer.data(), static_cast<std::size_t>(got));
-      if (parts.stop.stopping.load()) return BodyRead::kStopping;
-      if (std::chrono::steady_clock::now() > deadline) return BodyRead::kTooSlow;
     }
     // A body cut short is not handed on as if it were the request.
     if (request.content_length >= 0 && body.size() < static_cast<std::size_t>(request.content_length)) {
@@ -297,6 +303,7 @@ struct HttpApi::Server {
       answer = problem(500, "internal error");
     }
     send_answer(connection, answer, method == "HEAD");
+    self->discard_body(connection);
     const std::string route = path == "/" || path == "/v1/masks" ? path : "other";
     self->requests.Add({{"route", route}, {"code", std::to_string(answer.status)}}).Increment();
     if (route != "other") {
@@ -304,6 +311,17 @@ struct HttpApi::Server {
           .Observe(seconds(std::chrono::steady_clock::now() - started));
     }
     return answer.status;
+  }
+
+  // What is left of a body answered without reading it (401, 413, 429...),
+  // read and dropped under the same deadline; CivetWeb would read it with
+  // none, and closes the connection instead once it was cut.
+  void discard_body(mg_connection* connection) {
+    const BodyDeadlines::Watch watch(deadlines, connection, BodyDeadlines::Clock::now() + settings.body_timeout);
+    std::vector<char> buffer(64 * 1024);
+    while (mg_read(connection, buffer.data(), buffer.size()) > 0 && !watch.cut()) {
+    }
+    if (watch.cut()) mg_disable_connection_keep_alive(connection);
   }
 
   // CivetWeb's own messages name the client's bytes: not logged.

@@ -13,6 +13,7 @@ struct HttpApiSettings {
   std::string bind_address = "127.0.0.1";  // HTTP_API_BIND_ADDRESS
   std::string token;                       // HTTP_API_TOKEN (empty: none; required beyond loopback)
   int max_queue = 8;                       // HTTP_API_MAX_QUEUE: requests admitted at once; one more gets 429
+  std::chrono::seconds body_timeout{30};   // HTTP_API_BODY_TIMEOUT_SECONDS: a request's whole body, however it trickles
 };
 
 // True for 127.0.0.0/8, ::1 and "localhost".

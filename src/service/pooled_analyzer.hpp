@@ -5,7 +5,8 @@
 
 namespace mc::service {
 
-// The networks: an analyzer leased from the pool for each image.
+// The networks: an analyzer leased from the pool for each image; the wait
+// for one ends with Abandoned once `interruption` is due.
 class PooledAnalyzer final : public Analyzer {
  public:
   explicit PooledAnalyzer(inference::AnalyzerPool& pool) : pool_(pool) {}
