@@ -154,7 +154,9 @@ std::string blocked_address_reason(const std::string& address) {
   };
   // ::/96 (IPv4-compatible, deprecated): the host would reach an IPv4 address unchecked.
   if (in({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 96)) return "IPv4-compatible";
-  // NAT64 and 6to4 carry an IPv4 address that a gateway would reach for us.
+  // ::ffff:0:0:0/96 (IPv4-translated, SIIT), NAT64 and 6to4 carry an IPv4
+  // address that a translator or gateway would reach for us.
+  if (in({0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0, 0}, 96)) return "IPv4-translated";
   if (in({0x00, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0}, 96)) return "NAT64";
   if (in({0x00, 0x64, 0xFF, 0x9B, 0x00, 0x01}, 48)) return "NAT64 (local use)";
   if (in({0x20, 0x02}, 16)) return "6to4";
@@ -208,12 +210,16 @@ std::string fetch_image(const std::string& url, const FetchSettings& settings, c
           fail(false, parts.host + " resolves to a " + reason + " address (" + address + "), which is not allowed");
       }
     }
-    // Connect to the address we checked, not to a second lookup's answer.
+    // Connect to the address we checked, not to a second lookup's answer. An
+    // IPv6 literal is looked up by no one, and libcurl 7.88 refuses a pin
+    // whose host is one, bracketed or not ("Malformed option"): none for it.
+    in6_addr ipv6{};
+    const bool literal = inet_pton(AF_INET6, parts.host.c_str(), &ipv6) == 1;
     const std::string pin =
         parts.host + ":" + std::to_string(parts.port) + ":" +
         (addresses.front().find(':') != std::string::npos ? "[" + addresses.front() + "]" : addresses.front());
-    std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> resolve_list(curl_slist_append(nullptr, pin.c_str()),
-                                                                             curl_slist_free_all);
+    std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> resolve_list(
+        literal ? nullptr : curl_slist_append(nullptr, pin.c_str()), curl_slist_free_all);
     Download download;
     download.limit = settings.max_bytes;
     SocketGuard guard;

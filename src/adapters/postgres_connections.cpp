@@ -4,6 +4,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "adapters/postgres_dsn.hpp"
 #include "adapters/postgres_sql.hpp"
 
 namespace mc::adapters {
@@ -49,7 +50,19 @@ PostgresConnections::PostgresConnections(PostgresSettings settings)
 PostgresConnections::~PostgresConnections() = default;
 
 std::unique_ptr<PostgresConnection> PostgresConnections::connect() const {
-  return std::make_unique<PostgresConnection>(connect_dsn_);
+  // libpq's connection errors quote the values it could not use, which may be
+  // pieces of the password: they leave here redacted, with their type.
+  try {
+    return std::make_unique<PostgresConnection>(connect_dsn_);
+  } catch (const pqxx::broken_connection& error) {
+    throw pqxx::broken_connection(redact_driver_text(error.what(), settings_.dsn));
+  } catch (const pqxx::sql_error& error) {
+    throw pqxx::sql_error(redact_driver_text(error.what(), settings_.dsn), "", error.sqlstate().c_str());
+  } catch (const pqxx::failure& error) {
+    throw pqxx::failure(redact_driver_text(error.what(), settings_.dsn));
+  } catch (const std::exception& error) {
+    throw std::runtime_error(redact_driver_text(error.what(), settings_.dsn));
+  }
 }
 
 PostgresConnections::Lease PostgresConnections::lease(const std::string& action) {

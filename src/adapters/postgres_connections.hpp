@@ -35,7 +35,8 @@ class PostgresConnections {
   // DependencyError naming `action` when none comes or connecting fails.
   [[nodiscard]] Lease lease(const std::string& action);
 
-  // A new connection outside the pool; throws libpqxx's errors.
+  // A new connection outside the pool; throws libpqxx's errors, their text
+  // redacted (redact_driver_text).
   [[nodiscard]] std::unique_ptr<PostgresConnection> connect() const;
 
  private:

@@ -13,12 +13,14 @@
 #include "app/masks_command.hpp"
 #include "core/errors.hpp"
 #include "core/exit_codes.hpp"
+#include "inference/onnx_runtime.hpp"
 
 using mc::core::exit_status;
 using mc::core::ExitCode;
 
 int main(int argc, char** argv) {
   mc::app::tune_allocator_for_images();
+  mc::inference::disable_ort_telemetry();  // while the process has one thread
   // Our own errors name the problem; OpenCV's log lines would only repeat them.
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
   CLI::App app{"maskcomponent: garment masks for virtual try-on"};

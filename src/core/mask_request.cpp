@@ -85,9 +85,8 @@ std::string generate_request_id() {
 
 std::string derived_request_id(std::string_view topic, std::int32_t partition, std::int64_t offset) {
   const std::string position = "-" + std::to_string(partition) + "-" + std::to_string(offset);
-  const std::string prefix = "kafka-";
-  const std::size_t room = kMaxIdBytes - prefix.size() - position.size();
-  return prefix + std::string(topic.substr(0, room)) + position;
+  const std::size_t room = kMaxIdBytes - kDerivedRequestIdPrefix.size() - position.size();
+  return std::string(kDerivedRequestIdPrefix) + std::string(topic.substr(0, room)) + position;
 }
 
 std::string id_problem(std::string_view id) {
@@ -144,6 +143,10 @@ MaskRequest parse_mask_request(const IncomingMessage& message, const std::vector
   if (document.contains("request_id") && !document["request_id"].is_null()) {
     request.request_id = id_field(document["request_id"], "request_id");
     check_id(request.request_id, "request_id");
+    if (request.request_id.rfind(kDerivedRequestIdPrefix, 0) == 0) {
+      throw InputError("request_id starts with \"" + std::string(kDerivedRequestIdPrefix) +
+                       "\", which is reserved for the ids the service gives messages without a request_id");
+    }
   } else {
     request.request_id = new_request_id();
   }

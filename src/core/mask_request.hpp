@@ -51,6 +51,9 @@ std::string generate_request_id();
 // from its record. The topic is cut so that the id keeps within 255 bytes
 // (Kafka topic names are letters, digits and . _ -, all allowed in ids).
 std::string derived_request_id(std::string_view topic, std::int32_t partition, std::int64_t offset);
+// Reserved for derived ids: a request that sends an id with this prefix is
+// refused, or it could claim the record (and masks) of a later message.
+constexpr std::string_view kDerivedRequestIdPrefix = "kafka-";
 
 // Ids become object key and URL path segments. Allowed: 1 to 255 bytes (MinIO's
 // limit for a path segment) of ASCII letters, digits and - _ . @ + = : , ~;

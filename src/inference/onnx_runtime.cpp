@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -108,8 +110,20 @@ int default_intra_op_threads(int instances) {
   return std::max(1, cores / std::max(1, instances));
 }
 
+void disable_ort_telemetry() {
+  // Read when the first environment is made; DisableTelemetryEvents() alone
+  // still leaves the store open. Set only when unset: setenv races getenv.
+  const char* current = std::getenv("ORT_DISABLE_TELEMETRY");
+  if (current == nullptr || std::string_view(current) != "1") ::setenv("ORT_DISABLE_TELEMETRY", "1", 1);
+}
+
 Ort::Env& ort_env() {
-  static Ort::Env env(ORT_LOGGING_LEVEL_WARNING, "maskcomponent", ort_log, nullptr);
+  static Ort::Env env = [] {
+    disable_ort_telemetry();
+    Ort::Env created(ORT_LOGGING_LEVEL_WARNING, "maskcomponent", ort_log, nullptr);
+    created.DisableTelemetryEvents();
+    return created;
+  }();
   return env;
 }
 

@@ -28,10 +28,15 @@ struct ComputeDevice {
 // libraries, no such device), logs one warning on `log` and returns the CPU.
 ComputeDevice resolve_compute_device(int gpu_id, spdlog::logger& log);
 
-// The process's one ONNX Runtime environment (created on first use). Its log
-// messages (warnings and worse) go to the logger given to route_ort_logs, as
-// "onnxruntime: ..." lines (JSON in the service), else to stderr.
+// The process's one ONNX Runtime environment (created on first use), with
+// Microsoft's telemetry off. Its log messages (warnings and worse) go to the
+// logger given to route_ort_logs, as "onnxruntime: ..." lines (JSON in the
+// service), else to stderr.
 Ort::Env& ort_env();
+
+// Turns ONNX Runtime's telemetry off for the process (ORT_DISABLE_TELEMETRY=1).
+// main() calls it before any thread starts; ort_env() again for other users.
+void disable_ort_telemetry();
 
 // The loaded ONNX Runtime library's version ("1.29.0").
 std::string onnxruntime_version();

@@ -8,6 +8,7 @@
 namespace {
 
 using mc::adapters::dsn_problem;
+using mc::adapters::redact_driver_text;
 using mc::adapters::redact_dsn;
 
 TEST(PostgresDsn, APasswordHoldingAtSignsIsRedactedUpToTheLastAt) {
@@ -25,6 +26,41 @@ TEST(PostgresDsn, AnUnencodedAtInThePasswordIsRefusedWithoutQuotingIt) {
   ASSERT_TRUE(problem);
   EXPECT_EQ(*problem, "has an unencoded '@' in its user or password (write it as %40)");
   EXPECT_FALSE(dsn_problem("postgresql://user:p%40ss@127.0.0.1:5432/masks"));
+}
+
+TEST(PostgresDsn, LibpqsRefusalOfAPercentSignIsShownWithoutThePassword) {
+  const auto stray = dsn_problem("postgresql://mask:Xk9%tR2pQz@db/masks");
+  ASSERT_TRUE(stray);
+  EXPECT_EQ(*stray,
+            "is not a valid connection URI (invalid percent-encoded token: \"***\"); write a '%' of the user or "
+            "password as %25");
+  const auto nul = dsn_problem("postgresql://mask:Xk9%00tR2pQz@db/masks");
+  ASSERT_TRUE(nul);
+  EXPECT_EQ(nul->find("tR2p"), std::string::npos) << *nul;
+  EXPECT_NE(nul->find("forbidden value %00 in percent-encoded value: \"***\""), std::string::npos) << *nul;
+  EXPECT_FALSE(dsn_problem("postgresql://mask:Xk9%25tR2pQz@db/masks"));
+}
+
+TEST(PostgresDsn, ASlashThatLibpqWouldTakeForTheEndOfTheUserIsRefused) {
+  EXPECT_EQ(dsn_problem("postgresql://mask:Xk9tR/2pQzW@db/masks"),
+            "has an unencoded '/' in its user or password (write it as %2F)");
+  EXPECT_FALSE(dsn_problem("postgresql://mask:Xk9tR%2F2pQzW@db/masks"));
+  EXPECT_FALSE(dsn_problem("postgresql://db:5432/masks?application_name=a@b")) << "an '@' after the query";
+}
+
+TEST(PostgresDsn, DriverTextLosesThePasswordAndQuotedPiecesOfIt) {
+  const std::string dsn = "postgresql://mask:Xk9tR/2pQzW@127.0.0.1:1/masks";
+  EXPECT_EQ(redact_driver_text("invalid integer value \"Xk9tR\" for connection option \"port\"\n", dsn),
+            "invalid integer value \"***\" for connection option \"port\"\n");
+  EXPECT_EQ(redact_driver_text("database \"2pQzW@127.0.0.1:1/masks\" does not exist", dsn),
+            "database \"***\" does not exist");
+  EXPECT_EQ(redact_driver_text("failed for user \"mask\" with Xk9tR/2pQzW", dsn), "failed for user \"mask\" with ***");
+  // As libpq decodes it: %3A is ':'.
+  EXPECT_EQ(redact_driver_text("got ab:cdefgh", "postgresql://u:ab%3Acdefgh@h/d"), "got ***");
+  EXPECT_EQ(redact_driver_text("seen: p\xC3\xA4sSw\xC3\xB6rd", "postgresql://u:p\xC3\xA4sSw\xC3\xB6rd@h/d"),
+            "seen: ***");
+  EXPECT_EQ(redact_driver_text("connection to server at \"127.0.0.1\", port 1 failed", dsn),
+            "connection to server at \"127.0.0.1\", port 1 failed");
 }
 
 }  // namespace

@@ -115,6 +115,10 @@ TEST(BlockedAddresses, SpecialPurposeRangesAreRefusedTheirNeighboursAllowed) {
       {"::2", "IPv4-compatible"},
       {"::ffff:ffff", "IPv4-compatible"},
       {"::8.8.8.8", "IPv4-compatible"},
+      {"::ffff:0:0:0", "IPv4-translated"},
+      {"::ffff:0:127.0.0.1", "IPv4-translated"},
+      {"::ffff:0:8.8.8.8", "IPv4-translated"},
+      {"::ffff:0:ffff:ffff", "IPv4-translated"},
       {"::", "unspecified"},
       {"fec0::", "site-local"},
       {"feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "site-local"},
@@ -142,6 +146,8 @@ TEST(BlockedAddresses, SpecialPurposeRangesAreRefusedTheirNeighboursAllowed) {
       "2001:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
       "2003::",
       "::1:0:0",
+      "::fffe:ffff:ffff:ffff",
+      "::ffff:1:0:0",
       "2001:db7:ffff:ffff:ffff:ffff:ffff:ffff",
       "2001:db9::",
   };
@@ -181,6 +187,32 @@ TEST_F(FetchTest, RefusesLoopbackUnlessAllowed) {
             "Failed to download image: 127.0.0.1 resolves to a loopback address (127.0.0.1), which is not allowed");
   EXPECT_EQ(error_of("http://localhost:" + std::to_string(port) + "/img", strict).second,
             "Failed to download image: localhost resolves to a loopback address (127.0.0.1), which is not allowed");
+}
+
+TEST_F(FetchTest, ALiteralIPv6AddressIsFetchedWhenAllowedAndCheckedWhenNot) {
+  httplib::Server v6;
+  v6.Get("/img",
+         [](const httplib::Request&, httplib::Response& r) { r.set_content(std::string(300, 'y'), "image/png"); });
+  const int v6_port = v6.bind_to_any_port("::1");
+  if (v6_port <= 0) GTEST_SKIP() << "this machine has no IPv6 loopback (::1 cannot be bound)";
+  std::thread serving([&] { v6.listen_after_bind(); });
+  while (!v6.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const std::string v6_url = "http://[::1]:" + std::to_string(v6_port) + "/img";
+  const auto fetched = [&] {
+    try {
+      return fetch_image(v6_url, allowed);
+    } catch (const std::exception& error) {
+      return std::string(error.what());
+    }
+  }();
+  v6.stop();
+  serving.join();
+  EXPECT_EQ(fetched, std::string(300, 'y'));
+  EXPECT_EQ(error_of(v6_url, FetchSettings{}).second,
+            "Failed to download image: ::1 resolves to a loopback address (::1), which is not allowed");
+  EXPECT_EQ(error_of("http://[::ffff:0:127.0.0.1]:" + std::to_string(port) + "/img", FetchSettings{}).second,
+            "Failed to download image: ::ffff:0:7f00:1 resolves to a IPv4-translated address (::ffff:0:7f00:1), "
+            "which is not allowed");
 }
 
 // A "proxy" on loopback that answers everything with a PNG and counts the

@@ -115,6 +115,21 @@ TEST(MaskRequestParsing, RefusesIdsThatWouldBreakKeysOrUrls) {
   EXPECT_EQ(parse(R"({"user_id": "anna@example.com", "request_id": "a..b")" + image).request_id, "a..b");
 }
 
+TEST(MaskRequestParsing, TheDerivedIdPrefixIsReservedForMessagesWithoutAnId) {
+  const std::string image = R"(, "image": {"type": "url", "data": "http://x/y"}})";
+  const std::string reserved =
+      "request_id starts with \"kafka-\", which is reserved for the ids the service gives messages without a "
+      "request_id";
+  EXPECT_EQ(error_of(R"({"user_id": "1", "request_id": "kafka-mask_input-0-7")" + image), reserved);
+  EXPECT_EQ(error_of(R"({"user_id": "1", "request_id": "kafka-")" + image), reserved);
+  for (const char* id : {"Kafka-mask_input-0-7", "kafka_1", "my-kafka-1", "kafka"}) {
+    EXPECT_EQ(parse(R"({"user_id": "1", "request_id": ")" + std::string(id) + "\"" + image).request_id, id);
+  }
+  const MaskRequest derived = parse_mask_request(R"({"user_id": "1")" + image, kDefaults,
+                                                 [] { return derived_request_id("mask_input", 0, 7); });
+  EXPECT_EQ(derived.request_id, "kafka-mask_input-0-7") << "the service's own derived ids still apply";
+}
+
 TEST(ResultMessages, FollowTheSeedsFormats) {
   const RequestIdentity who{"123", Gender::kMale, "req-123-001"};
   const auto done = completed_result(who, {{MaskType::kDress, "http://h/masks/123/req-123-001/dress_mask.png"}},

@@ -106,6 +106,19 @@ TEST_F(GenerateCli, RecoversParseKeypointsAndMasksOfAFigure) {
   EXPECT_EQ(preview.rows, 2 * (512 + 36));
 }
 
+TEST_F(GenerateCli, NoOnnxRuntimeTelemetryIsKeptUnderHome) {
+  // The official ONNX Runtime build keeps a telemetry store under
+  // $HOME/.cache/Microsoft unless it is turned off.
+  const fs::path home = dir / "home";
+  fs::create_directories(home);
+  const fs::path image = write_image("photo.png", photo);
+  const CliRun run = mc::test_support::run_command(
+      "env HOME=" + home.string() + " " + MC_CLI_PATH + " generate --image " + image.string() +
+      " --gender M --checkpoints " + (kModels / "one_person").string() + " --out " + (dir / "out").string());
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_FALSE(fs::exists(home / ".cache" / "Microsoft")) << "ONNX Runtime's telemetry store was created";
+}
+
 TEST_F(GenerateCli, LargerJpegIsCroppedAndResizedToThePersonImage) {
   // Twice the size with extra background on both sides: the 3:4 centre crop and
   // the area resize give the figure back.

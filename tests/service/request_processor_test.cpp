@@ -22,6 +22,7 @@
 #include "adapters/dependency_error.hpp"
 #include "core/base64.hpp"
 #include "core/mask_request.hpp"
+#include "service/http_api.hpp"
 #include "service/request_processor.hpp"
 
 namespace mc::service {
@@ -320,6 +321,21 @@ TEST_F(RequestProcessorTest, AMessageWithoutRequestIdIsTheSameRequestWhenDeliver
   EXPECT_EQ(again.result["mask_paths"], first.result["mask_paths"]);
   EXPECT_EQ(analyzer.calls, 1) << "computed once";
   EXPECT_EQ(masks.puts, 1);
+}
+
+TEST_F(RequestProcessorTest, AClientCannotClaimTheIdDerivedForALaterMessageWithoutOne) {
+  const json image = {{"type", "base64"}, {"data", png_base64()}};
+  const Outcome claim = process({{"user_id", "u"}, {"request_id", "kafka-mask_input-0-7"}, {"image", image}});
+  EXPECT_EQ(claim.failure, FailureKind::kInvalidRequest);
+  ASSERT_TRUE(claim.poison) << "refused as poison, with the reason";
+  EXPECT_EQ(claim.result["error"],
+            "Invalid request: request_id starts with \"kafka-\", which is reserved for the ids the service gives "
+            "messages without a request_id");
+  EXPECT_EQ(http_status_of(claim), 400) << "the HTTP API answers 400";
+  EXPECT_TRUE(store.records.empty());
+  const Outcome later = process({{"user_id", "u"}, {"image", image}});  // at partition 0, offset 7
+  EXPECT_EQ(later.kind, OutcomeKind::kCompleted) << "computed for itself, not answered from another's record";
+  EXPECT_EQ(analyzer.calls, 1);
 }
 
 TEST_F(RequestProcessorTest, AnOnnxRuntimeErrorIsAnInferenceFailureWithItsRecordFailed) {
