@@ -43,6 +43,9 @@ fi
 export GPU_ID=${GPU_ID:--1}
 export KAFKA_CONSUMER_GROUP=maskcomponent-demo
 export HTTP_API_PORT=${HTTP_API_PORT:-8080}
+# Set, so that a port already taken fails start-up instead of the checks
+# below asking whatever holds it.
+export METRICS_PORT=${METRICS_PORT:-9108}
 
 "${bin}" serve > "${out_dir}/service.log" 2>&1 &
 service_pid=$!
@@ -80,11 +83,10 @@ service_alive
 # What an operator sees (docs/operations.md): readiness and a few metrics.
 status_url="http://127.0.0.1:${METRICS_PORT:-9108}"
 curl -fsS --max-time 10 "${status_url}/metrics" > "${out_dir}/metrics.txt" || fail "GET ${status_url}/metrics"
-readiness=$(curl -fsS --max-time 10 "${status_url}/readyz") || fail "GET ${status_url}/readyz: not ready (${readiness:-no answer})"
-readiness=$(head -n 1 <<< "${readiness}")
-[ -n "${readiness}" ] || fail "GET ${status_url}/readyz answered an empty readiness line"
+readiness=$(curl -sS --max-time 10 "${status_url}/readyz") || fail "GET ${status_url}/readyz: no answer"
+[ "${readiness}" = "ready" ] || fail "GET ${status_url}/readyz: ${readiness:-an empty readiness line}"
 echo "readiness: ${readiness}"
-grep -E '^maskcomponent_(requests_total\{.*outcome="completed"|stage_duration_seconds_sum)' "${out_dir}/metrics.txt" \
+grep -E '^maskcomponent_requests_total\{[^}]*outcome="completed"[^}]*\} [1-9]' "${out_dir}/metrics.txt" \
   || fail "the metrics count no completed request"
 # The synchronous API (README "HTTP API"): the same photo again, masks inline.
 python3 - "${image}" "${out_dir}/api_request.json" <<'PY'

@@ -158,7 +158,7 @@ build() {
   local context=.
   if [ -n "${prebuilt}" ]; then
     context=$(mktemp -d)
-    trap 'rm -rf "${context}"' RETURN
+    trap 'rm -rf "${context}"' EXIT
     bash scripts/image_payload.sh "${prebuilt}" "${context}"
     args+=(--build-arg PROGRAM_STAGE=prebuilt)
   else

@@ -121,7 +121,7 @@ ServiceSettings load_service_settings(const EnvironmentReader& environment) {
     env.problem("LOG_LEVEL must be trace, debug, info, warn or error (got \"" + settings.log_level + "\")");
   }
   settings.metrics_port = env.integer("METRICS_PORT", settings.metrics_port, 0, 65535);
-  settings.metrics_port_given = env.given("METRICS_PORT");
+  settings.metrics_port_given = env.given("METRICS_PORT") || env.given("METRICS_BIND_ADDRESS");
   settings.metrics_bind_address = env.optional("METRICS_BIND_ADDRESS", settings.metrics_bind_address);
   settings.health_stall_limit = env.duration("HEALTH_STALL_SECONDS", settings.health_stall_limit, 1, 86400);
   if (settings.health_stall_limit <= settings.rebalance_wait) {

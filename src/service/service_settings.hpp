@@ -43,8 +43,9 @@ struct ServiceSettings {
   std::string log_level = "info";                           // LOG_LEVEL
   // The operators' endpoint (/healthz, /readyz, /metrics).
   int metrics_port = 9108;  // METRICS_PORT (0: off)
-  // METRICS_PORT given: a port that cannot be bound fails start-up. The
-  // default one taken (a second instance on the host) only loses the endpoint.
+  // METRICS_PORT or METRICS_BIND_ADDRESS given: an endpoint that cannot
+  // listen fails start-up. The default one (0.0.0.0:9108) can only fail by
+  // being taken (a second instance on the host): then only it is lost.
   bool metrics_port_given = false;
   std::string metrics_bind_address = "0.0.0.0";        // METRICS_BIND_ADDRESS
   std::chrono::seconds health_stall_limit{60};         // HEALTH_STALL_SECONDS

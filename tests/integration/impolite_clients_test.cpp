@@ -197,7 +197,12 @@ TEST_F(ImpoliteClientsTest, NoClientBehaviourCrashesOrWedgesEitherServer) {
     client.send_text(route.request);
     EXPECT_EQ(client.read(12).substr(0, 9), "HTTP/1.1 ") << route.name;
   }
-  const ProcessFigures before = figures_of(serve.pid());
+  // The fewest threads over a second: a short-lived one is not the baseline.
+  ProcessFigures before = figures_of(serve.pid());
+  for (int i = 0; i < 10; ++i) {
+    std::this_thread::sleep_for(100ms);
+    before.threads = std::min(before.threads, figures_of(serve.pid()).threads);
+  }
   std::cout << "before: " << before.threads << " threads, " << before.rss_kb << " kB resident\n";
 
   const auto kinds = behaviours();
@@ -233,7 +238,7 @@ TEST_F(ImpoliteClientsTest, NoClientBehaviourCrashesOrWedgesEitherServer) {
     ProcessFigures now;
     const bool settled = eventually([&] {
       now = figures_of(serve.pid());
-      return now.threads == before.threads && now.rss_kb <= before.rss_kb + 32 * 1024;
+      return now.threads <= before.threads && now.rss_kb <= before.rss_kb + 32 * 1024;
     });
     EXPECT_TRUE(settled) << route.name << ": " << now.threads << " threads (before " << before.threads << "), "
                          << now.rss_kb << " kB resident (before " << before.rss_kb << ")";
@@ -262,11 +267,16 @@ TEST_F(ImpoliteClientsTest, NoClientBehaviourCrashesOrWedgesEitherServer) {
 // endpoint and says so once; a METRICS_PORT set and taken stays an error.
 TEST_F(ImpoliteClientsTest, ASecondInstanceOnTheHostRunsWithoutTheDefaultStatusPort) {
   const int holder = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int reuse = 1;  // as CivetWeb binds: connections of an earlier test in TIME_WAIT do not stop it
+  ::setsockopt(holder, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse));
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(9108);
-  // Taken by this test, or already by something else: taken either way.
-  if (::bind(holder, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) ::listen(holder, 4);
+  if (::bind(holder, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 || ::listen(holder, 4) != 0) {
+    // Then something else must listen there, or the port cannot be taken for the test.
+    Connection probe(9108);
+    if (!probe.connected()) GTEST_SKIP() << "port 9108 can neither be bound nor connected to";
+  }
   env.erase("METRICS_PORT");
   env.erase("HTTP_API_PORT");
   env.erase("METRICS_BIND_ADDRESS");

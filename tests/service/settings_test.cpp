@@ -169,6 +169,21 @@ TEST(SettingsTest, TextsDefaultToWhatReadmeDocuments) {
   EXPECT_EQ(settings.default_mask_types.size(), core::kAllMaskTypes.size());
 }
 
+// The default status endpoint may be lost to a second instance on the host;
+// one an operator chose may not (serve_command.cpp, README).
+TEST(SettingsTest, OnlyAChosenStatusEndpointIsRequired) {
+  EXPECT_FALSE(load(required_variables()).metrics_port_given);
+  Variables port = required_variables();
+  port["METRICS_PORT"] = "9108";
+  EXPECT_TRUE(load(port).metrics_port_given);
+  Variables address = required_variables();
+  address["METRICS_BIND_ADDRESS"] = "127.0.0.1";
+  EXPECT_TRUE(load(address).metrics_port_given);
+  Variables empty = required_variables();
+  empty["METRICS_PORT"] = "";
+  EXPECT_FALSE(load(empty).metrics_port_given);
+}
+
 TEST(SettingsTest, SetTextsAreTakenAsGiven) {
   const ServiceSettings settings = load(with(required_variables(), {{"KAFKA_TOPIC_INPUT", "in"},
                                                                     {"MINIO_SECURE", "true"},
