@@ -115,7 +115,9 @@ IncomingMessage read_message(std::string_view raw) {
     message.problem = "message is empty";
     return message;
   }
-  message.problem = json_text_problem(raw);
+  // Bounded by its structure before a tree is built (HTTP bodies and Kafka's
+  // held messages alike).
+  message.problem = json_text_problem(raw, kMaxJsonDepth, kMaxRequestValues);
   if (!message.problem.empty()) return message;
   message.document = nlohmann::json::parse(raw);
   if (!message.document->is_object()) {
