@@ -7,7 +7,14 @@
 // Run:
 //   cmake --build --preset release --target mc_bench_json_memory
 //   build/release/bench/mc_bench_json_memory
-// Goal: every body costs at most ~3 x its size.
+// Goal: every body costs at most ~3 x its size. Measured (2 cores, glibc
+// 2.36, nlohmann 3.11): before, empty arrays 845 MB (24 x), small objects
+// 919 MB (26 x), keys of one object 340 MB (10 x), one 35 MB image string
+// 170 MB (4.8 x); now every body past 1000 values is refused at 37 MB
+// (1.0 x: the body), 990 strings of 35 KB take 70 MB (2.0 x) and one image
+// string 139 MB (4.0 x: nlohmann's lexer holds a string being read twice,
+// in its token buffer and its raw token, before the value takes a copy;
+// only another parser would go lower).
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>

@@ -53,24 +53,59 @@ class StructureLimit : public nlohmann::json_sax<nlohmann::json> {
   bool malformed_ = false;
 };
 
+std::string too_deep(std::size_t max_depth) {
+  return "message is nested deeper than " + std::to_string(max_depth) + " levels";
+}
+
+std::string too_many(std::size_t max_values) {
+  return "message has more than " + std::to_string(max_values) +
+         " JSON values (objects, arrays, strings, numbers, booleans and nulls together)";
+}
+
+// Thrown by the parser callback to stop at the first value past a limit.
+struct PastLimit {
+  std::string problem;
+};
+
 }  // namespace
 
 std::string json_text_problem(std::string_view text, std::size_t max_depth, std::size_t max_values) {
   if (!is_valid_utf8(text)) return "message is not valid UTF-8";
   StructureLimit limit(max_depth, max_values);
   const bool parsed = nlohmann::json::sax_parse(text, &limit, nlohmann::json::input_format_t::json, true);
-  if (limit.too_deep()) return "message is nested deeper than " + std::to_string(max_depth) + " levels";
-  if (limit.too_many()) {
-    return "message has more than " + std::to_string(max_values) +
-           " JSON values (objects, arrays, strings, numbers, booleans and nulls together)";
-  }
+  if (limit.too_deep()) return too_deep(max_depth);
+  if (limit.too_many()) return too_many(max_values);
   if (!parsed || limit.malformed()) return "message is not valid JSON";
   return "";
 }
 
-std::optional<nlohmann::json> parse_json_text(std::string_view text, std::size_t max_depth, std::size_t max_values) {
-  if (!json_text_problem(text, max_depth, max_values).empty()) return std::nullopt;
-  return nlohmann::json::parse(text, nullptr, false);
+std::optional<nlohmann::json> parse_json_text(std::string_view text, std::size_t max_depth, std::size_t max_values,
+                                              std::string* problem) {
+  const auto refuse = [problem](std::string why) -> std::optional<nlohmann::json> {
+    if (problem != nullptr) *problem = std::move(why);
+    return std::nullopt;
+  };
+  if (!is_valid_utf8(text)) return refuse("message is not valid UTF-8");
+  // One pass, not a check and then a parse: nlohmann's lexer holds a long
+  // string twice while reading it, so each pass over a 35 MB image costs
+  // about 100 MB.
+  std::size_t values = 0;
+  const nlohmann::json::parser_callback_t limit = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
+    using Event = nlohmann::json::parse_event_t;
+    // Containers are counted at their start, scalars as values; keys and
+    // ends are not values of their own.
+    if (event != Event::object_start && event != Event::array_start && event != Event::value) return true;
+    if (event != Event::value && static_cast<std::size_t>(depth) >= max_depth) throw PastLimit{too_deep(max_depth)};
+    if (++values > max_values) throw PastLimit{too_many(max_values)};
+    return true;
+  };
+  try {
+    nlohmann::json document = nlohmann::json::parse(text, limit, false);
+    if (document.is_discarded()) return refuse("message is not valid JSON");
+    return document;
+  } catch (const PastLimit& past) {
+    return refuse(past.problem);
+  }
 }
 
 }  // namespace mc::core

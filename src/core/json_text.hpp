@@ -28,8 +28,10 @@ constexpr std::size_t kMaxRequestValues = 1000;
 std::string json_text_problem(std::string_view text, std::size_t max_depth = kMaxJsonDepth,
                               std::size_t max_values = SIZE_MAX);
 
-// `text` parsed, or nothing when json_text_problem() finds a problem.
+// `text` parsed, or nothing when json_text_problem() finds a problem (then
+// `problem`, when given, says it). One pass: the limits are checked while the
+// tree is built, which stops at the first value past them.
 std::optional<nlohmann::json> parse_json_text(std::string_view text, std::size_t max_depth = kMaxJsonDepth,
-                                              std::size_t max_values = SIZE_MAX);
+                                              std::size_t max_values = SIZE_MAX, std::string* problem = nullptr);
 
 }  // namespace mc::core
