@@ -40,9 +40,9 @@ bool PostgresRequestRecords::started(const core::RequestRecord& record) {
         "message_offset, message_time) VALUES ($1, $2, $3, $4::text[], " +
             processing +
             ", 1, NULLIF($5::integer, -1), "
-            "CASE WHEN $5::integer < 0 THEN NULL ELSE $6::bigint END, CASE WHEN $5::integer < 0 THEN NULL ELSE "
-            "$7::bigint "
-            "END) "
+            // An HTTP request (no partition) keeps its accept time: the row order spans both paths.
+            "CASE WHEN $5::integer < 0 THEN NULL ELSE $6::bigint END, CASE WHEN $5::integer < 0 AND $7::bigint <= 0 "
+            "THEN NULL ELSE $7::bigint END) "
             "ON CONFLICT (user_id, request_id) DO UPDATE SET status = " +
             processing +
             ", error = NULL, "

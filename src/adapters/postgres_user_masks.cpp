@@ -1,5 +1,7 @@
 #include "adapters/postgres_user_masks.hpp"
 
+#include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "adapters/postgres_sql.hpp"
@@ -25,21 +27,26 @@ bool PostgresUserMasks::upsert(const core::UserMasksRow& row, const core::Messag
                           ", now()) ON CONFLICT (user_id) DO UPDATE SET gender = EXCLUDED.gender, "
                           "request_id = EXCLUDED.request_id" +
                           updates + ", updated_at = now()";
-  // Keep the row when the request that wrote it came later in Kafka.
+  // Keep the row when the request that wrote it was accepted later: by offset
+  // within a Kafka partition, else by accept time (a Kafka message's
+  // timestamp, an HTTP request's arrival). Without a time (the tools), write.
   const std::string guard =
       " WHERE NOT EXISTS (SELECT 1 FROM mask_requests r WHERE r.user_id = user_mask_outputs.user_id "
       "AND r.request_id = user_mask_outputs.request_id AND r.request_id <> EXCLUDED.request_id "
-      "AND r.message_partition IS NOT NULL AND CASE WHEN r.message_partition = $" +
+      "AND CASE WHEN r.message_partition = $" +
       std::to_string(parameter) + "::integer THEN r.message_offset > $" + std::to_string(parameter + 1) +
       "::bigint ELSE r.message_time > $" + std::to_string(parameter + 2) + "::bigint END)";
+  const bool kafka = position.partition >= 0;
+  const bool timed = kafka || position.timestamp_ms > 0;
   return with_connection(connections_, "upsert user_mask_outputs", [&](pqxx::connection& connection) {
     pqxx::work txn(connection);
-    const pqxx::result written = position.partition < 0
-                                     ? txn.exec_params(sql, row.user_id, gender_value(row.gender), row.request_id,
-                                                       pqxx::prepare::make_dynamic_params(filenames))
-                                     : txn.exec_params(sql + guard, row.user_id, gender_value(row.gender),
-                                                       row.request_id, pqxx::prepare::make_dynamic_params(filenames),
-                                                       position.partition, position.offset, position.timestamp_ms);
+    const pqxx::result written =
+        !timed ? txn.exec_params(sql, row.user_id, gender_value(row.gender), row.request_id,
+                                 pqxx::prepare::make_dynamic_params(filenames))
+               : txn.exec_params(sql + guard, row.user_id, gender_value(row.gender), row.request_id,
+                                 pqxx::prepare::make_dynamic_params(filenames),
+                                 kafka ? std::optional<std::int32_t>(position.partition) : std::nullopt,
+                                 position.offset, position.timestamp_ms);
     txn.commit();
     return written.affected_rows() > 0;
   });

@@ -16,9 +16,10 @@ class PostgresUserMasks {
   explicit PostgresUserMasks(PostgresConnections& connections) : connections_(connections) {}
 
   // The Python service's upsert: every mask column is set; types not in `row`
-  // become NULL. With a position, the row is left alone (and false returned)
-  // when the request that wrote it was consumed after `position` (see
-  // core::MessagePosition).
+  // become NULL. With a position (Kafka's, or an HTTP request's accept time),
+  // the row is left alone (and false returned) when the request that wrote
+  // it was accepted after `position`: by offset within one partition, else by
+  // time (README "Row order").
   bool upsert(const core::UserMasksRow& row, const core::MessagePosition& position = {});
   std::optional<core::UserMasksRow> find(const std::string& user_id);
 

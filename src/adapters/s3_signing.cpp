@@ -8,23 +8,12 @@
 #include <iomanip>
 #include <sstream>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include "core/digest.hpp"
 #include "core/ids.hpp"
 
 namespace mc::adapters {
 
 namespace {
-
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int size = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), digest.data(), &size);
-  return {reinterpret_cast<const char*>(digest.data()), size};
-}
 
 std::string utc(std::chrono::system_clock::time_point when, const char* format) {
   const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
@@ -104,11 +93,11 @@ SigV4Signature sign_v4(const SigV4Request& request, const SigV4Credentials& cred
                              canonical_headers + "\n" + signed_headers + "\n" + request.payload_hash;
   result.string_to_sign =
       "AWS4-HMAC-SHA256\n" + timestamp + "\n" + scope + "\n" + core::sha256_hex(result.canonical_request);
-  std::string key = hmac_sha256("AWS4" + credentials.secret_key, date);
-  key = hmac_sha256(key, credentials.region);
-  key = hmac_sha256(key, credentials.service);
-  key = hmac_sha256(key, "aws4_request");
-  const std::string signature = hmac_sha256(key, result.string_to_sign);
+  std::string key = core::hmac_sha256("AWS4" + credentials.secret_key, date);
+  key = core::hmac_sha256(key, credentials.region);
+  key = core::hmac_sha256(key, credentials.service);
+  key = core::hmac_sha256(key, "aws4_request");
+  const std::string signature = core::hmac_sha256(key, result.string_to_sign);
   result.signature = core::to_hex(reinterpret_cast<const unsigned char*>(signature.data()), signature.size());
   result.credential = credentials.access_key + "/" + scope;
   result.signed_headers = std::move(signed_headers);

@@ -1,6 +1,8 @@
 #include "core/digest.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <array>
 #include <stdexcept>
@@ -41,6 +43,18 @@ std::string sha256_hex(std::string_view data) {
   Sha256 hash;
   hash.add(data);
   return hash.hex();
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int size = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), digest.data(), &size);
+  return {reinterpret_cast<const char*>(digest.data()), size};
+}
+
+bool same_in_constant_time(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace mc::core

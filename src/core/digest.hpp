@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
-// The one SHA-256 of the code base (OpenSSL's EVP): S3's payload hashes, the
-// analysis cache's keys.
+// The one SHA-256 of the code base (OpenSSL's EVP): S3's payload hashes and
+// signatures, the analysis cache's keys and seals.
 namespace mc::core {
 
 // Incremental SHA-256.
@@ -31,5 +31,13 @@ std::string to_hex(const unsigned char* bytes, std::size_t size);
 
 // Lower-case hex SHA-256 of `data`.
 std::string sha256_hex(std::string_view data);
+
+// HMAC-SHA256 of `data` under `key`: the 32 raw bytes (SigV4 signing keys,
+// the analysis cache's entry seals).
+std::string hmac_sha256(std::string_view key, std::string_view data);
+
+// Whether two strings are equal, in a time that does not depend on where
+// they differ (MACs compared without leaking how much of one matched).
+bool same_in_constant_time(std::string_view a, std::string_view b);
 
 }  // namespace mc::core

@@ -16,10 +16,12 @@
 // PostgreSQL adapter both speak it, neither depending on the other for it.
 namespace mc::core {
 
-// Where a request's message sat in Kafka: orders two requests of one user.
-// Same partition: the later offset is newer. Different partitions: the later
-// message timestamp is newer. A negative partition means "no position" (the
-// command-line tools), which never blocks a write.
+// Where a request's message sat in Kafka, or when an HTTP request arrived:
+// orders two requests of one user. Same partition: the later offset is newer.
+// Otherwise (other partitions, HTTP, both): the later accept time is newer
+// (the Kafka message's timestamp, the HTTP request's arrival). An HTTP
+// request has a negative partition and its arrival in timestamp_ms; with
+// neither (the command-line tools) nothing blocks a write.
 struct MessagePosition {
   std::int32_t partition = -1;
   std::int64_t offset = -1;

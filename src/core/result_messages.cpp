@@ -66,7 +66,7 @@ nlohmann::json poison_message(const RequestIdentity& who, const std::string& err
   if (truncated) {
     message["original_message_truncated"] = true;
     message["original_message_bytes"] = original_message.size();
-  } else if (auto parsed = parse_json_text(original_message)) {
+  } else if (auto parsed = parse_json_text(original_message, kMaxJsonDepth, kMaxRequestValues)) {
     message["original_message"] = std::move(*parsed);
     return message;
   }

@@ -15,8 +15,18 @@ namespace {
 
 using core::Sha256;
 
-std::size_t size_of(const inference::HumanAnalysis& analysis) {
-  return analysis.parse.total() * analysis.parse.elemSize() + sizeof(analysis) + 256;
+// What an entry holds: its pixels, its warnings, and its key three times (the
+// entry, the index, the in-flight map's twin), with some room for the nodes.
+std::size_t size_of(const std::string& key, const inference::HumanAnalysis& analysis) {
+  std::size_t bytes = analysis.parse.total() * analysis.parse.elemSize() + sizeof(analysis) + 3 * key.size() + 256;
+  for (const auto& warning : analysis.warnings) bytes += sizeof(warning) + warning.capacity();
+  return bytes;
+}
+
+// What a link to an entry holds: the source in the entry and in the index,
+// with the key again.
+std::size_t size_of_link(const std::string& key, const std::string& source) {
+  return 2 * (sizeof(source) + source.size()) + key.size() + 64;
 }
 
 // An answer of the cache: its own pixels (the caller may write them), and no
@@ -51,6 +61,14 @@ std::string model_fingerprint(const inference::CheckpointPaths& checkpoints, con
   }
   hash.add(models.atr_output + "\n" + models.lip_output);
   return hash.hex();
+}
+
+std::string analysis_key(const std::string& fingerprint, const std::string& pixels) {
+  // Appended, not added: GCC 12 warns (-Wrestrict) on the sum of literals.
+  std::string key = std::to_string(kAnalysisAlgorithmVersion);
+  key.insert(0, 1, 'v');
+  key.append(1, '/').append(fingerprint).append(1, '/').append(pixels);
+  return key;
 }
 
 std::string pixels_digest(const cv::Mat& person) {
@@ -97,11 +115,17 @@ CachingAnalyzer::CachingAnalyzer(Analyzer& inner, const adapters::S3Settings& s3
                        .Name("maskcomponent_analysis_cache_bytes")
                        .Help("Bytes the in-process layer of the analysis cache holds (ANALYSIS_CACHE_MEMORY_MB)")
                        .Register(metrics.registry())
-                       .Add({})) {}
+                       .Add({})) {
+  if (settings_.key.empty()) {
+    log_json(log_, spdlog::level::warn,
+             "ANALYSIS_CACHE_KEY is not set: the analysis cache keeps to this process's memory (no S3 layer)",
+             {{"stage", "analysis_cache"}, {"event", "analysis_cache_s3_off"}});
+  }
+}
 
 inference::HumanAnalysis CachingAnalyzer::analyze(const cv::Mat& person, const std::string& image_digest,
                                                   const Interruption& interruption) {
-  const std::string key = fingerprint_ + "/" + pixels_digest(person);
+  const std::string key = analysis_key(fingerprint_, pixels_digest(person));
   inference::HumanAnalysis analysis = analysis_for(key, person, interruption);
   if (!image_digest.empty()) link(key, image_digest);
   return analysis;
@@ -128,6 +152,10 @@ void CachingAnalyzer::link(const std::string& key, const std::string& source) {
   if (entry->second->sources.size() >= kMaxSourcesPerEntry) return;
   entry->second->sources.push_back(source);
   key_by_source_.emplace(source, key);
+  const std::size_t bytes = size_of_link(key, source);
+  entry->second->bytes += bytes;
+  bytes_ += bytes;
+  evict_locked();
 }
 
 inference::HumanAnalysis CachingAnalyzer::analysis_for(const std::string& key, const cv::Mat& person,
@@ -211,7 +239,7 @@ std::optional<inference::HumanAnalysis> CachingAnalyzer::from_memory_locked(cons
 }
 
 void CachingAnalyzer::remember(const std::string& key, const inference::HumanAnalysis& analysis) {
-  const std::size_t bytes = size_of(analysis);
+  const std::size_t bytes = size_of(key, analysis);
   if (bytes > settings_.memory_bytes) return;
   Entry entry{key, analysis, bytes, {}};
   entry.analysis.parse = analysis.parse.clone();
@@ -220,6 +248,10 @@ void CachingAnalyzer::remember(const std::string& key, const inference::HumanAna
   recent_.push_front(std::move(entry));
   by_key_[key] = recent_.begin();
   bytes_ += bytes;
+  evict_locked();
+}
+
+void CachingAnalyzer::evict_locked() {
   while (bytes_ > settings_.memory_bytes) {
     bytes_ -= recent_.back().bytes;
     for (const auto& source : recent_.back().sources) key_by_source_.erase(source);
@@ -230,6 +262,7 @@ void CachingAnalyzer::remember(const std::string& key, const inference::HumanAna
 }
 
 std::optional<inference::HumanAnalysis> CachingAnalyzer::from_bucket(const std::string& key) {
+  if (settings_.key.empty()) return std::nullopt;  // no S3 layer without a key to seal its entries
   std::optional<std::string> bytes;
   try {
     const auto client = clients_.acquire();
@@ -240,15 +273,20 @@ std::optional<inference::HumanAnalysis> CachingAnalyzer::from_bucket(const std::
   }
   if (!bytes) return std::nullopt;
   std::string problem;
-  auto analysis = decode_analysis(*bytes, key, problem);
+  std::optional<inference::HumanAnalysis> analysis;
+  if (const auto document = open_entry(*bytes, key, settings_.key, problem)) {
+    analysis = decode_analysis(*document, key, problem);
+  }
   if (!analysis) count_error("cache object " + settings_.prefix + key + " ignored (" + problem + "); replacing it");
   return analysis;
 }
 
 void CachingAnalyzer::store(const std::string& key, const inference::HumanAnalysis& analysis) {
+  if (settings_.key.empty()) return;
   try {
     const auto client = clients_.acquire();
-    client->put_object(settings_.prefix + key, encode_analysis(analysis, key), "application/json");
+    client->put_object(settings_.prefix + key, seal_entry(encode_analysis(analysis, key), key, settings_.key),
+                       "application/octet-stream");
   } catch (const std::exception& error) {
     count_error(std::string("cache write failed: ") + error.what());
   }

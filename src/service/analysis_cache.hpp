@@ -33,11 +33,22 @@ std::string model_fingerprint(const inference::CheckpointPaths& checkpoints, con
 // SHA-256 (hex) of a person image's size, type and pixels.
 std::string pixels_digest(const cv::Mat& person);
 
+// The version of what the code makes of the networks' outputs (parsing and
+// pose post-processing). Bump it with any change that gives another analysis
+// for the same image and models: it is part of every cache key, so a release
+// never serves an earlier release's analyses from the shared bucket.
+inline constexpr int kAnalysisAlgorithmVersion = 1;
+
+// The cache key of an image: "v<kAnalysisAlgorithmVersion>/<fingerprint>/<pixels>".
+std::string analysis_key(const std::string& fingerprint, const std::string& pixels);
+
 // Parse maps and keypoints by image and models, in front of the networks: a
 // bounded in-process LRU, then S3 (shared by every instance), then `inner`,
-// whose answer is stored in both. Objects that are corrupt or made for
-// another key are counted as errors, ignored and replaced; S3 failures only
-// cost the cache (the request is computed). Thread-safe.
+// whose answer is stored in both. The S3 layer is on only with a key
+// (settings.key): entries are sealed with it, and objects whose seal does not
+// match, corrupt or out of bounds are counted as errors, logged once each,
+// ignored and replaced; S3 failures only cost the cache (the request is
+// computed). Thread-safe.
 //
 // One computation per key at a time: a miss for a key already being looked
 // up in S3 or computed waits for that one (counted as a hit of layer
@@ -68,6 +79,8 @@ class CachingAnalyzer final : public Analyzer {
                                 std::promise<inference::HumanAnalysis>& answer);
   std::optional<inference::HumanAnalysis> from_memory_locked(const std::string& key);
   void remember(const std::string& key, const inference::HumanAnalysis& analysis);
+  // Drops the least recently used entries until bytes_ is within the budget.
+  void evict_locked();
   std::optional<inference::HumanAnalysis> from_bucket(const std::string& key);
   void store(const std::string& key, const inference::HumanAnalysis& analysis);
   void count_error(const std::string& what);

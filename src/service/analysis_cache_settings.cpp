@@ -12,6 +12,11 @@ AnalysisCacheSettings read_analysis_cache_settings(SettingsReader& env) {
   if (cache.prefix.empty() || cache.prefix.back() != '/' || cache.prefix.front() == '/') {
     env.problem("ANALYSIS_CACHE_PREFIX must end with / and not begin with one (got \"" + cache.prefix + "\")");
   }
+  cache.key = env.secret("ANALYSIS_CACHE_KEY", cache.key);
+  if (!cache.key.empty() && cache.key.size() < kMinAnalysisCacheKeyBytes) {
+    env.problem("ANALYSIS_CACHE_KEY must have at least " + std::to_string(kMinAnalysisCacheKeyBytes) +
+                " bytes (e.g. openssl rand -hex 32)");
+  }
   return cache;
 }
 

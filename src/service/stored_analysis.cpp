@@ -8,6 +8,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "core/base64.hpp"
+#include "core/digest.hpp"
 #include "core/image_header.hpp"
 #include "core/json_text.hpp"
 #include "core/keypoints.hpp"
@@ -116,12 +117,54 @@ std::optional<inference::HumanAnalysis> decode_analysis(std::string_view bytes, 
       return std::nullopt;
     }
     analysis.people_found = static_cast<int>(people);
-    analysis.warnings = document.at("warnings").get<std::vector<std::string>>();
+    // Bounded before any is copied: each is logged on every hit.
+    const nlohmann::json& warnings = document.at("warnings");
+    if (!warnings.is_array() || warnings.size() > kMaxStoredWarnings) {
+      problem = "more than " + std::to_string(kMaxStoredWarnings) + " warnings";
+      return std::nullopt;
+    }
+    for (const auto& warning : warnings) {
+      if (!warning.is_string() || warning.get_ref<const std::string&>().size() > kMaxStoredWarningBytes) {
+        problem = "a warning is not a string of at most " + std::to_string(kMaxStoredWarningBytes) + " bytes";
+        return std::nullopt;
+      }
+      analysis.warnings.push_back(warning.get<std::string>());
+    }
     return analysis;
   } catch (const std::exception& error) {
     problem = std::string("unreadable: ") + error.what();
     return std::nullopt;
   }
+}
+
+namespace {
+constexpr std::size_t kMacHexLength = 64;
+std::string mac_hex(std::string_view document, const std::string& key, const std::string& secret) {
+  const std::string mac = core::hmac_sha256(secret, "maskcomponent analysis\n" + key + "\n" + std::string(document));
+  return core::to_hex(reinterpret_cast<const unsigned char*>(mac.data()), mac.size());
+}
+}  // namespace
+
+std::string seal_entry(const std::string& document, const std::string& key, const std::string& secret) {
+  return mac_hex(document, key, secret) + "\n" + document;
+}
+
+std::optional<std::string_view> open_entry(std::string_view object, const std::string& key, const std::string& secret,
+                                           std::string& problem) {
+  if (secret.empty()) {
+    problem = "no key to verify it (ANALYSIS_CACHE_KEY)";
+    return std::nullopt;
+  }
+  if (object.size() <= kMacHexLength || object[kMacHexLength] != '\n') {
+    problem = "not sealed";
+    return std::nullopt;
+  }
+  const std::string_view document = object.substr(kMacHexLength + 1);
+  if (!core::same_in_constant_time(object.substr(0, kMacHexLength), mac_hex(document, key, secret))) {
+    problem = "seal does not match (written without ANALYSIS_CACHE_KEY, or for another key)";
+    return std::nullopt;
+  }
+  return document;
 }
 
 }  // namespace mc::service

@@ -236,6 +236,8 @@ TEST_F(HttpApiTest, TheAnalysisCacheGivesTheSameMasksAndReplacesAForeignOrCorrup
   const std::string prefix = "_analysis_" + suffix + "/";
   env["ANALYSIS_CACHE_MEMORY_MB"] = "0";
   env["ANALYSIS_CACHE_PREFIX"] = prefix;
+  const std::string secret(40, 'k');
+  env["ANALYSIS_CACHE_KEY"] = secret;
   env.erase("HTTP_API_TOKEN");
   start_service();
   const json all_types = json::array(
@@ -258,10 +260,11 @@ TEST_F(HttpApiTest, TheAnalysisCacheGivesTheSameMasksAndReplacesAForeignOrCorrup
   EXPECT_EQ(counter("maskcomponent_analysis_cache_hits_total", {"layer=\"s3\""}), 1);
   EXPECT_EQ(counter("maskcomponent_analysis_cache_misses_total"), 1) << "the networks did not run again";
 
-  // The object's key, made again from the models and the image's pixels.
-  const std::string key =
-      mc::service::model_fingerprint(mc::inference::locate_checkpoints(kModels / "one_person"), {}) + "/" +
-      mc::service::pixels_digest(mc::core::to_person_image(mc::adapters::decode_image(figure_png), 40'000'000));
+  // The object's key, made again from the algorithm version, the models and the image's pixels.
+  const std::string key = mc::service::analysis_key(
+      mc::service::model_fingerprint(mc::inference::locate_checkpoints(kModels / "one_person"), {}),
+      mc::service::pixels_digest(mc::core::to_person_image(mc::adapters::decode_image(figure_png), 40'000'000)));
+  ASSERT_EQ(key.rfind("v" + std::to_string(mc::service::kAnalysisAlgorithmVersion) + "/", 0), 0U);
   mc::adapters::S3Settings s3;
   s3.endpoint = env["MINIO_ENDPOINT"];
   s3.access_key = env["MINIO_ACCESS_KEY"];
@@ -269,28 +272,45 @@ TEST_F(HttpApiTest, TheAnalysisCacheGivesTheSameMasksAndReplacesAForeignOrCorrup
   s3.bucket = env["MINIO_BUCKET"];
   s3.secure = env["MINIO_SECURE"] == "true";
   mc::adapters::S3Client bucket(s3);
+  const auto document_of = [&](const std::string& object) {
+    std::string problem;
+    const auto opened = mc::service::open_entry(object, key, secret, problem);
+    EXPECT_TRUE(opened) << problem;
+    return opened ? json::parse(*opened) : json();
+  };
   const std::string stored = bucket.get_object(prefix + key);
-  ASSERT_EQ(json::parse(stored)["key"], key);
+  ASSERT_EQ(document_of(stored)["key"], key);
   std::cout << "cache object: " << stored.size() << " bytes\n";
 
-  // Another image's analysis under this key, bytes that are no analysis, an
-  // object over the size bound (not downloaded past it), and a parse map
-  // whose PNG declares 900 megapixels (refused by its header): each ignored,
-  // counted, computed again (the same masks) and replaced.
-  json foreign = json::parse(stored);
-  foreign["key"] = "another/key";
-  json bomb = json::parse(stored);
+  // Another image's sealed entry copied here, an entry forged without the
+  // secret (its key and 519,732 warnings self-declared), bytes that are no
+  // analysis, an object over the size bound (not downloaded past it), and a
+  // sealed parse map whose PNG declares 900 megapixels (refused by its
+  // header): each ignored, counted, logged once, computed again (the same
+  // masks) and replaced.
+  json forged = document_of(stored);
+  forged["warnings"] = std::vector<std::string>(519732, "w");
+  json bomb = document_of(stored);
   std::string huge_png = "\x89PNG\r\n\x1a\n" + std::string("\0\0\0\x0dIHDR\0\0\x75\x30\0\0\x75\x30\x08\0\0\0\0", 21);
   bomb["parse_png"] = mc::core::encode_base64(huge_png + "CRC!" + std::string("\0\0\0\0IEND\xae\x42\x60\x82", 12));
   int errors = 0;
-  for (const std::string& tampered : {foreign.dump(), std::string("\x1f\x8b not an analysis"),
-                                      std::string(mc::service::kMaxStoredAnalysisBytes + 1, ' '), bomb.dump()}) {
+  const std::string moved = mc::service::seal_entry(std::string(stored.substr(65)), "another/key", secret);
+  for (const std::string& tampered :
+       {moved, mc::service::seal_entry(forged.dump(), key, std::string(40, 'x')), forged.dump(),
+        std::string("\x1f\x8b not an analysis"), std::string(mc::service::kMaxStoredAnalysisBytes + 1, ' '),
+        mc::service::seal_entry(bomb.dump(), key, secret)}) {
     bucket.put_object(prefix + key, tampered, "application/json");
     EXPECT_EQ(masks_of(numbered("req-tampered-", errors)), computed);
     EXPECT_EQ(counter("maskcomponent_analysis_cache_errors_total"), ++errors);
-    EXPECT_EQ(json::parse(bucket.get_object(prefix + key))["key"], key) << "replaced";
+    EXPECT_EQ(document_of(bucket.get_object(prefix + key))["key"], key) << "replaced";
   }
-  EXPECT_EQ(counter("maskcomponent_analysis_cache_misses_total"), 5);
+  const std::string log = service->log_text();
+  std::size_t logged = 0;
+  for (std::size_t at = log.find("analysis_cache_error"); at != std::string::npos;
+       at = log.find("analysis_cache_error", at + 1))
+    ++logged;
+  EXPECT_EQ(logged, static_cast<std::size_t>(errors)) << "one line for each object ignored";
+  EXPECT_EQ(counter("maskcomponent_analysis_cache_misses_total"), 7);
   EXPECT_EQ(masks_of("req-after"), computed);
   EXPECT_EQ(counter("maskcomponent_analysis_cache_hits_total", {"layer=\"s3\""}), 2);
   EXPECT_EQ(service->stop(), 0);
