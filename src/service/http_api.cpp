@@ -150,8 +150,10 @@ struct HttpApi::Server {
   }
 
   Answer masks(mg_connection* connection, const mg_request_info& request) {
-    // Other web pages may not use the API through a visitor's browser.
-    if (!origin_allowed(header_of(connection, "Origin"), header_of(connection, "Host"))) {
+    // Other web pages may not use the token-less API through a visitor's
+    // browser; a browser never adds a bearer token by itself, and behind a
+    // TLS proxy a legitimate Origin reads https://.
+    if (settings.token.empty() && !origin_allowed(header_of(connection, "Origin"), header_of(connection, "Host"))) {
       return problem(403, "Origin " + std::string(header_of(connection, "Origin")) + " is not this server");
     }
     if (!settings.token.empty() && !bearer_matches(header_of(connection, "Authorization"), settings.token)) {
@@ -232,10 +234,10 @@ struct HttpApi::Server {
       const int got = mg_read(connection, buffer.data(), buffer.size());
       if (got > 0 && body.size() + static_cast<std::size_t>(got) > max_body_bytes) return BodyRead::kTooLarge;
       if (got > 0) body.append(buffer.data(), static_cast<std::size_t>(got));
+      if (got == 0) break;  // whole: handled within the grace period even when a stop began
       if (parts.stop.stopping.load()) return BodyRead::kStopping;
       if (watch.cut()) return BodyRead::kTooSlow;
       if (got < 0) return BodyRead::kIncomplete;  // the client went away or stopped sending
-      if (got == 0) break;
     }
     // A body cut short is not handed on as if it were the request.
     if (request.content_length >= 0 && body.size() < static_cast<std::size_t>(request.content_length)) {
@@ -317,6 +319,7 @@ struct HttpApi::Server {
   // read and dropped under the same deadline; CivetWeb would read it with
   // none, and closes the connection instead once it was cut.
   void discard_body(mg_connection* connection) {
+    if (mg_get_request_info(connection)->content_length == 0) return;
     const BodyDeadlines::Watch watch(deadlines, connection, BodyDeadlines::Clock::now() + settings.body_timeout);
     std::vector<char> buffer(64 * 1024);
     while (mg_read(connection, buffer.data(), buffer.size()) > 0 && !watch.cut()) {
@@ -354,9 +357,15 @@ HttpApi::~HttpApi() {
   // CivetWeb writes nothing more once stopping: the requests in progress
   // are answered first (new ones get 503 since the stop began; those still
   // computing at the end of the grace period are abandoned, with 503).
+  // Not past the grace period: a client reading its answer a few bytes at a
+  // time would hold a write (each chunk restarts CivetWeb's timeout) until
+  // mg_stop, which ends it.
   {
+    const std::int64_t grace_end = server_->parts.stop.deadline_ns.load();
+    const auto deadline = grace_end != 0 ? std::chrono::steady_clock::time_point(std::chrono::nanoseconds(grace_end))
+                                         : std::chrono::steady_clock::now() + std::chrono::seconds(5);
     std::unique_lock lock(server_->answering_mutex);
-    server_->answered.wait(lock, [this] { return server_->answering == 0; });
+    server_->answered.wait_until(lock, deadline, [this] { return server_->answering == 0; });
   }
   mg_stop(server_->context);
 }
