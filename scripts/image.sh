@@ -157,8 +157,10 @@ build() {
   # payload of a build made here.
   local context=.
   if [ -n "${prebuilt}" ]; then
-    context=$(mktemp -d)
-    trap 'rm -rf "${context}"' EXIT
+    # Global, so that the EXIT trap still sees it once build() has returned.
+    payload_dir=$(mktemp -d)
+    trap 'rm -rf "${payload_dir}"' EXIT
+    context=${payload_dir}
     bash scripts/image_payload.sh "${prebuilt}" "${context}"
     args+=(--build-arg PROGRAM_STAGE=prebuilt)
   else
