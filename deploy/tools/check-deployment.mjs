@@ -41,7 +41,7 @@ const fromSecret = (name) =>
   container.env?.some((variable) => variable.name === name && variable.valueFrom?.secretKeyRef) ||
   container.env?.some((variable) => variable.name === `${name}_FILE` &&
     secretMounts.some((mount) => String(variable.value ?? "").startsWith(`${mount.mountPath}/`)));
-for (const name of ["POSTGRES_DSN", "MINIO_ACCESS_KEY", "MINIO_SECRET_KEY", "KAFKA_PASSWORD"]) {
+for (const name of ["POSTGRES_DSN", "MINIO_ACCESS_KEY", "MINIO_SECRET_KEY", "KAFKA_PASSWORD", "ANALYSIS_CACHE_KEY"]) {
   expect(fromSecret(name), `${name} does not come from a Secret`);
   expect(!container.env?.some((variable) => variable.name === name && variable.value !== undefined),
     `${name} is written into the Deployment`);

@@ -15,6 +15,7 @@ expect_refusal "the checker refused the broken deployment" \
   "POSTGRES_DSN does not come from a Secret" \
   "MINIO_SECRET_KEY does not come from a Secret" \
   "KAFKA_PASSWORD is written into the Deployment" \
+  "ANALYSIS_CACHE_KEY does not come from a Secret" \
   "MINIO_SECRET_KEY \(a credential\) is in the ConfigMap" \
   "the ScaledObject reads the lag from other-kafka:9092" \
   "KEDA may scale past the partitions" \
