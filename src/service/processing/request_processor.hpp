@@ -40,7 +40,7 @@ namespace mc::service {
 // per-request state lives in process().
 class RequestProcessor {
  public:
-  // What the processor works with (service/processor_ports.hpp).
+  // What the processor works with (service/processing/processor_ports.hpp).
   struct Ports {
     RequestStore& store;
     MaskStorage& masks;
@@ -115,6 +115,10 @@ class RequestProcessor {
   // The stages, in order. Each returns its value or throws RequestFailed;
   // answer_if_completed may also end the request with its record's answer.
   void validate(ActiveRequest& active);
+  // Dedupe, claim, dedupe again, record started: the record's answer when the
+  // request completed before (or meanwhile), else nothing and `claimed` holds
+  // the claim (or nothing: computed anyway after CLAIM_WAIT_SECONDS).
+  std::optional<Outcome> dedupe_and_claim(ActiveRequest& active, std::unique_ptr<RequestClaim>& claimed);
   std::optional<Outcome> answer_if_completed(ActiveRequest& active);
   // Waits until this request is ours to compute (no other worker or instance
   // holds it), or, after CLAIM_WAIT_SECONDS, nothing: compute it anyway.
@@ -143,6 +147,8 @@ class RequestProcessor {
   void add_extras(Outcome& outcome, const std::string& user_id, const std::string& request_id,
                   const nlohmann::json& extras) const;
   void save(ActiveRequest& active, const StoredMasks& stored);
+  // The completed result of the masks just stored.
+  Outcome completed(ActiveRequest& active, const StoredMasks& stored) const;
 
   std::string image_bytes(ActiveRequest& active);
   // Calls `work` through the retry policy (as `log_stage` in the logs), its
