@@ -50,7 +50,7 @@
 #include "core/person_image.hpp"
 #include "inference/human_analyzer.hpp"
 #include "inference/onnx_runtime.hpp"
-#include "service/analysis_cache.hpp"
+#include "service/processing/analysis_cache.hpp"
 
 namespace {
 

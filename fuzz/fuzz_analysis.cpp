@@ -11,7 +11,7 @@
 
 #include <opencv2/core.hpp>
 
-#include "service/stored_analysis.hpp"
+#include "service/processing/stored_analysis.hpp"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   cv::setNumThreads(0);

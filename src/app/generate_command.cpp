@@ -14,7 +14,7 @@
 #include "core/mask_engine.hpp"
 #include "core/errors.hpp"
 #include "core/person_image.hpp"
-#include "service/service_settings.hpp"
+#include "service/settings/service_settings.hpp"
 
 namespace mc::app {
 

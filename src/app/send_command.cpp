@@ -8,7 +8,7 @@
 #include "core/base64.hpp"
 #include "adapters/local_files.hpp"
 #include "adapters/kafka_config.hpp"
-#include "service/service_settings.hpp"
+#include "service/settings/service_settings.hpp"
 #include "core/errors.hpp"
 #include "core/exit_codes.hpp"
 #include "core/mask_request.hpp"

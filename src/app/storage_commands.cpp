@@ -6,7 +6,7 @@
 #include "adapters/postgres_user_masks.hpp"
 #include "adapters/s3_client.hpp"
 #include "core/ids.hpp"
-#include "service/storage_settings.hpp"
+#include "service/settings/storage_settings.hpp"
 #include "core/errors.hpp"
 #include "core/mask_types.hpp"
 

@@ -11,8 +11,8 @@
 #include "adapters/s3_client.hpp"
 #include "core/person_image.hpp"
 #include "inference/checkpoints.hpp"
-#include "service/analysis_cache.hpp"
-#include "service/http_api.hpp"
+#include "service/processing/analysis_cache.hpp"
+#include "service/http/http_api.hpp"
 
 namespace mc::service_test {
 namespace {

@@ -18,7 +18,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 
 #include "core/errors.hpp"
-#include "service/analysis_cache.hpp"
+#include "service/processing/analysis_cache.hpp"
 #include "metric_lines.hpp"
 
 namespace mc::service {

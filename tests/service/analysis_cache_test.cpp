@@ -16,7 +16,7 @@
 
 #include "core/base64.hpp"
 #include "core/errors.hpp"
-#include "service/analysis_cache.hpp"
+#include "service/processing/analysis_cache.hpp"
 #include "metric_lines.hpp"
 
 namespace mc::service {

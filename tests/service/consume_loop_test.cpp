@@ -2,7 +2,7 @@
 // librdkafka consumer and producer pointed at a closed port on 127.0.0.1
 // (nothing to connect to, so nothing is consumed). Rebalances and offsets
 // need a broker: integration/service_test.cpp and reliability_test.cpp.
-#include "service/consume_loop.hpp"
+#include "service/intake/consume_loop.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@
 
 #include <spdlog/sinks/base_sink.h>
 
-#include "service/kafka_events.hpp"
+#include "service/intake/kafka_events.hpp"
 
 namespace mc::service {
 namespace {

@@ -1,4 +1,4 @@
-#include "service/health.hpp"
+#include "service/operations/health.hpp"
 
 #include <gtest/gtest.h>
 

@@ -5,9 +5,9 @@
 #include <string>
 
 #include "core/errors.hpp"
-#include "service/http_api.hpp"
-#include "service/http_api_checks.hpp"
-#include "service/http_api_settings.hpp"
+#include "service/http/http_api.hpp"
+#include "service/http/http_api_checks.hpp"
+#include "service/settings/http_api_settings.hpp"
 
 namespace mc::service {
 namespace {

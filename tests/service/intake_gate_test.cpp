@@ -1,6 +1,6 @@
 // When the consumer pauses intake (IntakeGate), from the counts the consume
 // loop gives it: no broker needed.
-#include "service/intake_gate.hpp"
+#include "service/intake/intake_gate.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Log lines: one JSON object each, bounded whatever the message and fields hold.
-#include "service/json_log.hpp"
+#include "service/operations/json_log.hpp"
 
 #include <gtest/gtest.h>
 

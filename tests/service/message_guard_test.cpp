@@ -3,7 +3,7 @@
 // be abandoned, none and no offset), and its offset is finished once.
 // The publisher is a recording stand-in: the real one needs a broker, and what
 // is tested here is what the guard does with its answers.
-#include "service/message_guard.hpp"
+#include "service/intake/message_guard.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // message of its partition finished.
 #include <gtest/gtest.h>
 
-#include "service/offset_tracker.hpp"
+#include "service/intake/offset_tracker.hpp"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "core/result_messages.hpp"
-#include "service/outcome.hpp"
+#include "service/operations/outcome.hpp"
 
 namespace mc::service {
 namespace {

@@ -9,7 +9,7 @@
 #include <optional>
 
 #include "inference/human_analyzer.hpp"
-#include "service/pooled_analyzer.hpp"
+#include "service/processing/pooled_analyzer.hpp"
 
 namespace mc::service {
 namespace {

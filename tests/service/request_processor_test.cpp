@@ -22,8 +22,8 @@
 #include "adapters/dependency_error.hpp"
 #include "core/base64.hpp"
 #include "core/mask_request.hpp"
-#include "service/http_api.hpp"
-#include "service/request_processor.hpp"
+#include "service/http/http_api.hpp"
+#include "service/processing/request_processor.hpp"
 
 namespace mc::service {
 namespace {

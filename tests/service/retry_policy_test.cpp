@@ -1,7 +1,7 @@
 // RetryPolicy and the intake brake it counts into, without servers: the
 // backoff's bounds and spread, how often a refusal is tried, and that a stop
 // ends any waiting. No test depends on how long anything takes.
-#include "service/retry_policy.hpp"
+#include "service/operations/retry_policy.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "service/service_settings.hpp"
+#include "service/settings/service_settings.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "core/errors.hpp"
-#include "service/storage_settings.hpp"
+#include "service/settings/storage_settings.hpp"
 
 // The settings loaders driven by a fake environment (the lookup is injected,
 // nothing is set in the process's): every variable's default as README

@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "service/user_ordered_executor.hpp"
+#include "service/intake/user_ordered_executor.hpp"
 
 namespace {
 

@@ -1,0 +1,73 @@
+#include "service/operations/json_log.hpp"
+
+#include <spdlog/sinks/stdout_sinks.h>
+
+#include "core/utf8.hpp"
+
+namespace mc::service {
+
+namespace {
+
+// Every string in the line (the message, echoed ids, error texts) cut as
+// results cut them, so that no sender or dependency can make a line large.
+void bound_strings(nlohmann::json& value) {
+  if (value.is_string()) {
+    if (value.get_ref<const std::string&>().size() > kMaxLoggedValueBytes) {
+      value = core::bounded_text(value.get_ref<const std::string&>(), kMaxLoggedValueBytes);
+    }
+  } else if (value.is_structured()) {
+    for (auto& item : value) bound_strings(item);
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<spdlog::logger> make_json_logger(const std::string& name, const std::string& level) {
+  auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  auto logger = std::make_shared<spdlog::logger>(name, sink);
+  // %v is the rest of the object, written by log_json.
+  logger->set_pattern(R"({"timestamp":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","logger":"%n",%v})",
+                      spdlog::pattern_time_type::utc);
+  logger->set_level(spdlog::level::from_str(level));
+  logger->flush_on(spdlog::level::trace);
+  return logger;
+}
+
+void log_json(spdlog::logger& logger, spdlog::level::level_enum level, std::string_view message,
+              const nlohmann::json& fields) noexcept {
+  // Logging is called from catch blocks and callbacks that must not throw:
+  // a line that cannot be made (out of memory) is lost, nothing else.
+  try {
+    if (!logger.should_log(level)) return;
+    nlohmann::json object = fields.is_object() ? fields : nlohmann::json::object();
+    object["message"] = std::string(message);
+    bound_strings(object);
+    std::string text = object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    // Drop the braces: the pattern supplies them around the fixed fields.
+    logger.log(level, "{}", std::string_view(text).substr(1, text.size() - 2));
+  } catch (...) {
+  }
+}
+
+void StageLog::log(spdlog::level::level_enum level, std::string_view event, std::string_view message,
+                   nlohmann::json extra) const noexcept {
+  try {
+    if (!extra.is_object()) extra = nlohmann::json::object();
+    extra["stage"] = stage_;
+    extra["event"] = std::string(event);
+    log_json(logger_, level, message, extra);
+  } catch (...) {  // no memory for the line: it is lost, nothing else
+  }
+}
+
+void RequestLog::log(spdlog::level::level_enum level, std::string_view stage, std::string_view event,
+                     std::string_view message, nlohmann::json extra) const {
+  if (!extra.is_object()) extra = nlohmann::json::object();
+  if (!user_id_.empty()) extra["user_id"] = user_id_;
+  if (!request_id_.empty()) extra["request_id"] = request_id_;
+  extra["stage"] = std::string(stage);
+  extra["event"] = std::string(event);
+  log_json(logger_, level, message, extra);
+}
+
+}  // namespace mc::service
