@@ -9,11 +9,11 @@
 #include <new>
 #include <thread>
 
-#include <opencv2/imgcodecs.hpp>
 
 #include "adapters/image_decoding.hpp"
 #include "adapters/dependency_error.hpp"
 #include "adapters/image_fetcher.hpp"
+#include "adapters/png_codec.hpp"
 #include "core/base64.hpp"
 #include "core/digest.hpp"
 #include "core/errors.hpp"
@@ -349,7 +349,7 @@ std::vector<std::vector<std::uint8_t>> RequestProcessor::encode_pngs(ActiveReque
     const auto encode = [&] {
       for (std::size_t at = next++; at < images.size(); at = next++) {
         try {
-          if (!cv::imencode(".png", images[at], pngs[at])) throw std::runtime_error("the encoder refused the image");
+          pngs[at] = adapters::encode_png(images[at]);
         } catch (...) {
           const std::lock_guard lock(failure_mutex);
           if (!failure) failure = std::current_exception();
