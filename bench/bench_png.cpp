@@ -75,8 +75,8 @@ std::size_t pillow_bytes(const cv::Mat& mask) {
   const fs::path in = fs::temp_directory_path() / ("mc_bench_png_" + std::to_string(::getpid()) + ".png");
   const fs::path out = fs::path(in).replace_extension(".pillow.png");
   mc::adapters::write_png(in, mask);
-  const std::string command = "/usr/bin/python3 -c \"from PIL import Image; Image.open('" + in.string() + "').save('" +
-                              out.string() + "')\"";
+  const std::string command =
+      "/usr/bin/python3 -c \"from PIL import Image; Image.open('" + in.string() + "').save('" + out.string() + "')\"";
   if (std::system(command.c_str()) != 0) return 0;
   const std::size_t size = fs::file_size(out);
   fs::remove(in);
@@ -126,9 +126,8 @@ int main(int argc, char** argv) {
       std::printf("%-50s %8zu %8zu %5.2f", (figure + "/" + path.filename().string()).c_str(), pillow, before,
                   before_ms);
       for (std::size_t i = 0; i < candidates().size(); ++i) {
-        const auto [size, ms] = measure(mask, [&](const cv::Mat& image) {
-          return mc::adapters::encode_png(image, candidates()[i].compression);
-        });
+        const auto [size, ms] = measure(
+            mask, [&](const cv::Mat& image) { return mc::adapters::encode_png(image, candidates()[i].compression); });
         totals[i] += size;
         times[i] += ms;
         std::printf(" %19zu %6.2f", size, ms);

@@ -42,9 +42,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (mc::core::to_person_image(image, kMaxPixels).size() != cv::Size(768, 1024)) std::abort();
     if (image.total() <= 65536) {
       const std::vector<std::uint8_t> png = mc::adapters::encode_png(image);
-      const cv::Mat again =
-          mc::adapters::decode_png(std::string_view(reinterpret_cast<const char*>(png.data()), png.size()),
-                                   image.cols, image.rows);
+      const cv::Mat again = mc::adapters::decode_png(
+          std::string_view(reinterpret_cast<const char*>(png.data()), png.size()), image.cols, image.rows);
       if (again.type() != CV_8UC3 || cv::norm(again, image, cv::NORM_INF) != 0) std::abort();
     }
   } catch (const mc::core::InputError&) {

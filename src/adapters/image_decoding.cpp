@@ -81,7 +81,8 @@ cv::Mat decode_webp(std::string_view bytes, const core::ImageHeader& header) {
                                size_text(features.width, features.height));
   }
   if (features.has_animation == 0) {
-    cv::Mat image(static_cast<int>(header.height), static_cast<int>(header.width), features.has_alpha != 0 ? CV_8UC4 : CV_8UC3);
+    cv::Mat image(static_cast<int>(header.height), static_cast<int>(header.width),
+                  features.has_alpha != 0 ? CV_8UC4 : CV_8UC3);
     const std::size_t length = image.step[0] * static_cast<std::size_t>(image.rows);
     const int stride = static_cast<int>(image.step[0]);
     const std::uint8_t* decoded = features.has_alpha != 0

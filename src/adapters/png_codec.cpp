@@ -166,8 +166,8 @@ cv::Mat decode_png(std::string_view bytes, std::int64_t width, std::int64_t heig
   if (!read_headers(state, layout)) throw refused("its headers");
   if (layout.width != width || layout.height != height) {
     throw core::InputError("corrupt PNG image (its header gives " + std::to_string(width) + " x " +
-                           std::to_string(height) + ", but the decoder reads " + std::to_string(layout.width) +
-                           " x " + std::to_string(layout.height) + ")");
+                           std::to_string(height) + ", but the decoder reads " + std::to_string(layout.width) + " x " +
+                           std::to_string(layout.height) + ")");
   }
   cv::Mat image(static_cast<int>(layout.height), static_cast<int>(layout.width),
                 CV_MAKETYPE(layout.depth, layout.channels));

@@ -21,13 +21,14 @@ cv::Mat decode_png(std::string_view bytes, std::int64_t width, std::int64_t heig
 // writes uses (issue 29): on the golden figures' masks and parse maps, 23 %
 // smaller than Pillow's default save (the seed's) and 57 % smaller than
 // OpenCV's defaults (zlib level 1, Z_RLE, Sub), each mask no larger than
-// Pillow's; about 10 ms a mask instead of 1.5 (bench/bench_png.cpp compares
-// these with other settings). A mask is runs of 0 and 255 whose rows mostly
-// repeat the row above: per row, libpng picks None or Up.
+// Pillow's; about 11 ms a mask instead of 1.7 on this loaded 2-core machine
+// (bench/bench_png.cpp compares these with other settings). A mask is runs of
+// 0 and 255 whose rows mostly repeat the row above: per row, libpng picks
+// None or Up.
 struct PngCompression {
-  int level = 8;         // zlib level: 9 saves 8 % more at 1.5 x the time
-  int filters = 0x28;    // PNG_FILTER_NONE | PNG_FILTER_UP
-  int strategy = 0;      // Z_DEFAULT_STRATEGY
+  int level = 8;       // zlib level: 9 saves 8 % more at 1.5 x the time
+  int filters = 0x28;  // PNG_FILTER_NONE | PNG_FILTER_UP
+  int strategy = 0;    // Z_DEFAULT_STRATEGY
 };
 
 // An 8-bit grey, BGR or BGRA image to PNG (8-bit grey, RGB or RGBA, nothing

@@ -9,7 +9,6 @@
 #include <new>
 #include <thread>
 
-
 #include "adapters/image_decoding.hpp"
 #include "adapters/dependency_error.hpp"
 #include "adapters/image_fetcher.hpp"

@@ -90,8 +90,7 @@ std::optional<inference::HumanAnalysis> decode_analysis(std::string_view bytes, 
       problem = std::string("parse map is not a 768 x 1024 label image (") + error.what() + ")";
       return std::nullopt;
     }
-    if (analysis.parse.type() != CV_8UC1 || analysis.parse.cols != kMapWidth ||
-        analysis.parse.rows != kMapHeight) {
+    if (analysis.parse.type() != CV_8UC1 || analysis.parse.cols != kMapWidth || analysis.parse.rows != kMapHeight) {
       problem = "parse map is not a 768 x 1024 label image";
       return std::nullopt;
     }
