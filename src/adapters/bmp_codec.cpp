@@ -23,6 +23,13 @@ namespace mc::adapters {
 
 cv::Mat decode_bmp(std::string_view bytes, std::int64_t width, std::int64_t height) {
   if (bytes.size() > static_cast<std::size_t>(INT_MAX)) throw core::InputError("corrupt BMP image (over 2 GB)");
+  // stb_image reads no run-length-encoded BMP (OpenCV did; Pillow does);
+  // "unknown image type" would not tell the sender what to change.
+  if (bytes.size() >= 34 && static_cast<std::uint8_t>(bytes[14]) >= 40 && bytes[30] >= 1 && bytes[30] <= 2 &&
+      bytes[31] == 0 && bytes[32] == 0 && bytes[33] == 0) {
+    throw core::InputError(std::string("unsupported BMP image (run-length encoded, RLE") +
+                           (bytes[30] == 1 ? "8" : "4") + "; send JPEG, PNG, WebP or an uncompressed BMP)");
+  }
   const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
   const int size = static_cast<int>(bytes.size());
   int read_width = 0;

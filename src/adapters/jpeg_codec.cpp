@@ -58,6 +58,10 @@ bool read_pixels(JpegState& state, cv::Mat& image) {
   if (setjmp(state.jump) != 0) return false;
   const bool cmyk = state.info.num_components == 4;
   state.info.out_color_space = cmyk ? JCS_CMYK : JCS_EXT_BGR;
+  // libjpeg's defaults, which OpenCV kept: named so that the pixels never
+  // depend on a changed default.
+  state.info.dct_method = JDCT_ISLOW;
+  state.info.do_fancy_upsampling = TRUE;
   jpeg_start_decompress(&state.info);
   JSAMPARRAY line = cmyk ? (*state.info.mem->alloc_sarray)(reinterpret_cast<j_common_ptr>(&state.info), JPOOL_IMAGE,
                                                            state.info.output_width * 4, 1)
