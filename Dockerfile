@@ -48,8 +48,8 @@ RUN --mount=type=cache,target=/root/.cache/ccache \
 # Runtime's libraries and the shared libraries they link, with the Debian
 # packages they come from. Copying the libraries rather than installing their
 # packages leaves out what the packages depend on but the program never
-# loads: OpenCV's image codecs depend on GDAL, whose OpenGL dependency brings
-# Mesa and LLVM (over 200 MB).
+# loads (before issue 27 the program linked OpenCV's image codecs, which
+# depend on GDAL, whose OpenGL dependency brings Mesa and LLVM: over 200 MB).
 COPY scripts/image_payload.sh scripts/image_payload.sh
 RUN bash scripts/image_payload.sh build /out
 

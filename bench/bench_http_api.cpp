@@ -41,6 +41,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 
 #include "adapters/image_decoding.hpp"
+#include "adapters/png_codec.hpp"
 #include "app/allocator_tuning.hpp"
 #include "core/base64.hpp"
 #include "core/errors.hpp"
@@ -180,10 +181,7 @@ std::map<std::string, double> in_process_image(inference::AnalyzerPool& pool, co
   const auto masks = core::generate_masks(analysis.parse, analysis.keypoints, core::Gender::kMale, core::kAllMaskTypes);
   stages["masks"] = since(start);
   start = Clock::now();
-  for (const auto& [type, mask] : masks.masks) {
-    std::vector<std::uint8_t> png;
-    cv::imencode(".png", mask, png);
-  }
+  for (const auto& [type, mask] : masks.masks) adapters::encode_png(mask);  // as the service does
   stages["encode"] = since(start);
   return stages;
 }

@@ -33,6 +33,7 @@
 
 #include "adapters/image_decoding.hpp"
 #include "adapters/local_files.hpp"
+#include "adapters/png_codec.hpp"
 #include "app/allocator_tuning.hpp"
 #include "core/errors.hpp"
 #include "core/mask_engine.hpp"
@@ -154,7 +155,7 @@ core::Keypoints pose_stage(inference::HumanAnalyzer& analyzer, const cv::Mat& pe
 
 std::vector<std::vector<std::uint8_t>> encode_all(const core::GeneratedMasks& masks) {
   std::vector<std::vector<std::uint8_t>> files;
-  for (const auto& [type, mask] : masks.masks) cv::imencode(".png", mask, files.emplace_back());
+  for (const auto& [type, mask] : masks.masks) files.push_back(adapters::encode_png(mask));  // as the service does
   return files;
 }
 

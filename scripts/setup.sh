@@ -62,7 +62,10 @@ done
 # What compiling the maskcomponent program needs (the Dockerfile's build stage).
 BUILD_PACKAGES=(
   build-essential cmake pkg-config ccache
-  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-dnn-dev libjpeg-dev libwebp-dev
+  libopencv-core-dev libopencv-imgproc-dev libopencv-dnn-dev
+  # The image codecs the program uses directly (not OpenCV's imgcodecs, which
+  # links GDAL, armadillo and OpenBLAS: issue 27); stb_image for BMP.
+  libjpeg-dev libpng-dev libwebp-dev libexif-dev libstb-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   libcurl4-openssl-dev libssl-dev libpqxx-dev libcpp-httplib-dev
   libonnx-dev libprotobuf-dev
@@ -75,16 +78,21 @@ BUILD_PACKAGES=(
 # The tests, benchmarks, fuzzing, local servers and deployment checks.
 DEVELOPMENT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
+  # OpenCV's codecs: the tests' and benchmarks' second implementation to
+  # check the program's own decoding and encoding against.
+  libopencv-imgcodecs-dev
   clang-14 libfuzzer-14-dev libclang-rt-14-dev clang-format
   prometheus
   python3 python3-numpy python3-onnx python3-torch python3-pil python3-opencv
   postgresql
   podman buildah runc debootstrap docker-compose
   python3-yaml python3-jsonschema chromium
-  # Debian's OpenBLAS as the BLAS that OpenCV's codecs load (through GDAL and
-  # armadillo), as most installations have it: its 61 KB of thread-local
-  # storage is what overflowed the HTTP threads' 100 KiB stacks (issue 27),
-  # so the impolite-client battery runs the process as it really is.
+  # Debian's OpenBLAS: where it is installed, Debian's alternatives make it
+  # the BLAS and LAPACK that OpenCV's core library loads (the program no
+  # longer links OpenCV's codecs, which brought it through GDAL and armadillo
+  # everywhere). Its 61 KB of thread-local storage is what overflowed the HTTP
+  # threads' 100 KiB stacks (issue 27), so the impolite-client battery runs
+  # the process with the most thread-local storage it can have.
   libopenblas0-pthread
 )
 PACKAGES=("${BUILD_PACKAGES[@]}")

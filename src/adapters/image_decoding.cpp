@@ -1,17 +1,15 @@
 #include "adapters/image_decoding.hpp"
 
-#include <csetjmp>
-#include <cstdio>
 #include <memory>
 #include <string>
-#include <vector>
 
-#include <jpeglib.h>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <webp/decode.h>
 #include <webp/demux.h>
 
+#include "adapters/bmp_codec.hpp"
+#include "adapters/jpeg_codec.hpp"
+#include "adapters/png_codec.hpp"
 #include "core/errors.hpp"
 
 namespace mc::adapters {
@@ -69,69 +67,10 @@ std::string size_text(std::int64_t width, std::int64_t height) {
   return std::to_string(width) + " x " + std::to_string(height);
 }
 
-// libjpeg's own header reader, the one OpenCV's decoder runs: the frame size
-// the decoder will produce (before EXIF orientation), or false when libjpeg
-// refuses the headers.
-struct JpegErrors {
-  jpeg_error_mgr manager;
-  std::jmp_buf jump;
-};
-
-void jpeg_error_exit(j_common_ptr info) { std::longjmp(reinterpret_cast<JpegErrors*>(info->err)->jump, 1); }
-void jpeg_quiet(j_common_ptr /*info*/, int /*level*/) {}
-
-bool libjpeg_frame_size(std::string_view bytes, std::int64_t& width, std::int64_t& height) {
-  jpeg_decompress_struct info{};
-  JpegErrors errors{};
-  info.err = jpeg_std_error(&errors.manager);
-  errors.manager.error_exit = jpeg_error_exit;
-  errors.manager.emit_message = jpeg_quiet;
-  if (setjmp(errors.jump) != 0) {
-    jpeg_destroy_decompress(&info);
-    return false;
-  }
-  jpeg_create_decompress(&info);
-  jpeg_mem_src(&info, reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<unsigned long>(bytes.size()));
-  const int status = jpeg_read_header(&info, TRUE);
-  width = info.image_width;
-  height = info.image_height;
-  jpeg_destroy_decompress(&info);
-  return status == JPEG_HEADER_OK;
-}
-
-// libjpeg-turbo bounds neither the number of scans of a progressive JPEG
-// nor their cost: each one, even empty, walks every block of the image, and
-// a 400 kB file of 20 000 empty scans took 48 s to decode. Real encoders
-// write about 10 (3 or fewer for baseline). Counting FF DA pairs can only
-// over-count (scan data stuffs every FF as FF 00; an embedded thumbnail
-// adds its own), so the limit is generous.
-constexpr std::size_t kMaxJpegScans = 256;
-
-std::size_t count_jpeg_scans(std::string_view bytes) {
-  std::size_t scans = 0;
-  for (std::size_t at = bytes.find("\xFF\xDA"); at != std::string_view::npos; at = bytes.find("\xFF\xDA", at + 2)) {
-    ++scans;
-  }
-  return scans;
-}
-
-void check_jpeg_header(std::string_view bytes, const core::ImageHeader& header) {
-  if (const std::size_t scans = count_jpeg_scans(bytes); scans > kMaxJpegScans) {
-    corrupt(header.format, "it has " + std::to_string(scans) + " scans, more than the " +
-                               std::to_string(kMaxJpegScans) + " any encoder writes");
-  }
-  std::int64_t width = 0;
-  std::int64_t height = 0;
-  if (!libjpeg_frame_size(bytes, width, height)) corrupt(header.format, "the decoder rejected its headers");
-  if (width != header.width || height != header.height) {
-    corrupt(header.format, "its markers give a " + size_text(header.width, header.height) +
-                               " frame, but the decoder reads " + size_text(width, height));
-  }
-}
-
-// libwebp's view of the file: OpenCV 4.6 refuses animated WebP, which is
-// decoded here, its first frame composed on the canvas as Pillow shows it.
-cv::Mat decode_webp_first_frame(std::string_view bytes, const core::ImageHeader& header) {
+// libwebp's view of the file: a still image as OpenCV 4.6's IMREAD_UNCHANGED
+// gave it (BGRA when the alpha flag is set, else BGR); an animation (which
+// OpenCV refused) as its first frame composed on the canvas, as Pillow shows it.
+cv::Mat decode_webp(std::string_view bytes, const core::ImageHeader& header) {
   const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
   WebPBitstreamFeatures features;
   if (WebPGetFeatures(data, bytes.size(), &features) != VP8_STATUS_OK) {
@@ -141,7 +80,17 @@ cv::Mat decode_webp_first_frame(std::string_view bytes, const core::ImageHeader&
     corrupt(header.format, "its header gives " + size_text(header.width, header.height) + ", but the decoder reads " +
                                size_text(features.width, features.height));
   }
-  if (features.has_animation == 0) return {};
+  if (features.has_animation == 0) {
+    cv::Mat image(static_cast<int>(header.height), static_cast<int>(header.width),
+                  features.has_alpha != 0 ? CV_8UC4 : CV_8UC3);
+    const std::size_t length = image.step[0] * static_cast<std::size_t>(image.rows);
+    const int stride = static_cast<int>(image.step[0]);
+    const std::uint8_t* decoded = features.has_alpha != 0
+                                      ? WebPDecodeBGRAInto(data, bytes.size(), image.data, length, stride)
+                                      : WebPDecodeBGRInto(data, bytes.size(), image.data, length, stride);
+    if (decoded == nullptr) corrupt(header.format, "the decoder rejected it");
+    return image;
+  }
   WebPAnimDecoderOptions options;
   if (WebPAnimDecoderOptionsInit(&options) == 0) throw std::runtime_error("libwebp: incompatible version");
   options.color_mode = MODE_BGRA;
@@ -175,22 +124,23 @@ cv::Mat decode_webp_first_frame(std::string_view bytes, const core::ImageHeader&
 
 cv::Mat decode_image(std::string_view bytes, std::uint64_t max_pixels) {
   const core::ImageHeader header = core::inspect_image(bytes, max_pixels);
-  if (header.format == core::ImageFormat::kJpeg) check_jpeg_header(bytes, header);
-  if (header.format == core::ImageFormat::kWebp) {
-    if (cv::Mat first_frame = decode_webp_first_frame(bytes, header); !first_frame.empty()) return first_frame;
-  }
-  const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8U, const_cast<char*>(bytes.data()));
-  // JPEG and BMP: OpenCV applies the EXIF orientation and makes grey three
-  // channels. PNG and WebP may carry alpha, which IMREAD_COLOR would drop.
-  // An animated PNG's first frame is its IDAT image, the one libpng reads.
-  const bool may_have_alpha = header.format == core::ImageFormat::kPng || header.format == core::ImageFormat::kWebp;
+  // JPEG and BMP come as BGR (JPEG turned by its EXIF orientation); PNG and
+  // WebP as stored, alpha and 16 bits included, brought to BGR below.
   cv::Mat decoded;
-  try {
-    decoded = cv::imdecode(buffer, may_have_alpha ? cv::IMREAD_UNCHANGED : cv::IMREAD_COLOR);
-  } catch (const cv::Exception&) {
-    decoded.release();
+  switch (header.format) {
+    case core::ImageFormat::kJpeg:
+      decoded = decode_jpeg(bytes, header.width, header.height);
+      break;
+    case core::ImageFormat::kPng:  // an animated PNG: its IDAT image, the first frame
+      decoded = decode_png(bytes, header.width, header.height);
+      break;
+    case core::ImageFormat::kWebp:
+      decoded = decode_webp(bytes, header);
+      break;
+    case core::ImageFormat::kBmp:
+      decoded = decode_bmp(bytes, header.width, header.height);
+      break;
   }
-  if (decoded.empty()) corrupt(header.format, "the decoder rejected it");
   const bool as_declared = decoded.cols == header.width && decoded.rows == header.height;
   // EXIF orientations 5 to 8 turn a JPEG by 90 degrees.
   const bool turned =

@@ -6,8 +6,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
-#include <opencv2/imgcodecs.hpp>
-
+#include "adapters/png_codec.hpp"
 #include "core/errors.hpp"
 #include "core/image_header.hpp"
 #include "core/label_map.hpp"
@@ -32,11 +31,8 @@ std::string read_file(const std::filesystem::path& path) {
 
 cv::Mat decode_label_png(std::string_view bytes) {
   if (bytes.substr(0, kPngSignature.size()) != kPngSignature) throw core::InputError("not a PNG file");
-  core::inspect_image(bytes, kMaxLabelMapPixels);
-  const std::vector<std::uint8_t> buffer(bytes.begin(), bytes.end());
-  const cv::Mat image = cv::imdecode(buffer, cv::IMREAD_UNCHANGED);
-  if (image.empty()) throw core::InputError("corrupt or truncated PNG");
-  return core::normalize_label_map(image);
+  const core::ImageHeader header = core::inspect_image(bytes, kMaxLabelMapPixels);
+  return core::normalize_label_map(decode_png(bytes, header.width, header.height));
 }
 
 cv::Mat read_label_png(const std::filesystem::path& path) {
@@ -65,7 +61,11 @@ core::Keypoints read_keypoints_json(const std::filesystem::path& path) {
 
 void write_png(const std::filesystem::path& path, const cv::Mat& image) {
   std::vector<std::uint8_t> encoded;
-  if (!cv::imencode(".png", image, encoded)) throw std::runtime_error(path.string() + ": PNG encoding failed");
+  try {
+    encoded = encode_png(image);
+  } catch (const std::runtime_error& error) {
+    throw std::runtime_error(path.string() + ": " + error.what());
+  }
   write_text_file(path, std::string(encoded.begin(), encoded.end()));
 }
 

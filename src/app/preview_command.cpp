@@ -3,7 +3,7 @@
 #include <iostream>
 #include <sstream>
 
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "adapters/image_decoding.hpp"
 #include "adapters/local_files.hpp"
@@ -26,6 +26,21 @@ CLI::App* add_preview_command(CLI::App& app, PreviewOptions& options) {
   return command;
 }
 
+namespace {
+
+// A picture this program wrote (a mask, a soft mask, an agnostic image) as
+// 8-bit BGR; empty when it is missing or cannot be decoded, which the
+// callers report with the size they expected.
+cv::Mat read_picture(const std::filesystem::path& path) {
+  try {
+    return adapters::decode_image(adapters::read_file(path), core::kDefaultMaxImagePixels);
+  } catch (const core::InputError&) {
+    return {};
+  }
+}
+
+}  // namespace
+
 void run_preview_command(const PreviewOptions& options) {
   const cv::Mat person = core::to_person_image(adapters::decode_image(adapters::read_file(options.image_path)),
                                                core::kDefaultMaxImagePixels);
@@ -34,7 +49,9 @@ void run_preview_command(const PreviewOptions& options) {
     const auto path = options.masks_dir / core::mask_file_name(type);
     std::error_code error;
     if (!std::filesystem::exists(path, error)) continue;
-    cv::Mat mask = cv::imread(path.string(), cv::IMREAD_GRAYSCALE);
+    const cv::Mat picture = read_picture(path);
+    cv::Mat mask;
+    if (!picture.empty()) cv::cvtColor(picture, mask, cv::COLOR_BGR2GRAY);  // a grey mask's own values
     if (mask.size() != cv::Size(core::kImageWidth, core::kImageHeight)) {
       throw core::InputError(path.string() + ": not a 768 x 1024 mask");
     }
@@ -51,7 +68,7 @@ void run_preview_command(const PreviewOptions& options) {
     const core::MaskOutput kind = output == "soft" ? core::MaskOutput::kSoft : core::MaskOutput::kAgnostic;
     for (const auto& [type, mask] : masks.masks) {
       const auto path = options.masks_dir / core::artifact_file_name(core::mask_type_name(type), kind);
-      cv::Mat image = cv::imread(path.string(), cv::IMREAD_COLOR);  // a soft mask becomes grey BGR
+      cv::Mat image = read_picture(path);  // a soft mask becomes grey BGR
       if (image.size() != cv::Size(core::kImageWidth, core::kImageHeight)) {
         throw core::InputError(path.string() + ": missing or not a 768 x 1024 image");
       }

@@ -226,6 +226,31 @@ TEST(ImageDecoding, AJpegWhoseHeadersLibjpegRefusesIsCorrupt) {
   EXPECT_EQ(error_of(unknown), "corrupt JPEG image (the decoder rejected its headers)");
 }
 
+// BMP through stb_image: rows stored top-down (a negative height) read as
+// the same picture; a 32-bit BMP's fourth channel is dropped; run-length
+// encoding is refused, saying so.
+TEST(ImageDecoding, BmpVariantsAndRunLengthEncodingRefused) {
+  cv::Mat image(5, 7, CV_8UC3);
+  cv::randu(image, 0, 255);
+  const std::string bottom_up = encode(".bmp", image);
+  ASSERT_EQ(bottom_up.size(), 54U + 5 * 24);  // 7 x 3 bytes a row, padded to 24
+  std::string top_down = bottom_up.substr(0, 54);
+  top_down.replace(22, 4, std::string("\xFB\xFF\xFF\xFF", 4));  // height -5
+  for (int row = 4; row >= 0; --row) top_down += bottom_up.substr(54 + static_cast<std::size_t>(row) * 24, 24);
+  EXPECT_EQ(cv::norm(decode_image(bottom_up), image, cv::NORM_INF), 0.0);
+  EXPECT_EQ(cv::norm(decode_image(top_down), image, cv::NORM_INF), 0.0);
+  cv::Mat bgra;
+  cv::cvtColor(image, bgra, cv::COLOR_BGR2BGRA);
+  bgra.col(2).setTo(cv::Scalar(1, 2, 3, 0));
+  cv::Mat expected = image.clone();
+  expected.col(2).setTo(cv::Scalar(1, 2, 3));
+  EXPECT_EQ(cv::norm(decode_image(encode(".bmp", bgra)), expected, cv::NORM_INF), 0.0) << "alpha dropped";
+  std::string rle = encode(".bmp", cv::Mat(2, 4, CV_8UC1, cv::Scalar(9)));  // 8 bits, grey palette
+  rle[30] = 1;                                                              // BI_RLE8
+  EXPECT_EQ(error_of(rle),
+            "unsupported BMP image (run-length encoded, RLE8; send JPEG, PNG, WebP or an uncompressed BMP)");
+}
+
 // The same image as Pillow shows it: tests/adapters/pillow_images.py, run with
 // Debian's python3-pil.
 class PillowImages : public ::testing::Test {

@@ -9,8 +9,7 @@
 #include <system_error>
 #include <thread>
 
-#include <opencv2/imgcodecs.hpp>
-
+#include "adapters/png_codec.hpp"
 #include "core/ids.hpp"
 #include "core/mask_engine.hpp"
 #include "core/mask_options.hpp"
@@ -40,7 +39,7 @@ std::vector<std::vector<std::uint8_t>> RequestProcessor::encode_pngs(ActiveReque
     const auto encode = [&] {
       for (std::size_t at = next++; at < images.size(); at = next++) {
         try {
-          if (!cv::imencode(".png", images[at], pngs[at])) throw std::runtime_error("the encoder refused the image");
+          pngs[at] = adapters::encode_png(images[at]);
         } catch (...) {
           const std::lock_guard lock(failure_mutex);
           if (!failure) failure = std::current_exception();

@@ -5,9 +5,10 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
-#include <opencv2/imgcodecs.hpp>
 
+#include "adapters/png_codec.hpp"
 #include "core/base64.hpp"
+#include "core/errors.hpp"
 #include "core/digest.hpp"
 #include "core/image_header.hpp"
 #include "core/json_text.hpp"
@@ -25,8 +26,7 @@ constexpr std::size_t kMaxDepth = 3;  // the document, the keypoints, a pair
 }  // namespace
 
 std::string encode_analysis(const inference::HumanAnalysis& analysis, const std::string& key) {
-  std::vector<std::uint8_t> png;
-  cv::imencode(".png", analysis.parse, png);
+  const std::vector<std::uint8_t> png = adapters::encode_png(analysis.parse);
   nlohmann::json keypoints = nlohmann::json::array();
   for (const auto& point : analysis.keypoints) keypoints.push_back({point.x, point.y});
   return nlohmann::json{
@@ -84,9 +84,13 @@ std::optional<inference::HumanAnalysis> decode_analysis(std::string_view bytes, 
       return std::nullopt;
     }
     inference::HumanAnalysis analysis;
-    analysis.parse = cv::imdecode(std::vector<std::uint8_t>(png.begin(), png.end()), cv::IMREAD_UNCHANGED);
-    if (analysis.parse.empty() || analysis.parse.type() != CV_8UC1 || analysis.parse.cols != kMapWidth ||
-        analysis.parse.rows != kMapHeight) {
+    try {
+      analysis.parse = adapters::decode_png(png, header.width, header.height);
+    } catch (const core::InputError& error) {
+      problem = std::string("parse map is not a 768 x 1024 label image (") + error.what() + ")";
+      return std::nullopt;
+    }
+    if (analysis.parse.type() != CV_8UC1 || analysis.parse.cols != kMapWidth || analysis.parse.rows != kMapHeight) {
       problem = "parse map is not a 768 x 1024 label image";
       return std::nullopt;
     }
