@@ -100,6 +100,11 @@ bool profile_has_category(MaskProfile profile, Category category) {
   return std::find(categories.begin(), categories.end(), category) != categories.end();
 }
 
+std::string profile_file_name(MaskProfile profile, Category category, bool gray) {
+  return std::string(profile_name(profile)) + "_" + std::string(category_name(category)) +
+         (gray ? "_mask_gray.png" : "_mask.png");
+}
+
 cv::Mat reference_mask_location(const cv::Mat& parse_full, const Keypoints& keypoints, int arm_width,
                                 Category category) {
   const cv::Mat parse =

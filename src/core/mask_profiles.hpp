@@ -1,6 +1,8 @@
 #pragma once
 
+#include <array>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -19,6 +21,9 @@ namespace mc::core {
 enum class MaskProfile { kSeed, kOotdHd, kOotdDc, kIdmHd, kIdmDc };
 
 inline constexpr MaskProfile kDefaultProfile = MaskProfile::kSeed;
+inline constexpr std::array<MaskProfile, 5> kAllProfiles = {MaskProfile::kSeed, MaskProfile::kOotdHd,
+                                                            MaskProfile::kOotdDc, MaskProfile::kIdmHd,
+                                                            MaskProfile::kIdmDc};
 
 // The wire name: "seed", "ootd_hd", "ootd_dc", "idm_hd", "idm_dc".
 std::string_view profile_name(MaskProfile profile);
@@ -32,6 +37,11 @@ std::optional<Category> category_from_name(std::string_view name);
 // Empty for seed, which takes mask types instead.
 std::vector<Category> profile_categories(MaskProfile profile);
 bool profile_has_category(MaskProfile profile, Category category);
+
+// The object name of a profile's output: "{profile}_{category}_mask.png" and,
+// for `gray`, "{profile}_{category}_mask_gray.png". No seed mask type is
+// named so, so they never take a seed mask's place.
+std::string profile_file_name(MaskProfile profile, Category category, bool gray);
 
 // What a profile produces for one category: `mask` (CV_8UC1, 768 x 1024, as
 // the model's caller resizes it: 0/255 with NEAREST for OOTDiffusion, grey

@@ -20,6 +20,7 @@
 #include "core/ids.hpp"
 #include "core/mask_engine.hpp"
 #include "core/mask_options.hpp"
+#include "core/mask_profiles.hpp"
 #include "core/mask_report.hpp"
 #include "core/person_image.hpp"
 #include "core/result_messages.hpp"
@@ -333,6 +334,7 @@ void RequestProcessor::add_extras(Outcome& outcome, const std::string& user_id, 
     }
   }
   core::add_option_results(outcome.result, artifacts, extras.value("mask_info", nlohmann::json()));
+  if (extras.contains("profile")) outcome.result["profile"] = extras.at("profile");
 }
 
 std::vector<std::vector<std::uint8_t>> RequestProcessor::encode_pngs(ActiveRequest& active,
@@ -391,6 +393,7 @@ void RequestProcessor::upload_png(ActiveRequest& active, const std::string& file
 RequestProcessor::StoredMasks RequestProcessor::upload_masks(ActiveRequest& active, const cv::Mat& person,
                                                              const inference::HumanAnalysis& analysis) {
   const core::MaskRequest& request = active.request;
+  if (request.options.profile != core::kDefaultProfile) return upload_profile_mask(active, analysis);
   core::GeneratedMasks masks = active.times.time(Stage::kMasks, [&] {
     return core::generate_masks(analysis.parse, analysis.keypoints, request.gender, request.mask_types);
   });
@@ -462,7 +465,10 @@ void RequestProcessor::save(ActiveRequest& active, const StoredMasks& stored) {
   const core::MaskRequest& request = active.request;
   // A request revoked by now is finished by the partition's next owner.
   active.interruption.check();
-  const bool written = retried(active, Stage::kDatabase, "database", [&] {
+  // A profile request names none of the seed's types: the user's row (which
+  // names seed masks in all seven columns) is left as it is.
+  const bool profile = request.options.profile != core::kDefaultProfile;
+  const bool written = profile || retried(active, Stage::kDatabase, "database", [&] {
     return ports_.store.upsert_user_masks({request.user_id, request.gender, request.request_id, stored.filenames},
                                           active.position);
   });
