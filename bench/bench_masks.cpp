@@ -134,10 +134,7 @@ void BM_ProfileMask(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(profile_mask(m.parse, m.keypoints, profile, category));
 }
 // Every category of each profile: ootd_hd has only upper_body (0).
-BENCHMARK(BM_ProfileMask)
-    ->Args({1, 0})
-    ->ArgsProduct({{2, 3, 4}, {0, 1, 2}})
-    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ProfileMask)->Args({1, 0})->ArgsProduct({{2, 3, 4}, {0, 1, 2}})->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

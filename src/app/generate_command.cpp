@@ -101,7 +101,8 @@ void run_generate_command(const GenerateOptions& options) {
   const core::Gender gender = validate_cli_gender(options.gender);
   const core::MaskOptions mask_options = cli_mask_options(options);
   const bool profile = mask_options.profile != core::kDefaultProfile;
-  const std::vector<core::MaskType> types = profile ? std::vector<core::MaskType>{} : requested_mask_types(options.types);
+  const std::vector<core::MaskType> types =
+      profile ? std::vector<core::MaskType>{} : requested_mask_types(options.types);
   const std::string bytes = adapters::read_file(options.image_path);
   const cv::Mat person = [&] {
     try {

@@ -45,8 +45,9 @@ CLI::App* add_masks_command(CLI::App& app, MasksOptions& options) {
 void run_masks_command(const MasksOptions& options) {
   const core::Gender gender = validate_cli_gender(options.gender);
   const core::MaskOptions mask_options = cli_mask_options(options);
-  const std::vector<core::MaskType> types =
-      mask_options.profile == core::kDefaultProfile ? requested_mask_types(options.types) : std::vector<core::MaskType>{};
+  const std::vector<core::MaskType> types = mask_options.profile == core::kDefaultProfile
+                                                ? requested_mask_types(options.types)
+                                                : std::vector<core::MaskType>{};
   const cv::Mat parse = adapters::read_label_png(options.parse_path);
   const core::Keypoints keypoints = adapters::read_keypoints_json(options.keypoints_path);
   if (write_profile_files(options, mask_options, parse, keypoints)) return;

@@ -120,9 +120,9 @@ void read_profile(const nlohmann::json& value, MaskOptions& options, const std::
         profile_item->is_string() ? profile_from_name(profile_item->get<std::string>()) : std::nullopt;
     if (!profile) {
       if (profile_item->is_string() && profile_item->get<std::string>().rfind("fitdit", 0) == 0) {
-        throw InputError("options.profile " + shown(*profile_item) +
-                         " is not available: FitDiT's masks need DWPose's whole-body keypoints (known: " +
-                         profile_names() + ")");
+        throw InputError(
+            "options.profile " + shown(*profile_item) +
+            " is not available: FitDiT's masks need DWPose's whole-body keypoints (known: " + profile_names() + ")");
       }
       throw InputError("options.profile must be one of " + profile_names() + " (got " + shown(*profile_item) + ")");
     }

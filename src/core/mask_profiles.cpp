@@ -107,8 +107,7 @@ std::string profile_file_name(MaskProfile profile, Category category, bool gray)
 
 cv::Mat reference_mask_location(const cv::Mat& parse_full, const Keypoints& keypoints, int arm_width,
                                 Category category) {
-  const cv::Mat parse =
-      pillow::resize_nearest(normalize_label_map(parse_full), cv::Size(kWorkWidth, kWorkHeight));
+  const cv::Mat parse = pillow::resize_nearest(normalize_label_map(parse_full), cv::Size(kWorkWidth, kWorkHeight));
   // The labels of parser_mask_fixed and of parse_mask, per category. The
   // changeable set is the complement of the fixed labels, so the inpaint mask
   // reduces to "target and not (fixed labels, hands, head)" as in seed

@@ -21,9 +21,8 @@ namespace mc::core {
 enum class MaskProfile { kSeed, kOotdHd, kOotdDc, kIdmHd, kIdmDc };
 
 inline constexpr MaskProfile kDefaultProfile = MaskProfile::kSeed;
-inline constexpr std::array<MaskProfile, 5> kAllProfiles = {MaskProfile::kSeed, MaskProfile::kOotdHd,
-                                                            MaskProfile::kOotdDc, MaskProfile::kIdmHd,
-                                                            MaskProfile::kIdmDc};
+inline constexpr std::array<MaskProfile, 5> kAllProfiles = {
+    MaskProfile::kSeed, MaskProfile::kOotdHd, MaskProfile::kOotdDc, MaskProfile::kIdmHd, MaskProfile::kIdmDc};
 
 // The wire name: "seed", "ootd_hd", "ootd_dc", "idm_hd", "idm_dc".
 std::string_view profile_name(MaskProfile profile);
@@ -63,7 +62,6 @@ cv::Mat reference_mask_location(const cv::Mat& parse_full, const Keypoints& keyp
 
 // One profile's mask of one category. Throws InputError for seed, for a
 // category the profile lacks, and on a bad map.
-ProfileMask profile_mask(const cv::Mat& parse_full, const Keypoints& keypoints, MaskProfile profile,
-                         Category category);
+ProfileMask profile_mask(const cv::Mat& parse_full, const Keypoints& keypoints, MaskProfile profile, Category category);
 
 }  // namespace mc::core

@@ -469,9 +469,9 @@ void RequestProcessor::save(ActiveRequest& active, const StoredMasks& stored) {
   // names seed masks in all seven columns) is left as it is.
   const bool profile = request.options.profile != core::kDefaultProfile;
   const bool written = profile || retried(active, Stage::kDatabase, "database", [&] {
-    return ports_.store.upsert_user_masks({request.user_id, request.gender, request.request_id, stored.filenames},
-                                          active.position);
-  });
+                         return ports_.store.upsert_user_masks(
+                             {request.user_id, request.gender, request.request_id, stored.filenames}, active.position);
+                       });
   if (!written) {
     active.log.info("database", "row_kept", "a request consumed later already wrote this user's row; row kept");
   }

@@ -23,8 +23,8 @@ RequestProcessor::StoredMasks RequestProcessor::upload_profile_mask(ActiveReques
   std::vector<cv::Mat> images{made.mask};
   if (!made.gray.empty()) images.push_back(made.gray);
   const auto pngs = encode_pngs(active, images);
-  const std::string name = std::string(core::profile_name(options.profile)) + "_" +
-                           std::string(core::category_name(options.category));
+  const std::string name =
+      std::string(core::profile_name(options.profile)) + "_" + std::string(core::category_name(options.category));
   nlohmann::json files = nlohmann::json::object();
   for (std::size_t i = 0; i < pngs.size(); ++i) {
     const std::string file = core::profile_file_name(options.profile, options.category, i == 1);

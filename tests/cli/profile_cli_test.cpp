@@ -25,10 +25,9 @@ class ProfileCli : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(out); }
   mc::test_support::CliRun masks(const std::string& extra) const {
-    return mc::test_support::run_command(std::string(MC_CLI_PATH) + " masks --parse " +
-                                         (kFigure / "parse.png").string() + " --keypoints " +
-                                         (kFigure / "keypoints.json").string() + " --gender M --out " + out.string() +
-                                         " " + extra);
+    return mc::test_support::run_command(
+        std::string(MC_CLI_PATH) + " masks --parse " + (kFigure / "parse.png").string() + " --keypoints " +
+        (kFigure / "keypoints.json").string() + " --gender M --out " + out.string() + " " + extra);
   }
   fs::path out;
 };

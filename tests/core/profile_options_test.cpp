@@ -46,7 +46,8 @@ TEST(ProfileOptions, TheCategoryDefaultsToUpperBodyAndSeedIsTheDefault) {
 TEST(ProfileOptions, RefusesAnUnknownProfileNamingTheKnownOnes) {
   EXPECT_EQ(error_of({{"profile", "catvton"}}),
             "options.profile must be one of seed, ootd_hd, ootd_dc, idm_hd, idm_dc (got \"catvton\")");
-  EXPECT_EQ(error_of({{"profile", 3}}), "options.profile must be one of seed, ootd_hd, ootd_dc, idm_hd, idm_dc (got 3)");
+  EXPECT_EQ(error_of({{"profile", 3}}),
+            "options.profile must be one of seed, ootd_hd, ootd_dc, idm_hd, idm_dc (got 3)");
 }
 
 TEST(ProfileOptions, FitDitIsAClearErrorUntilDwPose) {

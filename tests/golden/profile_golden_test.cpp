@@ -55,9 +55,9 @@ const std::vector<Case>& cases() {
 }
 
 cv::Mat golden(const Case& c, core::MaskProfile profile, core::Category category) {
-  const fs::path path = kProfilesDir / c.name /
-                        (std::string(core::profile_name(profile)) + "_" + std::string(core::category_name(category)) +
-                         ".png");
+  const fs::path path =
+      kProfilesDir / c.name /
+      (std::string(core::profile_name(profile)) + "_" + std::string(core::category_name(category)) + ".png");
   return cv::imread(path.string(), cv::IMREAD_UNCHANGED);
 }
 

@@ -14,7 +14,7 @@ namespace {
 
 TEST_F(HttpApiTest, AProfileOfACachedPhotoRunsNoNetworkAndKeepsTheSeedsRow) {
   env["ANALYSIS_CACHE_PREFIX"] = "_analysis_" + suffix + "/";  // no earlier run's object is found
-  env.erase("HTTP_API_TOKEN");  // wait_until_serving probes without one
+  env.erase("HTTP_API_TOKEN");                                 // wait_until_serving probes without one
   start_service();
   ASSERT_NO_FATAL_FAILURE(wait_until_serving());
   const auto counter = [&](const std::string& name) {

@@ -193,10 +193,13 @@ TEST_F(ServiceTest, ARequestWithOptionsGetsItsArtifactsAndMaskInfoAlsoWhenReplay
 // Issue 20: every kind of invalid option fails its request at once. About 5 s.
 TEST_F(ServiceTest, EachInvalidOptionGivesOneFailedResultAndOnePoisonMessage) {
   const std::map<std::string, json> cases = {
-      {"req-unknown", {{"grow", 3}}},           {"req-type", {{"dilate_px", "3"}}},
-      {"req-range", {{"feather_px", 101}}},     {"req-both", {{"dilate_px", 3}, {"dilate_percent", 1}}},
+      {"req-unknown", {{"grow", 3}}},
+      {"req-type", {{"dilate_px", "3"}}},
+      {"req-range", {{"feather_px", 101}}},
+      {"req-both", {{"dilate_px", 3}, {"dilate_percent", 1}}},
       {"req-side", {{"offsets", {{"up", 3}}}}},
-      {"req-profile", {{"profile", "fitdit_hd"}}}, {"req-category", {{"profile", "ootd_hd"}, {"category", "dresses"}}},
+      {"req-profile", {{"profile", "fitdit_hd"}}},
+      {"req-category", {{"profile", "ootd_hd"}, {"category", "dresses"}}},
   };
   for (const auto& [id, options] : cases) {
     json message = request("31", id, {{"type", "url"}, {"data", images->url("/figure.png")}});
