@@ -4,14 +4,19 @@
 // BM_Options: what the per-request options (issue 20) add to one mask type
 // on a 768 x 1024 image, and BM_MaskInfo the report; the issue's budget is
 // 25 ms per type (the PNG encoding of the extra outputs not included).
+// BM_CachedRequest (issue 31): what a request costs once its analysis is
+// cached (no network runs): the masks and their PNG files, for the seed's 7
+// types against one profile's mask (and its grey mask for ootd_*).
 #include <benchmark/benchmark.h>
 
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include "app/allocator_tuning.hpp"
 #include "core/mask_engine.hpp"
 #include "core/mask_options.hpp"
+#include "core/mask_profiles.hpp"
 #include "core/mask_report.hpp"
 #include "support/mannequin.hpp"
 
@@ -91,6 +96,45 @@ void BM_MaskInfo(benchmark::State& state) {
   state.SetLabel("all 7 types");
 }
 BENCHMARK(BM_MaskInfo)->Unit(benchmark::kMillisecond);
+
+std::size_t encoded_bytes(const cv::Mat& image) {
+  std::vector<std::uint8_t> png;
+  cv::imencode(".png", image, png);
+  return png.size();
+}
+
+// Arg 0: the seed's 7 types (female); 1..4: ootd_hd, ootd_dc, idm_hd, idm_dc of
+// upper_body. Encoding on one thread (the service encodes in parallel).
+void BM_CachedRequest(benchmark::State& state) {
+  const auto m = mc::test_support::make_mannequin();
+  const auto profile = kAllProfiles[static_cast<std::size_t>(state.range(0))];
+  state.SetLabel(profile == MaskProfile::kSeed ? "seed, 7 types" : std::string(profile_name(profile)));
+  for (auto _ : state) {
+    std::size_t bytes = 0;
+    if (profile == MaskProfile::kSeed) {
+      for (const auto& [type, mask] : generate_masks(m.parse, m.keypoints, Gender::kFemale, kAllMaskTypes).masks) {
+        bytes += encoded_bytes(mask);
+      }
+    } else {
+      const ProfileMask made = profile_mask(m.parse, m.keypoints, profile, Category::kUpperBody);
+      bytes += encoded_bytes(made.mask);
+      if (!made.gray.empty()) bytes += encoded_bytes(made.gray);
+    }
+    benchmark::DoNotOptimize(bytes);
+  }
+}
+BENCHMARK(BM_CachedRequest)->DenseRange(0, 4)->Unit(benchmark::kMillisecond);
+
+// The profile's mask rule alone, per profile and category.
+void BM_ProfileMask(benchmark::State& state) {
+  const auto m = mc::test_support::make_mannequin();
+  const auto profile = kAllProfiles[static_cast<std::size_t>(state.range(0))];
+  const auto category = static_cast<Category>(state.range(1));
+  state.SetLabel(std::string(profile_name(profile)) + " " + std::string(category_name(category)));
+  for (auto _ : state) benchmark::DoNotOptimize(profile_mask(m.parse, m.keypoints, profile, category));
+}
+// Every category of each profile: ootd_hd has only upper_body (0).
+BENCHMARK(BM_ProfileMask)->Args({1, 0})->ArgsProduct({{2, 3, 4}, {0, 1, 2}})->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

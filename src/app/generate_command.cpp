@@ -72,17 +72,37 @@ CLI::App* add_generate_command(CLI::App& app, GenerateOptions& options) {
                       "Mask options as JSON, the request's `options` object: dilate_px, dilate_percent, offsets, "
                       "protect, feather_px, outputs (mask, soft, agnostic, cutout), report (docs/algorithm.md "
                       "section 8)");
+  command->add_option("--profile", options.profile, kProfileHelp);
+  command->add_option("--category", options.category, kCategoryHelp);
   command->add_flag("--dump-parse", options.dump_parse, "Also write parse.png (labels 0..18 as pixel values)");
   command->add_flag("--dump-keypoints", options.dump_keypoints,
                     "Also write keypoints.json (the format `masks --keypoints` reads)");
   return command;
 }
 
+namespace {
+// --dump-parse and --dump-keypoints.
+void dump_analysis(const GenerateOptions& options, const inference::HumanAnalysis& analysis) {
+  if (options.dump_parse) {
+    adapters::write_png(options.out_dir / "parse.png", analysis.parse);
+    std::cout << (options.out_dir / "parse.png").string() << '\n';
+  }
+  if (options.dump_keypoints) {
+    nlohmann::json document = core::keypoints_to_json(analysis.keypoints);
+    if (!analysis.warnings.empty()) document["warnings"] = analysis.warnings;
+    adapters::write_text_file(options.out_dir / "keypoints.json", document.dump(1) + "\n");
+    std::cout << (options.out_dir / "keypoints.json").string() << '\n';
+  }
+}
+}  // namespace
+
 void run_generate_command(const GenerateOptions& options) {
   if (!options.environment_problems.empty()) throw core::SetupError(options.environment_problems);
   const core::Gender gender = validate_cli_gender(options.gender);
-  const std::vector<core::MaskType> types = requested_mask_types(options.types);
-  const core::MaskOptions mask_options = cli_mask_options(options.options_json);
+  const core::MaskOptions mask_options = cli_mask_options(options);
+  const bool profile = mask_options.profile != core::kDefaultProfile;
+  const std::vector<core::MaskType> types =
+      profile ? std::vector<core::MaskType>{} : requested_mask_types(options.types);
   const std::string bytes = adapters::read_file(options.image_path);
   const cv::Mat person = [&] {
     try {
@@ -97,20 +117,15 @@ void run_generate_command(const GenerateOptions& options) {
   const inference::HumanAnalysis analysis = pool.acquire()->analyze(person);
   for (const auto& warning : analysis.warnings) log->warn("{}", warning);
 
+  if (write_profile_files(options, mask_options, analysis.parse, analysis.keypoints)) {
+    dump_analysis(options, analysis);
+    return;
+  }
   core::GeneratedMasks generated = core::generate_masks(analysis.parse, analysis.keypoints, gender, types);
   apply_cli_options(options.out_dir, mask_options, generated, analysis.parse, analysis.keypoints, person,
                     {analysis.people_found, core::mean_keypoint_score(analysis.keypoints, analysis.keypoint_scores)});
   write_mask_files(options.out_dir, generated);
-  if (options.dump_parse) {
-    adapters::write_png(options.out_dir / "parse.png", analysis.parse);
-    std::cout << (options.out_dir / "parse.png").string() << '\n';
-  }
-  if (options.dump_keypoints) {
-    nlohmann::json document = core::keypoints_to_json(analysis.keypoints);
-    if (!analysis.warnings.empty()) document["warnings"] = analysis.warnings;
-    adapters::write_text_file(options.out_dir / "keypoints.json", document.dump(1) + "\n");
-    std::cout << (options.out_dir / "keypoints.json").string() << '\n';
-  }
+  dump_analysis(options, analysis);
   if (!options.preview_path.empty()) {
     adapters::write_png(options.preview_path, render_preview(person, generated));
     std::cout << options.preview_path.string() << '\n';

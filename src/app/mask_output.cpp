@@ -8,6 +8,7 @@
 
 #include "core/errors.hpp"
 #include "core/json_text.hpp"
+#include "core/mask_profiles.hpp"
 
 namespace mc::app {
 
@@ -36,6 +37,48 @@ core::MaskOptions cli_mask_options(const std::string& text) {
   } catch (const core::InputError& error) {
     throw core::InputError(std::string("invalid --options: ") + error.what());
   }
+}
+
+core::MaskOptions cli_mask_options(const MaskOutputOptions& options) {
+  if (options.profile.empty() && options.category.empty()) return cli_mask_options(options.options_json);
+  nlohmann::json merged = nlohmann::json::object();
+  if (!options.options_json.empty()) {
+    const core::MaskOptions checked = cli_mask_options(options.options_json);  // its own errors first
+    merged = core::mask_options_json(checked);
+  }
+  if (!options.profile.empty()) merged["profile"] = options.profile;
+  if (!options.category.empty()) merged["category"] = options.category;
+  core::MaskOptions parsed;
+  try {
+    parsed = core::parse_mask_options(merged);
+  } catch (const core::InputError& error) {
+    throw core::InputError(std::string("invalid --profile: ") + error.what());
+  }
+  if (parsed.profile != core::kDefaultProfile) {
+    // Refused before any model runs.
+    if (!options.types.empty()) throw core::InputError("--types and --profile cannot be given together");
+    if (!options.preview_path.empty()) {
+      throw core::InputError("--preview shows the seed's mask types: not with --profile");
+    }
+  }
+  return parsed;
+}
+
+bool write_profile_files(const MaskOutputOptions& cli, const core::MaskOptions& options, const cv::Mat& parse,
+                         const core::Keypoints& keypoints) {
+  if (options.profile == core::kDefaultProfile) return false;
+  const core::ProfileMask made = core::profile_mask(parse, keypoints, options.profile, options.category);
+  std::error_code error;
+  std::filesystem::create_directories(cli.out_dir, error);
+  if (error) throw std::runtime_error(cli.out_dir.string() + ": cannot create folder: " + error.message());
+  for (const bool gray : {false, true}) {
+    const cv::Mat& image = gray ? made.gray : made.mask;
+    if (image.empty()) continue;
+    const auto path = cli.out_dir / core::profile_file_name(options.profile, options.category, gray);
+    adapters::write_png(path, image);
+    std::cout << path.string() << '\n';
+  }
+  return true;
 }
 
 void apply_cli_options(const std::filesystem::path& directory, const core::MaskOptions& options,

@@ -19,7 +19,15 @@ struct MaskOutputOptions {
   std::filesystem::path out_dir;
   std::filesystem::path preview_path;  // optional
   std::string options_json;            // --options; empty: none
+  std::string profile;                 // --profile (issue 31); empty: seed
+  std::string category;                // --category; empty: the profile's first
 };
+
+// The help texts of --profile and --category, shared by `masks` and `generate`.
+inline constexpr const char* kProfileHelp =
+    "Mask profile: seed (the mask types, default), or one try-on model's exact mask: ootd_hd, ootd_dc, idm_hd, "
+    "idm_dc (docs/algorithm.md section 9); writes {profile}_{category}_mask.png (and _mask_gray.png for ootd)";
+inline constexpr const char* kCategoryHelp = "With --profile: upper_body (default), lower_body or dresses";
 
 // Accepts M, F, MALE, FEMALE and OTHER in any case; throws InputError otherwise.
 core::Gender validate_cli_gender(const std::string& gender);
@@ -33,6 +41,15 @@ void write_mask_files(const std::filesystem::path& directory, const core::Genera
 // `--options JSON`: the request's `options` object (docs/algorithm.md
 // section 8). Throws InputError "invalid --options: options.dilate_px ...".
 core::MaskOptions cli_mask_options(const std::string& text);
+// --options with --profile and --category merged in as options.profile and
+// options.category, validated as a request's ("invalid --profile: options.profile ...");
+// --types and --preview are refused with a profile other than seed.
+core::MaskOptions cli_mask_options(const MaskOutputOptions& options);
+
+// With a profile other than seed: writes that profile's mask (and grey mask)
+// into `directory`, printing each path, and returns true. Returns false for seed.
+bool write_profile_files(const MaskOutputOptions& cli, const core::MaskOptions& options, const cv::Mat& parse,
+                         const core::Keypoints& keypoints);
 
 // Applies `options` to `masks` in place and writes each extra output
 // ({type}_mask_soft.png, {type}_agnostic.png, {type}_cutout.png) and, with

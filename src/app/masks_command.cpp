@@ -37,15 +37,20 @@ CLI::App* add_masks_command(CLI::App& app, MasksOptions& options) {
   command->add_option("--options", options.options_json,
                       "Mask options as JSON, the request's `options` object: dilate_px, dilate_percent, offsets, "
                       "protect, feather_px, outputs (mask, soft), report (docs/algorithm.md section 8)");
+  command->add_option("--profile", options.profile, kProfileHelp);
+  command->add_option("--category", options.category, kCategoryHelp);
   return command;
 }
 
 void run_masks_command(const MasksOptions& options) {
   const core::Gender gender = validate_cli_gender(options.gender);
-  const std::vector<core::MaskType> types = requested_mask_types(options.types);
+  const core::MaskOptions mask_options = cli_mask_options(options);
+  const std::vector<core::MaskType> types = mask_options.profile == core::kDefaultProfile
+                                                ? requested_mask_types(options.types)
+                                                : std::vector<core::MaskType>{};
   const cv::Mat parse = adapters::read_label_png(options.parse_path);
   const core::Keypoints keypoints = adapters::read_keypoints_json(options.keypoints_path);
-  const core::MaskOptions mask_options = cli_mask_options(options.options_json);
+  if (write_profile_files(options, mask_options, parse, keypoints)) return;
 
   core::GeneratedMasks generated = core::generate_masks(parse, keypoints, gender, types);
   // No pose step here: the people count and keypoint scores are unknown.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <vector>
 
@@ -26,6 +27,16 @@ namespace {
 int to_uint16_clipped(double value) {
   return static_cast<int>(
       std::clamp(std::trunc(value), 0.0, static_cast<double>(std::numeric_limits<std::uint16_t>::max())));
+}
+
+// The reference's own cast, kept by the mask profiles: numpy 1.24 on x86-64
+// truncates to a 64-bit integer and keeps its low 16 bits.
+int to_uint16_wrapped(double value) {
+  const double truncated = std::trunc(value);
+  // Beyond the int64 range numpy's result is unspecified; clip there.
+  constexpr double kLimit = 9.0e18;
+  const auto whole = static_cast<std::int64_t>(std::clamp(truncated, -kLimit, kLimit));
+  return static_cast<int>(static_cast<std::uint16_t>(static_cast<std::uint64_t>(whole) & 0xFFFFU));
 }
 
 bool wrist_missing(cv::Point2f wrist) { return wrist.x <= 1.0F && wrist.y <= 1.0F; }
@@ -94,22 +105,24 @@ cv::Mat largest_region(const cv::Mat& mask) {
   return out;
 }
 
-cv::Mat draw_arm_image(cv::Size size, cv::Point2f shoulder, cv::Point2f elbow, cv::Point2f wrist, ArmSide side) {
+cv::Mat draw_arm_image(cv::Size size, cv::Point2f shoulder, cv::Point2f elbow, cv::Point2f wrist, ArmSide side,
+                       int width, bool wrap_uint16) {
   cv::Mat image = cv::Mat::zeros(size, CV_8UC1);
   // float64 as in the reference (numpy arrays of Python floats).
   const cv::Point2d s(shoulder);
   const cv::Point2d e(elbow);
   const cv::Point2d extended_wrist = e + kWristExtension * (cv::Point2d(wrist) - e);
   // Reference quirk kept: a missing shoulder or elbow is (0, 0) and is drawn there.
-  auto vertex = [](cv::Point2d p) { return cv::Point(to_uint16_clipped(p.x), to_uint16_clipped(p.y)); };
+  auto cast = wrap_uint16 ? to_uint16_wrapped : to_uint16_clipped;
+  auto vertex = [cast](cv::Point2d p) { return cv::Point(cast(p.x), cast(p.y)); };
   std::array<cv::Point, 3> polyline = {vertex(s), vertex(e), vertex(extended_wrist)};
   // The reference lists the left arm from the wrist; Pillow's wide lines and
   // joints are not symmetric in the direction, so the order matters.
   if (side == ArmSide::kLeft) std::reverse(polyline.begin(), polyline.end());
-  pillow::line(image, polyline, kArmLineWidth, true);
+  pillow::line(image, polyline, width, true);
   // The shoulder ring uses the unrounded shoulder (Pillow's C layer truncates the box).
-  const double half = kArmLineWidth / 2;
-  pillow::arc(image, {s.x - half, s.y - half, s.x + half, s.y + half}, 0.0, 360.0, kArmLineWidth / 2);
+  const double half = width / 2;
+  pillow::arc(image, {s.x - half, s.y - half, s.x + half, s.y + half}, 0.0, 360.0, width / 2);
   return image;
 }
 

@@ -48,8 +48,13 @@ enum class ArmSide { kRight, kLeft };
 // pixel for pixel as the reference's Pillow 9.4 calls draw it: the polyline
 // shoulder - elbow - extended wrist (the left side in the opposite order) of
 // width kArmLineWidth with the "curve" joint, and a ring of width 30 in the
-// 60 x 60 box around the unrounded shoulder. Exposed for tests.
-cv::Mat draw_arm_image(cv::Size size, cv::Point2f shoulder, cv::Point2f elbow, cv::Point2f wrist, ArmSide side);
+// 60 x 60 box around the unrounded shoulder. Exposed for tests. The mask
+// profiles (core/mask_profiles.hpp) draw with another `width` (the ring then
+// has width / 2 in a width x width box, integer halves) and `wrap_uint16`: the
+// reference's uint16 cast wraps negative and too large vertices modulo 65536
+// where seed clips them.
+cv::Mat draw_arm_image(cv::Size size, cv::Point2f shoulder, cv::Point2f elbow, cv::Point2f wrist, ArmSide side,
+                       int width = kArmLineWidth, bool wrap_uint16 = false);
 
 // docs/algorithm.md section 4 step 8 on a 0/255 mask, in place: zero border, holes filled,
 // closed twice then opened once with a 3 x 3 ellipse. Exposed for tests.

@@ -28,8 +28,8 @@ constexpr std::array<std::pair<MaskOutput, std::string_view>, 4> kOutputNames = 
                                                                                   {MaskOutput::kSoft, "soft"},
                                                                                   {MaskOutput::kAgnostic, "agnostic"},
                                                                                   {MaskOutput::kCutout, "cutout"}}};
-constexpr std::array<std::string_view, 7> kOptionNames = {"dilate_px",  "dilate_percent", "offsets", "protect",
-                                                          "feather_px", "outputs",        "report"};
+constexpr std::array<std::string_view, 9> kOptionNames = {
+    "dilate_px", "dilate_percent", "offsets", "protect", "feather_px", "outputs", "report", "profile", "category"};
 
 // A sender's value quoted in an error, bounded.
 std::string shown(const nlohmann::json& value) { return bounded_text(value.dump(), 64); }
@@ -93,6 +93,68 @@ std::vector<Enum> name_list(const nlohmann::json& value, const std::string& name
   return items;
 }
 
+std::string profile_names() {
+  std::string names;
+  for (const MaskProfile profile : kAllProfiles) {
+    if (!names.empty()) names += ", ";
+    names += profile_name(profile);
+  }
+  return names;
+}
+
+std::string category_names(const std::vector<Category>& categories) {
+  std::string names;
+  for (const Category category : categories) {
+    if (!names.empty()) names += ", ";
+    names += category_name(category);
+  }
+  return names;
+}
+
+// options.profile and options.category (issue 31). `shaping` is the first
+// other option given (report aside), which a profile refuses.
+void read_profile(const nlohmann::json& value, MaskOptions& options, const std::string& shaping) {
+  const auto profile_item = value.find("profile");
+  if (profile_item != value.end() && !profile_item->is_null()) {
+    const std::optional<MaskProfile> profile =
+        profile_item->is_string() ? profile_from_name(profile_item->get<std::string>()) : std::nullopt;
+    if (!profile) {
+      if (profile_item->is_string() && profile_item->get<std::string>().rfind("fitdit", 0) == 0) {
+        throw InputError(
+            "options.profile " + shown(*profile_item) +
+            " is not available: FitDiT's masks need DWPose's whole-body keypoints (known: " + profile_names() + ")");
+      }
+      throw InputError("options.profile must be one of " + profile_names() + " (got " + shown(*profile_item) + ")");
+    }
+    options.profile = *profile;
+  }
+  const auto category_item = value.find("category");
+  const bool has_category = category_item != value.end() && !category_item->is_null();
+  const std::string profile(profile_name(options.profile));
+  if (options.profile == kDefaultProfile) {
+    if (has_category) {
+      throw InputError("options.category needs an options.profile other than seed (seed makes mask_types)");
+    }
+    return;
+  }
+  if (!shaping.empty() || options.report) {
+    throw InputError("options.profile " + profile + " makes the model's exact mask and takes no other option (got " +
+                     (shaping.empty() ? std::string("options.report") : "options." + quote_excerpt(shaping)) + ")");
+  }
+  const std::vector<Category> categories = profile_categories(options.profile);
+  if (has_category) {
+    const std::optional<Category> category =
+        category_item->is_string() ? category_from_name(category_item->get<std::string>()) : std::nullopt;
+    if (!category || !profile_has_category(options.profile, *category)) {
+      throw InputError("options.profile " + profile + " has no category " + shown(*category_item) +
+                       " (its categories: " + category_names(categories) + ")");
+    }
+    options.category = *category;
+  } else {
+    options.category = categories.front();
+  }
+}
+
 }  // namespace
 
 std::string_view protected_part_name(ProtectedPart part) {
@@ -126,7 +188,7 @@ std::string artifact_file_name(std::string_view mask_type, MaskOutput output) {
 
 bool MaskOptions::is_default() const {
   return !dilate_px && !dilate_percent && !offsets.any() && protect.empty() && !feather_px &&
-         outputs == std::vector<MaskOutput>{MaskOutput::kMask} && !report;
+         outputs == std::vector<MaskOutput>{MaskOutput::kMask} && !report && profile == kDefaultProfile;
 }
 
 bool MaskOptions::wants(MaskOutput output) const {
@@ -142,12 +204,16 @@ MaskOptions parse_mask_options(const nlohmann::json& value) {
   if (value.is_null()) return options;
   if (!value.is_object()) throw InputError("options must be an object (got " + shown(value) + ")");
   bool other_than_report = false;
+  std::string first_shaping_option;
   for (const auto& [key, item] : value.items()) {
     if (std::find(kOptionNames.begin(), kOptionNames.end(), key) == kOptionNames.end()) {
       throw InputError("options." + quote_excerpt(key) + " is not an option (known: " + known_names(kOptionNames) +
                        ")");
     }
-    if (key != "report" && !item.is_null()) other_than_report = true;
+    if (key != "report" && key != "profile" && key != "category" && !item.is_null()) {
+      other_than_report = true;
+      if (first_shaping_option.empty()) first_shaping_option = key;
+    }
   }
   // null means absent, as for the request's other fields.
   const auto field = [&](const char* name) -> const nlohmann::json* {
@@ -199,6 +265,7 @@ MaskOptions parse_mask_options(const nlohmann::json& value) {
   if (options.feather_px && !options.wants(MaskOutput::kSoft)) options.outputs.push_back(MaskOutput::kSoft);
   std::sort(options.outputs.begin(), options.outputs.end());
   if (other_than_report) options.report = true;
+  read_profile(value, options, first_shaping_option);
   return options;
 }
 
@@ -226,6 +293,10 @@ nlohmann::json mask_options_json(const MaskOptions& options) {
     document["outputs"] = outputs;
   }
   if (options.report) document["report"] = true;
+  if (options.profile != kDefaultProfile) {
+    document["profile"] = std::string(profile_name(options.profile));
+    document["category"] = std::string(category_name(options.category));
+  }
   return document;
 }
 

@@ -9,6 +9,8 @@
 #include <opencv2/core.hpp>
 
 #include "core/keypoints.hpp"
+#include "core/mask_profiles.hpp"
+#include "core/mask_types.hpp"
 
 namespace mc::core {
 
@@ -42,6 +44,10 @@ struct MaskOptions {
   // stored: mask_paths names it), and kSoft exactly when feather_px is set.
   std::vector<MaskOutput> outputs{MaskOutput::kMask};
   bool report = false;  // mask_info in the result; set by any option but `report: false`
+  // Issue 31: a profile other than seed makes that model's exact mask of
+  // `category` instead of the mask types; it takes no other option.
+  MaskProfile profile = kDefaultProfile;
+  Category category = Category::kUpperBody;
 
   // Absent, {} or {"report": false}: every output as without options.
   [[nodiscard]] bool is_default() const;
@@ -54,7 +60,8 @@ struct MaskOptions {
 std::string artifact_file_name(std::string_view mask_type, MaskOutput output);
 
 // Reads the request's `options` object. Throws InputError naming the option:
-// "options.dilate_px must be an integer from -50 to 200 (got 300)". The
+// "options.dilate_px must be an integer from -50 to 200 (got 300)",
+// "options.profile ootd_hd has no category lower_body (its categories: upper_body)". The
 // caller adds "Invalid request: ". `value` must be nested at most
 // kMaxJsonDepth deep (read_message and cli_mask_options see to it): quoting
 // a value in an error is recursive.

@@ -13,3 +13,14 @@ namespace mc::core::pillow {
 cv::Mat resize_nearest(const cv::Mat& src, cv::Size size);
 
 }  // namespace mc::core::pillow
+
+namespace mc::core::pillow {
+
+// PIL.Image.resize(size) of Pillow 9.4 with its default filter for mode "L",
+// BICUBIC (a = -0.5, support 2 scaled by the shrink factor), on a CV_8UC1
+// image: libImaging/Resample.c's horizontal pass, rounded and clipped to 8
+// bits, then its vertical pass, both with its 22-bit fixed-point weights. A
+// same-size resize is a copy.
+cv::Mat resize_bicubic(const cv::Mat& src, cv::Size size);
+
+}  // namespace mc::core::pillow

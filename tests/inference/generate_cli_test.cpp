@@ -11,6 +11,7 @@
 
 #include "adapters/local_files.hpp"
 #include "core/mask_engine.hpp"
+#include "core/mask_profiles.hpp"
 #include "support/cli_run.hpp"
 #include "support/figure.hpp"
 
@@ -95,6 +96,24 @@ class GenerateCli : public ::testing::Test {
   mc::core::Keypoints keypoints{};
   cv::Mat photo;
 };
+
+// Issue 31: --profile writes that model's mask of the analysis it dumps, and no seed mask.
+TEST_F(GenerateCli, AProfileWritesTheModelsMaskOfTheAnalysis) {
+  const CliRun run = generate(write_image("photo.png", photo), "one_person",
+                              "--profile ootd_dc --category lower_body --dump-parse "
+                              "--dump-keypoints");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const cv::Mat mask = cv::imread((dir / "out" / "ootd_dc_lower_body_mask.png").string(), cv::IMREAD_UNCHANGED);
+  ASSERT_FALSE(mask.empty()) << run.output;
+  const mc::core::ProfileMask expected =
+      mc::core::profile_mask(mc::adapters::read_label_png(dir / "out" / "parse.png"),
+                             mc::adapters::read_keypoints_json(dir / "out" / "keypoints.json"),
+                             mc::core::MaskProfile::kOotdDc, mc::core::Category::kLowerBody);
+  EXPECT_EQ(cv::countNonZero(mask != expected.mask), 0);
+  EXPECT_GT(cv::countNonZero(mask), 0);
+  EXPECT_TRUE(fs::exists(dir / "out" / "ootd_dc_lower_body_mask_gray.png"));
+  EXPECT_FALSE(fs::exists(dir / "out" / "lower_body_mask.png"));
+}
 
 TEST_F(GenerateCli, RecoversParseKeypointsAndMasksOfAFigure) {
   const CliRun run = generate(write_image("figure.png", photo), "one_person",

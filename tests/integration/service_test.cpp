@@ -193,9 +193,13 @@ TEST_F(ServiceTest, ARequestWithOptionsGetsItsArtifactsAndMaskInfoAlsoWhenReplay
 // Issue 20: every kind of invalid option fails its request at once. About 5 s.
 TEST_F(ServiceTest, EachInvalidOptionGivesOneFailedResultAndOnePoisonMessage) {
   const std::map<std::string, json> cases = {
-      {"req-unknown", {{"grow", 3}}},           {"req-type", {{"dilate_px", "3"}}},
-      {"req-range", {{"feather_px", 101}}},     {"req-both", {{"dilate_px", 3}, {"dilate_percent", 1}}},
+      {"req-unknown", {{"grow", 3}}},
+      {"req-type", {{"dilate_px", "3"}}},
+      {"req-range", {{"feather_px", 101}}},
+      {"req-both", {{"dilate_px", 3}, {"dilate_percent", 1}}},
       {"req-side", {{"offsets", {{"up", 3}}}}},
+      {"req-profile", {{"profile", "fitdit_hd"}}},
+      {"req-category", {{"profile", "ootd_hd"}, {"category", "dresses"}}},
   };
   for (const auto& [id, options] : cases) {
     json message = request("31", id, {{"type", "url"}, {"data", images->url("/figure.png")}});
@@ -213,6 +217,8 @@ TEST_F(ServiceTest, EachInvalidOptionGivesOneFailedResultAndOnePoisonMessage) {
       {"req-range", "Invalid request: options.feather_px must be an integer from 1 to 100 (got 101)"},
       {"req-both", "Invalid request: options.dilate_px and options.dilate_percent cannot be given together"},
       {"req-side", "Invalid request: options.offsets.up is not a side"},
+      {"req-profile", "Invalid request: options.profile \"fitdit_hd\" is not available"},
+      {"req-category", "Invalid request: options.profile ootd_hd has no category \"dresses\""},
   };
   for (const auto& [id, error] : expected) {
     EXPECT_EQ(results.at(id)["status"], "failed");

@@ -265,6 +265,13 @@ struct HttpApi::Server {
       const std::string key = core::mask_object_key(user, request_id, core::mask_file_name(*type));
       masks[name] = core::encode_base64(parts.masks.get_object(key));
     }
+    // A profile's mask (issue 31) under its artifact's name, {profile}_{category}.
+    if (result.contains("profile") && result.contains("artifacts")) {
+      for (const auto& [name, files] : result.at("artifacts").items()) {
+        const std::string key = core::mask_object_key(user, request_id, name + "_mask.png");
+        masks[name] = core::encode_base64(parts.masks.get_object(key));
+      }
+    }
     return masks;
   }
 

@@ -13,6 +13,7 @@
 #include "core/ids.hpp"
 #include "core/mask_engine.hpp"
 #include "core/mask_options.hpp"
+#include "core/mask_profiles.hpp"
 #include "core/mask_report.hpp"
 #include "core/result_messages.hpp"
 
@@ -81,6 +82,7 @@ void RequestProcessor::upload_png(ActiveRequest& active, const std::string& file
 RequestProcessor::StoredMasks RequestProcessor::upload_masks(ActiveRequest& active, const cv::Mat& person,
                                                              const inference::HumanAnalysis& analysis) {
   const core::MaskRequest& request = active.request;
+  if (request.options.profile != core::kDefaultProfile) return upload_profile_mask(active, analysis);
   core::GeneratedMasks masks = active.times.time(Stage::kMasks, [&] {
     return core::generate_masks(analysis.parse, analysis.keypoints, request.gender, request.mask_types);
   });
@@ -152,10 +154,13 @@ void RequestProcessor::save(ActiveRequest& active, const StoredMasks& stored) {
   const core::MaskRequest& request = active.request;
   // A request revoked by now is finished by the partition's next owner.
   active.interruption.check();
-  const bool written = retried(active, Stage::kDatabase, "database", [&] {
-    return ports_.store.upsert_user_masks({request.user_id, request.gender, request.request_id, stored.filenames},
-                                          active.position);
-  });
+  // A profile request names none of the seed's types: the user's row (which
+  // names seed masks in all seven columns) is left as it is.
+  const bool profile = request.options.profile != core::kDefaultProfile;
+  const bool written = profile || retried(active, Stage::kDatabase, "database", [&] {
+                         return ports_.store.upsert_user_masks(
+                             {request.user_id, request.gender, request.request_id, stored.filenames}, active.position);
+                       });
   if (!written) {
     active.log.info("database", "row_kept", "a request consumed later already wrote this user's row; row kept");
   }

@@ -81,6 +81,7 @@ void RequestProcessor::add_extras(Outcome& outcome, const std::string& user_id, 
     }
   }
   core::add_option_results(outcome.result, artifacts, extras.value("mask_info", nlohmann::json()));
+  if (extras.contains("profile")) outcome.result["profile"] = extras.at("profile");
 }
 
 }  // namespace mc::service

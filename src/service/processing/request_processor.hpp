@@ -139,6 +139,7 @@ class RequestProcessor {
   static RequestFailed invalid_image(const core::InputError& error);
   inference::HumanAnalysis analyze(ActiveRequest& active, const cv::Mat& person, const std::string& image_digest);
   StoredMasks upload_masks(ActiveRequest& active, const cv::Mat& person, const inference::HumanAnalysis& analysis);
+  StoredMasks upload_profile_mask(ActiveRequest& active, const inference::HumanAnalysis& analysis);
   // The images as PNG files, in parallel.
   std::vector<std::vector<std::uint8_t>> encode_pngs(ActiveRequest& active, const std::vector<cv::Mat>& images);
   // Uploads one PNG under the request's prefix as `file`.
