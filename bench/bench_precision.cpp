@@ -69,8 +69,8 @@ Engine load(const std::string& precision, const fs::path& random, const fs::path
   Engine engine{precision, inference::resolve_compute_device(-1, precision, log), nullptr, nullptr};
   engine.person =
       std::make_unique<inference::HumanAnalyzer>(inference::locate_checkpoints(person), settings, engine.device);
-  engine.pose = std::make_unique<inference::PoseNetwork>(inference::locate_checkpoints(random).pose,
-                                                         settings.runtime, engine.device);
+  engine.pose = std::make_unique<inference::PoseNetwork>(inference::locate_checkpoints(random).pose, settings.runtime,
+                                                         engine.device);
   return engine;
 }
 
@@ -209,8 +209,8 @@ void agreement(Engine& fp32, Engine& bf16, const std::vector<std::string>& photo
               mean(labels_present));
   std::printf("| ATR logits: max abs difference / max abs fp32 (largest / mean) | %.4f | %.4f |\n",
               *std::max_element(logit_error.begin(), logit_error.end()), mean(logit_error));
-  std::printf("| random pose heatmap peaks equal (of 19) | %d | %.1f |\n", *std::min_element(peaks.begin(), peaks.end()),
-              mean(std::vector<double>(peaks.begin(), peaks.end())));
+  std::printf("| random pose heatmap peaks equal (of 19) | %d | %.1f |\n",
+              *std::min_element(peaks.begin(), peaks.end()), mean(std::vector<double>(peaks.begin(), peaks.end())));
   std::printf("| keypoint distance, px of 384 x 512 (max / mean) | %.2f | %.3f |\n",
               *std::max_element(distances.begin(), distances.end()), mean(distances));
   for (const auto& [type, values] : ious) {

@@ -73,11 +73,11 @@ std::vector<std::string> pose_outputs(const std::filesystem::path& onnx) {
 OnnxNetwork::OnnxNetwork(const std::filesystem::path& path, std::vector<std::string> outputs,
                          const RuntimeSettings& settings, const ComputeDevice& device)
     : path_(path),
-      openvino_(device.bf16.empty() ? nullptr
-                                    : std::make_unique<OpenVinoNetwork>(path, outputs,
-                                                                        settings.intra_op_threads > 0
-                                                                            ? settings.intra_op_threads
-                                                                            : default_intra_op_threads(1))),
+      openvino_(device.bf16.empty()
+                    ? nullptr
+                    : std::make_unique<OpenVinoNetwork>(
+                          path, outputs,
+                          settings.intra_op_threads > 0 ? settings.intra_op_threads : default_intra_op_threads(1))),
       session_(openvino_ ? Ort::Session(nullptr) : make_session(path, settings, device)),
       memory_(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault)),
       output_names_(std::move(outputs)) {

@@ -178,8 +178,9 @@ ComputeDevice resolve_compute_device(int gpu_id, const std::string& precision, s
   }
   const std::string instructions = cpu_bf16_instructions();
   if (instructions.empty()) {
-    log.warn("INFERENCE_PRECISION=bf16 needs a CPU with AMX-BF16 or AVX512-BF16, and this one has neither; running "
-             "fp32");
+    log.warn(
+        "INFERENCE_PRECISION=bf16 needs a CPU with AMX-BF16 or AVX512-BF16, and this one has neither; running "
+        "fp32");
     return device;
   }
   const std::string problem = openvino_bf16_problem();
@@ -188,8 +189,8 @@ ComputeDevice resolve_compute_device(int gpu_id, const std::string& precision, s
     return device;
   }
   device.bf16 = instructions;
-  log.info("INFERENCE_PRECISION=bf16: the networks run in bf16 through OpenVINO {} on the CPU's {}",
-           openvino_version(), instructions);
+  log.info("INFERENCE_PRECISION=bf16: the networks run in bf16 through OpenVINO {} on the CPU's {}", openvino_version(),
+           instructions);
   return device;
 }
 

@@ -306,8 +306,9 @@ TEST_F(GenerateCli, Bf16RunsThroughOpenVinoWhereTheCpuHasIt) {
       " --gender M --checkpoints " + (kModels / "one_person").string() + " --out " + (dir / "out").string() +
       " --dump-parse --dump-keypoints");
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  const std::string selected = "INFERENCE_PRECISION=bf16: the networks run in bf16 through OpenVINO 2026.4.1 on the "
-                               "CPU's ";
+  const std::string selected =
+      "INFERENCE_PRECISION=bf16: the networks run in bf16 through OpenVINO 2026.4.1 on the "
+      "CPU's ";
 #ifdef MC_TEST_HAVE_OPENVINO
   if (cpu_has_bf16()) {
     EXPECT_NE(run.output.find(selected), std::string::npos) << run.output;

@@ -36,7 +36,8 @@ TEST(ServiceMetrics, WhatRunsTheNetworksIsAnInfoSeries) {
   ServiceMetrics metrics(BuildInfo{"1.2.3", "1.29.0"});
   EXPECT_EQ(metrics.text().find("maskcomponent_inference_info"), std::string::npos);
   metrics.set_inference("openvino", "bf16", "AMX-BF16");
-  const std::string series = R"(maskcomponent_inference_info{engine="openvino",instructions="AMX-BF16",precision="bf16"})";
+  const std::string series =
+      R"(maskcomponent_inference_info{engine="openvino",instructions="AMX-BF16",precision="bf16"})";
   EXPECT_EQ(line_of(metrics.text(), series), series + " 1") << metrics.text();
 }
 
