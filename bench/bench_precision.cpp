@@ -10,16 +10,22 @@
 // precision does to these operations at these sizes. The photos are the
 // test mannequin in its 3 garments x hat/bag, painted in the test palette,
 // over blurred noise of 20 seeds (no photos of people are kept in the
-// repository). Agreement: ATR and LIP labels (fraction of pixels equal), the
+// repository). Agreement: ATR and LIP labels (fraction of pixels equal; as
+// the service takes them, random weights give one label everywhere, so also
+// the labels of the logits less each class's mean over the image, which follow
+// the logits' spatial structure), the ATR logits' largest difference, the
 // random pose network's heatmap peaks (of 19 channels, those whose argmax
-// is the same pixel), keypoints of the person-finding pose
-// (bench/make_person_pose.py: distance in pixels of 384 x 512) and the 7 masks
-// made from each precision's parse map and keypoints (IoU). Speed: per round,
+// is the same pixel, and how far the others moved), keypoints of the
+// person-finding pose (bench/make_person_pose.py: distance in pixels of
+// 384 x 512; its constant maps dominate, so this mostly checks the decoding)
+// and the 7 masks made from each precision's parse map (of centred logits)
+// and keypoints (IoU). Speed: per round,
 // fp32 then bf16 (interleaved, so that load on the machine hits both
 // alike): the three forwards, and one whole 7-type request as `generate` runs it
 // (decode, the three networks with their pre- and post-processing, masks, 7
 // PNG files); medians over the rounds. Threads: all cores (the default).
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -96,17 +102,20 @@ std::string photo(int index, const fs::path& palette) {
   return {bytes.begin(), bytes.end()};
 }
 
-// Channels of [1, C, h, w] whose argmax pixel is the same in both.
-int same_peaks(const cv::Mat& a, const cv::Mat& b) {
-  const int channels = a.size[1];
-  const int pixels = a.size[2] * a.size[3];
-  int same = 0;
-  for (int c = 0; c < channels; ++c) {
+// Per channel of [1, C, h, w], how far (in pixels of that grid) the argmax
+// moved from `a` to `b`.
+std::vector<double> peak_shifts(const cv::Mat& a, const cv::Mat& b) {
+  const int width = a.size[3];
+  const int pixels = a.size[2] * width;
+  std::vector<double> shifts;
+  for (int c = 0; c < a.size[1]; ++c) {
     const float* pa = a.ptr<float>() + static_cast<std::ptrdiff_t>(c) * pixels;
     const float* pb = b.ptr<float>() + static_cast<std::ptrdiff_t>(c) * pixels;
-    if (std::max_element(pa, pa + pixels) - pa == std::max_element(pb, pb + pixels) - pb) ++same;
+    const auto ia = static_cast<int>(std::max_element(pa, pa + pixels) - pa);
+    const auto ib = static_cast<int>(std::max_element(pb, pb + pixels) - pb);
+    shifts.push_back(std::hypot(ia % width - ib % width, ia / width - ib / width));
   }
-  return same;
+  return shifts;
 }
 
 double median(std::vector<double> values) {
@@ -133,18 +142,33 @@ void request(inference::HumanAnalyzer& analyzer, const std::string& jpeg, const 
 // the ATR logits (each network runs once).
 struct Outputs {
   cv::Mat atr_logits;
-  cv::Mat atr;
+  cv::Mat raw_atr;  // the labels as the service takes them
+  cv::Mat atr;      // centred logits' labels (also LIP's, and the parse map's)
   cv::Mat lip;
   core::Keypoints keypoints{};
   cv::Mat parse;
 };
 
+// Random weights give every pixel the same label (one class's bias wins):
+// with each class's mean over the image taken away, the labels follow the
+// logits' spatial structure, as a trained network's do.
+cv::Mat centred(const cv::Mat& logits) {
+  cv::Mat out = logits.clone();
+  const int pixels = out.size[2] * out.size[3];
+  for (int c = 0; c < out.size[1]; ++c) {
+    cv::Mat channel(1, pixels, CV_32F, out.ptr<float>() + static_cast<std::ptrdiff_t>(c) * pixels);
+    channel -= cv::mean(channel)[0];
+  }
+  return out;
+}
+
 Outputs outputs_of(inference::HumanAnalyzer& analyzer, const cv::Mat& person) {
   Outputs out;
   out.atr_logits = analyzer.atr().fusion_logits(core::parsing_input_blob(person, kAtrSize));
-  out.atr = core::parsing_labels(out.atr_logits, kAtrSize, person.size());
-  out.lip = core::parsing_labels(analyzer.lip().fusion_logits(core::parsing_input_blob(person, kLipSize)), kLipSize,
-                                 person.size());
+  out.raw_atr = core::parsing_labels(out.atr_logits, kAtrSize, person.size());
+  out.atr = core::parsing_labels(centred(out.atr_logits), kAtrSize, person.size());
+  out.lip = core::parsing_labels(centred(analyzer.lip().fusion_logits(core::parsing_input_blob(person, kLipSize))),
+                                 kLipSize, person.size());
   out.parse = core::merge_neck(core::refine_atr_labels(out.atr), out.lip);
   const core::PoseInput input = core::pose_input_blob(person);
   const auto pose = analyzer.pose().forward(input.blob);
@@ -169,23 +193,31 @@ int distinct_labels(const cv::Mat& labels) {
 }
 
 void agreement(Engine& fp32, Engine& bf16, const std::vector<std::string>& photos) {
+  std::vector<double> raw_atr;
+  std::vector<double> raw_present;
   std::vector<double> atr;
   std::vector<double> lip;
   std::vector<double> labels_present;
   std::vector<double> logit_error;
   std::vector<double> distances;
   std::vector<int> peaks;
+  std::vector<double> peak_shift;
   std::map<core::MaskType, std::vector<double>> ious;
   for (const std::string& jpeg : photos) {
     const cv::Mat person = core::to_person_image(adapters::decode_image(jpeg), core::kDefaultMaxImagePixels);
     const Outputs a = outputs_of(*fp32.person, person);
     const Outputs b = outputs_of(*bf16.person, person);
+    raw_atr.push_back(test_support::label_agreement(a.raw_atr, b.raw_atr));
+    raw_present.push_back(distinct_labels(a.raw_atr));
     atr.push_back(test_support::label_agreement(a.atr, b.atr));
     lip.push_back(test_support::label_agreement(a.lip, b.lip));
     labels_present.push_back(distinct_labels(a.atr));
     logit_error.push_back(cv::norm(a.atr_logits, b.atr_logits, cv::NORM_INF) / cv::norm(a.atr_logits, cv::NORM_INF));
     const cv::Mat pose_blob = core::pose_input_blob(person).blob;
-    peaks.push_back(same_peaks(fp32.pose->forward(pose_blob).heatmap, bf16.pose->forward(pose_blob).heatmap));
+    const std::vector<double> shifts =
+        peak_shifts(fp32.pose->forward(pose_blob).heatmap, bf16.pose->forward(pose_blob).heatmap);
+    peaks.push_back(static_cast<int>(std::count(shifts.begin(), shifts.end(), 0.0)));
+    peak_shift.insert(peak_shift.end(), shifts.begin(), shifts.end());
     for (std::size_t k = 0; k < core::kKeypointCount; ++k) {
       distances.push_back(static_cast<double>(cv::norm(a.keypoints[k] - b.keypoints[k])));
     }
@@ -203,14 +235,19 @@ void agreement(Engine& fp32, Engine& bf16, const std::vector<std::string>& photo
   };
   std::printf("\nAgreement of bf16 with fp32 on %zu photos (worst / mean)\n", photos.size());
   std::printf("| what | worst | mean |\n|---|---|---|\n");
-  std::printf("| ATR labels equal | %.4f | %.4f |\n", worst(atr), mean(atr));
-  std::printf("| LIP labels equal | %.4f | %.4f |\n", worst(lip), mean(lip));
-  std::printf("| ATR labels present in fp32's map (fewest / mean) | %.0f | %.1f |\n", worst(labels_present),
+  std::printf("| ATR labels as the service takes them, equal | %.4f | %.4f |\n", worst(raw_atr), mean(raw_atr));
+  std::printf("| ... labels present in fp32's map (fewest / mean) | %.0f | %.1f |\n", worst(raw_present),
+              mean(raw_present));
+  std::printf("| ATR labels of centred logits, equal | %.4f | %.4f |\n", worst(atr), mean(atr));
+  std::printf("| LIP labels of centred logits, equal | %.4f | %.4f |\n", worst(lip), mean(lip));
+  std::printf("| ... ATR labels present (fewest / mean) | %.0f | %.1f |\n", worst(labels_present),
               mean(labels_present));
   std::printf("| ATR logits: max abs difference / max abs fp32 (largest / mean) | %.4f | %.4f |\n",
               *std::max_element(logit_error.begin(), logit_error.end()), mean(logit_error));
   std::printf("| random pose heatmap peaks equal (of 19) | %d | %.1f |\n",
               *std::min_element(peaks.begin(), peaks.end()), mean(std::vector<double>(peaks.begin(), peaks.end())));
+  std::printf("| random pose heatmap peak shift, px of the %s grid (largest / mean) | %.1f | %.2f |\n", "23 x 18",
+              *std::max_element(peak_shift.begin(), peak_shift.end()), mean(peak_shift));
   std::printf("| keypoint distance, px of 384 x 512 (max / mean) | %.2f | %.3f |\n",
               *std::max_element(distances.begin(), distances.end()), mean(distances));
   for (const auto& [type, values] : ious) {

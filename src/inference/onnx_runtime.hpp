@@ -34,9 +34,10 @@ struct ComputeDevice {
 // Resolves GPU_ID and INFERENCE_PRECISION once per process: GPU_ID -1 is the
 // CPU. For >= 0 the CUDA execution provider is loaded; when it cannot be (not
 // installed, no CUDA libraries, no such device), logs one warning on `log`
-// and returns the CPU. On the CPU, `precision` "bf16" registers the OpenVINO
-// execution provider and logs what runs it; without AMX-BF16 or AVX512-BF16,
-// or without the plugin, it logs one warning and stays fp32. CUDA stays fp32.
+// and returns the CPU. On the CPU, `precision` "bf16" checks the CPU's
+// flags and OpenVINO's CPU plugin and logs what runs the networks; without
+// AMX-BF16 or AVX512-BF16, or without OpenVINO, it logs one warning and stays
+// fp32. CUDA stays fp32 (one warning).
 ComputeDevice resolve_compute_device(int gpu_id, const std::string& precision, spdlog::logger& log);
 
 // The process's one ONNX Runtime environment (created on first use), with
