@@ -124,7 +124,10 @@ int run_serve_command() {
   }
 
   const auto loading = std::chrono::steady_clock::now();
-  inference::AnalyzerPool models(settings.models, settings.inference_instances, *log);
+  // The inference layer logs plain text (GPU_ID, INFERENCE_PRECISION, ONNX
+  // Runtime's messages): each becomes a JSON line of its own.
+  const auto inference_log = make_text_to_json_logger(*log, "inference", "inference");
+  inference::AnalyzerPool models(settings.models, settings.inference_instances, *inference_log);
   models.warm_up();
   metrics.set_model_load_time(std::chrono::steady_clock::now() - loading);
   metrics.set_inference(inference::engine_name(models.device()), inference::precision_name(models.device()),
