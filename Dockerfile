@@ -16,12 +16,15 @@ ARG CUDA_IMAGE=debian:bookworm-slim
 FROM ${BASE_IMAGE} AS build
 ARG GPU=0
 # Where scripts/setup.sh fetches librdkafka's and CivetWeb's Debian source
-# packages (pinned by scripts/*/SHA256SUMS); it builds them into /opt/maskcomponent.
+# packages (pinned by scripts/*/SHA256SUMS); it builds them into /opt/maskcomponent,
+# and unpacks OpenVINO there (from files.pythonhosted.org).
 ARG MC_DEBIAN_MIRROR=http://deb.debian.org/debian
 WORKDIR /src
 COPY scripts/setup.sh scripts/setup.sh
 COPY scripts/librdkafka/SHA256SUMS scripts/librdkafka/SHA256SUMS
 COPY scripts/civetweb/SHA256SUMS scripts/civetweb/SHA256SUMS
+# OpenVINO's C++ runtime (INFERENCE_PRECISION=bf16): PyPI's wheel, pinned by these.
+COPY scripts/openvino/SHA256SUMS scripts/openvino/URL scripts/openvino/
 COPY scripts/onnxruntime/package.json scripts/onnxruntime/package-lock.json scripts/onnxruntime/
 COPY scripts/onnxruntime-gpu/package.json scripts/onnxruntime-gpu/package-lock.json scripts/onnxruntime-gpu/
 # A proxy that re-signs TLS (some build machines have one) needs its CA for

@@ -105,7 +105,7 @@ Setup& setup() {
     const inference::CheckpointPaths paths = inference::locate_checkpoints(dir);
     s.analyzer = std::make_unique<inference::HumanAnalyzer>(
         paths, bench_settings(intra > 0 ? intra : inference::default_intra_op_threads(1)),
-        inference::resolve_compute_device(-1, *log));
+        inference::resolve_compute_device(-1, "fp32", *log));
     std::cerr << "ONNX Runtime: " << Ort::GetVersionString() << ", intra-op threads "
               << (intra > 0 ? intra : inference::default_intra_op_threads(1)) << "; OpenCV " << CV_VERSION
               << ", threads " << cv::getNumThreads() << "\n";

@@ -28,6 +28,17 @@ fi
 while read -r lib; do cp -L "${lib}" "${out}/deps/"; done < "${out}/deps.list"
 while read -r lib; do dpkg -S "*/$(basename "${lib}")" 2> /dev/null || true; done < "${out}/deps.list" \
   | cut -d: -f1 | grep -v -- '-dev$' | sort -u | xargs dpkg-query -W -f '${Package} ${Version}\n' > "${out}/PACKAGES"
+# OpenVINO (INFERENCE_PRECISION=bf16) loads its CPU plugin and ONNX front end
+# from libopenvino's own folder at run time, where ldd cannot see them: they
+# go beside it.
+openvino=$(grep '/libopenvino\.so\.' "${out}/deps.list" || true)
+if [ -n "${openvino}" ]; then
+  for lib in libopenvino_intel_cpu_plugin.so libopenvino_onnx_frontend.so.2641; do
+    cp -L "$(dirname "${openvino}")/${lib}" "${out}/deps/"
+    echo "$(dirname "${openvino}")/${lib}" >> "${out}/deps.list"
+  done
+  echo 'openvino 2026.4.1 (the C++ runtime of the PyPI wheel, unpacked by scripts/setup.sh)' >> "${out}/PACKAGES"
+fi
 grep -q '^libopencv-core406 ' "${out}/PACKAGES"
 grep -q '^/opt/maskcomponent/librdkafka-2.8.0/lib/librdkafka.so.1$' "${out}/deps.list"
 echo 'librdkafka 2.8.0-1 (built from the Debian source package by scripts/setup.sh)' >> "${out}/PACKAGES"

@@ -214,6 +214,59 @@ install_civetweb() {
   echo "setup: civetweb ${version} (Debian ${debian_version}, 1 MiB worker stacks) in ${dir}"
 }
 install_civetweb
+
+# OpenVINO (INFERENCE_PRECISION=bf16, docs/inference.md: ONNX Runtime's CPU
+# provider has no bf16 path on x86): the C++ runtime of PyPI's openvino
+# 2026.4.1 wheel (Apache-2.0; not packaged by Debian or npm), pinned by
+# scripts/openvino/SHA256SUMS and fetched from files.pythonhosted.org
+# (scripts/openvino/URL; the libraries are the same in every Python version's
+# wheel). Only what the service loads is unpacked: the headers, libopenvino,
+# its CPU plugin, its ONNX front end and TBB (about 91 MB of libraries; the
+# GPU and NPU plugins, other front ends and the Python module stay out). Into
+# /opt/maskcomponent/openvino-2026.4.1 (MC_OPENVINO_DIR: another folder), once
+# per machine, where CMake finds it (MC_OPENVINO_ROOT). Also with --build-only.
+install_openvino() {
+  local version=2026.4.1 dir work wheel
+  dir=${MC_OPENVINO_DIR:-/opt/maskcomponent/openvino-${version}}
+  if [ -f "${dir}/lib/libopenvino_intel_cpu_plugin.so" ] && [ -f "${dir}/include/openvino/openvino.hpp" ]; then
+    return 0
+  fi
+  case "${dir}" in /*) ;; *) echo "setup: MC_OPENVINO_DIR must be an absolute path (got ${dir})" >&2; exit 2 ;; esac
+  work=$(mktemp -d)
+  wheel=$(awk '{ print $2 }' scripts/openvino/SHA256SUMS)
+  curl -fsSL --retry 3 -o "${work}/${wheel}" "$(cat scripts/openvino/URL)"
+  if ! (cd "${work}" && sha256sum --check --strict --quiet) < scripts/openvino/SHA256SUMS; then
+    echo "setup: ${wheel} does not match scripts/openvino/SHA256SUMS" >&2
+    exit 1
+  fi
+  # libopenvino finds its plugin and front end in its own folder (lib/).
+  python3 - "${work}/${wheel}" "${work}/out" << 'PYTHON'
+import pathlib, sys, zipfile
+libraries = ["libopenvino.so.2641", "libopenvino_intel_cpu_plugin.so", "libopenvino_onnx_frontend.so.2641",
+             "libtbb.so.12"]
+out = pathlib.Path(sys.argv[2])
+with zipfile.ZipFile(sys.argv[1]) as wheel:
+    for name in wheel.namelist():
+        if name.startswith("openvino/include/") and not name.endswith("/"):
+            target = out / "include" / name[len("openvino/include/"):]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(wheel.read(name))
+    (out / "lib").mkdir()
+    for name in libraries:
+        (out / "lib" / name).write_bytes(wheel.read("openvino/libs/" + name))
+        (out / "lib" / name).chmod(0o755)
+    licenses = [name for name in wheel.namelist() if "/licenses/" in name or name.endswith("/LICENSE")]
+    for name in licenses:
+        (out / "licenses").mkdir(exist_ok=True)
+        (out / "licenses" / pathlib.Path(name).name).write_bytes(wheel.read(name))
+PYTHON
+  $SUDO rm -rf "${dir}"
+  $SUDO mkdir -p "$(dirname "${dir}")"
+  $SUDO mv "${work}/out" "${dir}"
+  rm -rf "${work}"
+  echo "setup: OpenVINO ${version} (PyPI openvino wheel) in ${dir}"
+}
+install_openvino
 if [ "${BUILD_ONLY}" = 1 ]; then exit 0; fi
 # playwright-core (no browsers of its own) drives Debian's chromium in the
 # page test, pinned by scripts/playwright/package-lock.json.

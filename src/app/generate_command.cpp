@@ -64,6 +64,11 @@ CLI::App* add_generate_command(CLI::App& app, GenerateOptions& options) {
                    "ONNX Runtime graph optimisation: disable, basic, extended, layout or all "
                    "(default: $ORT_GRAPH_OPTIMIZATION or all)")
       ->check(CLI::IsMember({"disable", "basic", "extended", "layout", "all"}));
+  command
+      ->add_option("--precision", options.models.runtime.precision,
+                   "fp32, or bf16 through OpenVINO on a CPU with AMX-BF16 or AVX512-BF16 "
+                   "(default: $INFERENCE_PRECISION or fp32)")
+      ->check(CLI::IsMember({"fp32", "bf16"}));
 
   command->add_option("--preview", options.preview_path,
                       "Also write a PNG for people: the photo with each mask overlaid in red, one labelled "

@@ -124,14 +124,21 @@ int run_serve_command() {
   }
 
   const auto loading = std::chrono::steady_clock::now();
-  inference::AnalyzerPool models(settings.models, settings.inference_instances, *log);
+  // The inference layer logs plain text (GPU_ID, INFERENCE_PRECISION, ONNX
+  // Runtime's messages): each becomes a JSON line of its own.
+  const auto inference_log = make_text_to_json_logger(*log, "inference", "inference");
+  inference::AnalyzerPool models(settings.models, settings.inference_instances, *inference_log);
   models.warm_up();
   metrics.set_model_load_time(std::chrono::steady_clock::now() - loading);
+  metrics.set_inference(inference::engine_name(models.device()), inference::precision_name(models.device()),
+                        models.device().bf16);
   health.set_models_ready();
   startup_log.info(
       "models_ready", "models loaded and warmed",
       {{"duration_ms",
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - loading).count()}});
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - loading).count()},
+       {"engine", inference::engine_name(models.device())},
+       {"precision", inference::precision_name(models.device())}});
   adapters::PostgresStore store(settings.storage.postgres);
   DependencyWaits waits;
   RetryPolicy retry(settings.retry, &metrics, &waits);
@@ -143,7 +150,8 @@ int run_serve_command() {
   std::optional<CachingAnalyzer> cache;
   if (settings.analysis_cache.enabled) {
     cache.emplace(networks, settings.storage.s3, settings.analysis_cache,
-                  model_fingerprint(inference::locate_checkpoints(settings.models.checkpoints_dir), settings.models),
+                  model_fingerprint(inference::locate_checkpoints(settings.models.checkpoints_dir), settings.models,
+                                    inference::precision_name(models.device())),
                   metrics, *log);
   }
   Analyzer& analyzer = cache ? static_cast<Analyzer&>(*cache) : networks;

@@ -25,9 +25,8 @@ auto timed(std::chrono::nanoseconds& elapsed, Work work) {
 }
 
 std::vector<std::unique_ptr<HumanAnalyzer>> load_analyzers(const ModelSettings& settings, int instances,
-                                                           spdlog::logger& log) {
+                                                           const ComputeDevice& device) {
   const CheckpointPaths checkpoints = locate_checkpoints(settings.checkpoints_dir);
-  const ComputeDevice device = resolve_compute_device(settings.gpu_id, log);
   ModelSettings each = settings;
   if (each.runtime.intra_op_threads <= 0) each.runtime.intra_op_threads = default_intra_op_threads(instances);
   std::vector<std::unique_ptr<HumanAnalyzer>> analyzers;
@@ -77,7 +76,10 @@ AnalyzerPool::LogRoute::~LogRoute() {
 }
 
 AnalyzerPool::AnalyzerPool(const ModelSettings& settings, int instances, spdlog::logger& log)
-    : route_(log), analyzers_(load_analyzers(settings, instances, log)), instances_(instances) {}
+    : route_(log),
+      device_(resolve_compute_device(settings.gpu_id, settings.runtime.precision, log)),
+      analyzers_(load_analyzers(settings, instances, device_)),
+      instances_(instances) {}
 
 void AnalyzerPool::warm_up() {
   const cv::Mat blank(1024, 768, CV_8UC3, cv::Scalar(128, 128, 128));

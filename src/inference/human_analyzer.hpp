@@ -64,6 +64,10 @@ class AnalyzerPool {
   // does not pay for ONNX Runtime's lazy initialisation. Call before use.
   void warm_up();
 
+  // Where and in which precision the networks run (INFERENCE_PRECISION and
+  // GPU_ID as resolved: bf16 asked for on a CPU without it runs fp32).
+  [[nodiscard]] const ComputeDevice& device() const { return device_; }
+
  private:
   // Routes ONNX Runtime's log messages to `log` while it lives. Declared
   // before the analyzers, so that it ends after them (their sessions may
@@ -80,6 +84,7 @@ class AnalyzerPool {
   };
 
   LogRoute route_;
+  ComputeDevice device_;
   core::Pool<HumanAnalyzer> analyzers_;
   int instances_;
 };

@@ -9,13 +9,19 @@
 namespace mc::inference {
 
 // How ONNX Runtime runs each session (ORT_INTRA_OP_THREADS,
-// ORT_INTER_OP_THREADS, ORT_GRAPH_OPTIMIZATION).
+// ORT_INTER_OP_THREADS, ORT_GRAPH_OPTIMIZATION, INFERENCE_PRECISION).
 struct RuntimeSettings {
   int intra_op_threads = 0;                // threads one forward pass uses; 0: default_intra_op_threads(1)
   int inter_op_threads = 1;                // > 1: independent branches of a graph run in parallel
   std::string graph_optimization = "all";  // disable, basic, extended, layout or all
   bool allow_spinning = false;             // idle pool threads busy-wait (the benchmark compares; not a variable)
+  // fp32 (ONNX Runtime's CPU or CUDA provider), or bf16: the CPU through
+  // OpenVINO where it has AMX-BF16 or AVX512-BF16 (docs/inference.md).
+  std::string precision = "fp32";
 };
+
+// The precision names RuntimeSettings::precision accepts.
+[[nodiscard]] bool is_inference_precision(const std::string& name);
 
 // The graph optimisation names RuntimeSettings::graph_optimization accepts.
 [[nodiscard]] bool is_graph_optimization(const std::string& name);

@@ -73,9 +73,15 @@ std::vector<std::string> pose_outputs(const std::filesystem::path& onnx) {
 OnnxNetwork::OnnxNetwork(const std::filesystem::path& path, std::vector<std::string> outputs,
                          const RuntimeSettings& settings, const ComputeDevice& device)
     : path_(path),
-      session_(make_session(path, settings, device)),
+      openvino_(device.bf16.empty()
+                    ? nullptr
+                    : std::make_unique<OpenVinoNetwork>(
+                          path, outputs,
+                          settings.intra_op_threads > 0 ? settings.intra_op_threads : default_intra_op_threads(1))),
+      session_(openvino_ ? Ort::Session(nullptr) : make_session(path, settings, device)),
       memory_(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault)),
       output_names_(std::move(outputs)) {
+  if (openvino_) return;
   if (session_.GetInputCount() != 1) {
     throw core::SetupError(path.string() + ": has " + std::to_string(session_.GetInputCount()) +
                            " inputs; expected one image input");
@@ -85,6 +91,7 @@ OnnxNetwork::OnnxNetwork(const std::filesystem::path& path, std::vector<std::str
 }
 
 std::vector<cv::Mat> OnnxNetwork::forward(const cv::Mat& blob) {
+  if (openvino_) return openvino_->forward(blob);
   CV_Assert(blob.type() == CV_32F && blob.isContinuous());
   const std::vector<int> input_shape = shape_of(blob);
   const Ort::Value input = tensor_over(memory_, blob);

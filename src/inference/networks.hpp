@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 
 #include "inference/checkpoints.hpp"
 #include "inference/onnx_runtime.hpp"
+#include "inference/openvino_network.hpp"
 
 namespace mc::inference {
 
@@ -18,7 +20,8 @@ namespace mc::inference {
 // cv::Mats returned (no copies) once the output shapes of an input shape are
 // known: the load-time warm-up learns them for the network's usual input.
 // Not thread-safe: one forward pass at a time (Run itself would be, but the
-// pre-allocated outputs are per call).
+// pre-allocated outputs are per call). On a bf16 device the network is
+// OpenVINO's instead (openvino_network.hpp), with the same inputs and outputs.
 class OnnxNetwork {
  public:
   OnnxNetwork(const std::filesystem::path& path, std::vector<std::string> outputs, const RuntimeSettings& settings,
@@ -29,6 +32,7 @@ class OnnxNetwork {
 
  private:
   std::filesystem::path path_;
+  std::unique_ptr<OpenVinoNetwork> openvino_;  // set on a bf16 device; then session_ is empty
   Ort::Session session_;
   Ort::MemoryInfo memory_;
   std::string input_name_;

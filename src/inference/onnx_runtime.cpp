@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/errors.hpp"
+#include "inference/openvino_network.hpp"
 
 namespace mc::inference {
 
@@ -105,6 +106,15 @@ bool is_graph_optimization(const std::string& name) {
                      [&](const auto& level) { return name == level.first; });
 }
 
+bool is_inference_precision(const std::string& name) { return name == "fp32" || name == "bf16"; }
+
+std::string precision_name(const ComputeDevice& device) { return device.bf16.empty() ? "fp32" : "bf16"; }
+
+std::string engine_name(const ComputeDevice& device) {
+  if (device.cuda) return "onnxruntime-cuda";
+  return device.bf16.empty() ? "onnxruntime-cpu" : "openvino";
+}
+
 int default_intra_op_threads(int instances) {
   const int cores = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   return std::max(1, cores / std::max(1, instances));
@@ -137,8 +147,9 @@ spdlog::logger* routed_ort_logger() {
   return g_log;
 }
 
-ComputeDevice resolve_compute_device(int gpu_id, spdlog::logger& log) {
-  if (gpu_id < 0) return {};
+namespace {
+
+ComputeDevice resolve_cuda(int gpu_id, spdlog::logger& log) {
   ort_env();
   CapturedOrtLog details;  // ONNX Runtime logs why the library did not load: one warning says it all
   try {
@@ -153,7 +164,34 @@ ComputeDevice resolve_compute_device(int gpu_id, spdlog::logger& log) {
         gpu_id, error.what(), why.empty() ? "" : ": ", why);
     return {};
   }
-  return {true, gpu_id};
+  return {true, gpu_id, {}};
+}
+
+}  // namespace
+
+ComputeDevice resolve_compute_device(int gpu_id, const std::string& precision, spdlog::logger& log) {
+  ComputeDevice device = gpu_id < 0 ? ComputeDevice{} : resolve_cuda(gpu_id, log);
+  if (precision != "bf16") return device;
+  if (device.cuda) {
+    log.warn("INFERENCE_PRECISION=bf16 is for the CPU; GPU_ID={} runs CUDA in fp32", gpu_id);
+    return device;
+  }
+  const std::string instructions = cpu_bf16_instructions();
+  if (instructions.empty()) {
+    log.warn(
+        "INFERENCE_PRECISION=bf16 needs a CPU with AMX-BF16 or AVX512-BF16, and this one has neither; running "
+        "fp32");
+    return device;
+  }
+  const std::string problem = openvino_bf16_problem();
+  if (!problem.empty()) {
+    log.warn("INFERENCE_PRECISION=bf16: {}; running fp32", problem);
+    return device;
+  }
+  device.bf16 = instructions;
+  log.info("INFERENCE_PRECISION=bf16: the networks run in bf16 through OpenVINO {} on the CPU's {}", openvino_version(),
+           instructions);
+  return device;
 }
 
 Ort::Session make_session(const std::filesystem::path& path, const RuntimeSettings& settings,
@@ -172,6 +210,7 @@ Ort::Session make_session(const std::filesystem::path& path, const RuntimeSettin
     options.AddConfigEntry("session.intra_op.allow_spinning", spinning);
     options.AddConfigEntry("session.inter_op.allow_spinning", spinning);
     if (device.cuda) append_cuda(options, device.gpu_id);
+
     return Ort::Session(env, path.c_str(), options);
   } catch (const Ort::Exception& error) {
     throw core::SetupError(path.string() + ": cannot be loaded by ONNX Runtime: " + error.what());

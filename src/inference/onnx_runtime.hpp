@@ -17,16 +17,28 @@ namespace mc::inference {
 // between `instances` analyzers, at least 1.
 [[nodiscard]] int default_intra_op_threads(int instances);
 
-// Where the networks run: the CPU, or ONNX Runtime's CUDA execution provider on `gpu_id`.
+// Where the networks run: the CPU, or ONNX Runtime's CUDA execution provider
+// on `gpu_id`; on the CPU in fp32, or in bf16 through OpenVINO.
 struct ComputeDevice {
   bool cuda = false;
   int gpu_id = -1;
+  std::string bf16;  // "AMX-BF16" or "AVX512-BF16": bf16 through OpenVINO on these instructions; empty: fp32
 };
 
-// Resolves GPU_ID once per process: -1 is the CPU. For >= 0 the CUDA
-// execution provider is loaded; when it cannot be (not installed, no CUDA
-// libraries, no such device), logs one warning on `log` and returns the CPU.
-ComputeDevice resolve_compute_device(int gpu_id, spdlog::logger& log);
+// "bf16" or "fp32": what the networks' outputs are computed in (part of the
+// analysis cache key, the start-up log and /metrics).
+[[nodiscard]] std::string precision_name(const ComputeDevice& device);
+// "onnxruntime-cpu", "onnxruntime-cuda" or "openvino".
+[[nodiscard]] std::string engine_name(const ComputeDevice& device);
+
+// Resolves GPU_ID and INFERENCE_PRECISION once per process: GPU_ID -1 is the
+// CPU. For >= 0 the CUDA execution provider is loaded; when it cannot be (not
+// installed, no CUDA libraries, no such device), logs one warning on `log`
+// and returns the CPU. On the CPU, `precision` "bf16" checks the CPU's
+// flags and OpenVINO's CPU plugin and logs what runs the networks; without
+// AMX-BF16 or AVX512-BF16, or without OpenVINO, it logs one warning and stays
+// fp32. CUDA stays fp32 (one warning).
+ComputeDevice resolve_compute_device(int gpu_id, const std::string& precision, spdlog::logger& log);
 
 // The process's one ONNX Runtime environment (created on first use), with
 // Microsoft's telemetry off. Its log messages (warnings and worse) go to the

@@ -303,4 +303,43 @@ TEST_F(GenerateCli, AskingForAGpuWithoutCudaWarnsOnceAndUsesTheCpu) {
   EXPECT_TRUE(fs::exists(dir / "out" / "dress_mask.png"));
 }
 
+// The kernel's CPU flags, read here as an operator would (grep /proc/cpuinfo).
+bool cpu_has_bf16() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line)) {
+    if (line.rfind("flags", 0) == 0) {
+      return line.find(" amx_bf16") != std::string::npos || line.find(" avx512_bf16") != std::string::npos;
+    }
+  }
+  return false;
+}
+
+// INFERENCE_PRECISION=bf16: OpenVINO runs the three networks in bf16 where
+// the CPU has AMX-BF16 or AVX512-BF16 and the log names it; the figure comes
+// back as in fp32 (the masks within the same bounds). Elsewhere one warning, and fp32.
+TEST_F(GenerateCli, Bf16RunsThroughOpenVinoWhereTheCpuHasIt) {
+  const fs::path image = write_image("figure.png", photo);
+  const CliRun run = mc::test_support::run_command(
+      "env INFERENCE_PRECISION=bf16 GPU_ID=-1 " + std::string(MC_CLI_PATH) + " generate --image " + image.string() +
+      " --gender M --checkpoints " + (kModels / "one_person").string() + " --out " + (dir / "out").string() +
+      " --dump-parse --dump-keypoints");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const std::string selected =
+      "INFERENCE_PRECISION=bf16: the networks run in bf16 through OpenVINO 2026.4.1 on the "
+      "CPU's ";
+#ifdef MC_TEST_HAVE_OPENVINO
+  if (cpu_has_bf16()) {
+    EXPECT_NE(run.output.find(selected), std::string::npos) << run.output;
+  } else {
+    EXPECT_NE(run.output.find("needs a CPU with AMX-BF16 or AVX512-BF16, and this one has neither; running fp32"),
+              std::string::npos)
+        << run.output;
+  }
+#else
+  EXPECT_NE(run.output.find("this build has no OpenVINO"), std::string::npos) << run.output;
+#endif
+  expect_figure_recovered();
+}
+
 }  // namespace

@@ -18,6 +18,8 @@
 #include <spdlog/sinks/ostream_sink.h>
 
 #include "core/errors.hpp"
+#include "inference/human_analyzer.hpp"
+#include "inference/openvino_network.hpp"
 #include "service/processing/analysis_cache.hpp"
 #include "metric_lines.hpp"
 
@@ -77,6 +79,29 @@ TEST(AnalysisCacheEntryTest, AStoredAnalysisWithTooManyOrTooLongWarningsIsRefuse
 
 TEST(AnalysisCacheEntryTest, TheKeyCarriesTheAlgorithmVersion) {
   EXPECT_EQ(analysis_key("models", "pixels"), "v" + std::to_string(kAnalysisAlgorithmVersion) + "/models/pixels");
+}
+
+// INFERENCE_PRECISION=bf16 gives other parse maps than fp32: the pool's
+// resolved precision is part of the key, so the two never share entries.
+// fp32 adds nothing: earlier releases' entries stay valid.
+TEST(AnalysisCacheEntryTest, Bf16AndFp32AnalysesNeverShareAKey) {
+  const std::filesystem::path models = std::filesystem::path(MC_TEST_MODELS_DIR) / "one_person";
+  inference::ModelSettings settings;
+  settings.checkpoints_dir = models;
+  settings.gpu_id = -1;
+  settings.runtime.intra_op_threads = 1;
+  settings.runtime.precision = "bf16";
+  std::ostringstream lines;
+  auto log = std::make_shared<spdlog::logger>("bf16", std::make_shared<spdlog::sinks::ostream_sink_st>(lines));
+  const inference::AnalyzerPool pool(settings, 1, *log);
+  const std::string precision = inference::precision_name(pool.device());
+  const inference::CheckpointPaths paths = inference::locate_checkpoints(models);
+  if (inference::cpu_bf16_instructions().empty()) {
+    EXPECT_EQ(precision, "fp32") << lines.str();  // warned and ran fp32 (generate_cli_test)
+  } else {
+    EXPECT_EQ(precision, "bf16") << lines.str();
+  }
+  EXPECT_NE(model_fingerprint(paths, settings, "bf16"), model_fingerprint(paths, settings, "fp32"));
 }
 
 AnalysisCacheSettings read(const std::map<std::string, std::string>& variables) {

@@ -44,5 +44,19 @@ TEST(JsonLog, AStagesLinesCarryItsStageAndEachLinesEvent) {
       nlohmann::json({{"stage", "kafka"}, {"event", "consume_error"}, {"message", "broker down"}, {"partition", 3}}));
 }
 
+// The inference layer's plain messages (quotes, braces and all) stay one JSON object per line.
+TEST(JsonLog, PlainTextMessagesBecomeJsonLines) {
+  std::ostringstream out;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out);
+  spdlog::logger logger("test", sink);
+  logger.set_pattern("{%v}");
+  const auto text = make_text_to_json_logger(logger, "inference", "inference");
+  text->warn("INFERENCE_PRECISION=bf16: \"{}\" {{x}}", "why");
+  const auto object = nlohmann::json::parse(out.str());
+  EXPECT_EQ(object, nlohmann::json({{"stage", "inference"},
+                                    {"event", "inference"},
+                                    {"message", "INFERENCE_PRECISION=bf16: \"why\" {x}"}}));
+}
+
 }  // namespace
 }  // namespace mc::service

@@ -31,6 +31,16 @@ TEST(ServiceMetrics, EverySeriesAnOperatorAlertsOnExistsFromTheStart) {
   EXPECT_EQ(text.find("maskcomponent_dependency_up{"), std::string::npos) << text;
 }
 
+// INFERENCE_PRECISION as resolved (bf16 asked for on a CPU without it runs fp32).
+TEST(ServiceMetrics, WhatRunsTheNetworksIsAnInfoSeries) {
+  ServiceMetrics metrics(BuildInfo{"1.2.3", "1.29.0"});
+  EXPECT_EQ(metrics.text().find("maskcomponent_inference_info"), std::string::npos);
+  metrics.set_inference("openvino", "bf16", "AMX-BF16");
+  const std::string series =
+      R"(maskcomponent_inference_info{engine="openvino",instructions="AMX-BF16",precision="bf16"})";
+  EXPECT_EQ(line_of(metrics.text(), series), series + " 1") << metrics.text();
+}
+
 TEST(ServiceMetrics, CountsAndDurationsAddUp) {
   ServiceMetrics metrics(BuildInfo{"1", "1"});
   metrics.request_finished("completed", "none", 2s);

@@ -162,6 +162,7 @@ TEST(SettingsTest, TextsDefaultToWhatReadmeDocuments) {
   EXPECT_EQ(settings.storage.base_url, "http://127.0.0.1:9000/masks");
   EXPECT_EQ(settings.models.checkpoints_dir, "./checkpoints");
   EXPECT_EQ(settings.models.runtime.graph_optimization, "all");
+  EXPECT_EQ(settings.models.runtime.precision, "fp32");
   EXPECT_EQ(settings.models.atr_output, "");
   EXPECT_EQ(settings.log_level, "info");
   EXPECT_EQ(settings.metrics_bind_address, "0.0.0.0");
@@ -190,13 +191,15 @@ TEST(SettingsTest, SetTextsAreTakenAsGiven) {
                                                                     {"BASE_URL", "https://cdn.example/masks//"},
                                                                     {"MASK_TYPES_DEFAULT", "dress, lower_body"},
                                                                     {"IMAGE_FETCH_ALLOW_PRIVATE", "1"},
-                                                                    {"CHECKPOINTS_DIR", "/models"}}));
+                                                                    {"CHECKPOINTS_DIR", "/models"},
+                                                                    {"INFERENCE_PRECISION", "bf16"}}));
   EXPECT_EQ(settings.kafka.input_topic, "in");
   EXPECT_TRUE(settings.storage.s3.secure);
   EXPECT_EQ(settings.storage.base_url, "https://cdn.example/masks");  // trailing slashes dropped
   EXPECT_EQ(settings.default_mask_types, (std::vector{core::MaskType::kDress, core::MaskType::kLowerBody}));
   EXPECT_TRUE(settings.fetch.allow_private_addresses);
   EXPECT_EQ(settings.models.checkpoints_dir, "/models");
+  EXPECT_EQ(settings.models.runtime.precision, "bf16");
 }
 
 TEST(SettingsTest, TheDefaultBaseUrlFollowsMinioSecure) {
@@ -226,6 +229,8 @@ TEST(SettingsTest, ChoicesOutsideTheirListAreNamedWithTheValue) {
             problems({"LOG_LEVEL must be trace, debug, info, warn or error (got \"verbose\")"}));
   EXPECT_EQ(load_error(with(required_variables(), {{"ORT_GRAPH_OPTIMIZATION", "max"}})),
             problems({"ORT_GRAPH_OPTIMIZATION must be disable, basic, extended, layout or all (got \"max\")"}));
+  EXPECT_EQ(load_error(with(required_variables(), {{"INFERENCE_PRECISION", "fp16"}})),
+            problems({"INFERENCE_PRECISION must be fp32 or bf16 (got \"fp16\")"}));
   EXPECT_EQ(load_error(with(required_variables(), {{"MINIO_SECURE", "yes"}})),
             problems({"MINIO_SECURE must be true or false (got \"yes\")"}));
   EXPECT_EQ(load_error(with(required_variables(), {{"IMAGE_FETCH_ALLOW_PRIVATE", "on"}})),

@@ -1,5 +1,8 @@
 #include "service/operations/json_log.hpp"
 
+#include <mutex>
+
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include "core/utf8.hpp"
@@ -20,7 +23,33 @@ void bound_strings(nlohmann::json& value) {
   }
 }
 
+// Hands each plain message to a StageLog of the JSON logger.
+class TextToJsonSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  TextToJsonSink(spdlog::logger& target, std::string stage, std::string event)
+      : target_(target), stage_(std::move(stage)), event_(std::move(event)) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& message) override {
+    StageLog(target_, stage_)
+        .log(message.level, event_, std::string_view(message.payload.data(), message.payload.size()));
+  }
+  void flush_() override { target_.flush(); }
+
+ private:
+  spdlog::logger& target_;
+  std::string stage_;
+  std::string event_;
+};
+
 }  // namespace
+
+std::shared_ptr<spdlog::logger> make_text_to_json_logger(spdlog::logger& target, std::string stage, std::string event) {
+  auto logger = std::make_shared<spdlog::logger>(
+      target.name(), std::make_shared<TextToJsonSink>(target, std::move(stage), std::move(event)));
+  logger->set_level(target.level());
+  return logger;
+}
 
 std::shared_ptr<spdlog::logger> make_json_logger(const std::string& name, const std::string& level) {
   auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();

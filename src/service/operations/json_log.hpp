@@ -13,6 +13,12 @@ namespace mc::service {
 // level, logger, message and any extra fields (the Python service's structured logging).
 std::shared_ptr<spdlog::logger> make_json_logger(const std::string& name, const std::string& level);
 
+// A logger for code that logs plain text (the inference layer: GPU_ID and
+// INFERENCE_PRECISION as resolved, ONNX Runtime's own messages): each message
+// becomes one line of `target` with stage `stage` and event `event`, its text
+// the line's escaped "message". `target` must outlive it.
+std::shared_ptr<spdlog::logger> make_text_to_json_logger(spdlog::logger& target, std::string stage, std::string event);
+
 // The most bytes of any one string in a log line (the message or a field's
 // value); longer ones are cut as results' errors are ("...(N bytes)").
 constexpr std::size_t kMaxLoggedValueBytes = 2048;

@@ -196,4 +196,15 @@ void ServiceMetrics::set_model_load_time(std::chrono::nanoseconds duration) {
   model_load_seconds_.Set(seconds(duration));
 }
 
+void ServiceMetrics::set_inference(std::string_view engine, std::string_view precision, std::string_view instructions) {
+  prometheus::BuildGauge()
+      .Name("maskcomponent_inference_info")
+      .Help("What runs the networks: engine, precision (fp32 or bf16) and bf16 instructions (always 1)")
+      .Register(*registry_)
+      .Add({{"engine", std::string(engine)},
+            {"precision", std::string(precision)},
+            {"instructions", std::string(instructions)}})
+      .Set(1);
+}
+
 }  // namespace mc::service

@@ -80,6 +80,10 @@ class ServiceMetrics {
   // partitions not in `lags` lose their series.
   void set_consumer_lags(const std::map<std::pair<std::string, int>, std::int64_t>& lags);
   void set_model_load_time(std::chrono::nanoseconds duration);
+  // maskcomponent_inference_info: what runs the networks (engine
+  // "onnxruntime-cpu", "onnxruntime-cuda" or "openvino"), in which precision
+  // ("fp32" or "bf16") and on which bf16 instructions (empty for fp32). Once, at start-up.
+  void set_inference(std::string_view engine, std::string_view precision, std::string_view instructions);
   // Where other parts (the HTTP API) register their own families.
   [[nodiscard]] prometheus::Registry& registry() { return *registry_; }
 

@@ -47,7 +47,8 @@ constexpr std::size_t kMaxSourcesPerEntry = 4;
 
 }  // namespace
 
-std::string model_fingerprint(const inference::CheckpointPaths& checkpoints, const inference::ModelSettings& models) {
+std::string model_fingerprint(const inference::CheckpointPaths& checkpoints, const inference::ModelSettings& models,
+                              const std::string& precision) {
   Sha256 hash;
   std::vector<char> buffer(1 << 20);
   for (const auto& path : {checkpoints.atr, checkpoints.lip, checkpoints.pose}) {
@@ -60,6 +61,7 @@ std::string model_fingerprint(const inference::CheckpointPaths& checkpoints, con
     hash.add("\n", 1);
   }
   hash.add(models.atr_output + "\n" + models.lip_output);
+  if (precision != "fp32") hash.add("\nprecision " + precision);
   return hash.hex();
 }
 

@@ -26,9 +26,13 @@
 
 namespace mc::service {
 
-// SHA-256 (hex) of the three model files' bytes and the chosen parsing
-// outputs: a cached analysis is only ever used with the models that made it.
-std::string model_fingerprint(const inference::CheckpointPaths& checkpoints, const inference::ModelSettings& models);
+// SHA-256 (hex) of the three model files' bytes, the chosen parsing outputs
+// and the precision the networks run in (inference::precision_name: "fp32"
+// adds nothing, so fp32 keys stay those of earlier releases; "bf16" adds
+// itself): a cached analysis is only ever used with the models and the
+// precision that made it, bf16 and fp32 analyses never mixed.
+std::string model_fingerprint(const inference::CheckpointPaths& checkpoints, const inference::ModelSettings& models,
+                              const std::string& precision);
 
 // SHA-256 (hex) of a person image's size, type and pixels.
 std::string pixels_digest(const cv::Mat& person);

@@ -63,6 +63,10 @@ inference::ModelSettings read_model_settings(SettingsReader& env) {
     env.problem("ORT_GRAPH_OPTIMIZATION must be disable, basic, extended, layout or all (got \"" +
                 models.runtime.graph_optimization + "\")");
   }
+  models.runtime.precision = env.optional("INFERENCE_PRECISION", models.runtime.precision);
+  if (!inference::is_inference_precision(models.runtime.precision)) {
+    env.problem("INFERENCE_PRECISION must be fp32 or bf16 (got \"" + models.runtime.precision + "\")");
+  }
   return models;
 }
 
