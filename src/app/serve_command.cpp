@@ -131,7 +131,8 @@ int run_serve_command() {
   startup_log.info(
       "models_ready", "models loaded and warmed",
       {{"duration_ms",
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - loading).count()}});
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - loading).count()},
+       {"pose_model", inference::pose_model_name(settings.models.pose_model)}});
   adapters::PostgresStore store(settings.storage.postgres);
   DependencyWaits waits;
   RetryPolicy retry(settings.retry, &metrics, &waits);
@@ -143,7 +144,8 @@ int run_serve_command() {
   std::optional<CachingAnalyzer> cache;
   if (settings.analysis_cache.enabled) {
     cache.emplace(networks, settings.storage.s3, settings.analysis_cache,
-                  model_fingerprint(inference::locate_checkpoints(settings.models.checkpoints_dir), settings.models),
+                  model_fingerprint(inference::locate_checkpoints(settings.models.checkpoints_dir, settings.models.pose_model),
+                                    settings.models),
                   metrics, *log);
   }
   Analyzer& analyzer = cache ? static_cast<Analyzer&>(*cache) : networks;

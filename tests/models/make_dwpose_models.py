@@ -90,8 +90,8 @@ def pose(path, seed):
     offset = rng.uniform(0.0, 0.4, KEYPOINTS).astype(np.float32)
     # The shoulders (COCO 5 and 6) straddle 0.3 from picture to picture, so that DWPose's
     # neck rule (visible when both shoulders score > 0.3) goes both ways.
-    offset[5] += 0.35
-    offset[6] -= 0.25
+    offset[5] += 0.38
+    offset[6] -= 0.02
     nodes = [
         helper.make_node("Conv", ["input", "mix"], ["features"], pads=[1, 1, 1, 1]),
         helper.make_node("Tanh", ["features"], ["bounded"]),
