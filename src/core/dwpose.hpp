@@ -70,8 +70,7 @@ OpenPosePerson to_openpose(const WholeBody& person);
 
 struct DwposeResult {
   PoseResult pose;  // the 18 body points in 384 x 512 work pixels, (0, 0) and score 0 when not visible
-  // The chosen person's hands (0: left, 1: right) in work pixels; only points scoring above 0.3.
-  std::array<std::vector<cv::Point2f>, 2> hands;
+  HandKeypoints hands;  // the chosen person's, in work pixels
 };
 
 // docs/algorithm.md section 3b step 6: of `people` (detector order), the one with the most

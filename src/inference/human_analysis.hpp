@@ -19,7 +19,7 @@ struct HumanAnalysis {
   int people_found = 0;
   // The hand keypoints (0: left, 1: right; 384 x 512 pixels) where the pose network gives them
   // (DWPose); empty otherwise.
-  std::array<std::vector<cv::Point2f>, 2> hands;
+  core::HandKeypoints hands;
   std::vector<std::string> warnings;
   // Stage durations, for logs and benchmarks.
   std::chrono::nanoseconds atr_time{};
