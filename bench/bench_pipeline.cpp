@@ -334,8 +334,9 @@ void BM_ThroughputService(benchmark::State& state) {
 // requests in flight (request 2's ATR runs while request 1's LIP does).
 void BM_ThroughputPipelined(benchmark::State& state) {
   if (!ready(state)) return;
-  inference::HumanAnalyzer analyzer(inference::locate_checkpoints(env_or("MC_BENCH_CHECKPOINTS", ""), inference::PoseModel::kOpenPose),
-                                    bench_settings(static_cast<int>(state.range(1))), inference::ComputeDevice{});
+  inference::HumanAnalyzer analyzer(
+      inference::locate_checkpoints(env_or("MC_BENCH_CHECKPOINTS", ""), inference::PoseModel::kOpenPose),
+      bench_settings(static_cast<int>(state.range(1))), inference::ComputeDevice{});
   std::mutex atr_lock;
   std::mutex lip_lock;
   std::mutex pose_lock;

@@ -143,10 +143,11 @@ int run_serve_command() {
   // Parse maps and keypoints of images seen before (ANALYSIS_CACHE).
   std::optional<CachingAnalyzer> cache;
   if (settings.analysis_cache.enabled) {
-    cache.emplace(networks, settings.storage.s3, settings.analysis_cache,
-                  model_fingerprint(inference::locate_checkpoints(settings.models.checkpoints_dir, settings.models.pose_model),
-                                    settings.models),
-                  metrics, *log);
+    cache.emplace(
+        networks, settings.storage.s3, settings.analysis_cache,
+        model_fingerprint(inference::locate_checkpoints(settings.models.checkpoints_dir, settings.models.pose_model),
+                          settings.models),
+        metrics, *log);
   }
   Analyzer& analyzer = cache ? static_cast<Analyzer&>(*cache) : networks;
   RequestProcessor processor(settings, {request_store, mask_storage, images, analyzer}, retry, *log, &metrics);

@@ -79,8 +79,8 @@ std::vector<Box> non_maximum_suppression(std::vector<Box> boxes) {
 Letterbox detector_input(const cv::Mat& image) {
   check_image(image);
   Letterbox letterbox;
-  letterbox.ratio = std::min(static_cast<double>(kDetectorSize) / image.rows,
-                             static_cast<double>(kDetectorSize) / image.cols);
+  letterbox.ratio =
+      std::min(static_cast<double>(kDetectorSize) / image.rows, static_cast<double>(kDetectorSize) / image.cols);
   // Python's int(): truncation.
   const cv::Size scaled(static_cast<int>(image.cols * letterbox.ratio), static_cast<int>(image.rows * letterbox.ratio));
   cv::Mat padded(kDetectorSize, kDetectorSize, CV_8UC3, cv::Scalar::all(114));
@@ -116,9 +116,8 @@ std::vector<Box> person_boxes(const cv::Mat& output, double ratio) {
         const auto cy = static_cast<float>((static_cast<double>(row[1]) + gy) * stride);
         const auto w = static_cast<float>(static_cast<double>(std::exp(row[2])) * stride);
         const auto h = static_cast<float>(static_cast<double>(std::exp(row[3])) * stride);
-        candidates.push_back(
-            {(cx - w / 2.0F) / ratio32, (cy - h / 2.0F) / ratio32, (cx + w / 2.0F) / ratio32, (cy + h / 2.0F) / ratio32,
-             score});
+        candidates.push_back({(cx - w / 2.0F) / ratio32, (cy - h / 2.0F) / ratio32, (cx + w / 2.0F) / ratio32,
+                              (cy + h / 2.0F) / ratio32, score});
       }
     }
   }
@@ -246,7 +245,8 @@ DwposeResult choose_person(const std::vector<OpenPosePerson>& people, int boxes_
     const int first = hand == 0 ? kLeftHandFirst : kRightHandFirst;
     for (int i = first; i < first + kHandCount; ++i) {
       const auto index = static_cast<std::size_t>(i);
-      if (best->scores[index] > kVisibleScore) result.hands[static_cast<std::size_t>(hand)].push_back(work(best->points[index]));
+      if (best->scores[index] > kVisibleScore)
+        result.hands[static_cast<std::size_t>(hand)].push_back(work(best->points[index]));
     }
   }
   result.pose.people_found = boxes_found;

@@ -41,9 +41,9 @@ struct Box {
 std::vector<Box> person_boxes(const cv::Mat& output, double ratio);
 
 struct Crop {
-  cv::Mat blob;           // [1, 3, 384, 288] float, normalised with ImageNet's mean and std
-  cv::Point2d center;     // the box's centre
-  cv::Point2d scale;      // the region cropped: the box x 1.25, widened to 3:4
+  cv::Mat blob;        // [1, 3, 384, 288] float, normalised with ImageNet's mean and std
+  cv::Point2d center;  // the box's centre
+  cv::Point2d scale;   // the region cropped: the box x 1.25, widened to 3:4
 };
 
 // The top-down affine crop of `box` (or of the whole image for none) to the pose network's input.
@@ -69,7 +69,7 @@ struct OpenPosePerson {
 OpenPosePerson to_openpose(const WholeBody& person);
 
 struct DwposeResult {
-  PoseResult pose;  // the 18 body points in 384 x 512 work pixels, (0, 0) and score 0 when not visible
+  PoseResult pose;      // the 18 body points in 384 x 512 work pixels, (0, 0) and score 0 when not visible
   HandKeypoints hands;  // the chosen person's, in work pixels
 };
 

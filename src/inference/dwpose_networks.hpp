@@ -20,8 +20,8 @@ class DwposeNetworks {
                  const RuntimeSettings& settings, const ComputeDevice& device);
 
   struct People {
-    std::vector<core::dwpose::Box> boxes;                // the detector's, best first
-    std::vector<core::dwpose::OpenPosePerson> people;    // one per box, or one for the whole image
+    std::vector<core::dwpose::Box> boxes;              // the detector's, best first
+    std::vector<core::dwpose::OpenPosePerson> people;  // one per box, or one for the whole image
   };
   // Everyone on the BGR image (any size), in image pixels.
   People find_people(const cv::Mat& image);

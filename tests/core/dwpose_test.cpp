@@ -26,9 +26,9 @@ TEST(DwposeBoxes, GridCellsDecodeToBoxesAndNmsKeepsTheBest) {
   // Stride-32 cells start after 80 x 80 + 40 x 40 = 8000; cell (x 5, y 3) is 8000 + 3 * 20 + 5.
   const int cell = 8000 + 3 * 20 + 5;
   set_cell(output, cell, {0.5F, 0.25F, std::log(4.0F), std::log(8.0F), 0.9F, 0.8F});
-  set_cell(output, cell + 1, {0.0F, 0.25F, std::log(4.0F), std::log(8.0F), 0.9F, 0.7F});  // overlaps: dropped
+  set_cell(output, cell + 1, {0.0F, 0.25F, std::log(4.0F), std::log(8.0F), 0.9F, 0.7F});   // overlaps: dropped
   set_cell(output, cell + 10, {0.5F, 0.5F, std::log(2.0F), std::log(2.0F), 0.5F, 0.58F});  // 0.29: not above 0.3
-  set_cell(output, 100, {0.5F, 0.5F, std::log(2.0F), std::log(2.0F), 0.6F, 0.6F});        // stride 8, 0.36: kept
+  set_cell(output, 100, {0.5F, 0.5F, std::log(2.0F), std::log(2.0F), 0.6F, 0.6F});         // stride 8, 0.36: kept
   const auto boxes = dwpose::person_boxes(output, 0.5);
   ASSERT_EQ(boxes.size(), 2U);
   // centre ((5.5) * 32, (3.25) * 32) = (176, 104), size 128 x 256, then / 0.5.
@@ -131,8 +131,7 @@ TEST(HandRegion, ProtectCoversTheHandsHullInsteadOfTheWristDisc) {
   ASSERT_EQ(regions.size(), 1U);
   EXPECT_EQ(regions[0].margin, 15) << "0.25 x the hull's longer side (60 px at 768 x 1024)";
   const cv::Mat parse(1024, 768, CV_8UC1, cv::Scalar(0));
-  const cv::Mat covered =
-      mc::core::protection_mask(parse, {mc::core::ProtectedPart::kHands}, discs, regions);
+  const cv::Mat covered = mc::core::protection_mask(parse, {mc::core::ProtectedPart::kHands}, discs, regions);
   EXPECT_EQ(covered.at<std::uint8_t>(620, 320), 255) << "inside the hull";
   EXPECT_EQ(covered.at<std::uint8_t>(600, 290), 255) << "within the margin";
   EXPECT_EQ(covered.at<std::uint8_t>(600, 270), 0) << "beyond it";

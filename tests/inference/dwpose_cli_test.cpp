@@ -52,7 +52,8 @@ class DwposeCli : public ::testing::Test {
 };
 
 TEST_F(DwposeCli, KeypointsMasksAndReportComeFromDwpose) {
-  const auto run = generate("dwpose", kModels, "--dump-keypoints --options '{\"report\": true, \"protect\": [\"hands\"]}'");
+  const auto run =
+      generate("dwpose", kModels, "--dump-keypoints --options '{\"report\": true, \"protect\": [\"hands\"]}'");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   for (const char* name : {"upper_body_mask.png", "lower_body_mask.png", "dress_mask.png"}) {
     const cv::Mat mask = cv::imread((dir / "out" / name).string(), cv::IMREAD_UNCHANGED);
@@ -74,8 +75,9 @@ TEST_F(DwposeCli, KeypointsMasksAndReportComeFromDwpose) {
     EXPECT_NEAR(pairs[i][0].get<double>(), expected.pose.keypoints[i].x, 1e-3) << i;
     EXPECT_NEAR(pairs[i][1].get<double>(), expected.pose.keypoints[i].y, 1e-3) << i;
   }
-  EXPECT_NE(run.output.find(std::to_string(found.boxes.size()) + " people detected; using the one with the most body parts"),
-            std::string::npos)
+  EXPECT_NE(
+      run.output.find(std::to_string(found.boxes.size()) + " people detected; using the one with the most body parts"),
+      std::string::npos)
       << run.output;
   std::ifstream info_in(dir / "out" / "mask_info.json");
   const auto info = nlohmann::json::parse(info_in);

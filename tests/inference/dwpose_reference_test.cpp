@@ -37,8 +37,8 @@ class DwposeReference : public ::testing::Test {
     const fs::path python = MC_RTMLIB_PYTHON;
     ASSERT_TRUE(fs::exists(python)) << python << " is missing: scripts/setup.sh makes rtmlib's venv";
     const auto run = mc::test_support::run_command(
-        python.string() + " " + MC_DWPOSE_REFERENCE + " --models " + kModels.string() + " --images " +
-        dir().string() + " --json " + (dir() / "reference.json").string() + " --count " + std::to_string(kPictures));
+        python.string() + " " + MC_DWPOSE_REFERENCE + " --models " + kModels.string() + " --images " + dir().string() +
+        " --json " + (dir() / "reference.json").string() + " --count " + std::to_string(kPictures));
     ASSERT_EQ(run.exit_code, 0) << run.output;
     std::ifstream in(dir() / "reference.json");
     reference() = nlohmann::json::parse(in);
