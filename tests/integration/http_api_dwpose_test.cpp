@@ -1,6 +1,6 @@
-// POSE_MODEL=dwpose through the HTTP API (issue 30): the service loads DWPose's two
-// networks (the fixtures with the official files' interface), says so at start-up, and
-// answers a request whose report counts every person the detector found.
+// POSE_MODEL=dwpose through the HTTP API and Kafka (issue 30): the service loads DWPose's
+// two networks (the fixtures with the official files' interface), says so at start-up, and
+// answers requests whose report counts every person the detector found.
 #include <gtest/gtest.h>
 
 #include <opencv2/imgcodecs.hpp>
@@ -12,7 +12,7 @@
 namespace mc::service_test {
 namespace {
 
-TEST_F(HttpApiTest, PoseModelDwposeServesMasksWithItsPersonCount) {
+TEST_F(HttpApiTest, PoseModelDwposeServesHttpAndKafkaWithItsPersonCount) {
   env["POSE_MODEL"] = "dwpose";
   env.erase("HTTP_API_TOKEN");
   start_service();
@@ -33,6 +33,16 @@ TEST_F(HttpApiTest, PoseModelDwposeServesMasksWithItsPersonCount) {
   mc::inference::DwposeNetworks networks(models / "yolox_l.onnx", models / "dw-ll_ucoco_384.onnx", {}, {});
   const auto found = networks.find_people(person);
   EXPECT_EQ(result["mask_info"]["person_count"], static_cast<int>(found.boxes.size())) << result.dump();
+
+  // The Kafka path of the same service: a completed result with the same report.
+  json message = request("kafka-user", "dwpose-2", {{"type", "url"}, {"data", images->url("/figure.png")}},
+                         json::array({"upper_body"}));
+  message["options"] = {{"report", true}, {"protect", {"hands"}}};
+  send(message);
+  const auto results = kafka->read(output, 1, 90s);
+  ASSERT_EQ(results.size(), 1U);
+  EXPECT_EQ(results[0]["status"], "completed") << results[0].dump();
+  EXPECT_EQ(results[0]["mask_info"]["person_count"], static_cast<int>(found.boxes.size())) << results[0].dump();
   EXPECT_EQ(service->stop(), 0);
 }
 
