@@ -40,7 +40,6 @@ SPLIT = 2
 def detector(path):
     nodes, inits, heads = [], [], []
     for stride in STRIDES:
-        cells = (DET_SIZE // stride) ** 2
         weight = np.zeros((5 + CLASSES, 3, 1, 1), np.float32)
         bias = np.full(5 + CLASSES, -8.0, np.float32)  # class logits: improbable unless set below
         scale = 1.0 / 255.0
@@ -66,7 +65,6 @@ def detector(path):
             helper.make_node("Transpose", [name + "_flat"], [name + "_head"], perm=[0, 2, 1]),
         ]
         heads.append(name + "_head")
-        del cells
     inits += [
         numpy_helper.from_array(np.array([0], np.int64), "c0"),
         numpy_helper.from_array(np.array([4], np.int64), "c4"),
