@@ -102,7 +102,7 @@ Setup& setup() {
     if (dir == nullptr) return s;
     auto log = spdlog::stderr_color_st("bench");
     const int intra = std::atoi(env_or("MC_BENCH_INTRA_OP_THREADS", "0"));
-    const inference::CheckpointPaths paths = inference::locate_checkpoints(dir);
+    const inference::CheckpointPaths paths = inference::locate_checkpoints(dir, inference::PoseModel::kOpenPose);
     s.analyzer = std::make_unique<inference::HumanAnalyzer>(
         paths, bench_settings(intra > 0 ? intra : inference::default_intra_op_threads(1)),
         inference::resolve_compute_device(-1, "fp32", *log));
@@ -335,8 +335,9 @@ void BM_ThroughputService(benchmark::State& state) {
 // requests in flight (request 2's ATR runs while request 1's LIP does).
 void BM_ThroughputPipelined(benchmark::State& state) {
   if (!ready(state)) return;
-  inference::HumanAnalyzer analyzer(inference::locate_checkpoints(env_or("MC_BENCH_CHECKPOINTS", "")),
-                                    bench_settings(static_cast<int>(state.range(1))), inference::ComputeDevice{});
+  inference::HumanAnalyzer analyzer(
+      inference::locate_checkpoints(env_or("MC_BENCH_CHECKPOINTS", ""), inference::PoseModel::kOpenPose),
+      bench_settings(static_cast<int>(state.range(1))), inference::ComputeDevice{});
   std::mutex atr_lock;
   std::mutex lip_lock;
   std::mutex pose_lock;

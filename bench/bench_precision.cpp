@@ -73,10 +73,10 @@ Engine load(const std::string& precision, const fs::path& random, const fs::path
   settings.runtime.intra_op_threads = inference::default_intra_op_threads(1);
   settings.runtime.precision = precision;
   Engine engine{precision, inference::resolve_compute_device(-1, precision, log), nullptr, nullptr};
-  engine.person =
-      std::make_unique<inference::HumanAnalyzer>(inference::locate_checkpoints(person), settings, engine.device);
-  engine.pose = std::make_unique<inference::PoseNetwork>(inference::locate_checkpoints(random).pose, settings.runtime,
-                                                         engine.device);
+  engine.person = std::make_unique<inference::HumanAnalyzer>(
+      inference::locate_checkpoints(person, inference::PoseModel::kOpenPose), settings, engine.device);
+  engine.pose = std::make_unique<inference::PoseNetwork>(
+      inference::locate_checkpoints(random, inference::PoseModel::kOpenPose).pose, settings.runtime, engine.device);
   return engine;
 }
 

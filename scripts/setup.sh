@@ -337,3 +337,23 @@ install_kafka() {
   echo "setup: Apache Kafka ${version} in ${dir}/libs"
 }
 install_kafka
+
+# rtmlib (PyPI, Apache-2.0), the reference the DWPose comparison test runs, in a
+# venv of Debian's python3 used only by the tests (--system-site-packages: its
+# numpy and cv2 are Debian's), pinned with hashes by scripts/rtmlib/requirements.txt
+# (MC_RTMLIB_VENV: another folder). Made once; a half-made venv is never kept.
+install_rtmlib() {
+  local version dir
+  version=$(sed -n 's/^rtmlib==\([^ ]*\).*/\1/p' scripts/rtmlib/requirements.txt)
+  dir=${MC_RTMLIB_VENV:-/opt/maskcomponent/rtmlib-venv-${version}}
+  if [ -x "${dir}/bin/python" ] && "${dir}/bin/python" -c "import rtmlib, onnxruntime" 2> /dev/null; then return 0; fi
+  $SUDO rm -rf "${dir}.partial"
+  $SUDO /usr/bin/python3 -m venv --system-site-packages "${dir}.partial"
+  $SUDO "${dir}.partial/bin/pip" install --quiet --no-deps --require-hashes -r scripts/rtmlib/requirements.txt
+  $SUDO rm -rf "${dir}"
+  # Only bin/python is used (a link to /usr/bin/python3; the venv is found from its
+  # place), so the folder may move; bin/pip's first line still names .partial.
+  $SUDO mv "${dir}.partial" "${dir}"
+  echo "setup: rtmlib ${version} in ${dir}"
+}
+install_rtmlib

@@ -128,7 +128,8 @@ void run_generate_command(const GenerateOptions& options) {
   }
   core::GeneratedMasks generated = core::generate_masks(analysis.parse, analysis.keypoints, gender, types);
   apply_cli_options(options.out_dir, mask_options, generated, analysis.parse, analysis.keypoints, person,
-                    {analysis.people_found, core::mean_keypoint_score(analysis.keypoints, analysis.keypoint_scores)});
+                    {analysis.people_found, core::mean_keypoint_score(analysis.keypoints, analysis.keypoint_scores)},
+                    analysis.hands);
   write_mask_files(options.out_dir, generated);
   dump_analysis(options, analysis);
   if (!options.preview_path.empty()) {

@@ -21,7 +21,7 @@ struct GenerateOptions : MaskOutputOptions {
 };
 
 // Registers `maskcomponent generate`; defaults come from the environment
-// (CHECKPOINTS_DIR, GPU_ID, MAX_IMAGE_PIXELS, PARSING_ATR_OUTPUT, PARSING_LIP_OUTPUT,
+// (CHECKPOINTS_DIR, GPU_ID, MAX_IMAGE_PIXELS, PARSING_ATR_OUTPUT, PARSING_LIP_OUTPUT, POSE_MODEL,
 // ORT_INTRA_OP_THREADS, ORT_INTER_OP_THREADS, ORT_GRAPH_OPTIMIZATION).
 CLI::App* add_generate_command(CLI::App& app, GenerateOptions& options);
 

@@ -83,7 +83,7 @@ bool write_profile_files(const MaskOutputOptions& cli, const core::MaskOptions& 
 
 void apply_cli_options(const std::filesystem::path& directory, const core::MaskOptions& options,
                        core::GeneratedMasks& masks, const cv::Mat& parse, const core::Keypoints& keypoints,
-                       const cv::Mat& photo, const core::PoseFacts& pose) {
+                       const cv::Mat& photo, const core::PoseFacts& pose, const core::HandKeypoints& hands) {
   if (options.is_default()) return;
   for (const core::MaskOutput output : {core::MaskOutput::kAgnostic, core::MaskOutput::kCutout}) {
     if (options.wants(output) && photo.empty()) {
@@ -94,7 +94,7 @@ void apply_cli_options(const std::filesystem::path& directory, const core::MaskO
   std::error_code error;
   std::filesystem::create_directories(directory, error);
   if (error) throw std::runtime_error(directory.string() + ": cannot create folder: " + error.message());
-  const core::MaskShaper shaper(options, parse, keypoints);
+  const core::MaskShaper shaper(options, parse, keypoints, hands);
   for (auto& [type, mask] : masks.masks) {
     const core::ShapedMask shaped = shaper.shape(mask);
     mask = shaped.mask;

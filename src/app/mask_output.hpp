@@ -55,9 +55,10 @@ bool write_profile_files(const MaskOutputOptions& cli, const core::MaskOptions& 
 // ({type}_mask_soft.png, {type}_agnostic.png, {type}_cutout.png) and, with
 // the report, mask_info.json into `directory`, printing each path. `photo`
 // (BGR, 768 x 1024) may be empty when neither agnostic nor cutout is asked for.
+// `hands`: the pose network's hand keypoints, where it gives them (protect hands).
 // Call before write_mask_files, which then writes the shaped masks.
 void apply_cli_options(const std::filesystem::path& directory, const core::MaskOptions& options,
                        core::GeneratedMasks& masks, const cv::Mat& parse, const core::Keypoints& keypoints,
-                       const cv::Mat& photo, const core::PoseFacts& pose);
+                       const cv::Mat& photo, const core::PoseFacts& pose, const core::HandKeypoints& hands = {});
 
 }  // namespace mc::app

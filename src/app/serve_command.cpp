@@ -138,7 +138,8 @@ int run_serve_command() {
       {{"duration_ms",
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - loading).count()},
        {"engine", inference::engine_name(models.device())},
-       {"precision", inference::precision_name(models.device())}});
+       {"precision", inference::precision_name(models.device())},
+       {"pose_model", inference::pose_model_name(settings.models.pose_model)}});
   adapters::PostgresStore store(settings.storage.postgres);
   DependencyWaits waits;
   RetryPolicy retry(settings.retry, &metrics, &waits);
@@ -149,10 +150,11 @@ int run_serve_command() {
   // Parse maps and keypoints of images seen before (ANALYSIS_CACHE).
   std::optional<CachingAnalyzer> cache;
   if (settings.analysis_cache.enabled) {
-    cache.emplace(networks, settings.storage.s3, settings.analysis_cache,
-                  model_fingerprint(inference::locate_checkpoints(settings.models.checkpoints_dir), settings.models,
-                                    inference::precision_name(models.device())),
-                  metrics, *log);
+    cache.emplace(
+        networks, settings.storage.s3, settings.analysis_cache,
+        model_fingerprint(inference::locate_checkpoints(settings.models.checkpoints_dir, settings.models.pose_model),
+                          settings.models, inference::precision_name(models.device())),
+        metrics, *log);
   }
   Analyzer& analyzer = cache ? static_cast<Analyzer&>(*cache) : networks;
   RequestProcessor processor(settings, {request_store, mask_storage, images, analyzer}, retry, *log, &metrics);

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstddef>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 #include <opencv2/core/types.hpp>
@@ -33,6 +34,10 @@ enum KeypointId : std::size_t {
   kRightEar = 16,
   kLeftEar = 17,
 };
+
+// The hand keypoints a whole-body pose network gives (DWPose: 21 per hand), only the points it
+// sees (score > 0.3), in 384 x 512 pixels: [0] the left hand, [1] the right. Empty without.
+using HandKeypoints = std::array<std::vector<cv::Point2f>, 2>;
 
 // Reads {"pose_keypoints_2d": [[x, y], ... 18 pairs]}. Throws InputError naming
 // the problem (missing field, wrong count, non-numeric or non-finite value).

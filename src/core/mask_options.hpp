@@ -106,13 +106,24 @@ struct HandDisc {
   cv::Point2d centre;
   double radius = 0.0;
 };
-std::vector<HandDisc> hand_discs(const Keypoints& keypoints);
+// Sides with a hand region (hand_regions) get no disc.
+std::vector<HandDisc> hand_discs(const Keypoints& keypoints, const HandKeypoints& hands = {});
+
+// A hand from its keypoints (DWPose), in 768 x 1024 pixel coordinates: the convex hull of the
+// side's visible hand points, grown by `margin` = max(4, 0.25 x the hull's longer side) pixels
+// (the fingers' width beyond their joints), for each side with at least 3 points.
+struct HandRegion {
+  std::vector<cv::Point> hull;
+  int margin = 0;
+};
+std::vector<HandRegion> hand_regions(const HandKeypoints& hands);
 
 // 0/255 image of what `parts` protect: their parse labels (face: 11 and 3,
 // hair: 2, hat: 1, bag: 16, shoes: 9 and 10, neck: 18) and, for hands, every
-// pixel (x, y) with (x - cx)^2 + (y - cy)^2 <= r^2 of a hand disc.
+// pixel (x, y) with (x - cx)^2 + (y - cy)^2 <= r^2 of a hand disc, and every pixel of a hand
+// region (its hull filled, its outline drawn 2 x margin + 1 thick with round joints).
 cv::Mat protection_mask(const cv::Mat& parse_full, const std::vector<ProtectedPart>& parts,
-                        const std::vector<HandDisc>& discs);
+                        const std::vector<HandDisc>& discs, const std::vector<HandRegion>& regions = {});
 
 // The soft mask: 8-bit, from the signed distance s of each pixel's centre
 // to the mask's edge (inside: distance to the nearest non-mask pixel - 0.5;
@@ -138,7 +149,8 @@ struct ShapedMask {
 // the request only (the radius, the protected pixels) is computed once.
 class MaskShaper {
  public:
-  MaskShaper(const MaskOptions& options, const cv::Mat& parse_full, const Keypoints& keypoints);
+  MaskShaper(const MaskOptions& options, const cv::Mat& parse_full, const Keypoints& keypoints,
+             const HandKeypoints& hands = {});
   [[nodiscard]] ShapedMask shape(const cv::Mat& mask) const;
   [[nodiscard]] int radius() const { return radius_; }
   // What the caller should know: "hands not visible: protect hands had no

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <tuple>
 
 #include <opencv2/imgproc.hpp>
 
@@ -129,9 +130,44 @@ cv::Mat offset_sides(const cv::Mat& mask, const SideOffsets& offsets) {
   return result;
 }
 
-std::vector<HandDisc> hand_discs(const Keypoints& keypoints) {
+namespace {
+constexpr std::size_t kHullPoints = 3;  // fewer points make no area
+}  // namespace
+
+std::vector<HandRegion> hand_regions(const HandKeypoints& hands) {
+  std::vector<HandRegion> regions;
+  for (const auto& points : hands) {
+    if (points.size() < kHullPoints) continue;
+    std::vector<cv::Point2f> full;
+    for (const auto& p : points) full.emplace_back(p.x * 2.0F, p.y * 2.0F);
+    std::vector<cv::Point2f> hull;
+    cv::convexHull(full, hull);
+    float width = 0.0F;
+    float height = 0.0F;
+    for (const auto& a : hull) {
+      for (const auto& b : hull) {
+        width = std::max(width, std::abs(a.x - b.x));
+        height = std::max(height, std::abs(a.y - b.y));
+      }
+    }
+    HandRegion region;
+    // Rounded to whole pixels, clamped: points from a model lie near the image, but not always in it.
+    for (const auto& p : hull) {
+      region.hull.emplace_back(static_cast<int>(std::lround(std::clamp(p.x, -1e6F, 1e6F))),
+                               static_cast<int>(std::lround(std::clamp(p.y, -1e6F, 1e6F))));
+    }
+    region.margin = std::max(4, static_cast<int>(std::lround(0.25F * std::min(1e4F, std::max(width, height)))));
+    regions.push_back(std::move(region));
+  }
+  return regions;
+}
+
+std::vector<HandDisc> hand_discs(const Keypoints& keypoints, const HandKeypoints& hands) {
   std::vector<HandDisc> discs;
-  for (const auto& [elbow_id, wrist_id] : {std::pair{kRightElbow, kRightWrist}, std::pair{kLeftElbow, kLeftWrist}}) {
+  // Right (OpenPose 3, 4) is hands[1], left (6, 7) hands[0].
+  for (const auto& [elbow_id, wrist_id, side] :
+       {std::tuple{kRightElbow, kRightWrist, 1}, std::tuple{kLeftElbow, kLeftWrist, 0}}) {
+    if (hands[static_cast<std::size_t>(side)].size() >= kHullPoints) continue;
     const cv::Point2f elbow = keypoints[elbow_id];
     const cv::Point2f wrist = keypoints[wrist_id];
     if (missing(elbow) || missing(wrist)) continue;
@@ -145,7 +181,7 @@ std::vector<HandDisc> hand_discs(const Keypoints& keypoints) {
 }
 
 cv::Mat protection_mask(const cv::Mat& parse_full, const std::vector<ProtectedPart>& parts,
-                        const std::vector<HandDisc>& discs) {
+                        const std::vector<HandDisc>& discs, const std::vector<HandRegion>& regions) {
   LabelSet labels;
   bool hands = false;
   for (const ProtectedPart part : parts) {
@@ -177,6 +213,11 @@ cv::Mat protection_mask(const cv::Mat& parse_full, const std::vector<ProtectedPa
   }
   cv::Mat covered = labels.select(parse_full);
   if (!hands) return covered;
+  for (const HandRegion& region : regions) {
+    cv::fillConvexPoly(covered, region.hull, cv::Scalar(255));
+    const std::vector<std::vector<cv::Point>> outline{region.hull};
+    cv::polylines(covered, outline, true, cv::Scalar(255), 2 * region.margin + 1, cv::LINE_8);
+  }
   for (const HandDisc& disc : discs) {
     const double r2 = disc.radius * disc.radius;
     // Clamped in double: a disc from a keypoints file may lie far outside int's range.
@@ -245,7 +286,8 @@ cv::Mat cutout_image(const cv::Mat& photo_bgr, const cv::Mat& alpha) {
   return image;
 }
 
-MaskShaper::MaskShaper(const MaskOptions& options, const cv::Mat& parse_full, const Keypoints& keypoints)
+MaskShaper::MaskShaper(const MaskOptions& options, const cv::Mat& parse_full, const Keypoints& keypoints,
+                       const HandKeypoints& hands)
     : options_(options) {
   if (options.dilate_percent) {
     const PersonHeight height = person_height(parse_full, keypoints);
@@ -257,11 +299,12 @@ MaskShaper::MaskShaper(const MaskOptions& options, const cv::Mat& parse_full, co
     radius_ = dilation_radius(options, {});
   }
   if (!options.protect.empty()) {
-    const std::vector<HandDisc> discs = hand_discs(keypoints);
-    if (options.protects(ProtectedPart::kHands) && discs.empty()) {
+    const std::vector<HandDisc> discs = hand_discs(keypoints, hands);
+    const std::vector<HandRegion> regions = hand_regions(hands);
+    if (options.protects(ProtectedPart::kHands) && discs.empty() && regions.empty()) {
       warnings_.push_back("hands not visible: protect hands had no effect");
     }
-    protected_ = protection_mask(parse_full, options.protect, discs);
+    protected_ = protection_mask(parse_full, options.protect, discs, regions);
   }
 }
 

@@ -17,6 +17,9 @@ struct HumanAnalysis {
   core::Keypoints keypoints{};
   std::array<float, core::kKeypointCount> keypoint_scores{};  // peak scores, 0 for a missing part
   int people_found = 0;
+  // The hand keypoints (0: left, 1: right; 384 x 512 pixels) where the pose network gives them
+  // (DWPose); empty otherwise.
+  core::HandKeypoints hands;
   std::vector<std::string> warnings;
   // Stage durations, for logs and benchmarks.
   std::chrono::nanoseconds atr_time{};

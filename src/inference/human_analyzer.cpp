@@ -26,7 +26,7 @@ auto timed(std::chrono::nanoseconds& elapsed, Work work) {
 
 std::vector<std::unique_ptr<HumanAnalyzer>> load_analyzers(const ModelSettings& settings, int instances,
                                                            const ComputeDevice& device) {
-  const CheckpointPaths checkpoints = locate_checkpoints(settings.checkpoints_dir);
+  const CheckpointPaths checkpoints = locate_checkpoints(settings.checkpoints_dir, settings.pose_model);
   ModelSettings each = settings;
   if (each.runtime.intra_op_threads <= 0) each.runtime.intra_op_threads = default_intra_op_threads(instances);
   std::vector<std::unique_ptr<HumanAnalyzer>> analyzers;
@@ -42,7 +42,13 @@ HumanAnalyzer::HumanAnalyzer(const CheckpointPaths& checkpoints, const ModelSett
                              const ComputeDevice& device)
     : atr_(checkpoints.atr, kAtrInputSize, kAtrClasses, settings.atr_output, settings.runtime, device),
       lip_(checkpoints.lip, kLipInputSize, kLipClasses, settings.lip_output, settings.runtime, device),
-      pose_(checkpoints.pose, settings.runtime, device) {}
+      openpose_(checkpoints.pose_model == PoseModel::kOpenPose
+                    ? std::make_optional<PoseNetwork>(checkpoints.pose, settings.runtime, device)
+                    : std::nullopt) {
+  if (checkpoints.pose_model == PoseModel::kDwpose) {
+    dwpose_.emplace(checkpoints.dwpose_detector, checkpoints.dwpose_pose, settings.runtime, device);
+  }
+}
 
 HumanAnalysis HumanAnalyzer::analyze(const cv::Mat& person_bgr) {
   HumanAnalysis analysis;
@@ -57,8 +63,13 @@ HumanAnalysis HumanAnalyzer::analyze(const cv::Mat& person_bgr) {
   });
   analysis.parse = core::merge_neck(atr, lip);
   const core::PoseResult pose = timed(analysis.pose_time, [&] {
+    if (dwpose_) {
+      core::dwpose::DwposeResult found = dwpose_->analyze(person_bgr);
+      analysis.hands = std::move(found.hands);
+      return std::move(found.pose);
+    }
     const core::PoseInput input = core::pose_input_blob(person_bgr);
-    const PoseNetwork::Outputs outputs = pose_.forward(input.blob);
+    const PoseNetwork::Outputs outputs = openpose_->forward(input.blob);
     return core::choose_person(
         core::detect_people(core::upsample_pose_outputs(outputs.paf, outputs.heatmap, input.unpadded)));
   });

@@ -11,13 +11,15 @@
 #include <opencv2/core.hpp>
 
 #include "core/pool.hpp"
+#include "inference/dwpose_networks.hpp"
 #include "inference/human_analysis.hpp"
 #include "inference/model_settings.hpp"
 #include "inference/networks.hpp"
 
 namespace mc::inference {
 
-// One instance of the three networks (ATR, LIP, pose), each its own ONNX
+// One instance of the networks (ATR, LIP, and OpenPose's or DWPose's pose
+// networks as checkpoints.pose_model says), each its own ONNX
 // Runtime session with its own thread pool (settings.runtime).
 // Not thread-safe: one request at a time; an AnalyzerPool shares several.
 class HumanAnalyzer {
@@ -30,12 +32,14 @@ class HumanAnalyzer {
 
   ParsingNetwork& atr() { return atr_; }
   ParsingNetwork& lip() { return lip_; }
-  PoseNetwork& pose() { return pose_; }
+  // OpenPose's network; only with POSE_MODEL=openpose.
+  PoseNetwork& pose() { return openpose_.value(); }
 
  private:
   ParsingNetwork atr_;
   ParsingNetwork lip_;
-  PoseNetwork pose_;
+  std::optional<PoseNetwork> openpose_;
+  std::optional<DwposeNetworks> dwpose_;
 };
 
 // A fixed set of analyzers handed out one request at a time. With one

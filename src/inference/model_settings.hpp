@@ -26,11 +26,21 @@ struct RuntimeSettings {
 // The graph optimisation names RuntimeSettings::graph_optimization accepts.
 [[nodiscard]] bool is_graph_optimization(const std::string& name);
 
+// Which pose network finds the body keypoints (POSE_MODEL): OpenPose's body
+// network, or DWPose's two (docs/models.md).
+enum class PoseModel { kOpenPose, kDwpose };
+
+// "openpose" or "dwpose".
+[[nodiscard]] const char* pose_model_name(PoseModel model);
+// The PoseModel named `name`; throws core::SetupError naming the choices.
+[[nodiscard]] PoseModel parse_pose_model(const std::string& name);
+
 struct ModelSettings {
   std::filesystem::path checkpoints_dir = "./checkpoints";  // CHECKPOINTS_DIR
   int gpu_id = 0;                                           // GPU_ID: -1 the CPU, >= 0 a CUDA device
   std::string atr_output;                                   // PARSING_ATR_OUTPUT; empty: the second declared output
   std::string lip_output;                                   // PARSING_LIP_OUTPUT; likewise
+  PoseModel pose_model = PoseModel::kOpenPose;              // POSE_MODEL
   RuntimeSettings runtime;
 };
 

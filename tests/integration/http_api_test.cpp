@@ -262,7 +262,8 @@ TEST_F(HttpApiTest, TheAnalysisCacheGivesTheSameMasksAndReplacesAForeignOrCorrup
 
   // The object's key, made again from the algorithm version, the models and the image's pixels.
   const std::string key = mc::service::analysis_key(
-      mc::service::model_fingerprint(mc::inference::locate_checkpoints(kModels / "one_person"), {}, "fp32"),
+      mc::service::model_fingerprint(
+          mc::inference::locate_checkpoints(kModels / "one_person", mc::inference::PoseModel::kOpenPose), {}, "fp32"),
       mc::service::pixels_digest(mc::core::to_person_image(mc::adapters::decode_image(figure_png), 40'000'000)));
   ASSERT_EQ(key.rfind("v" + std::to_string(mc::service::kAnalysisAlgorithmVersion) + "/", 0), 0U);
   mc::adapters::S3Settings s3;

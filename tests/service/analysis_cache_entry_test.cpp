@@ -95,7 +95,7 @@ TEST(AnalysisCacheEntryTest, Bf16AndFp32AnalysesNeverShareAKey) {
   auto log = std::make_shared<spdlog::logger>("bf16", std::make_shared<spdlog::sinks::ostream_sink_st>(lines));
   const inference::AnalyzerPool pool(settings, 1, *log);
   const std::string precision = inference::precision_name(pool.device());
-  const inference::CheckpointPaths paths = inference::locate_checkpoints(models);
+  const inference::CheckpointPaths paths = inference::locate_checkpoints(models, inference::PoseModel::kOpenPose);
   if (inference::cpu_bf16_instructions().empty()) {
     EXPECT_EQ(precision, "fp32") << lines.str();  // warned and ran fp32 (generate_cli_test)
   } else {

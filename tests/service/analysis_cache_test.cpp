@@ -35,6 +35,7 @@ inference::HumanAnalysis sample() {
   }
   analysis.people_found = 2;
   analysis.warnings = {"left wrist not found"};
+  analysis.hands[1] = {{100.25F, 200.5F}, {101.0F / 3.0F, 202.0F}, {104.0F, 199.0F}};  // DWPose's right hand
   return analysis;
 }
 
@@ -51,6 +52,7 @@ TEST(AnalysisCacheTest, AStoredAnalysisReadsBackExactly) {
   EXPECT_EQ(back->keypoint_scores, analysis.keypoint_scores);
   EXPECT_EQ(back->people_found, 2);
   EXPECT_EQ(back->warnings, analysis.warnings);
+  EXPECT_EQ(back->hands, analysis.hands) << "protect hands: a hit protects what the miss did";
 }
 
 TEST(AnalysisCacheTest, ForeignOrMalformedObjectsAreRefusedNamingTheProblem) {
@@ -109,7 +111,11 @@ TEST(AnalysisCacheTest, DeepNestingIsRefusedBeforeTheDocumentIsBuilt) {
   std::string problem;
   EXPECT_FALSE(decode_analysis(with("warnings", nlohmann::json::parse(std::string(100, '[') + std::string(100, ']'))),
                                "k", problem));
-  EXPECT_NE(problem.find("nested deeper than 3 levels"), std::string::npos) << problem;
+  EXPECT_NE(problem.find("nested deeper than 4 levels"), std::string::npos) << problem;
+  EXPECT_FALSE(decode_analysis(with("hands", nlohmann::json::array({{{1, 2}}, {{1e300, 2}}})), "k", problem));
+  EXPECT_EQ(problem, "a hand point is not a finite [x, y] pair");
+  EXPECT_FALSE(decode_analysis(with("hands", nlohmann::json::array({nlohmann::json::array()})), "k", problem));
+  EXPECT_EQ(problem, "hands is not a pair of point lists");
 }
 
 TEST(AnalysisCacheTest, KeypointsOutsideFloatOrOfTheWrongShapeAreRefused) {

@@ -163,6 +163,7 @@ TEST(SettingsTest, TextsDefaultToWhatReadmeDocuments) {
   EXPECT_EQ(settings.models.checkpoints_dir, "./checkpoints");
   EXPECT_EQ(settings.models.runtime.graph_optimization, "all");
   EXPECT_EQ(settings.models.runtime.precision, "fp32");
+  EXPECT_EQ(settings.models.pose_model, inference::PoseModel::kOpenPose);
   EXPECT_EQ(settings.models.atr_output, "");
   EXPECT_EQ(settings.log_level, "info");
   EXPECT_EQ(settings.metrics_bind_address, "0.0.0.0");
@@ -231,6 +232,8 @@ TEST(SettingsTest, ChoicesOutsideTheirListAreNamedWithTheValue) {
             problems({"ORT_GRAPH_OPTIMIZATION must be disable, basic, extended, layout or all (got \"max\")"}));
   EXPECT_EQ(load_error(with(required_variables(), {{"INFERENCE_PRECISION", "fp16"}})),
             problems({"INFERENCE_PRECISION must be fp32 or bf16 (got \"fp16\")"}));
+  EXPECT_EQ(load_error(with(required_variables(), {{"POSE_MODEL", "DWPose"}})),
+            problems({"POSE_MODEL must be openpose or dwpose (got \"DWPose\")"}));
   EXPECT_EQ(load_error(with(required_variables(), {{"MINIO_SECURE", "yes"}})),
             problems({"MINIO_SECURE must be true or false (got \"yes\")"}));
   EXPECT_EQ(load_error(with(required_variables(), {{"IMAGE_FETCH_ALLOW_PRIVATE", "on"}})),

@@ -51,7 +51,9 @@ std::string model_fingerprint(const inference::CheckpointPaths& checkpoints, con
                               const std::string& precision) {
   Sha256 hash;
   std::vector<char> buffer(1 << 20);
-  for (const auto& path : {checkpoints.atr, checkpoints.lip, checkpoints.pose}) {
+  std::vector<std::filesystem::path> files{checkpoints.atr, checkpoints.lip};
+  for (const auto& path : checkpoints.pose_files()) files.push_back(path);
+  for (const auto& path : files) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw core::SetupError("cannot read model file " + path.string());
     while (in) {
@@ -60,7 +62,8 @@ std::string model_fingerprint(const inference::CheckpointPaths& checkpoints, con
     }
     hash.add("\n", 1);
   }
-  hash.add(models.atr_output + "\n" + models.lip_output);
+  // The pose model by name too: its keypoints differ even were the files the same.
+  hash.add(models.atr_output + "\n" + models.lip_output + "\n" + inference::pose_model_name(models.pose_model));
   if (precision != "fp32") hash.add("\nprecision " + precision);
   return hash.hex();
 }

@@ -95,8 +95,8 @@ RequestProcessor::StoredMasks RequestProcessor::upload_masks(ActiveRequest& acti
   if (!request.options.is_default()) {
     // Options (issue 20): each mask shaped, its extra outputs stored beside it.
     const core::MaskOptions& options = request.options;
-    const core::MaskShaper shaper =
-        active.times.time(Stage::kMasks, [&] { return core::MaskShaper(options, analysis.parse, analysis.keypoints); });
+    const core::MaskShaper shaper = active.times.time(
+        Stage::kMasks, [&] { return core::MaskShaper(options, analysis.parse, analysis.keypoints, analysis.hands); });
     nlohmann::json artifacts = nlohmann::json::object();
     for (auto& [type, mask] : masks.masks) {
       const core::ShapedMask shaped = active.times.time(Stage::kMasks, [&] { return shaper.shape(mask); });

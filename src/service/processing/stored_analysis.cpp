@@ -1,5 +1,6 @@
 #include "service/processing/stored_analysis.hpp"
 
+#include <cmath>
 #include <cstdint>
 #include <stdexcept>
 #include <vector>
@@ -17,18 +18,25 @@
 namespace mc::service {
 
 namespace {
-constexpr int kFormat = 2;       // 2: with keypoint_scores and people_found
+constexpr int kFormat = 3;       // 2: with keypoint_scores and people_found; 3: with hands
 constexpr int kLabelCount = 19;  // the parse map's labels are 0..18 (inference::HumanAnalysis)
 constexpr int kMapWidth = 768;
 constexpr int kMapHeight = 1024;
 constexpr long long kMaxPeople = 1000;
-constexpr std::size_t kMaxDepth = 3;  // the document, the keypoints, a pair
+constexpr std::size_t kMaxDepth = 4;  // the document, the hands, a hand, a pair
+constexpr std::size_t kMaxHandPoints = 21;
 }  // namespace
 
 std::string encode_analysis(const inference::HumanAnalysis& analysis, const std::string& key) {
   const std::vector<std::uint8_t> png = adapters::encode_png(analysis.parse);
   nlohmann::json keypoints = nlohmann::json::array();
   for (const auto& point : analysis.keypoints) keypoints.push_back({point.x, point.y});
+  nlohmann::json hands = nlohmann::json::array();
+  for (const auto& hand : analysis.hands) {
+    nlohmann::json points = nlohmann::json::array();
+    for (const auto& point : hand) points.push_back({point.x, point.y});
+    hands.push_back(points);
+  }
   return nlohmann::json{
       {"format", kFormat},
       {"key", key},
@@ -36,6 +44,7 @@ std::string encode_analysis(const inference::HumanAnalysis& analysis, const std:
       {"keypoints", keypoints},
       {"keypoint_scores", analysis.keypoint_scores},
       {"people_found", analysis.people_found},
+      {"hands", hands},
       {"warnings", analysis.warnings}}
       .dump();
 }
@@ -121,6 +130,28 @@ std::optional<inference::HumanAnalysis> decode_analysis(std::string_view bytes, 
       return std::nullopt;
     }
     analysis.people_found = static_cast<int>(people);
+    const nlohmann::json& hands = document.at("hands");
+    if (!hands.is_array() || hands.size() != analysis.hands.size()) {
+      problem = "hands is not a pair of point lists";
+      return std::nullopt;
+    }
+    for (std::size_t side = 0; side < analysis.hands.size(); ++side) {
+      const nlohmann::json& points = hands[side];
+      if (!points.is_array() || points.size() > kMaxHandPoints) {
+        problem = "a hand is not a list of at most " + std::to_string(kMaxHandPoints) + " points";
+        return std::nullopt;
+      }
+      for (const auto& point : points) {
+        const auto finite = [](const nlohmann::json& v) {
+          return v.is_number() && std::abs(v.get<double>()) <= 1e6;  // also false for NaN
+        };
+        if (!point.is_array() || point.size() != 2 || !finite(point[0]) || !finite(point[1])) {
+          problem = "a hand point is not a finite [x, y] pair";
+          return std::nullopt;
+        }
+        analysis.hands[side].emplace_back(point[0].get<float>(), point[1].get<float>());
+      }
+    }
     // Bounded before any is copied: each is logged on every hit.
     const nlohmann::json& warnings = document.at("warnings");
     if (!warnings.is_array() || warnings.size() > kMaxStoredWarnings) {

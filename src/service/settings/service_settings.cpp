@@ -56,6 +56,12 @@ inference::ModelSettings read_model_settings(SettingsReader& env) {
   models.checkpoints_dir = env.optional("CHECKPOINTS_DIR", models.checkpoints_dir.string());
   models.atr_output = env.optional("PARSING_ATR_OUTPUT", models.atr_output);
   models.lip_output = env.optional("PARSING_LIP_OUTPUT", models.lip_output);
+  const std::string pose_model = env.optional("POSE_MODEL", inference::pose_model_name(models.pose_model));
+  try {
+    models.pose_model = inference::parse_pose_model(pose_model);
+  } catch (const core::SetupError& error) {
+    env.problem(error.what());
+  }
   models.runtime.intra_op_threads = env.integer("ORT_INTRA_OP_THREADS", models.runtime.intra_op_threads, 0, 256);
   models.runtime.inter_op_threads = env.integer("ORT_INTER_OP_THREADS", models.runtime.inter_op_threads, 1, 256);
   models.runtime.graph_optimization = env.optional("ORT_GRAPH_OPTIMIZATION", models.runtime.graph_optimization);
