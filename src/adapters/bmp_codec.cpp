@@ -1,6 +1,7 @@
 #include "adapters/bmp_codec.hpp"
 
 #include <climits>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -20,6 +21,51 @@
 #include "core/errors.hpp"
 
 namespace mc::adapters {
+
+namespace {
+
+std::uint32_t little_endian(std::string_view bytes, std::size_t at, int count) {
+  std::uint32_t value = 0;
+  for (int i = count - 1; i >= 0; --i)
+    value = value << 8 | static_cast<std::uint8_t>(bytes[at + static_cast<std::size_t>(i)]);
+  return value;
+}
+
+// stb_image reads a 1-, 4- or 8-bit BMP's palette from the space before the
+// pixels and looks each index up without checking it against that palette:
+// an index beyond it reads stack bytes never written. Each index is checked
+// here first (the header check has made sure every row is in the file).
+void check_palette_indices(std::string_view bytes, std::int64_t width, std::int64_t height) {
+  if (bytes.size() < 34) return;
+  const std::uint32_t header_size = little_endian(bytes, 14, 4);
+  const bool core_header = header_size == 12;
+  const std::uint32_t bits = little_endian(bytes, core_header ? 24 : 28, 2);
+  if (bits != 1 && bits != 4 && bits != 8) return;
+  if (!core_header && little_endian(bytes, 30, 4) != 0) return;  // compressed: refused elsewhere
+  const std::int64_t offset = little_endian(bytes, 10, 4);
+  const std::int64_t palette_bytes = offset - 14 - (core_header ? 24 : header_size);
+  const std::int64_t colours = core_header ? palette_bytes / 3 : palette_bytes / 4;
+  if (palette_bytes < 0 || colours < 1) throw core::InputError("corrupt BMP image (no palette before its pixels)");
+  if (colours >= (std::int64_t{1} << bits)) return;
+  const std::int64_t row_bytes = (width * bits + 31) / 32 * 4;
+  for (std::int64_t row = 0; row < height; ++row) {
+    const std::size_t start = static_cast<std::size_t>(offset + row * row_bytes);
+    if (start + static_cast<std::size_t>(row_bytes) > bytes.size()) {
+      throw core::InputError("corrupt BMP image (pixel rows missing)");
+    }
+    for (std::int64_t x = 0; x < width; ++x) {
+      const auto byte = static_cast<std::uint8_t>(bytes[start + static_cast<std::size_t>(x * bits / 8)]);
+      const int shift = static_cast<int>(8 - bits - (x * bits) % 8);
+      const std::int64_t index = (byte >> shift) & ((1 << bits) - 1);
+      if (index >= colours) {
+        throw core::InputError("corrupt BMP image (a pixel names colour " + std::to_string(index) + " of a " +
+                               std::to_string(colours) + "-colour palette)");
+      }
+    }
+  }
+}
+
+}  // namespace
 
 cv::Mat decode_bmp(std::string_view bytes, std::int64_t width, std::int64_t height) {
   if (bytes.size() > static_cast<std::size_t>(INT_MAX)) throw core::InputError("corrupt BMP image (over 2 GB)");
@@ -45,6 +91,7 @@ cv::Mat decode_bmp(std::string_view bytes, std::int64_t width, std::int64_t heig
                            std::to_string(height) + ", but the decoder reads " + std::to_string(read_width) + " x " +
                            std::to_string(read_height) + ")");
   }
+  check_palette_indices(bytes, width, height);
   const std::unique_ptr<stbi_uc, decltype(&stbi_image_free)> pixels(
       stbi_load_from_memory(data, size, &read_width, &read_height, &channels, 3), stbi_image_free);
   if (!pixels) {

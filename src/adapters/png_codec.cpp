@@ -159,6 +159,14 @@ cv::Mat decode_png(std::string_view bytes, std::int64_t width, std::int64_t heig
   } release{state};
   if (state.info == nullptr) throw std::bad_alloc();
   png_set_read_fn(state.png, &state, read_bytes);
+  // Only the pixels matter: text, ICC profiles and unknown chunks are skipped
+  // unread (a zTXt chunk inflates to 8 MB each, a thousand of them kept by
+  // default), and no chunk may take more than 1 MiB of memory.
+  static constexpr png_byte kIgnoredChunks[] = "iCCP\0iTXt\0tEXt\0zTXt\0sPLT\0eXIf";
+  png_set_keep_unknown_chunks(state.png, PNG_HANDLE_CHUNK_NEVER, nullptr, 0);
+  png_set_keep_unknown_chunks(state.png, PNG_HANDLE_CHUNK_NEVER, kIgnoredChunks, 6);
+  png_set_chunk_malloc_max(state.png, 1 << 20);
+  png_set_chunk_cache_max(state.png, 32);
   const auto refused = [&state](const std::string& what) {
     return core::InputError("corrupt PNG image (the decoder rejected " + what + ": " + state.message + ")");
   };

@@ -209,11 +209,17 @@ OpenPosePerson to_openpose(const WholeBody& person) {
 }
 
 DwposeResult choose_person(const std::vector<OpenPosePerson>& people, int boxes_found, cv::Size image_size) {
-  const auto visible = [](const OpenPosePerson& p) {
+  // Above the score and inside the image; NaN and infinite points never are.
+  const auto shown = [&](const OpenPosePerson& p, std::size_t i) {
+    const cv::Point2d& point = p.points[i];
+    return p.scores[i] > kVisibleScore && point.x >= 0.0 && point.y >= 0.0 && point.x < image_size.width &&
+           point.y < image_size.height;
+  };
+  const auto visible = [&](const OpenPosePerson& p) {
     int count = 0;
     double total = 0.0;
     for (std::size_t i = 0; i < kKeypointCount; ++i) {
-      if (p.scores[i] > kVisibleScore) {
+      if (shown(p, i)) {
         ++count;
         total += p.scores[i];
       }
@@ -237,7 +243,7 @@ DwposeResult choose_person(const std::vector<OpenPosePerson>& people, int boxes_
   };
   DwposeResult result;
   for (std::size_t i = 0; i < kKeypointCount; ++i) {
-    if (best->scores[i] <= kVisibleScore) continue;
+    if (!shown(*best, i)) continue;
     result.pose.keypoints[i] = work(best->points[i]);
     result.pose.scores[i] = static_cast<float>(best->scores[i]);
   }
@@ -245,8 +251,7 @@ DwposeResult choose_person(const std::vector<OpenPosePerson>& people, int boxes_
     const int first = hand == 0 ? kLeftHandFirst : kRightHandFirst;
     for (int i = first; i < first + kHandCount; ++i) {
       const auto index = static_cast<std::size_t>(i);
-      if (best->scores[index] > kVisibleScore)
-        result.hands[static_cast<std::size_t>(hand)].push_back(work(best->points[index]));
+      if (shown(*best, index)) result.hands[static_cast<std::size_t>(hand)].push_back(work(best->points[index]));
     }
   }
   result.pose.people_found = boxes_found;
@@ -255,7 +260,11 @@ DwposeResult choose_person(const std::vector<OpenPosePerson>& people, int boxes_
   } else if (boxes_found > 1) {
     result.pose.warnings.push_back(std::to_string(boxes_found) +
                                    " people detected; using the one with the most body parts (" +
-                                   std::to_string(best_visible.first) + " of 18)");
+                                   std::to_string(best_visible.first) + " of 18" +
+                                   (static_cast<std::size_t>(boxes_found) > kMaxPeopleEstimated
+                                        ? ", among the " + std::to_string(kMaxPeopleEstimated) + " most likely"
+                                        : std::string()) +
+                                   ")");
   }
   return result;
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -22,6 +23,9 @@ inline constexpr int kOpenPoseCount = 134;  // the 18 body points, then COCO-Who
 inline constexpr int kHandCount = 21;
 inline constexpr double kSimccSplitRatio = 2.0;
 inline constexpr double kVisibleScore = 0.3;  // DWPose draws and uses a point only above this
+// The pose network runs on this many boxes at most (the highest scores): a
+// crowd would otherwise cost one RTMPose pass per person, without bound.
+inline constexpr std::size_t kMaxPeopleEstimated = 8;
 
 struct Letterbox {
   cv::Mat blob;        // [1, 3, 640, 640] float, raw 0..255 pixels in the image's channel order
@@ -76,6 +80,8 @@ struct DwposeResult {
 // docs/algorithm.md section 3b step 6: of `people` (detector order), the one with the most
 // visible body points (ties: the larger sum of their scores, then the first), scaled from the
 // `image_size` person image to work pixels. `boxes_found` is the number of detector boxes.
+// A point counts as visible when it scores above 0.3 and lies inside the image (DWPose places
+// joints outside the frame; OpenPose, whose points the mask rules take, never does).
 // Throws InputError("no person detected") when that person shows no body point.
 DwposeResult choose_person(const std::vector<OpenPosePerson>& people, int boxes_found, cv::Size image_size);
 

@@ -105,7 +105,21 @@ ImageHeader bmp_header(std::string_view bytes) {
   }
   const auto width = static_cast<std::int32_t>(little_endian32(bytes, 18));
   const auto height = static_cast<std::int32_t>(little_endian32(bytes, 22));  // negative: top-down rows
-  return {ImageFormat::kBmp, width, height < 0 ? -static_cast<std::int64_t>(height) : height};
+  const std::int64_t rows = height < 0 ? -static_cast<std::int64_t>(height) : height;
+  // Uncompressed rows (BI_RGB, BI_BITFIELDS) must all be in the file: a
+  // reader fills missing ones with zeros, 36 megapixels from 62 bytes.
+  if (bytes.size() >= 34 && width > 0) {
+    const std::uint32_t bits = little_endian16(bytes, 28);
+    const std::uint32_t compression = little_endian32(bytes, 30);
+    const std::uint64_t offset = little_endian32(bytes, 10);
+    if ((compression == 0 || compression == 3) && bits > 0 && bits <= 32) {
+      const std::uint64_t stride = (static_cast<std::uint64_t>(width) * bits + 31) / 32 * 4;
+      if (offset > bytes.size() || static_cast<std::uint64_t>(rows) > (bytes.size() - offset) / stride) {
+        truncated(ImageFormat::kBmp, "pixel rows missing");
+      }
+    }
+  }
+  return {ImageFormat::kBmp, width, rows};
 }
 
 std::optional<ImageFormat> sniff_format(std::string_view bytes) {

@@ -133,7 +133,9 @@ void read_profile(const nlohmann::json& value, MaskOptions& options, const std::
   const std::string profile(profile_name(options.profile));
   if (options.profile == kDefaultProfile) {
     if (has_category) {
-      throw InputError("options.category needs an options.profile other than seed (seed makes mask_types)");
+      throw InputError(
+          "options.profile seed takes no options.category (seed makes mask_types; a category needs "
+          "another profile)");
     }
     return;
   }

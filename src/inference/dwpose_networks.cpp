@@ -65,7 +65,9 @@ DwposeNetworks::People DwposeNetworks::find_people(const cv::Mat& image) {
     found.people.push_back(core::dwpose::to_openpose(core::dwpose::decode_simcc(simcc.at(0), simcc.at(1), crop)));
   };
   if (found.boxes.empty()) estimate(nullptr);  // DWPose: no box, the whole image
-  for (const auto& box : found.boxes) estimate(&box);
+  for (std::size_t i = 0; i < std::min(found.boxes.size(), core::dwpose::kMaxPeopleEstimated); ++i) {
+    estimate(&found.boxes[i]);
+  }
   return found;
 }
 

@@ -251,6 +251,25 @@ TEST(ImageDecoding, BmpVariantsAndRunLengthEncodingRefused) {
             "unsupported BMP image (run-length encoded, RLE8; send JPEG, PNG, WebP or an uncompressed BMP)");
 }
 
+// A BMP whose rows are not all in the file (readers fill them with zeros:
+// 36 megapixels from 62 bytes), or whose pixels name colours beyond its
+// palette (the reader would look them up in memory never written), is refused.
+TEST(ImageDecoding, ABmpMissingRowsOrNamingColoursBeyondItsPaletteIsRefused) {
+  std::string huge = encode(".bmp", cv::Mat(2, 4, CV_8UC1, cv::Scalar(9)));  // 8 bits, 256 greys
+  huge.replace(18, 8, std::string("\x70\x17\0\0\x70\x17\0\0", 8));           // 6000 x 6000
+  EXPECT_EQ(error_of(huge), "corrupt or truncated BMP image (pixel rows missing)");
+
+  std::string one_colour = encode(".bmp", cv::Mat(2, 4, CV_8UC1, cv::Scalar(0))).substr(0, 58);  // one palette entry
+  one_colour += std::string("\0\0\0\0\0\0\0\0", 8);                                              // two rows of index 0
+  one_colour.replace(10, 4, std::string("\x3A\0\0\0", 4));                                       // pixels at 58
+  one_colour.replace(2, 4, std::string("\x42\0\0\0", 4));                                        // 66 bytes
+  one_colour.replace(46, 4, std::string("\x01\0\0\0", 4));                                       // biClrUsed 1
+  ASSERT_EQ(one_colour.size(), 66U);
+  EXPECT_EQ(cv::norm(decode_image(one_colour), cv::Mat(2, 4, CV_8UC3, cv::Scalar(0)), cv::NORM_INF), 0.0);
+  one_colour[63] = 1;
+  EXPECT_EQ(error_of(one_colour), "corrupt BMP image (a pixel names colour 1 of a 1-colour palette)");
+}
+
 // The same image as Pillow shows it: tests/adapters/pillow_images.py, run with
 // Debian's python3-pil.
 class PillowImages : public ::testing::Test {

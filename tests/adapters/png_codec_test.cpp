@@ -5,10 +5,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 #include <string>
 
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -102,6 +106,58 @@ TEST(PngDecoding, ReadsWhatOpenCvReadsAndRefusesDamageWithLibpngsReason) {
   } catch (const mc::core::InputError& error) {
     EXPECT_NE(std::string(error.what()).find("the data ends early"), std::string::npos) << error.what();
   }
+}
+
+// A PNG chunk: length, type, data, CRC.
+std::string chunk(const std::string& type, const std::string& data) {
+  std::string out;
+  for (const int shift : {24, 16, 8, 0}) out += static_cast<char>((data.size() >> shift) & 0xFF);
+  out += type + data;
+  uLong crc = crc32(0, reinterpret_cast<const Bytef*>(type.data()), static_cast<uInt>(type.size()));
+  crc = crc32(crc, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size()));
+  for (const int shift : {24, 16, 8, 0}) out += static_cast<char>((crc >> shift) & 0xFF);
+  return out;
+}
+
+// A text-chunk bomb: 200 zTXt chunks of 8 KB, each 7.9 MB inflated, 1.6 GB
+// in all, which libpng inflates by default (about 6.6 s of CPU here; a 25 MB
+// body holds 3,000 such chunks). They are skipped unread: the pixels decode, in a child process
+// whose CPU time is its own, within a second of CPU (a resource bound, as
+// a memory bound is).
+TEST(PngDecoding, TextChunksAreSkippedUnreadNotInflated) {
+  const cv::Mat grey(4, 4, CV_8UC1, cv::Scalar(77));
+  std::vector<std::uint8_t> plain;
+  ASSERT_TRUE(cv::imencode(".png", grey, plain));
+  const std::string zeros(7'900'000, '\0');
+  std::vector<Bytef> packed(compressBound(zeros.size()));
+  uLongf packed_size = packed.size();
+  ASSERT_EQ(compress2(packed.data(), &packed_size, reinterpret_cast<const Bytef*>(zeros.data()), zeros.size(), 9),
+            Z_OK);
+  const std::string text =
+      chunk("zTXt", std::string("k\0\0", 3) +
+                        std::string(packed.begin(), packed.begin() + static_cast<std::ptrdiff_t>(packed_size)));
+  std::string bomb = as_text(plain).substr(0, 33);  // signature and IHDR
+  for (int i = 0; i < 200; ++i) bomb += text;
+  bomb += as_text(plain).substr(33);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    try {
+      const cv::Mat decoded = decode_png(bomb, 4, 4);
+      ::_exit(cv::norm(decoded, grey, cv::NORM_INF) == 0.0 ? 0 : 3);
+    } catch (...) {
+      ::_exit(2);
+    }
+  }
+  int status = 0;
+  rusage used{};
+  ASSERT_EQ(::wait4(child, &status, 0, &used), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "2: the decoder failed; 3: other pixels";
+  const double cpu_seconds = static_cast<double>(used.ru_utime.tv_sec + used.ru_stime.tv_sec) +
+                             static_cast<double>(used.ru_utime.tv_usec + used.ru_stime.tv_usec) / 1e6;
+  std::cout << "CPU for a PNG with 1.6 GB of compressed text: " << cpu_seconds << " s\n";
+  EXPECT_LT(cpu_seconds, 1.0);
 }
 
 }  // namespace

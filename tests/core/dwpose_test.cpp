@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <limits>
 
 #include "core/dwpose.hpp"
 #include "core/errors.hpp"
@@ -108,6 +109,24 @@ TEST(DwposeChoice, MostVisibleBodyPointsThenTheirScoreInWorkPixels) {
   EXPECT_EQ(result.hands[1].size(), 21U);
   ASSERT_EQ(result.pose.warnings.size(), 1U);
   EXPECT_EQ(result.pose.warnings[0], "3 people detected; using the one with the most body parts (18 of 18)");
+}
+
+// DWPose places joints beyond the frame (and a degenerate box can make them
+// NaN); OpenPose never reports such points, and the mask rules draw from them.
+TEST(DwposeChoice, PointsOutsideTheImageOrNotFiniteAreNotVisible) {
+  dwpose::WholeBody body = person_with(0.9);
+  body.points[7] = {-10.0, 10.0};                                    // left elbow, OpenPose 6
+  body.points[9] = {std::numeric_limits<double>::quiet_NaN(), 5.0};  // left wrist, OpenPose 7
+  body.points[10] = {10.0, 2000.0};                                  // right wrist, OpenPose 4
+  body.points[91] = {800.0, 5.0};                                    // a left-hand point
+  const auto result = dwpose::choose_person({dwpose::to_openpose(body)}, 1, cv::Size(768, 1024));
+  for (const std::size_t hidden : {4U, 6U, 7U}) {
+    EXPECT_EQ(result.pose.keypoints[hidden], cv::Point2f(0.0F, 0.0F)) << hidden;
+    EXPECT_EQ(result.pose.scores[hidden], 0.0F) << hidden;
+  }
+  EXPECT_EQ(result.pose.keypoints[5], cv::Point2f(2.5F, 5.0F)) << "a point inside is kept";
+  EXPECT_EQ(result.hands[0].size(), 20U);
+  EXPECT_EQ(result.hands[1].size(), 21U);
 }
 
 TEST(DwposeChoice, NoVisibleBodyPointIsNoPerson) {

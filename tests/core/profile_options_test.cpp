@@ -61,7 +61,8 @@ TEST(ProfileOptions, RefusesACategoryTheProfileLacks) {
   EXPECT_EQ(error_of({{"profile", "idm_dc"}, {"category", "shoes"}}),
             "options.profile idm_dc has no category \"shoes\" (its categories: upper_body, lower_body, dresses)");
   EXPECT_EQ(error_of({{"category", "dresses"}}),
-            "options.category needs an options.profile other than seed (seed makes mask_types)");
+            "options.profile seed takes no options.category (seed makes mask_types; a category needs "
+            "another profile)");
 }
 
 TEST(ProfileOptions, AProfileTakesNoShapingOption) {

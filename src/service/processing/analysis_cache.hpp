@@ -27,10 +27,11 @@
 namespace mc::service {
 
 // SHA-256 (hex) of the three model files' bytes, the chosen parsing outputs
-// and the precision the networks run in (inference::precision_name: "fp32"
-// adds nothing, so fp32 keys stay those of earlier releases; "bf16" adds
-// itself): a cached analysis is only ever used with the models and the
-// precision that made it, bf16 and fp32 analyses never mixed.
+// the pose model's name and the precision the networks run in
+// (inference::precision_name: "bf16" adds itself): a cached analysis is only
+// ever used with the models, the pose model and the precision that made it.
+// Adding the pose model's name (issue 30) changed every key once: the first
+// release with it starts with a cold cache.
 std::string model_fingerprint(const inference::CheckpointPaths& checkpoints, const inference::ModelSettings& models,
                               const std::string& precision);
 

@@ -22,8 +22,8 @@ constexpr int kFormat = 3;       // 2: with keypoint_scores and people_found; 3:
 constexpr int kLabelCount = 19;  // the parse map's labels are 0..18 (inference::HumanAnalysis)
 constexpr int kMapWidth = 768;
 constexpr int kMapHeight = 1024;
-constexpr long long kMaxPeople = 1000;
-constexpr std::size_t kMaxDepth = 4;  // the document, the hands, a hand, a pair
+constexpr long long kMaxPeople = 8400;  // YOLOX-L's anchors: the most boxes DWPose can count
+constexpr std::size_t kMaxDepth = 4;    // the document, the hands, a hand, a pair
 constexpr std::size_t kMaxHandPoints = 21;
 }  // namespace
 
