@@ -122,7 +122,8 @@ void run_generate_command(const GenerateOptions& options) {
   const inference::HumanAnalysis analysis = pool.acquire()->analyze(person);
   for (const auto& warning : analysis.warnings) log->warn("{}", warning);
 
-  if (write_profile_files(options, mask_options, analysis.parse, analysis.keypoints)) {
+  if (write_profile_files(options, mask_options, analysis.parse, analysis.keypoints,
+                          analysis.wholebody ? &*analysis.wholebody : nullptr)) {
     dump_analysis(options, analysis);
     return;
   }

@@ -43,8 +43,20 @@ core::MaskOptions cli_mask_options(const MaskOutputOptions& options) {
   if (options.profile.empty() && options.category.empty()) return cli_mask_options(options.options_json);
   nlohmann::json merged = nlohmann::json::object();
   if (!options.options_json.empty()) {
-    const core::MaskOptions checked = cli_mask_options(options.options_json);  // its own errors first
+    // fitdit_offsets need the profile that --profile gives: checked with it below.
+    std::string text = options.options_json;
+    nlohmann::json fitdit_offsets;
+    if (core::json_text_problem(text).empty()) {
+      nlohmann::json raw = nlohmann::json::parse(text, nullptr, false);
+      if (raw.is_object() && raw.contains("fitdit_offsets")) {
+        fitdit_offsets = raw["fitdit_offsets"];
+        raw.erase("fitdit_offsets");
+        text = raw.dump();
+      }
+    }
+    const core::MaskOptions checked = cli_mask_options(text);  // its own errors first
     merged = core::mask_options_json(checked);
+    if (!fitdit_offsets.is_null()) merged["fitdit_offsets"] = fitdit_offsets;
   }
   if (!options.profile.empty()) merged["profile"] = options.profile;
   if (!options.category.empty()) merged["category"] = options.category;
@@ -65,9 +77,15 @@ core::MaskOptions cli_mask_options(const MaskOutputOptions& options) {
 }
 
 bool write_profile_files(const MaskOutputOptions& cli, const core::MaskOptions& options, const cv::Mat& parse,
-                         const core::Keypoints& keypoints) {
+                         const core::Keypoints& keypoints, const core::fitdit::WholeBodyPoints* wholebody) {
   if (options.profile == core::kDefaultProfile) return false;
-  const core::ProfileMask made = core::profile_mask(parse, keypoints, options.profile, options.category);
+  if (options.profile == core::MaskProfile::kFitdit && wholebody == nullptr) {
+    throw core::InputError(
+        "--profile fitdit needs DWPose's whole-body keypoints: run generate with POSE_MODEL=dwpose (masks reads only "
+        "the 18 body keypoints)");
+  }
+  const core::ProfileMask made =
+      core::profile_mask(parse, keypoints, options.profile, options.category, wholebody, options.fitdit_offsets);
   std::error_code error;
   std::filesystem::create_directories(cli.out_dir, error);
   if (error) throw std::runtime_error(cli.out_dir.string() + ": cannot create folder: " + error.message());

@@ -26,7 +26,8 @@ struct MaskOutputOptions {
 // The help texts of --profile and --category, shared by `masks` and `generate`.
 inline constexpr const char* kProfileHelp =
     "Mask profile: seed (the mask types, default), or one try-on model's exact mask: ootd_hd, ootd_dc, idm_hd, "
-    "idm_dc (docs/algorithm.md section 9); writes {profile}_{category}_mask.png (and _mask_gray.png for ootd)";
+    "idm_dc, fitdit (generate with POSE_MODEL=dwpose only; docs/algorithm.md section 9); writes "
+    "{profile}_{category}_mask.png (and _mask_gray.png for ootd and fitdit)";
 inline constexpr const char* kCategoryHelp = "With --profile: upper_body (default), lower_body or dresses";
 
 // Accepts M, F, MALE, FEMALE and OTHER in any case; throws InputError otherwise.
@@ -48,8 +49,9 @@ core::MaskOptions cli_mask_options(const MaskOutputOptions& options);
 
 // With a profile other than seed: writes that profile's mask (and grey mask)
 // into `directory`, printing each path, and returns true. Returns false for seed.
+// fitdit needs `wholebody` (generate with POSE_MODEL=dwpose): InputError without it.
 bool write_profile_files(const MaskOutputOptions& cli, const core::MaskOptions& options, const cv::Mat& parse,
-                         const core::Keypoints& keypoints);
+                         const core::Keypoints& keypoints, const core::fitdit::WholeBodyPoints* wholebody = nullptr);
 
 // Applies `options` to `masks` in place and writes each extra output
 // ({type}_mask_soft.png, {type}_agnostic.png, {type}_cutout.png) and, with

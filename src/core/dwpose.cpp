@@ -242,6 +242,7 @@ DwposeResult choose_person(const std::vector<OpenPosePerson>& people, int boxes_
     return cv::Point2f(static_cast<float>(p.x * sx), static_cast<float>(p.y * sy));
   };
   DwposeResult result;
+  result.person = *best;
   for (std::size_t i = 0; i < kKeypointCount; ++i) {
     if (!shown(*best, i)) continue;
     result.pose.keypoints[i] = work(best->points[i]);

@@ -73,8 +73,9 @@ struct OpenPosePerson {
 OpenPosePerson to_openpose(const WholeBody& person);
 
 struct DwposeResult {
-  PoseResult pose;      // the 18 body points in 384 x 512 work pixels, (0, 0) and score 0 when not visible
-  HandKeypoints hands;  // the chosen person's, in work pixels
+  PoseResult pose;        // the 18 body points in 384 x 512 work pixels, (0, 0) and score 0 when not visible
+  HandKeypoints hands;    // the chosen person's, in work pixels
+  OpenPosePerson person;  // the chosen person as decoded, in the image's pixels
 };
 
 // docs/algorithm.md section 3b step 6: of `people` (detector order), the one with the most

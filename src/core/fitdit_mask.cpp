@@ -169,8 +169,14 @@ Box lower_box(const cv::Mat& parse, const WholeBodyPoints& p) {
   y2.add(p, kFoot2, {2}, 1);
   Box box{xs.min_or(0), std::min(p[8].y, p[11].y), xs.max_or(width), y2.max_or(height), 30, cloth ? 5 : 50, 30, 10};
   if (cloth) {
-    box = {std::min(box.x1, cloth->x1), std::min(box.y1, cloth->y1), std::max(box.x2, cloth->x2),
-           std::max(box.y2, cloth->y2), 30, 5, 30, 10};
+    box = {std::min(box.x1, cloth->x1),
+           std::min(box.y1, cloth->y1),
+           std::max(box.x2, cloth->x2),
+           std::max(box.y2, cloth->y2),
+           30,
+           5,
+           30,
+           10};
   } else if (all_cloth) {
     box.x1 = std::min(box.x1, all_cloth->x1);
     box.x2 = std::max(box.x2, all_cloth->x2);
@@ -181,8 +187,8 @@ Box lower_box(const cv::Mat& parse, const WholeBodyPoints& p) {
 Box dresses_box(const cv::Mat& parse, const WholeBodyPoints& p) {
   const float width = static_cast<float>(parse.cols);
   const float height = static_cast<float>(parse.rows);
-  const std::optional<Rect> cloth = largest_contour_bounds(
-      LabelSet{kUpperClothes, kSkirt, kPants, kDress, kLeftArm, kRightArm}.select(parse));
+  const std::optional<Rect> cloth =
+      largest_contour_bounds(LabelSet{kUpperClothes, kSkirt, kPants, kDress, kLeftArm, kRightArm}.select(parse));
   Collected x1, y1, x2, y2;
   x1.add(p, 0, {2, 3, 4}, 0), x1.add(p, 0, {8, 9, 10}, 0), x1.add(p, kFoot2, {0, 1, 2}, 0);
   x1.add(p, kHands2, {5, 9, 13, 17}, 0);
@@ -205,8 +211,8 @@ Box dresses_box(const cv::Mat& parse, const WholeBodyPoints& p) {
 
 void check_offset(int value, const char* name) {
   if (value < -kMaxOffset || value > kMaxOffset) {
-    throw InputError(std::string("FitDiT offset ") + name + " must be within -200..200 (got " +
-                     std::to_string(value) + ")");
+    throw InputError(std::string("FitDiT offset ") + name + " must be within -200..200 (got " + std::to_string(value) +
+                     ")");
   }
 }
 
@@ -251,6 +257,19 @@ ProfileMask mask_location(const cv::Mat& parse_full, const WholeBodyPoints& poin
   out.mask = gray / 128 * 255;
   out.gray = gray;
   return out;
+}
+
+WholeBodyPoints pose_data(const dwpose::OpenPosePerson& person, cv::Size image_size) {
+  const auto width = static_cast<float>(image_size.width);
+  const auto height = static_cast<float>(image_size.height);
+  WholeBodyPoints points{};
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    if (person.scores[i] < dwpose::kVisibleScore) continue;  // subset < 0.3: not visible
+    const float x = static_cast<float>(person.points[i].x) / width;
+    const float y = static_cast<float>(person.points[i].y) / height;
+    points[i] = {std::max(x, 0.0F) * width, std::max(y, 0.0F) * height};
+  }
+  return points;
 }
 
 }  // namespace mc::core::fitdit

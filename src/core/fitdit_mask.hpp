@@ -1,10 +1,9 @@
 #pragma once
 
-#include <array>
-
 #include <opencv2/core.hpp>
 
 #include "core/mask_profiles.hpp"
+#include "core/dwpose.hpp"
 #include "core/mask_types.hpp"
 
 namespace mc::core::fitdit {
@@ -14,20 +13,7 @@ namespace mc::core::fitdit {
 // per category and moved by four user offsets, with the head (and for lower_body the bag,
 // for dresses the shoes and the bag) cut out. Pure.
 
-// DWPose's 134 points in OpenPose's order (core/dwpose.hpp OpenPosePerson): body 0..17,
-// feet 18..23, face 24..91, left hand 92..112, right hand 113..133.
-inline constexpr int kPointCount = 134;
-using WholeBodyPoints = std::array<cv::Point2f, kPointCount>;
-
-// gradio_sd3.py's sliders: whole pixels in -200..200.
-inline constexpr int kMaxOffset = 200;
-
-struct Offsets {
-  int top = 0;
-  int bottom = 0;
-  int left = 0;
-  int right = 0;
-};
+// WholeBodyPoints and Offsets: core/mask_profiles.hpp.
 
 // `parse_full`: a label map (768 x 1024; other sizes are first brought to it), at which size
 // FitDiT's demo works for a 768 x 1024 photo. `points` in its pixels as generate_mask passes
@@ -36,5 +22,11 @@ struct Offsets {
 // Throws InputError on a bad map, a non-finite point or an offset outside -200..200.
 ProfileMask mask_location(const cv::Mat& parse_full, const WholeBodyPoints& points, Category category,
                           const Offsets& offsets = {});
+
+// The chosen person's points as gradio_sd3.py's generate_mask hands them to
+// get_mask_location: DWPose's (preprocess/dwpose/__init__.py) divided by the image's size in
+// float32, those scoring under 0.3 set to (0, 0), negative coordinates to 0, then multiplied
+// back: in the pixels of the `image_size` image that DWPose saw.
+WholeBodyPoints pose_data(const dwpose::OpenPosePerson& person, cv::Size image_size);
 
 }  // namespace mc::core::fitdit

@@ -28,8 +28,9 @@ constexpr std::array<std::pair<MaskOutput, std::string_view>, 4> kOutputNames = 
                                                                                   {MaskOutput::kSoft, "soft"},
                                                                                   {MaskOutput::kAgnostic, "agnostic"},
                                                                                   {MaskOutput::kCutout, "cutout"}}};
-constexpr std::array<std::string_view, 9> kOptionNames = {
-    "dilate_px", "dilate_percent", "offsets", "protect", "feather_px", "outputs", "report", "profile", "category"};
+constexpr std::array<std::string_view, 10> kOptionNames = {"dilate_px",  "dilate_percent", "offsets", "protect",
+                                                           "feather_px", "outputs",        "report",  "profile",
+                                                           "category",   "fitdit_offsets"};
 
 // A sender's value quoted in an error, bounded.
 std::string shown(const nlohmann::json& value) { return bounded_text(value.dump(), 64); }
@@ -111,6 +112,31 @@ std::string category_names(const std::vector<Category>& categories) {
   return names;
 }
 
+// options.fitdit_offsets: {top, bottom, left, right}, each an integer in -200..200, only
+// with profile fitdit (FitDiT's sliders; docs/algorithm.md section 9).
+void read_fitdit_offsets(const nlohmann::json& value, MaskOptions& options) {
+  const auto found = value.find("fitdit_offsets");
+  if (found == value.end() || found->is_null()) return;
+  if (options.profile != MaskProfile::kFitdit) {
+    throw InputError("options.fitdit_offsets needs options.profile fitdit (got profile " +
+                     std::string(profile_name(options.profile)) + ")");
+  }
+  if (!found->is_object()) {
+    throw InputError("options.fitdit_offsets must be an object of top, bottom, left, right (got " + shown(*found) +
+                     ")");
+  }
+  for (const auto& [side, amount] : found->items()) {
+    const std::string name = "options.fitdit_offsets." + quote_excerpt(side);
+    int* target = side == "top"      ? &options.fitdit_offsets.top
+                  : side == "bottom" ? &options.fitdit_offsets.bottom
+                  : side == "left"   ? &options.fitdit_offsets.left
+                  : side == "right"  ? &options.fitdit_offsets.right
+                                     : nullptr;
+    if (target == nullptr) throw InputError(name + " is not a side (known: top, bottom, left, right)");
+    if (!amount.is_null()) *target = integer_in(amount, name, -fitdit::kMaxOffset, fitdit::kMaxOffset);
+  }
+}
+
 // options.profile and options.category (issue 31). `shaping` is the first
 // other option given (report aside), which a profile refuses.
 void read_profile(const nlohmann::json& value, MaskOptions& options, const std::string& shaping) {
@@ -120,14 +146,15 @@ void read_profile(const nlohmann::json& value, MaskOptions& options, const std::
         profile_item->is_string() ? profile_from_name(profile_item->get<std::string>()) : std::nullopt;
     if (!profile) {
       if (profile_item->is_string() && profile_item->get<std::string>().rfind("fitdit", 0) == 0) {
-        throw InputError(
-            "options.profile " + shown(*profile_item) +
-            " is not available: FitDiT's masks need DWPose's whole-body keypoints (known: " + profile_names() + ")");
+        // Names other tools use (fitdit_hd): FitDiT has one mask code, so one profile.
+        throw InputError("options.profile " + shown(*profile_item) +
+                         " is not available: FitDiT's profile is fitdit (known: " + profile_names() + ")");
       }
       throw InputError("options.profile must be one of " + profile_names() + " (got " + shown(*profile_item) + ")");
     }
     options.profile = *profile;
   }
+  read_fitdit_offsets(value, options);
   const auto category_item = value.find("category");
   const bool has_category = category_item != value.end() && !category_item->is_null();
   const std::string profile(profile_name(options.profile));
@@ -212,7 +239,7 @@ MaskOptions parse_mask_options(const nlohmann::json& value) {
       throw InputError("options." + quote_excerpt(key) + " is not an option (known: " + known_names(kOptionNames) +
                        ")");
     }
-    if (key != "report" && key != "profile" && key != "category" && !item.is_null()) {
+    if (key != "report" && key != "profile" && key != "category" && key != "fitdit_offsets" && !item.is_null()) {
       other_than_report = true;
       if (first_shaping_option.empty()) first_shaping_option = key;
     }
@@ -298,6 +325,10 @@ nlohmann::json mask_options_json(const MaskOptions& options) {
   if (options.profile != kDefaultProfile) {
     document["profile"] = std::string(profile_name(options.profile));
     document["category"] = std::string(category_name(options.category));
+  }
+  if (options.fitdit_offsets.any()) {
+    const fitdit::Offsets& o = options.fitdit_offsets;
+    document["fitdit_offsets"] = {{"top", o.top}, {"bottom", o.bottom}, {"left", o.left}, {"right", o.right}};
   }
   return document;
 }

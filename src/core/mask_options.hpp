@@ -48,6 +48,8 @@ struct MaskOptions {
   // `category` instead of the mask types; it takes no other option.
   MaskProfile profile = kDefaultProfile;
   Category category = Category::kUpperBody;
+  // options.fitdit_offsets: FitDiT's four offsets, only with profile fitdit.
+  fitdit::Offsets fitdit_offsets;
 
   // Absent, {} or {"report": false}: every output as without options.
   [[nodiscard]] bool is_default() const;

@@ -8,6 +8,7 @@
 
 #include "core/category_mask.hpp"
 #include "core/errors.hpp"
+#include "core/fitdit_mask.hpp"
 #include "core/label_map.hpp"
 #include "core/labels.hpp"
 #include "core/morphology.hpp"
@@ -25,12 +26,13 @@ struct ProfileSpec {
 };
 
 // The arm widths and resizes of the reference calls (docs/algorithm.md section 9).
-constexpr std::array<ProfileSpec, 5> kProfiles = {{
+constexpr std::array<ProfileSpec, 6> kProfiles = {{
     {MaskProfile::kSeed, "seed", 0, false},
     {MaskProfile::kOotdHd, "ootd_hd", 60, false},
     {MaskProfile::kOotdDc, "ootd_dc", 45, false},
     {MaskProfile::kIdmHd, "idm_hd", 60, true},
     {MaskProfile::kIdmDc, "idm_dc", 45, true},
+    {MaskProfile::kFitdit, "fitdit", 0, false},
 }};
 
 const ProfileSpec& spec(MaskProfile profile) {
@@ -173,12 +175,18 @@ cv::Mat reference_mask_location(const cv::Mat& parse_full, const Keypoints& keyp
   return largest_region(mask);
 }
 
-ProfileMask profile_mask(const cv::Mat& parse_full, const Keypoints& keypoints, MaskProfile profile,
-                         Category category) {
+ProfileMask profile_mask(const cv::Mat& parse_full, const Keypoints& keypoints, MaskProfile profile, Category category,
+                         const fitdit::WholeBodyPoints* wholebody, const fitdit::Offsets& offsets) {
   if (profile == MaskProfile::kSeed) throw InputError("profile seed makes mask types, not categories");
   if (!profile_has_category(profile, category)) {
     throw InputError("profile " + std::string(profile_name(profile)) + " has no category " +
                      std::string(category_name(category)));
+  }
+  if (profile == MaskProfile::kFitdit) {
+    if (wholebody == nullptr) {
+      throw InputError("profile fitdit needs DWPose's whole-body keypoints (POSE_MODEL=dwpose)");
+    }
+    return fitdit::mask_location(parse_full, *wholebody, category, offsets);
   }
   const ProfileSpec& s = spec(profile);
   const cv::Mat work = reference_mask_location(parse_full, keypoints, s.arm_width, category);

@@ -17,14 +17,34 @@ namespace mc::core {
 // project's 7 mask types; the others reproduce, pixel for pixel, the mask of
 // one try-on model's published preprocessing code (get_mask_location of
 // OOTDiffusion's run/utils_ootd.py and of IDM-VTON's gradio_demo/utils_mask.py,
-// with the arm width of its model type and the resize its caller applies).
-enum class MaskProfile { kSeed, kOotdHd, kOotdDc, kIdmHd, kIdmDc };
+// with the arm width of its model type and the resize its caller applies;
+// FitDiT's src/utils_mask.py, core/fitdit_mask.hpp).
+enum class MaskProfile { kSeed, kOotdHd, kOotdDc, kIdmHd, kIdmDc, kFitdit };
 
 inline constexpr MaskProfile kDefaultProfile = MaskProfile::kSeed;
-inline constexpr std::array<MaskProfile, 5> kAllProfiles = {
-    MaskProfile::kSeed, MaskProfile::kOotdHd, MaskProfile::kOotdDc, MaskProfile::kIdmHd, MaskProfile::kIdmDc};
+inline constexpr std::array<MaskProfile, 6> kAllProfiles = {MaskProfile::kSeed,   MaskProfile::kOotdHd,
+                                                            MaskProfile::kOotdDc, MaskProfile::kIdmHd,
+                                                            MaskProfile::kIdmDc,  MaskProfile::kFitdit};
 
-// The wire name: "seed", "ootd_hd", "ootd_dc", "idm_hd", "idm_dc".
+namespace fitdit {
+// DWPose's 134 points in OpenPose's order (core/dwpose.hpp OpenPosePerson): body 0..17,
+// feet 18..23, face 24..91, left hand 92..112, right hand 113..133.
+inline constexpr int kPointCount = 134;
+using WholeBodyPoints = std::array<cv::Point2f, kPointCount>;
+
+// FitDiT's four offsets (gradio_sd3.py's sliders: whole pixels in -200..200), added to the
+// rectangle's corners: a positive top or left moves that side down or right.
+inline constexpr int kMaxOffset = 200;
+struct Offsets {
+  int top = 0;
+  int bottom = 0;
+  int left = 0;
+  int right = 0;
+  [[nodiscard]] bool any() const { return top != 0 || bottom != 0 || left != 0 || right != 0; }
+};
+}  // namespace fitdit
+
+// The wire name: "seed", "ootd_hd", "ootd_dc", "idm_hd", "idm_dc", "fitdit".
 std::string_view profile_name(MaskProfile profile);
 std::optional<MaskProfile> profile_from_name(std::string_view name);
 // The wire name of a category: "upper_body", "lower_body", "dresses".
@@ -44,10 +64,11 @@ std::string profile_file_name(MaskProfile profile, Category category, bool gray)
 
 // What a profile produces for one category: `mask` (CV_8UC1, 768 x 1024, as
 // the model's caller resizes it: 0/255 with NEAREST for OOTDiffusion, grey
-// edges with Pillow's default BICUBIC for IDM-VTON) and, where the code makes
-// one (OOTDiffusion), `gray`: the 0/127 grey mask at the same size, which
-// run_ootd.py composites over the photo. Empty for IDM-VTON, whose app builds
-// its grey image from the photo with torch instead.
+// edges with Pillow's default BICUBIC for IDM-VTON, 0/255 for FitDiT) and,
+// where the code makes one, `gray`: the grey mask at the same size, which the
+// caller composites over the photo (0/127 for OOTDiffusion, 0/128 for FitDiT).
+// Empty for IDM-VTON, whose app builds its grey image from the photo with
+// torch instead.
 struct ProfileMask {
   cv::Mat mask;
   cv::Mat gray;
@@ -60,8 +81,11 @@ struct ProfileMask {
 cv::Mat reference_mask_location(const cv::Mat& parse_full, const Keypoints& keypoints, int arm_width,
                                 Category category);
 
-// One profile's mask of one category. Throws InputError for seed, for a
-// category the profile lacks, and on a bad map.
-ProfileMask profile_mask(const cv::Mat& parse_full, const Keypoints& keypoints, MaskProfile profile, Category category);
+// One profile's mask of one category. fitdit reads `wholebody` (DWPose's
+// points as FitDiT reads them) and `offsets` instead of `keypoints`. Throws
+// InputError for seed, for a category the profile lacks, for fitdit without
+// `wholebody`, and on a bad map.
+ProfileMask profile_mask(const cv::Mat& parse_full, const Keypoints& keypoints, MaskProfile profile, Category category,
+                         const fitdit::WholeBodyPoints* wholebody = nullptr, const fitdit::Offsets& offsets = {});
 
 }  // namespace mc::core

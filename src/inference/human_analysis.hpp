@@ -2,12 +2,14 @@
 
 #include <array>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <opencv2/core.hpp>
 
 #include "core/keypoints.hpp"
+#include "core/mask_profiles.hpp"
 
 namespace mc::inference {
 
@@ -20,6 +22,9 @@ struct HumanAnalysis {
   // The hand keypoints (0: left, 1: right; 384 x 512 pixels) where the pose network gives them
   // (DWPose); empty otherwise.
   core::HandKeypoints hands;
+  // DWPose's 134 whole-body points as FitDiT reads them (768 x 1024 pixels, the profile
+  // fitdit); none for OpenPose.
+  std::optional<core::fitdit::WholeBodyPoints> wholebody;
   std::vector<std::string> warnings;
   // Stage durations, for logs and benchmarks.
   std::chrono::nanoseconds atr_time{};

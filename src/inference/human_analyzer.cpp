@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/errors.hpp"
+#include "core/fitdit_mask.hpp"
 #include "core/labels.hpp"
 #include "core/parsing.hpp"
 #include "core/pose.hpp"
@@ -66,6 +67,7 @@ HumanAnalysis HumanAnalyzer::analyze(const cv::Mat& person_bgr) {
     if (dwpose_) {
       core::dwpose::DwposeResult found = dwpose_->analyze(person_bgr);
       analysis.hands = std::move(found.hands);
+      analysis.wholebody = core::fitdit::pose_data(found.person, size);
       return std::move(found.pose);
     }
     const core::PoseInput input = core::pose_input_blob(person_bgr);

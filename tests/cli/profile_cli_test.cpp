@@ -61,7 +61,8 @@ TEST_F(ProfileCli, RefusesAnUnknownProfileOrCategoryWritingNothing) {
   for (const auto& [extra, needle] :
        {std::pair<std::string, std::string>{"--profile ootd", "invalid --profile: options.profile must be one of"},
         {"--profile ootd_hd --category dresses", "options.profile ootd_hd has no category \"dresses\""},
-        {"--profile ootd_dc --types dress", "--types and --profile cannot be given together"}}) {
+        {"--profile ootd_dc --types dress", "--types and --profile cannot be given together"},
+        {"--profile fitdit", "--profile fitdit needs DWPose's whole-body keypoints"}}) {
     const auto run = masks(extra);
     EXPECT_NE(run.exit_code, 0) << extra;
     EXPECT_NE(run.output.find(needle), std::string::npos) << run.output;

@@ -86,7 +86,7 @@ TEST(MaskOptionsParse, EachKindOfInvalidOptionIsNamed) {
   EXPECT_EQ(problem_of("[1]"), "options must be an object (got [1])");
   EXPECT_EQ(problem_of(R"({"grow": 3})"),
             "options.grow is not an option (known: dilate_px, dilate_percent, offsets, protect, feather_px, outputs, "
-            "report, profile, category)");
+            "report, profile, category, fitdit_offsets)");
   EXPECT_EQ(problem_of(R"({"dilate_px": "3"})"), "options.dilate_px must be an integer from -50 to 200 (got \"3\")");
   EXPECT_EQ(problem_of(R"({"dilate_px": 2.5})"), "options.dilate_px must be an integer from -50 to 200 (got 2.5)");
   EXPECT_EQ(problem_of(R"({"dilate_px": 201})"), "options.dilate_px must be an integer from -50 to 200 (got 201)");
@@ -145,7 +145,7 @@ TEST(MaskOptionsParse, IntegralNumbersCountAsIntegers) {
 TEST(MaskOptionsParse, UnprintableKeysAreQuoted) {
   EXPECT_EQ(problem_of(R"({"a\u0000b": 1})"),
             "options.a\\x00b is not an option (known: dilate_px, dilate_percent, offsets, protect, feather_px, "
-            "outputs, report, profile, category)");
+            "outputs, report, profile, category, fitdit_offsets)");
   EXPECT_EQ(problem_of(R"({"offsets": {"\n": 1}})"),
             "options.offsets.\\x0A is not a side (known: top, bottom, left, right)");
 }

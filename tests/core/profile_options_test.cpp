@@ -45,14 +45,52 @@ TEST(ProfileOptions, TheCategoryDefaultsToUpperBodyAndSeedIsTheDefault) {
 
 TEST(ProfileOptions, RefusesAnUnknownProfileNamingTheKnownOnes) {
   EXPECT_EQ(error_of({{"profile", "catvton"}}),
-            "options.profile must be one of seed, ootd_hd, ootd_dc, idm_hd, idm_dc (got \"catvton\")");
+            "options.profile must be one of seed, ootd_hd, ootd_dc, idm_hd, idm_dc, fitdit (got \"catvton\")");
   EXPECT_EQ(error_of({{"profile", 3}}),
-            "options.profile must be one of seed, ootd_hd, ootd_dc, idm_hd, idm_dc (got 3)");
+            "options.profile must be one of seed, ootd_hd, ootd_dc, idm_hd, idm_dc, fitdit (got 3)");
 }
 
-TEST(ProfileOptions, FitDitIsAClearErrorUntilDwPose) {
-  EXPECT_NE(error_of({{"profile", "fitdit_hd"}}).find("options.profile \"fitdit_hd\" is not available: FitDiT"),
+TEST(ProfileOptions, FitDitsOtherNamesPointToFitdit) {
+  EXPECT_NE(error_of({{"profile", "fitdit_hd"}})
+                .find("options.profile \"fitdit_hd\" is not available: FitDiT's profile "
+                      "is fitdit"),
             std::string::npos);
+}
+
+TEST(ProfileOptions, FitditTakesItsFourOffsets) {
+  const MaskOptions options =
+      parse_mask_options({{"profile", "fitdit"},
+                          {"category", "dresses"},
+                          {"fitdit_offsets", {{"top", -200}, {"bottom", 12}, {"left", 0}, {"right", 200.0}}}});
+  EXPECT_EQ(options.profile, MaskProfile::kFitdit);
+  EXPECT_EQ(options.category, Category::kDresses);
+  EXPECT_EQ(options.fitdit_offsets.top, -200);
+  EXPECT_EQ(options.fitdit_offsets.bottom, 12);
+  EXPECT_EQ(options.fitdit_offsets.right, 200);
+  EXPECT_FALSE(options.report);
+  // Stored with the record and read back the same.
+  const MaskOptions again = parse_mask_options(mask_options_json(options));
+  EXPECT_EQ(again.fitdit_offsets.top, -200);
+  EXPECT_EQ(again.fitdit_offsets.right, 200);
+  EXPECT_EQ(again.category, Category::kDresses);
+  EXPECT_EQ(parse_mask_options({{"profile", "fitdit"}}).category, Category::kUpperBody);
+}
+
+TEST(ProfileOptions, RefusesFitditOffsetsOutOfRangeOrWithoutFitdit) {
+  EXPECT_EQ(error_of({{"profile", "fitdit"}, {"fitdit_offsets", {{"top", 201}}}}),
+            "options.fitdit_offsets.top must be an integer from -200 to 200 (got 201)");
+  EXPECT_EQ(error_of({{"profile", "fitdit"}, {"fitdit_offsets", {{"left", 1.5}}}}),
+            "options.fitdit_offsets.left must be an integer from -200 to 200 (got 1.5)");
+  EXPECT_EQ(error_of({{"profile", "fitdit"}, {"fitdit_offsets", {{"middle", 1}}}}),
+            "options.fitdit_offsets.middle is not a side (known: top, bottom, left, right)");
+  EXPECT_EQ(error_of({{"profile", "fitdit"}, {"fitdit_offsets", 5}}),
+            "options.fitdit_offsets must be an object of top, bottom, left, right (got 5)");
+  EXPECT_EQ(error_of({{"profile", "idm_hd"}, {"fitdit_offsets", {{"top", 1}}}}),
+            "options.fitdit_offsets needs options.profile fitdit (got profile idm_hd)");
+  EXPECT_EQ(error_of({{"fitdit_offsets", {{"top", 1}}}}),
+            "options.fitdit_offsets needs options.profile fitdit (got profile seed)");
+  EXPECT_EQ(error_of({{"profile", "fitdit"}, {"offsets", {{"top", 1}}}}),
+            "options.profile fitdit makes the model's exact mask and takes no other option (got options.offsets)");
 }
 
 TEST(ProfileOptions, RefusesACategoryTheProfileLacks) {

@@ -11,6 +11,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "adapters/local_files.hpp"
+#include "core/fitdit_mask.hpp"
 #include "core/person_image.hpp"
 #include "inference/dwpose_networks.hpp"
 #include "support/cli_run.hpp"
@@ -82,6 +83,33 @@ TEST_F(DwposeCli, KeypointsMasksAndReportComeFromDwpose) {
   std::ifstream info_in(dir / "out" / "mask_info.json");
   const auto info = nlohmann::json::parse(info_in);
   EXPECT_EQ(info["person_count"], found.boxes.size()) << "every person the detector found";
+}
+
+// Issue 31: --profile fitdit is FitDiT's mask of DWPose's chosen person, with the offsets given.
+TEST_F(DwposeCli, FitditMasksTheChosenPersonsWholeBodyPoints) {
+  const auto run = generate("dwpose", kModels,
+                            "--profile fitdit --category dresses --dump-parse --options "
+                            "'{\"fitdit_offsets\": {\"top\": -15, \"bottom\": 40, \"left\": 7, \"right\": -3}}'");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const cv::Mat mask = cv::imread((dir / "out" / "fitdit_dresses_mask.png").string(), cv::IMREAD_UNCHANGED);
+  const cv::Mat gray = cv::imread((dir / "out" / "fitdit_dresses_mask_gray.png").string(), cv::IMREAD_UNCHANGED);
+  ASSERT_FALSE(mask.empty()) << run.output;
+  const cv::Mat person = mc::core::to_person_image(cv::imread(image.string(), cv::IMREAD_COLOR), 1U << 30);
+  mc::inference::DwposeNetworks networks(kModels / "dwpose" / "yolox_l.onnx",
+                                         kModels / "dwpose" / "dw-ll_ucoco_384.onnx", {}, {});
+  const auto points = mc::core::fitdit::pose_data(networks.analyze(person).person, person.size());
+  const auto expected = mc::core::fitdit::mask_location(mc::adapters::read_label_png(dir / "out" / "parse.png"), points,
+                                                        mc::core::Category::kDresses, {-15, 40, 7, -3});
+  EXPECT_EQ(cv::countNonZero(mask != expected.mask), 0);
+  EXPECT_EQ(cv::countNonZero(gray != expected.gray), 0);
+  EXPECT_GT(cv::countNonZero(mask), 0);
+}
+
+TEST_F(DwposeCli, FitditNeedsDwpose) {
+  const auto run = generate("openpose", kModels, "--profile fitdit");
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_NE(run.output.find("--profile fitdit needs DWPose's whole-body keypoints"), std::string::npos) << run.output;
+  EXPECT_FALSE(fs::exists(dir / "out" / "fitdit_upper_body_mask.png"));
 }
 
 TEST_F(DwposeCli, MissingDwposeFilesNameBothPathsAndWhereTheyArePublished) {

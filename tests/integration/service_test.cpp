@@ -199,6 +199,7 @@ TEST_F(ServiceTest, EachInvalidOptionGivesOneFailedResultAndOnePoisonMessage) {
       {"req-both", {{"dilate_px", 3}, {"dilate_percent", 1}}},
       {"req-side", {{"offsets", {{"up", 3}}}}},
       {"req-profile", {{"profile", "fitdit_hd"}}},
+      {"req-fitdit", {{"profile", "fitdit"}}},  // this service runs OpenPose
       {"req-category", {{"profile", "ootd_hd"}, {"category", "dresses"}}},
   };
   for (const auto& [id, options] : cases) {
@@ -218,6 +219,7 @@ TEST_F(ServiceTest, EachInvalidOptionGivesOneFailedResultAndOnePoisonMessage) {
       {"req-both", "Invalid request: options.dilate_px and options.dilate_percent cannot be given together"},
       {"req-side", "Invalid request: options.offsets.up is not a side"},
       {"req-profile", "Invalid request: options.profile \"fitdit_hd\" is not available"},
+      {"req-fitdit", "Invalid request: options.profile fitdit needs POSE_MODEL=dwpose"},
       {"req-category", "Invalid request: options.profile ootd_hd has no category \"dresses\""},
   };
   for (const auto& [id, error] : expected) {

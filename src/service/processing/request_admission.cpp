@@ -8,6 +8,7 @@
 #include "core/ids.hpp"
 #include "core/mask_options.hpp"
 #include "core/result_messages.hpp"
+#include "inference/model_settings.hpp"
 
 namespace mc::service {
 
@@ -43,6 +44,15 @@ void RequestProcessor::validate(ActiveRequest& active) {
     active.request = core::parse_mask_request(active.incoming, settings_.default_mask_types, new_request_id);
   } catch (const core::InputError& error) {
     throw RequestFailed{FailureKind::kInvalidRequest, std::string("Invalid request: ") + error.what(), 0, false};
+  }
+  // Refused before the photo is fetched: only DWPose's analysis holds what FitDiT reads.
+  if (active.request.options.profile == core::MaskProfile::kFitdit &&
+      settings_.models.pose_model != inference::PoseModel::kDwpose) {
+    throw RequestFailed{FailureKind::kInvalidRequest,
+                        "Invalid request: options.profile fitdit needs POSE_MODEL=dwpose (FitDiT's mask reads "
+                        "DWPose's whole-body keypoints; this service runs POSE_MODEL=" +
+                            std::string(inference::pose_model_name(settings_.models.pose_model)) + ")",
+                        0, false};
   }
   active.who = identity_of(active.request);
   active.log.identify(active.request.user_id, active.request.request_id);

@@ -18,7 +18,8 @@ RequestProcessor::StoredMasks RequestProcessor::upload_profile_mask(ActiveReques
                                                                     const inference::HumanAnalysis& analysis) {
   const core::MaskOptions& options = active.request.options;
   const core::ProfileMask made = active.times.time(Stage::kMasks, [&] {
-    return core::profile_mask(analysis.parse, analysis.keypoints, options.profile, options.category);
+    return core::profile_mask(analysis.parse, analysis.keypoints, options.profile, options.category,
+                              analysis.wholebody ? &*analysis.wholebody : nullptr, options.fitdit_offsets);
   });
   std::vector<cv::Mat> images{made.mask};
   if (!made.gray.empty()) images.push_back(made.gray);

@@ -18,12 +18,13 @@
 namespace mc::service {
 
 namespace {
-constexpr int kFormat = 3;       // 2: with keypoint_scores and people_found; 3: with hands
+// 2: with keypoint_scores and people_found; 3: with hands; 4: with wholebody (null for OpenPose)
+constexpr int kFormat = 4;
 constexpr int kLabelCount = 19;  // the parse map's labels are 0..18 (inference::HumanAnalysis)
 constexpr int kMapWidth = 768;
 constexpr int kMapHeight = 1024;
 constexpr long long kMaxPeople = 8400;  // YOLOX-L's anchors: the most boxes DWPose can count
-constexpr std::size_t kMaxDepth = 4;    // the document, the hands, a hand, a pair
+constexpr std::size_t kMaxDepth = 4;    // the document, the hands, a hand, a pair (wholebody: 3)
 constexpr std::size_t kMaxHandPoints = 21;
 }  // namespace
 
@@ -37,6 +38,11 @@ std::string encode_analysis(const inference::HumanAnalysis& analysis, const std:
     for (const auto& point : hand) points.push_back({point.x, point.y});
     hands.push_back(points);
   }
+  nlohmann::json wholebody = nullptr;
+  if (analysis.wholebody) {
+    wholebody = nlohmann::json::array();
+    for (const auto& point : *analysis.wholebody) wholebody.push_back({point.x, point.y});
+  }
   return nlohmann::json{
       {"format", kFormat},
       {"key", key},
@@ -45,6 +51,7 @@ std::string encode_analysis(const inference::HumanAnalysis& analysis, const std:
       {"keypoint_scores", analysis.keypoint_scores},
       {"people_found", analysis.people_found},
       {"hands", hands},
+      {"wholebody", wholebody},
       {"warnings", analysis.warnings}}
       .dump();
 }
@@ -151,6 +158,28 @@ std::optional<inference::HumanAnalysis> decode_analysis(std::string_view bytes, 
         }
         analysis.hands[side].emplace_back(point[0].get<float>(), point[1].get<float>());
       }
+    }
+    // FitDiT reads these (the profile fitdit): exactly 134 pairs, as the analysis made them
+    // (0 for a point not seen, never negative).
+    const nlohmann::json& wholebody = document.at("wholebody");
+    if (!wholebody.is_null()) {
+      if (!wholebody.is_array() || wholebody.size() != core::fitdit::kPointCount) {
+        problem = "wholebody is not a list of " + std::to_string(core::fitdit::kPointCount) + " points";
+        return std::nullopt;
+      }
+      core::fitdit::WholeBodyPoints points{};
+      for (std::size_t i = 0; i < points.size(); ++i) {
+        const nlohmann::json& point = wholebody[i];
+        const auto in_range = [](const nlohmann::json& v) {
+          return v.is_number() && v.get<double>() >= 0.0 && v.get<double>() <= 1e6;  // also false for NaN
+        };
+        if (!point.is_array() || point.size() != 2 || !in_range(point[0]) || !in_range(point[1])) {
+          problem = "a wholebody point is not an [x, y] pair of numbers from 0 to 1e6";
+          return std::nullopt;
+        }
+        points[i] = {point[0].get<float>(), point[1].get<float>()};
+      }
+      analysis.wholebody = points;
     }
     // Bounded before any is copied: each is logged on every hit.
     const nlohmann::json& warnings = document.at("warnings");

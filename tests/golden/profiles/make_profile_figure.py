@@ -35,12 +35,12 @@ def main():
     rows = [
         [("seed upper_body", os.path.join(GOLDEN, CASE, "upper_body_mask.png"))]
         + [(f"{p} upper_body", os.path.join(GOLDEN, "profiles", CASE, f"{p}_upper_body.png"))
-           for p in ("ootd_hd", "ootd_dc", "idm_hd", "idm_dc")],
+           for p in ("ootd_hd", "ootd_dc", "idm_hd", "idm_dc", "fitdit")],
         [("seed dress", os.path.join(GOLDEN, CASE, "dress_mask.png")), ("ootd_hd: no dresses", None)]
         + [(f"{p} dresses", os.path.join(GOLDEN, "profiles", CASE, f"{p}_dresses.png"))
-           for p in ("ootd_dc", "idm_hd", "idm_dc")],
+           for p in ("ootd_dc", "idm_hd", "idm_dc", "fitdit")],
     ]
-    sheet = Image.new("RGB", (PANEL[0] * 5, PANEL[1] * 2))
+    sheet = Image.new("RGB", (PANEL[0] * 6, PANEL[1] * 2))
     for r, row in enumerate(rows):
         for c, (title, path) in enumerate(row):
             sheet.paste(panel(parse, path, title), (c * PANEL[0], r * PANEL[1]))

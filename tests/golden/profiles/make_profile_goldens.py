@@ -17,7 +17,6 @@ import importlib.util
 import json
 import math
 import os
-import shutil
 import sys
 
 import numpy as np
@@ -175,8 +174,8 @@ def main():
         cases.append((f"generated_{index:02d}", parse, keypoints))
     for name, parse, keypoints in cases:
         out = os.path.join(HERE, name)
-        shutil.rmtree(out, ignore_errors=True)
-        os.makedirs(out)
+        # Rewrites its own files in place: make_fitdit_goldens.py's stay beside them.
+        os.makedirs(out, exist_ok=True)
         if name.startswith("generated_"):
             parse.save(os.path.join(out, "parse.png"), optimize=True)
             json.dump(keypoints, open(os.path.join(out, "keypoints.json"), "w"))
