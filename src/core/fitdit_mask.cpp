@@ -267,6 +267,8 @@ WholeBodyPoints pose_data(const dwpose::OpenPosePerson& person, cv::Size image_s
     if (person.scores[i] < dwpose::kVisibleScore) continue;  // subset < 0.3: not visible
     const float x = static_cast<float>(person.points[i].x) / width;
     const float y = static_cast<float>(person.points[i].y) / height;
+    // A network's NaN or infinity would fail the mask (InputError): no point, as choose_person has it.
+    if (!std::isfinite(x) || !std::isfinite(y)) continue;
     points[i] = {std::max(x, 0.0F) * width, std::max(y, 0.0F) * height};
   }
   return points;

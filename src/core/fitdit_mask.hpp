@@ -25,7 +25,7 @@ ProfileMask mask_location(const cv::Mat& parse_full, const WholeBodyPoints& poin
 
 // The chosen person's points as gradio_sd3.py's generate_mask hands them to
 // get_mask_location: DWPose's (preprocess/dwpose/__init__.py) divided by the image's size in
-// float32, those scoring under 0.3 set to (0, 0), negative coordinates to 0, then multiplied
+// float32, those scoring under 0.3 (or not finite) set to (0, 0), negative coordinates to 0, then multiplied
 // back: in the pixels of the `image_size` image that DWPose saw.
 WholeBodyPoints pose_data(const dwpose::OpenPosePerson& person, cv::Size image_size);
 
