@@ -34,6 +34,33 @@ TEST_F(HttpApiTest, PoseModelDwposeServesHttpAndKafkaWithItsPersonCount) {
   const auto found = networks.find_people(person);
   EXPECT_EQ(result["mask_info"]["person_count"], static_cast<int>(found.boxes.size())) << result.dump();
 
+  // Issue 31: FitDiT's mask (binary, its grey mask 128 where it is) from the cached analysis.
+  const auto misses = [&] {
+    return metric_value(http_get("http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics").body,
+                        "maskcomponent_analysis_cache_misses_total", {});
+  };
+  const auto misses_before = misses();
+  json fitdit = masks_request("dwpose-fitdit", base64_image());
+  fitdit["options"] = {{"profile", "fitdit"},
+                       {"category", "dresses"},
+                       {"fitdit_offsets", {{"top", -10}, {"bottom", 20}, {"left", 0}, {"right", 5}}}};
+  const Exchange fitdit_answer = recorded(post("/v1/masks", fitdit.dump(), false));
+  ASSERT_EQ(fitdit_answer.status, 200) << fitdit_answer.body;
+  const json fitdit_result = body_of(fitdit_answer);
+  EXPECT_EQ(fitdit_result["profile"], "fitdit");
+  EXPECT_EQ(misses(), misses_before) << "the cached analysis served the profile";
+  const json& files = fitdit_result["artifacts"]["fitdit_dresses"];
+  ASSERT_TRUE(files.contains("mask") && files.contains("gray")) << fitdit_answer.body;
+  const auto fetch = [](const json& url) {
+    const HttpResult stored = http_get(url.get<std::string>());
+    return cv::imdecode(std::vector<std::uint8_t>(stored.body.begin(), stored.body.end()), cv::IMREAD_UNCHANGED);
+  };
+  const cv::Mat mask = fetch(files["mask"]);
+  ASSERT_EQ(mask.size(), cv::Size(768, 1024));
+  EXPECT_GT(cv::countNonZero(mask), 0);
+  EXPECT_EQ(cv::countNonZero((mask != 0) & (mask != 255)), 0) << "FitDiT's mask is binary";
+  EXPECT_EQ(cv::countNonZero(fetch(files["gray"]) != mask / 255 * 128), 0);
+
   // The Kafka path of the same service: a completed result with the same report.
   json message = request("kafka-user", "dwpose-2", {{"type", "url"}, {"data", images->url("/figure.png")}},
                          json::array({"upper_body"}));
