@@ -136,6 +136,25 @@ void BM_ProfileMask(benchmark::State& state) {
 // Every category of each profile: ootd_hd has only upper_body (0).
 BENCHMARK(BM_ProfileMask)->Args({1, 0})->ArgsProduct({{2, 3, 4}, {0, 1, 2}})->Unit(benchmark::kMillisecond);
 
+// fitdit (POSE_MODEL=dwpose): the rule and, as a cached request, with its mask and grey mask
+// encoded. The mannequin's 18 points (x 2) stand for DWPose's; feet, face and hands absent.
+void BM_FitditMask(benchmark::State& state) {
+  const auto m = mc::test_support::make_mannequin();
+  fitdit::WholeBodyPoints points{};
+  for (std::size_t i = 0; i < m.keypoints.size(); ++i) points[i] = m.keypoints[i] * 2.0F;
+  const auto category = static_cast<Category>(state.range(0));
+  const bool encode = state.range(1) == 1;
+  state.SetLabel(std::string(category_name(category)) + (encode ? ", encoded" : ""));
+  for (auto _ : state) {
+    const ProfileMask made = profile_mask(m.parse, m.keypoints, MaskProfile::kFitdit, category, &points);
+    std::size_t bytes = 0;
+    if (encode) bytes = encoded_bytes(made.mask) + encoded_bytes(made.gray);
+    benchmark::DoNotOptimize(bytes);
+    benchmark::DoNotOptimize(made);
+  }
+}
+BENCHMARK(BM_FitditMask)->ArgsProduct({{0, 1, 2}, {0, 1}})->Unit(benchmark::kMillisecond);
+
 }  // namespace
 
 int main(int argc, char** argv) {
