@@ -85,6 +85,10 @@ TEST(AnalysisCacheEntryTest, TheKeyCarriesTheAlgorithmVersion) {
 // resolved precision is part of the key, so the two never share entries.
 // fp32 adds nothing: earlier releases' entries stay valid.
 TEST(AnalysisCacheEntryTest, Bf16AndFp32AnalysesNeverShareAKey) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "OpenVINO's TBB dlopens libtbbbind with RTLD_DEEPBIND, which ASan refuses (google/sanitizers#611): "
+                  "the release build runs this test";
+#endif
   const std::filesystem::path models = std::filesystem::path(MC_TEST_MODELS_DIR) / "one_person";
   inference::ModelSettings settings;
   settings.checkpoints_dir = models;
