@@ -28,10 +28,12 @@ COPY scripts/openvino/SHA256SUMS scripts/openvino/URL scripts/openvino/
 COPY scripts/onnxruntime/package.json scripts/onnxruntime/package-lock.json scripts/onnxruntime/
 COPY scripts/onnxruntime-gpu/package.json scripts/onnxruntime-gpu/package-lock.json scripts/onnxruntime-gpu/
 # A proxy that re-signs TLS (some build machines have one) needs its CA for
-# npm: scripts/image.sh passes the host's CA bundle as this secret; a build
-# without it uses Node's own CAs.
+# npm and for curl (OpenVINO's wheel from PyPI): scripts/image.sh passes the
+# host's CA bundle as this secret; a build without it uses Node's and
+# Debian's own CAs.
 RUN --mount=type=secret,id=ca-certificates,required=false \
     export NODE_EXTRA_CA_CERTS=/run/secrets/ca-certificates \
+    && if [ -s /run/secrets/ca-certificates ]; then export CURL_CA_BUNDLE=/run/secrets/ca-certificates; fi \
     && if [ "${GPU}" = 1 ]; then gpu=--gpu; else gpu=; fi \
     && bash scripts/setup.sh --build-only ${gpu} \
     && rm -rf /var/lib/apt/lists/* /root/.npm
